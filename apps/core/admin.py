@@ -1,0 +1,150 @@
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import ClockedScheduleAdmin as BaseClockedScheduleAdmin
+from django_celery_beat.admin import CrontabScheduleAdmin as BaseCrontabScheduleAdmin
+from django_celery_beat.admin import PeriodicTaskAdmin as BasePeriodicTaskAdmin
+from django_celery_beat.admin import PeriodicTaskForm, TaskSelectWidget
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+from django_celery_results.admin import GroupResultAdmin as BaseGroupResultAdmin
+from django_celery_results.admin import TaskResultAdmin as BaseTaskResultAdmin
+from django_celery_results.models import GroupResult, TaskResult
+from import_export.admin import ImportExportModelAdmin
+from unfold.admin import ModelAdmin
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
+
+from apps.core.models import AuditLog, Currency, Locale, User
+from apps.core.resources import CurrencyResource, LocaleResource
+
+admin.site.unregister(Group)
+for model in (
+    PeriodicTask,
+    IntervalSchedule,
+    CrontabSchedule,
+    SolarSchedule,
+    ClockedSchedule,
+    TaskResult,
+    GroupResult,
+):
+    admin.site.unregister(model)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ("username", "email", "first_name", "last_name", "language", "is_active", "last_login")
+    list_filter = ("is_active", "is_staff", "groups")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Preferences"), {"fields": ("language",)}),
+    )
+    show_full_result_count = False
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(Locale)
+class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
+    resource_classes = [LocaleResource]
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+    list_display = ("code", "name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name")
+
+
+@admin.register(Currency)
+class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
+    resource_classes = [CurrencyResource]
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+    list_display = ("code", "name", "decimal_places", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name")
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ModelAdmin):
+    """Read-only: the log is append-only, written by services."""
+
+    list_display = (
+        "created_at",
+        "actor_label",
+        "source",
+        "action",
+        "object_type",
+        "object_code",
+        "request_id",
+    )
+    list_filter = ("source", "object_type", "action")
+    search_fields = ("object_code", "actor_label", "request_id")
+    list_select_related = ("actor",)
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PeriodicTaskUnfoldForm(PeriodicTaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].widget = UnfoldAdminTextInputWidget()
+        self.fields["regtask"].widget = UnfoldAdminSelectWidget(choices=TaskSelectWidget().choices)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(BasePeriodicTaskAdmin, ModelAdmin):
+    form = PeriodicTaskUnfoldForm
+
+
+@admin.register(IntervalSchedule)
+class IntervalScheduleAdmin(ModelAdmin):
+    pass
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(BaseCrontabScheduleAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(SolarSchedule)
+class SolarScheduleAdmin(ModelAdmin):
+    pass
+
+
+@admin.register(ClockedSchedule)
+class ClockedScheduleAdmin(BaseClockedScheduleAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(TaskResult)
+class TaskResultAdmin(BaseTaskResultAdmin, ModelAdmin):
+    show_full_result_count = False
+
+
+@admin.register(GroupResult)
+class GroupResultAdmin(BaseGroupResultAdmin, ModelAdmin):
+    pass

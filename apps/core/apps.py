@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender, **kwargs) -> None:
+    from django.apps import apps
+
+    # post_migrate is sent once per app; act on the last one, when every app's permissions exist.
+    if sender is list(apps.get_app_configs())[-1]:
+        from apps.core.roles import sync_role_permissions
+
+        sync_role_permissions()
+
+
+class CoreConfig(AppConfig):
+    name = "apps.core"
+    label = "core"
+    verbose_name = _("Administration")
+    role_permissions = {
+        "merchandiser": {"core.view_locale", "core.view_currency"},
+        "marketer": {"core.view_locale", "core.view_currency"},
+        "approver": {"core.view_locale", "core.view_currency", "core.view_auditlog"},
+        "channel_manager": {
+            "core.view_locale",
+            "core.view_currency",
+            "django_celery_beat.*",
+            "django_celery_results.view_*",
+        },
+        "integrator": {"core.view_locale", "core.view_currency"},
+    }
+
+    def ready(self) -> None:
+        # Runs after every app's migrations, when their permissions exist.
+        post_migrate.connect(_sync_roles, dispatch_uid="noel_sync_role_permissions")

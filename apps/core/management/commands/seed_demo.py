@@ -1,0 +1,25 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import module_has_submodule
+
+from apps.core import context
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: every installed app's `demo.seed()` in dependency order (core first). "
+        "Idempotent: running it again leaves existing data as it is."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=600, help="how many demo products (default 600)")
+
+    def handle(self, *args, products: int, **options):
+        with context.bound(origin="system"):
+            for config in apps.get_app_configs():
+                if config.name.startswith("apps.") and module_has_submodule(config.module, "demo"):
+                    with transaction.atomic():
+                        import_module(f"{config.name}.demo").seed(products=products, out=self.stdout)

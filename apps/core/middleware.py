@@ -1,0 +1,38 @@
+import re
+import uuid
+
+from django.utils import translation
+
+from apps.core import context
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Tag each request with an id (the caller's X-Request-ID when sane) that audit rows record."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        origin = "api" if request.path.startswith("/api/") else "admin"
+        with context.bound(request=request.id, origin=origin):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class UserLanguageMiddleware:
+    """Serve a signed-in person in the language saved with their account, whatever the browser says."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

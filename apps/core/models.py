@@ -1,0 +1,132 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The role groups created by migration; a user's rights are those of their groups."""
+
+    MERCHANDISER = "merchandiser", _("Merchandiser")
+    MARKETER = "marketer", _("Marketer")
+    APPROVER = "approver", _("Approver")
+    CHANNEL_MANAGER = "channel_manager", _("Channel manager")
+    INTEGRATOR = "integrator", _("Integrator")
+    STORE_STAFF = "store_staff", _("Store staff")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Language of the admin for this user; empty follows the browser."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), name="core_user_email_ci_unique", condition=~models.Q(email="")
+            )
+        ]
+
+    def has_role(self, role: Role) -> bool:
+        return self.groups.filter(name=role.value).exists()
+
+
+class Locale(models.Model):
+    """A language-region in which product texts are written (fr_FR, en_GB)."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z]{2,3}_[A-Z]{2}$", _("Use the form fr_FR: language_REGION."))],
+    )
+    name = models.CharField(_("name"), max_length=64)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("locale")
+        verbose_name_plural = _("locales")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def language(self) -> str:
+        return self.code.split("_", 1)[0]
+
+
+class Currency(models.Model):
+    """An ISO 4217 currency Noel sells in, with the number of decimals it is quoted in."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use the three-letter ISO 4217 code, e.g. EUR."))],
+    )
+    name = models.CharField(_("name"), max_length=64)
+    decimal_places = models.PositiveSmallIntegerField(
+        _("decimal places"), default=2, validators=[MaxValueValidator(4)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("currency")
+        verbose_name_plural = _("currencies")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AuditLog(models.Model):
+    """Append-only record of every write made through a service.
+
+    Rows are written in the same transaction as the change they describe; a database trigger refuses
+    UPDATE and DELETE, so the log cannot be edited after the fact, even from a shell.
+    """
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+        TASK = "task", _("Scheduled job")
+        SYSTEM = "system", _("System")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_code = models.CharField(_("object"), max_length=255)
+    diff = models.JSONField(_("change"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.SYSTEM)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(fields=["object_type", "object_code", "-created_at"], name="core_audit_object_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_code}"

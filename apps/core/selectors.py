@@ -1,0 +1,50 @@
+"""Reads of the core app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from apps.core.models import AuditLog, Currency, Locale
+
+
+def active_locales() -> QuerySet[Locale]:
+    return Locale.objects.filter(is_active=True).order_by("code")
+
+
+def active_currencies() -> QuerySet[Currency]:
+    return Currency.objects.filter(is_active=True).order_by("code")
+
+
+def audit_trail(*, object_type: str, object_code: str) -> QuerySet[AuditLog]:
+    """Everything that happened to one object, newest first."""
+    return AuditLog.objects.filter(object_type=object_type, object_code=object_code).select_related("actor")
+
+
+def database_health() -> str | None:
+    """None when the database answers, else the reason it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver or network failure means "down"
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+def broker_health(timeout: float = 2.0) -> str | None:
+    """None when the Celery broker answers a round trip, else the reason it does not."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+            conn.channel().close()  # opening a channel talks to the broker (Redis PING, AMQP open)
+    except Exception as exc:  # kombu raises many types for an unreachable broker
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+def recent_activity(*, limit: int = 10) -> list[AuditLog]:
+    return list(AuditLog.objects.select_related("actor")[:limit])

@@ -1,0 +1,92 @@
+"""Writes of the core app. Each is atomic and leaves an audit row in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.core import context
+from apps.core.models import AuditLog, Role, User
+from apps.core.roles import NON_ADMIN_ROLES
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_code: str,
+    diff: dict[str, Any] | None = None,
+    source: str | None = None,
+) -> AuditLog:
+    """Append one audit row. Called by other services inside their own transaction."""
+    return AuditLog.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor.get_username() if actor is not None else "system",
+        action=action,
+        object_type=object_type,
+        object_code=str(object_code),
+        diff=diff or {},
+        source=source or context.source.get(),
+        request_id=context.request_id.get(),
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    roles: list[Role],
+    actor: User | None = None,
+    email: str = "",
+    **extra: Any,
+) -> User:
+    """Create a person's account with its role groups; administrators also get the superuser flag."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"A user named {username!r} already exists."})
+    is_admin = Role.ADMIN in roles
+    uses_admin = is_admin or any(role not in NON_ADMIN_ROLES for role in roles)
+    user = User(username=username, email=email, is_staff=uses_admin, is_superuser=is_admin, **extra)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
+    audit_record(
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_code=username,
+        diff={"roles": [role.value for role in roles], "is_staff": user.is_staff},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Keep a person's language choice with their account, so it follows them to any browser."""
+    valid = {code for code, _name in User._meta.get_field("language").choices}
+    if language not in valid:
+        raise ValidationError({"language": f"{language!r} is not one of {sorted(valid)}."})
+    old = user.language
+    if old == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(
+        actor=user,
+        action="user.set_language",
+        object_type="user",
+        object_code=user.username,
+        diff={"language": [old, language]},
+    )
+    return user
+
+
+@transaction.atomic
+def heartbeat_record(*, label: str) -> AuditLog:
+    """What a worker writes to show it is alive (used by the health check task and its test)."""
+    return audit_record(actor=None, action="system.heartbeat", object_type="worker", object_code=label)

@@ -1,0 +1,19 @@
+"""Developer machine: `make run`. With no DATABASE_URL, the embedded PostgreSQL in var/pg."""
+
+from config import embedded_pg
+
+from .base import *  # noqa: F403
+from .base import database_from_url, env
+
+DEBUG = env.bool("DEBUG", default=True)
+
+DATABASE_URL = embedded_pg.database_url()
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=embedded_pg.sqla_broker_url(DATABASE_URL))
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # served from the apps and static/ directly; `collectstatic` is for production

@@ -1,0 +1,21 @@
+"""Suite-wide fixtures. The database is real PostgreSQL: DATABASE_URL, or the embedded server that
+config.settings.test starts when it is not set."""
+
+import os
+
+import pytest
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    where = db.get("HOST") or db.get("OPTIONS", {}).get("host", "?")
+    embedded = "embedded " if os.environ.get("NOEL_EMBEDDED_PG") else ""
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return f"noel: {embedded}PostgreSQL at {where}, Celery broker {broker}"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

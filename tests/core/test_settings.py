@@ -1,0 +1,55 @@
+"""Production settings stop start-up with a message naming what is missing or malformed."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "noel.example",
+    "DATABASE_URL": "postgres://noel@db.example:5432/noel",
+    "CELERY_BROKER_URL": "redis://redis.example:6379/0",
+}
+
+
+def _load_production(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DEBUG"}
+    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings.production")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['HOST'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_settings_load_from_the_environment_with_debug_off():
+    result = _load_production(GOOD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "db.example"]
+
+
+@pytest.mark.parametrize("missing", sorted(GOOD))
+def test_a_missing_variable_stops_start_up_and_is_named(missing):
+    result = _load_production({k: v for k, v in GOOD.items() if k != missing})
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://root@db/noel", "DATABASE_URL must be a postgres:// URL"),
+        ("CELERY_BROKER_URL", "memory://", "CELERY_BROKER_URL must be"),
+        ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters"),
+    ],
+)
+def test_a_malformed_variable_stops_start_up_and_is_named(name, value, message):
+    result = _load_production({**GOOD, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr

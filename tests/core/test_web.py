@@ -1,0 +1,92 @@
+"""The admin, language choice, request ids and the health check, through real HTTP requests."""
+
+import pytest
+
+from apps.core.models import Role
+from tests.core.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def merchandiser():
+    return UserFactory(username="margot", roles=[Role.MERCHANDISER])
+
+
+def test_merchandiser_sees_the_noel_themed_admin_with_only_their_menu(
+    client, merchandiser, django_assert_max_num_queries
+):
+    client.force_login(merchandiser)
+    with django_assert_max_num_queries(20):
+        response = client.get("/admin/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Noel" in body
+    assert "/admin/core/locale/" in body
+    assert "/admin/core/user/" not in body
+    assert "/admin/core/auditlog/" not in body
+
+
+def test_admin_login_page_is_served_with_its_static_files(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "unfold/" in response.content.decode()
+
+
+def test_integrator_cannot_enter_the_admin(client):
+    erp = UserFactory(username="erp", is_staff=False, roles=[Role.INTEGRATOR])
+    client.force_login(erp)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_language_choice_is_kept_with_the_account_across_browsers(client, merchandiser):
+    client.force_login(merchandiser)
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/admin/"})
+    assert response.status_code == 302
+    merchandiser.refresh_from_db()
+    assert merchandiser.language == "fr"
+
+    client.cookies.clear()  # another browser, no language cookie, English preferred
+    client.force_login(merchandiser)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="fr"' in page
+    assert "Tableau de bord" in page
+
+
+def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(client):
+    assert len(client.get("/admin/login/")["X-Request-ID"]) == 32
+    assert client.get("/admin/login/", HTTP_X_REQUEST_ID="erp-42")["X-Request-ID"] == "erp-42"
+    assert client.get("/admin/login/", HTTP_X_REQUEST_ID="bad id\n")["X-Request-ID"] != "bad id\n"
+
+
+def test_healthz_answers_200_when_database_and_broker_are_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok", "status": "ok"}
+
+
+def test_healthz_answers_503_naming_the_broker_when_it_is_down(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down" and body["database"] == "ok"
+    assert "127.0.0.1:1" in body["broker"]
+
+
+def test_reference_data_api_lists_active_locales_and_currencies(
+    client, merchandiser, django_assert_max_num_queries
+):
+    client.force_login(merchandiser)
+    with django_assert_max_num_queries(3):
+        locales = client.get("/api/v1/locales").json()
+    assert {"code": "fr_FR", "name": "Français (France)"} in locales
+    assert "de_DE" not in [item["code"] for item in locales]
+    currencies = {c["code"]: c["decimal_places"] for c in client.get("/api/v1/currencies").json()}
+    assert currencies["EUR"] == 2 and currencies["JPY"] == 0
+
+
+def test_api_refuses_anonymous_callers(client):
+    assert client.get("/api/v1/locales").status_code == 401
