@@ -89,6 +89,44 @@ class Currency(models.Model):
         return self.code
 
 
+class Channel(models.Model):
+    """A place where products are sold or shown: its identity, languages and currency.
+
+    Kept in core, beside locales and currencies, because products (scoped values, completeness),
+    pricing, inventory and campaigns all refer to channels; the channels app adds feeds on top.
+    """
+
+    class Kind(models.TextChoices):
+        WEB = "web", _("Web shop")
+        MARKETPLACE = "marketplace", _("Marketplace")
+        GOOGLE = "google", _("Google Merchant")
+        META = "meta", _("Meta catalog")
+        STORE = "store", _("Physical stores")
+
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("Lower-case letters, digits and _ only."))],
+    )
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    locales = models.ManyToManyField(Locale, verbose_name=_("locales"), related_name="channels")
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    base_url = models.URLField(_("base URL for product links"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class AuditLog(models.Model):
     """Append-only record of every write made through a service.
 

@@ -35,7 +35,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "storages",
+    "treebeard",
+    "pgtrigger",
+    "pghistory",
     "apps.core",
+    "apps.products",
 ]
 
 MIDDLEWARE = [

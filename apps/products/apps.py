@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductsConfig(AppConfig):
+    name = "apps.products"
+    label = "products"
+    verbose_name = _("Catalog")
+    role_permissions = {
+        "merchandiser": {
+            "products.view_*",
+            "products.add_product",
+            "products.change_product",
+            "products.add_category",
+            "products.change_category",
+            "products.change_pendingchange",
+        },
+        "marketer": {"products.view_*"},
+        "approver": {"products.view_*", "products.approve_product"},
+        "channel_manager": {
+            "products.view_*",
+            "products.add_familyrequirement",
+            "products.change_familyrequirement",
+            "products.delete_familyrequirement",
+        },
+        "integrator": {"products.view_*", "products.add_product", "products.change_product"},
+        "store_staff": {"products.view_product", "products.view_category"},
+    }

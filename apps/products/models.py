@@ -1,0 +1,385 @@
+"""The catalog: attributes, families, categories, products and variants, in Akeneo's shape.
+
+Product values live in one JSONB column shaped {attribute: {locale or "*": {channel or "*": value}}},
+validated against the family on every write (apps.products.values) and indexed with GIN.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from apps.core.models import Channel, Locale
+
+CODE_VALIDATOR = RegexValidator(r"^[A-Za-z0-9_]+$", _("Letters, digits and _ only."))
+
+
+class Labelled(models.Model):
+    """Models with a code and translated labels {"fr_FR": "Couleur", "en_GB": "Colour"}."""
+
+    code = models.CharField(_("code"), max_length=100, unique=True, validators=[CODE_VALIDATOR])
+    labels = models.JSONField(_("labels"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, locale: str | None = None) -> str:
+        """The label in the given locale, else in the current language, else the code in brackets."""
+        if locale and self.labels.get(locale):
+            return self.labels[locale]
+        language = (get_language() or "en")[:2]
+        for code, text in sorted(self.labels.items()):
+            if code.startswith(language) and text:
+                return text
+        return f"[{self.code}]"
+
+
+class AttributeGroup(Labelled):
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("attribute group")
+        verbose_name_plural = _("attribute groups")
+
+
+class MeasurementFamily(Labelled):
+    """A kind of measure (weight, length…) with its units; values convert through the standard unit."""
+
+    standard_unit = models.CharField(_("standard unit"), max_length=50)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("measurement family")
+        verbose_name_plural = _("measurement families")
+
+
+class MeasurementUnit(models.Model):
+    family = models.ForeignKey(MeasurementFamily, on_delete=models.CASCADE, related_name="units")
+    code = models.CharField(_("code"), max_length=50, validators=[CODE_VALIDATOR])
+    symbol = models.CharField(_("symbol"), max_length=20)
+    factor = models.DecimalField(
+        _("factor to the standard unit"),
+        max_digits=30,
+        decimal_places=15,
+        help_text=_("1 unit = factor × standard"),
+    )
+
+    class Meta:
+        ordering = ["family", "factor"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "code"], name="products_unit_family_code_uniq")
+        ]
+        verbose_name = _("measurement unit")
+        verbose_name_plural = _("measurement units")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.symbol})"
+
+
+class Attribute(Labelled):
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        TEXTAREA = "textarea", _("Text area")
+        NUMBER = "number", _("Number")
+        BOOLEAN = "boolean", _("Yes/no")
+        DATE = "date", _("Date")
+        SELECT = "select", _("Simple select")
+        MULTISELECT = "multiselect", _("Multi select")
+        PRICE = "price", _("Price collection")
+        MEASUREMENT = "measurement", _("Measurement")
+        MEDIA = "media", _("Media")
+        IDENTIFIER = "identifier", _("Identifier")
+
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    group = models.ForeignKey(
+        AttributeGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="attributes"
+    )
+    sort_order = models.PositiveIntegerField(_("order in group"), default=0)
+    localizable = models.BooleanField(_("localizable"), default=False, help_text=_("One value per locale"))
+    scopable = models.BooleanField(_("scopable"), default=False, help_text=_("One value per channel"))
+    unique = models.BooleanField(_("unique"), default=False, help_text=_("No two products share a value"))
+    max_length = models.PositiveIntegerField(_("max characters"), null=True, blank=True)
+    regex = models.CharField(_("validation pattern"), max_length=255, blank=True)
+    min_value = models.DecimalField(_("minimum"), max_digits=20, decimal_places=6, null=True, blank=True)
+    max_value = models.DecimalField(_("maximum"), max_digits=20, decimal_places=6, null=True, blank=True)
+    decimals_allowed = models.BooleanField(_("decimals allowed"), default=True)
+    negative_allowed = models.BooleanField(_("negative allowed"), default=False)
+    measurement_family = models.ForeignKey(
+        MeasurementFamily,
+        verbose_name=_("measurement family"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    allowed_units = ArrayField(
+        models.CharField(max_length=50), verbose_name=_("allowed units"), default=list, blank=True
+    )
+    default_unit = models.CharField(_("default unit"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["group__sort_order", "sort_order", "code"]
+        verbose_name = _("attribute")
+        verbose_name_plural = _("attributes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(type="measurement") | models.Q(measurement_family__isnull=False),
+                name="products_attribute_measurement_has_family",
+            ),
+        ]
+
+
+class AttributeOption(models.Model):
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="options")
+    code = models.CharField(_("code"), max_length=100, validators=[CODE_VALIDATOR])
+    labels = models.JSONField(_("labels"), default=dict, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["attribute", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "code"], name="products_option_attr_code_uniq")
+        ]
+        verbose_name = _("attribute option")
+        verbose_name_plural = _("attribute options")
+
+    def __str__(self) -> str:
+        return Labelled.label(self)  # type: ignore[arg-type]
+
+
+class Family(Labelled):
+    """A kind of product: which attributes it has and which each channel requires."""
+
+    attributes = models.ManyToManyField(
+        Attribute, verbose_name=_("attributes"), related_name="families", blank=True
+    )
+    label_attribute = models.ForeignKey(
+        Attribute,
+        verbose_name=_("label attribute"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    image_attribute = models.ForeignKey(
+        Attribute,
+        verbose_name=_("image attribute"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+
+
+class FamilyRequirement(models.Model):
+    """Attribute `attribute` must be filled for the family's products to be complete on `channel`."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="requirements")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "channel", "attribute"], name="products_requirement_uniq"
+            )
+        ]
+        verbose_name = _("required attribute")
+        verbose_name_plural = _("required attributes")
+
+    def __str__(self) -> str:
+        return f"{self.attribute.code} required on {self.channel.code}"
+
+
+class FamilyVariant(Labelled):
+    """How a family's product models split into variants: axes, and which attributes live on the variant."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="variants")
+    axes = models.ManyToManyField(Attribute, related_name="+", verbose_name=_("variant axes"))
+    variant_attributes = models.ManyToManyField(
+        Attribute, related_name="+", verbose_name=_("attributes set on each variant"), blank=True
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("family variant")
+        verbose_name_plural = _("family variants")
+
+
+class Category(MP_Node):
+    code = models.CharField(_("code"), max_length=100, unique=True, validators=[CODE_VALIDATOR])
+    labels = models.JSONField(_("labels"), default=dict, blank=True)
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return Labelled.label(self)  # type: ignore[arg-type]
+
+
+class AssociationType(Labelled):
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("association type")
+        verbose_name_plural = _("association types")
+
+
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    exclude=["updated_at", "search_text", "search_vector"],
+)
+class Product(models.Model):
+    """A product, a product model (the parent of variants), or a variant."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        RETIRED = "retired", _("Retired")
+
+    sku = models.CharField(
+        _("SKU"), max_length=64, unique=True, validators=[RegexValidator(r"^[A-Za-z0-9._/-]+$")]
+    )
+    gtin = models.CharField(_("GTIN"), max_length=14, null=True, blank=True, unique=True)
+    family = models.ForeignKey(
+        Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="products"
+    )
+    family_variant = models.ForeignKey(
+        FamilyVariant, verbose_name=_("family variant"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent model"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="variants",
+    )
+    is_model = models.BooleanField(
+        _("product model"), default=False, help_text=_("A parent whose variants are sold")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    categories = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("categories"), default=list, blank=True
+    )
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    associations = models.JSONField(_("associations"), default=dict, blank=True)
+    axis_key = models.CharField(max_length=255, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    search_text = models.TextField(blank=True, editable=False)
+    # PostgreSQL full-text search with the 'simple' configuration: SKU, GTIN and names in every locale,
+    # prefix-matched ("rein" finds "Renne en peluche"), without stemming one language over another.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["sku"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        permissions = [("approve_product", _("Can approve products (four-eyes)"))]
+        indexes = [
+            GinIndex(fields=["values"], name="products_values_gin", opclasses=["jsonb_path_ops"]),
+            GinIndex(fields=["categories"], name="products_categories_gin"),
+            GinIndex(fields=["search_vector"], name="products_search_gin"),
+            models.Index(fields=["family", "status"], name="products_family_status_idx"),
+            models.Index(fields=["status", "sku"], name="products_status_sku_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "axis_key"],
+                condition=models.Q(parent__isnull=False),
+                name="products_variant_axes_unique_among_siblings",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku
+
+
+class ProductReview(models.Model):
+    """One step of the four-eyes workflow: a submission, an approval or a sending back, with its comment."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Sent back")
+        RETIRE = "retire", _("Retired")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.product.sku}"
+
+
+class PendingChange(models.Model):
+    """Edits to an approved product, waiting for approval while the live data keeps serving."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="pending_change")
+    base_version = models.PositiveIntegerField()
+    changes = models.JSONField(default=dict, help_text="field → proposed value (values merged per attribute)")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"pending change of {self.product.sku}"
+
+
+class Completeness(models.Model):
+    """Share of required attributes filled, per product × channel × locale; stored to filter on."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="completeness")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    locale = models.ForeignKey(Locale, on_delete=models.CASCADE, related_name="+")
+    required = models.PositiveSmallIntegerField(default=0)
+    missing = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    ratio = models.PositiveSmallIntegerField(default=100, help_text="0–100")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "channel", "locale"], name="products_completeness_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["channel", "locale", "ratio"], name="products_completeness_idx")]
+        verbose_name = _("completeness")
+        verbose_name_plural = _("completeness")
+
+    def __str__(self) -> str:
+        return f"{self.ratio}%"

@@ -1,0 +1,644 @@
+"""Writes to the catalog. Each is atomic, validated against the family, versioned (pghistory, with who and
+through which path), audited, recomputes completeness, and announces the change after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from stdnum import ean
+
+from apps.core import context, events
+from apps.core.models import Channel, User
+from apps.core.services import audit_record
+from apps.products import values as vals
+from apps.products.events import ProductsChanged
+from apps.products.models import (
+    AssociationType,
+    Attribute,
+    Category,
+    Completeness,
+    Family,
+    FamilyRequirement,
+    FamilyVariant,
+    PendingChange,
+    Product,
+    ProductReview,
+)
+
+S = Product.Status
+RESTRICTED_GTIN_PREFIXES = (
+    "02",
+    "04",
+    "20",
+    "21",
+    "22",
+    "23",
+    "24",
+    "25",
+    "26",
+    "27",
+    "28",
+    "29",
+    "98",
+    "99",
+)
+
+
+class VersionConflict(ValidationError):
+    """Someone saved the product after the caller read it; nothing was written."""
+
+    def __init__(self, product: Product, expected: int, changed: dict[str, list[Any]]):
+        self.product, self.expected, self.changed = product, expected, changed
+        who = product.updated_by.get_username() if product.updated_by else "someone"
+        fields = ", ".join(sorted(changed)) or "its data"
+        super().__init__(
+            f"{product.sku} was changed by {who} since you opened it (your version {expected}, now "
+            f"{product.version}): {fields}. Your input was kept; review their change and save again.",
+            code="version_conflict",
+        )
+
+
+def _history(actor: User | None):
+    """Tag the pghistory events of this transaction with who and through which path."""
+    return pghistory.context(
+        user=actor.pk if actor else None,
+        username=actor.get_username() if actor else "system",
+        source=context.source.get(),
+        request_id=context.request_id.get(),
+    )
+
+
+def gtin_check(gtin: str) -> str:
+    """A GTIN-8/12/13/14 with a valid check digit and no restricted (in-store, coupon) prefix."""
+    digits = gtin.strip()
+    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+        raise ValidationError({"gtin": f"GTIN {gtin!r} must be 8, 12, 13 or 14 digits"})
+    if not ean.is_valid(digits):
+        raise ValidationError({"gtin": f"GTIN {gtin!r} has a wrong check digit"})
+    as13 = digits.zfill(14)[1:] if len(digits) == 14 else digits.zfill(13)
+    if len(digits) != 8 and as13.startswith(RESTRICTED_GTIN_PREFIXES):
+        raise ValidationError(
+            {"gtin": f"GTIN {gtin!r} uses a restricted prefix (in-store or coupon numbers)"}
+        )
+    return digits
+
+
+def allowed_attributes(product: Product) -> set[str]:
+    """Codes a product may hold itself: the family's, split between model and variant levels."""
+    family_codes = {a.code for a in product.family.attributes.all()}
+    variant = product.family_variant or (product.parent.family_variant if product.parent_id else None)
+    if variant is None:
+        return family_codes
+    variant_level = {a.code for a in variant.variant_attributes.all()} | {a.code for a in variant.axes.all()}
+    return variant_level & family_codes if product.parent_id else family_codes - variant_level
+
+
+def effective_values(product: Product) -> dict[str, Any]:
+    """What a variant shows: its parent's values with its own over them."""
+    if product.parent_id:
+        return vals.merge(product.parent.values, product.values)
+    return dict(product.values)
+
+
+def _search_text(product: Product, values: Mapping[str, Any]) -> str:
+    texts = [product.sku, product.gtin or ""]
+    label = product.family.label_attribute.code if product.family.label_attribute_id else "name"
+    for by_locale in (values.get(label) or {}).values():
+        texts.extend(str(v) for v in by_locale.values())
+    return " ".join(t for t in texts if t).lower()
+
+
+def _validate(product: Product, raw_values: Mapping[str, Any], catalog: vals.Catalog) -> dict[str, Any]:
+    """Every rule at once; raises ProductValidationError or ValidationError naming what is wrong."""
+    errors: dict[str, list[str]] = {}
+    if product.gtin:
+        try:
+            product.gtin = gtin_check(product.gtin)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        else:
+            clash = (
+                Product.objects.filter(gtin=product.gtin).exclude(pk=product.pk).values_list("sku", flat=True)
+            )
+            if clash:
+                errors["gtin"] = [f"GTIN {product.gtin} is already used by {clash[0]}"]
+    else:
+        product.gtin = None
+    if product.parent_id:
+        parent = product.parent
+        if not parent.is_model:
+            errors["parent"] = [f"{parent.sku} is not a product model and cannot have variants"]
+        elif parent.family_id != product.family_id:
+            errors["parent"] = [f"{parent.sku} is of family {parent.family.code}, not {product.family.code}"]
+        if product.is_model:
+            errors["is_model"] = ["a variant cannot itself be a product model"]
+    if product.is_model and not product.family_variant_id:
+        errors["family_variant"] = ["a product model needs a family variant that names its axes"]
+    if product.family_variant_id and product.family_variant.family_id != product.family_id:
+        errors["family_variant"] = [f"{product.family_variant.code} belongs to another family"]
+    unknown_categories = set(product.categories) - set(
+        Category.objects.filter(code__in=product.categories).values_list("code", flat=True)
+    )
+    if unknown_categories:
+        errors["categories"] = [f"unknown category code(s): {', '.join(sorted(unknown_categories))}"]
+    product.categories = sorted(set(product.categories))
+    if errors:
+        raise ValidationError({f: [f"{product.sku}: {m}" for m in msgs] for f, msgs in errors.items()})
+
+    cleaned, issues = vals.clean_values(
+        raw_values, allowed=allowed_attributes(product), catalog=catalog, sku=product.sku
+    )
+    issues += _unique_issues(product, cleaned, catalog)
+    if product.parent_id:
+        issues += _axis_issues(product, cleaned)
+    if issues:
+        raise vals.ProductValidationError(issues)
+    return cleaned
+
+
+def _unique_issues(
+    product: Product, cleaned: Mapping[str, Any], catalog: vals.Catalog
+) -> list[vals.ValueIssue]:
+    issues = []
+    for code, by_locale in cleaned.items():
+        if not catalog.attributes[code].unique:
+            continue
+        for locale, by_channel in by_locale.items():
+            for channel, value in by_channel.items():
+                other = (
+                    Product.objects.filter(values__contains={code: {locale: {channel: value}}})
+                    .exclude(pk=product.pk)
+                    .values_list("sku", flat=True)
+                    .first()
+                )
+                if other:
+                    issues.append(
+                        vals.ValueIssue(
+                            code, f"{value!r} is already used by {other}", locale, channel, product.sku
+                        )
+                    )
+    return issues
+
+
+def _axis_issues(product: Product, cleaned: Mapping[str, Any]) -> list[vals.ValueIssue]:
+    axes = list(product.parent.family_variant.axes.order_by("code"))
+    issues, key = [], []
+    for axis in axes:
+        value = vals.value_of(cleaned, axis.code)
+        if value is None:
+            issues.append(
+                vals.ValueIssue(axis.code, "a variant must have a value for each axis", sku=product.sku)
+            )
+        key.append(f"{axis.code}={value}")
+    product.axis_key = "|".join(key)
+    sibling = (
+        Product.objects.filter(parent_id=product.parent_id, axis_key=product.axis_key)
+        .exclude(pk=product.pk)
+        .values_list("sku", flat=True)
+        .first()
+    )
+    if sibling and not issues:
+        issues.append(
+            vals.ValueIssue(
+                axes[0].code,
+                f"{sibling} already has {product.axis_key} under {product.parent.sku}",
+                sku=product.sku,
+            )
+        )
+    return issues
+
+
+def _snapshot(product: Product) -> dict[str, Any]:
+    return {
+        "sku": product.sku,
+        "gtin": product.gtin,
+        "family": product.family.code,
+        "enabled": product.enabled,
+        "categories": list(product.categories),
+        "associations": product.associations,
+        "values": product.values,
+    }
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Field-level diff, with values expanded to one entry per attribute/locale/channel."""
+    changed = {
+        k: [before.get(k), after.get(k)] for k in after if k != "values" and before.get(k) != after.get(k)
+    }
+    changed.update(vals.diff(before.get("values", {}), after.get("values", {})))
+    return changed
+
+
+def _after_write(
+    products: Sequence[Product], *, actor: User | None, action: str, diffs: Mapping[str, Any]
+) -> None:
+    completeness_compute(products)
+    for product in products:
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type="product",
+            object_code=product.sku,
+            diff=diffs.get(product.sku, {}),
+        )
+    events.publish(ProductsChanged(skus=tuple(p.sku for p in products), source=context.source.get()))
+
+
+@transaction.atomic
+def product_create(
+    *,
+    actor: User | None,
+    sku: str,
+    family: Family,
+    values: Mapping[str, Any] | None = None,
+    categories: Iterable[str] = (),
+    parent: Product | None = None,
+    family_variant: FamilyVariant | None = None,
+    is_model: bool = False,
+    gtin: str | None = None,
+    enabled: bool = True,
+    associations: Mapping[str, list[str]] | None = None,
+    catalog: vals.Catalog | None = None,
+) -> Product:
+    catalog = catalog or vals.Catalog.load()
+    sku = sku.strip()
+    if Product.objects.filter(sku__iexact=sku).exists():
+        raise ValidationError({"sku": f"SKU {sku} already exists"})
+    product = Product(
+        sku=sku,
+        family=family,
+        parent=parent,
+        family_variant=family_variant,
+        is_model=is_model,
+        gtin=gtin,
+        enabled=enabled,
+        categories=list(categories),
+        updated_by=actor,
+    )
+    try:
+        product.full_clean(
+            exclude=["values", "family", "parent", "family_variant", "gtin", "categories", "associations"]
+        )
+    except ValidationError as exc:
+        raise ValidationError(
+            {f: [f"{sku}: {m}" for m in msgs] for f, msgs in exc.message_dict.items()}
+        ) from exc
+    product.values = _validate(product, values or {}, catalog)
+    product.associations = _clean_associations(product, associations or {})
+    product.search_text = _search_text(product, effective_values(product))
+    with _history(actor):
+        product.save()
+    _after_write(
+        [product], actor=actor, action="product.create", diffs={sku: _changes({}, _snapshot(product))}
+    )
+    return product
+
+
+def _clean_associations(product: Product, associations: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    types = set(AssociationType.objects.values_list("code", flat=True))
+    wanted = {t: sorted({s.strip() for s in skus if s.strip()}) for t, skus in associations.items()}
+    problems = [f"unknown association type {t}" for t in wanted if t not in types]
+    every = {s for skus in wanted.values() for s in skus}
+    known = set(Product.objects.filter(sku__in=every).values_list("sku", flat=True))
+    problems += [f"associated product {s} does not exist" for s in sorted(every - known)]
+    problems += [
+        f"a product cannot be associated with itself ({t})" for t, s in wanted.items() if product.sku in s
+    ]
+    if problems:
+        raise ValidationError({"associations": [f"{product.sku}: {p}" for p in problems]})
+    return {t: s for t, s in sorted(wanted.items()) if s}
+
+
+def _apply(product: Product, changes: Mapping[str, Any], catalog: vals.Catalog) -> None:
+    """Set the requested fields on `product` (validated); `values` is merged per attribute."""
+    if "sku" in changes and changes["sku"] != product.sku:
+        if product.status in (S.APPROVED, S.RETIRED) or product.reviews.filter(action="approve").exists():
+            raise ValidationError(
+                {"sku": f"{product.sku}: the SKU cannot change once the product was approved"}
+            )
+        if Product.objects.filter(sku__iexact=changes["sku"]).exclude(pk=product.pk).exists():
+            raise ValidationError({"sku": f"SKU {changes['sku']} already exists"})
+        product.sku = changes["sku"]
+    for field in ("gtin", "enabled", "categories"):
+        if field in changes:
+            setattr(product, field, changes[field])
+    if "family" in changes:
+        product.family = changes["family"]
+    new_values = dict(product.values)
+    for code, by_locale in (changes.get("values") or {}).items():
+        merged = {loc: dict(ch) for loc, ch in (new_values.get(code) or {}).items()}
+        for locale, by_channel in (by_locale or {}).items():
+            merged.setdefault(locale, {}).update(by_channel or {})
+        new_values[code] = merged
+    product.values = _validate(product, new_values, catalog)
+    if "associations" in changes:
+        product.associations = _clean_associations(product, changes["associations"] or {})
+
+
+@transaction.atomic
+def product_update(
+    *,
+    actor: User | None,
+    product: Product,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    catalog: vals.Catalog | None = None,
+) -> Product:
+    """Change a product. Stale versions are refused (VersionConflict); an approved product gets a
+    pending change that must be approved, while its live data keeps serving."""
+    catalog = catalog or vals.Catalog.load()
+    locked = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("family", "updated_by")
+        .get(pk=product.pk)
+    )
+    if locked.version != expected_version:
+        raise VersionConflict(locked, expected_version, product_changes_since(locked, expected_version))
+    if locked.status == S.APPROVED:
+        return _propose(actor, locked, changes, catalog)
+    before = _snapshot(locked)
+    _apply(locked, changes, catalog)
+    after = _snapshot(locked)
+    changed = _changes(before, after)
+    if not changed:
+        return locked
+    locked.version += 1
+    locked.updated_by = actor
+    locked.search_text = _search_text(locked, effective_values(locked))
+    with _history(actor):
+        locked.save()
+    dependants = [locked, *Product.objects.filter(parent=locked).select_related("parent", "family")]
+    _after_write(dependants, actor=actor, action="product.update", diffs={locked.sku: changed})
+    return locked
+
+
+def _propose(
+    actor: User | None, product: Product, changes: Mapping[str, Any], catalog: vals.Catalog
+) -> Product:
+    """Validate the change against a copy, then keep it as the product's pending change."""
+    pending = PendingChange.objects.filter(product=product).first()
+    proposal = dict(pending.changes) if pending else {}
+    trial = Product.objects.select_related("family").get(pk=product.pk)
+    _apply(trial, {**_decode(proposal), **changes}, catalog)
+    serialisable = {k: v for k, v in changes.items() if k != "family"}
+    if "family" in changes:
+        serialisable["family"] = changes["family"].code
+    if "values" in proposal and "values" in serialisable:
+        serialisable["values"] = vals.merge(proposal["values"], serialisable["values"])
+    proposal.update(serialisable)
+    PendingChange.objects.update_or_create(
+        product=product,
+        defaults={"changes": proposal, "author": actor, "base_version": product.version, "submitted": False},
+    )
+    audit_record(
+        actor=actor,
+        action="product.propose",
+        object_type="product",
+        object_code=product.sku,
+        diff=_changes(_snapshot(product), _snapshot(trial)),
+    )
+    return product
+
+
+def _decode(proposal: Mapping[str, Any]) -> dict[str, Any]:
+    decoded = dict(proposal)
+    if "family" in decoded:
+        decoded["family"] = Family.objects.get(code=decoded["family"])
+    return decoded
+
+
+def product_changes_since(product: Product, version: int) -> dict[str, list[Any]]:
+    """What changed between `version` and the product as it is now (for conflict messages)."""
+    event = product.events.filter(version=version).order_by("-pgh_id").first()
+    if event is None:
+        return {}
+    before = {
+        "sku": event.sku,
+        "gtin": event.gtin,
+        "family": Family.objects.get(pk=event.family_id).code,
+        "enabled": event.enabled,
+        "categories": list(event.categories),
+        "associations": event.associations,
+        "values": event.values,
+    }
+    return _changes(before, _snapshot(product))
+
+
+def _review(product: Product, actor: User, action: str, comment: str = "") -> None:
+    ProductReview.objects.create(product=product, actor=actor, action=action, comment=comment)
+    audit_record(
+        actor=actor,
+        action=f"product.{action}",
+        object_type="product",
+        object_code=product.sku,
+        diff={"comment": comment} if comment else {},
+    )
+
+
+@transaction.atomic
+def product_submit(*, actor: User, product: Product) -> Product:
+    """Ask for approval: a draft goes in review; an approved product's pending change is submitted."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    pending = PendingChange.objects.filter(product=product).first()
+    if product.status == S.DRAFT:
+        with _history(actor):
+            product.status = S.IN_REVIEW
+            product.save(update_fields=["status", "updated_at"])
+    elif product.status == S.APPROVED and pending and not pending.submitted:
+        pending.submitted = True
+        pending.save(update_fields=["submitted", "updated_at"])
+    else:
+        raise ValidationError(
+            f"{product.sku} is {product.get_status_display().lower()} with nothing to submit"
+        )
+    _review(product, actor, ProductReview.Action.SUBMIT)
+    return product
+
+
+def _check_four_eyes(product: Product, approver: User) -> None:
+    if not approver.has_perm("products.approve_product"):
+        raise PermissionDenied(f"{approver.get_username()} may not approve products")
+    last = product.reviews.filter(action=ProductReview.Action.SUBMIT).first()
+    pending = PendingChange.objects.filter(product=product).first()
+    authors = {last.actor_id if last else None, pending.author_id if pending else None, product.updated_by_id}
+    if approver.pk in authors:
+        raise PermissionDenied(
+            f"{product.sku}: you submitted or edited this change; another approver must approve it"
+        )
+
+
+@transaction.atomic
+def product_approve(*, actor: User, product: Product, comment: str = "") -> Product:
+    product = Product.objects.select_for_update().select_related("family").get(pk=product.pk)
+    pending = PendingChange.objects.filter(product=product, submitted=True).first()
+    if product.status != S.IN_REVIEW and pending is None:
+        raise ValidationError(f"{product.sku} is not waiting for approval")
+    _check_four_eyes(product, actor)
+    before = _snapshot(product)
+    if pending is not None:
+        _apply(product, _decode(pending.changes), vals.Catalog.load())
+        product.version += 1
+        pending.delete()
+    product.status = S.APPROVED
+    product.search_text = _search_text(product, effective_values(product))
+    with _history(actor):
+        product.save()
+    _review(product, actor, ProductReview.Action.APPROVE, comment)
+    _after_write(
+        [product, *product.variants.all()],
+        actor=actor,
+        action="product.apply",
+        diffs={product.sku: _changes(before, _snapshot(product))},
+    )
+    return product
+
+
+@transaction.atomic
+def product_reject(*, actor: User, product: Product, comment: str) -> Product:
+    if not comment.strip():
+        raise ValidationError({"comment": "say why the product is sent back"})
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    pending = PendingChange.objects.filter(product=product, submitted=True).first()
+    if product.status == S.IN_REVIEW:
+        _check_four_eyes(product, actor)
+        with _history(actor):
+            product.status = S.DRAFT
+            product.save(update_fields=["status", "updated_at"])
+    elif pending is not None:
+        _check_four_eyes(product, actor)
+        pending.submitted = False
+        pending.save(update_fields=["submitted", "updated_at"])
+    else:
+        raise ValidationError(f"{product.sku} is not waiting for approval")
+    _review(product, actor, ProductReview.Action.REJECT, comment)
+    return product
+
+
+@transaction.atomic
+def product_retire(*, actor: User, product: Product, comment: str = "") -> Product:
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    with _history(actor):
+        product.status = S.RETIRED
+        product.save(update_fields=["status", "updated_at"])
+    _review(product, actor, ProductReview.Action.RETIRE, comment)
+    events.publish(ProductsChanged(skus=(product.sku,), source=context.source.get()))
+    return product
+
+
+@transaction.atomic
+def product_revert(*, actor: User | None, product: Product, event_id: int) -> Product:
+    """Bring back the data of a past version; the revert is itself a new version."""
+    event = product.events.get(pgh_id=event_id)
+    target = {
+        "gtin": event.gtin,
+        "enabled": event.enabled,
+        "categories": list(event.categories),
+        "associations": event.associations,
+        "family": Family.objects.get(pk=event.family_id),
+    }
+    current = Product.objects.get(pk=product.pk)
+    cleared = {
+        code: {loc: dict.fromkeys(ch) for loc, ch in by_loc.items()}
+        for code, by_loc in current.values.items()
+    }
+    target["values"] = vals.merge(cleared, event.values)
+    with context.bound(origin=context.source.get()):
+        return product_update(actor=actor, product=current, expected_version=current.version, changes=target)
+
+
+def completeness_compute(products: Sequence[Product]) -> None:
+    """Store completeness per product × channel × locale from the families' channel requirements."""
+    if not products:
+        return
+    family_ids = {p.family_id for p in products}
+    required: dict[tuple[int, int], list[str]] = {}
+    for family_id, channel_id, code in FamilyRequirement.objects.filter(family_id__in=family_ids).values_list(
+        "family_id", "channel_id", "attribute__code"
+    ):
+        required.setdefault((family_id, channel_id), []).append(code)
+    channels = list(Channel.objects.prefetch_related("locales"))
+    localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
+    rows = []
+    for product in products:
+        values = effective_values(product)
+        for channel in channels:
+            codes = sorted(required.get((product.family_id, channel.pk), []))
+            for locale in channel.locales.all():
+                missing = [
+                    c
+                    for c in codes
+                    if vals.value_of(values, c, locale.code if c in localizable else vals.ANY, channel.code)
+                    is None
+                ]
+                ratio = 100 if not codes else (100 * (len(codes) - len(missing))) // len(codes)
+                rows.append(
+                    Completeness(
+                        product=product,
+                        channel=channel,
+                        locale=locale,
+                        required=len(codes),
+                        missing=missing,
+                        ratio=ratio,
+                    )
+                )
+    Completeness.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["product", "channel", "locale"],
+        update_fields=["required", "missing", "ratio"],
+    )
+    Completeness.objects.filter(product__in=products).exclude(
+        Q(channel__in=channels) & Q(locale__in={loc for ch in channels for loc in ch.locales.all()})
+    ).delete()
+
+
+@transaction.atomic
+def category_create(
+    *, actor: User | None, code: str, parent: Category | None = None, labels: Mapping[str, str] | None = None
+) -> Category:
+    if Category.objects.filter(code=code).exists():
+        raise ValidationError({"code": f"category {code} already exists"})
+    fields = {"code": code, "labels": dict(labels or {})}
+    Category(**fields).full_clean(exclude=["path", "depth", "numchild"])
+    if parent is None:
+        node = Category.objects.add_root(create_kwargs=fields)
+    else:
+        node = Category.objects.add_child(Category.objects.get(pk=parent.pk), create_kwargs=fields)
+    audit_record(
+        actor=actor,
+        action="category.create",
+        object_type="category",
+        object_code=code,
+        diff={"parent": parent.code if parent else None},
+    )
+    return node
+
+
+@transaction.atomic
+def category_move(*, actor: User | None, category: Category, parent: Category | None) -> Category:
+    """Move a category (with its subtree) under `parent`, or to the top; a cycle is refused."""
+    node = Category.objects.get(pk=category.pk)
+    if parent is not None:
+        target = Category.objects.get(pk=parent.pk)
+        if target.pk == node.pk or target.path.startswith(node.path):
+            raise ValidationError(
+                {"parent": f"{node.code} cannot move under {target.code}: that is inside itself"}
+            )
+        node.move(target, "sorted-child")
+    else:
+        node.move(Category.objects.get_first_root_node(), "sorted-sibling")
+    old_parent = category.get_parent()
+    audit_record(
+        actor=actor,
+        action="category.move",
+        object_type="category",
+        object_code=node.code,
+        diff={"parent": [old_parent.code if old_parent else None, parent.code if parent else None]},
+    )
+    events.publish(ProductsChanged(skus=(), source=context.source.get()))
+    return Category.objects.get(pk=node.pk)

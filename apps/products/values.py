@@ -1,0 +1,284 @@
+"""Validation and reading of product values, shaped {attribute: {locale or "*": {channel or "*": value}}}.
+
+Stored forms, chosen so that JSON never holds a float: text, textarea, identifier, media → str;
+number → decimal string ("12.5"); boolean → bool; date → "YYYY-MM-DD"; select → option code;
+multiselect → sorted list of option codes; price → {"EUR": "12.50"}; measurement → {"amount": "1.2",
+"unit": "KILOGRAM"}.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from apps.core.money import currency_exponent
+from apps.products.models import Attribute
+
+ANY = "*"
+T = Attribute.Type
+
+
+@dataclass(frozen=True)
+class ValueIssue:
+    """One refused value: which attribute, locale and channel, and why."""
+
+    attribute: str
+    reason: str
+    locale: str = ANY
+    channel: str = ANY
+    sku: str = ""
+
+    def __str__(self) -> str:
+        where = [f"attribute {self.attribute}"]
+        if self.locale != ANY:
+            where.append(f"locale {self.locale}")
+        if self.channel != ANY:
+            where.append(f"channel {self.channel}")
+        prefix = f"{self.sku}: " if self.sku else ""
+        return f"{prefix}{', '.join(where)}: {self.reason}"
+
+
+class ProductValidationError(ValidationError):
+    """Raised with every issue at once, so a person can fix them all in one go."""
+
+    def __init__(self, issues: list[ValueIssue]):
+        self.issues = issues
+        super().__init__([str(issue) for issue in issues])
+
+
+@dataclass
+class Catalog:
+    """Attribute metadata loaded once (per request or per import batch), so validation does no queries."""
+
+    attributes: dict[str, Attribute]
+    options: dict[str, set[str]] = field(default_factory=dict)
+    units: dict[str, set[str]] = field(default_factory=dict)
+    locales: set[str] = field(default_factory=set)
+    channels: set[str] = field(default_factory=set)
+    currencies: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> Catalog:
+        from apps.core.models import Channel, Currency, Locale
+        from apps.products.models import AttributeOption, MeasurementUnit
+
+        attributes = {a.code: a for a in Attribute.objects.select_related("measurement_family")}
+        options: dict[str, set[str]] = {}
+        for attribute_id, code in AttributeOption.objects.values_list("attribute__code", "code"):
+            options.setdefault(attribute_id, set()).add(code)
+        units: dict[str, set[str]] = {}
+        for family_code, code in MeasurementUnit.objects.values_list("family__code", "code"):
+            units.setdefault(family_code, set()).add(code)
+        return cls(
+            attributes=attributes,
+            options=options,
+            units=units,
+            locales=set(Locale.objects.filter(is_active=True).values_list("code", flat=True)),
+            channels=set(Channel.objects.values_list("code", flat=True)),
+            currencies=set(Currency.objects.filter(is_active=True).values_list("code", flat=True)),
+        )
+
+
+def _decimal(raw: Any) -> Decimal:
+    if isinstance(raw, bool | float):
+        raise ValueError(f'{raw!r} must be written as a decimal string, e.g. "12.5"')
+    try:
+        number = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValueError(f"{raw!r} is not a number") from exc
+    if not number.is_finite():
+        raise ValueError(f"{raw!r} is not a finite number")
+    return number
+
+
+def normalise(attribute: Attribute, raw: Any, catalog: Catalog) -> Any:
+    """Return the stored form of one value, or raise ValueError with the reason."""
+    kind = attribute.type
+    if kind in (T.TEXT, T.TEXTAREA, T.IDENTIFIER, T.MEDIA):
+        if not isinstance(raw, str):
+            raise ValueError(f"expected text, got {type(raw).__name__}")
+        text = raw if kind == T.TEXTAREA else raw.strip()
+        if kind in (T.TEXT, T.IDENTIFIER) and ("\n" in text or "\r" in text):
+            raise ValueError("a single-line text cannot contain a line break")
+        limit = attribute.max_length or (255 if kind != T.TEXTAREA else None)
+        if limit and len(text) > limit:
+            raise ValueError(f"{len(text)} characters, more than the {limit} allowed")
+        if attribute.regex and not re.fullmatch(attribute.regex, text):
+            raise ValueError(f"{text!r} does not match the pattern {attribute.regex}")
+        return text
+    if kind == T.NUMBER:
+        number = _decimal(raw)
+        _check_number(attribute, number)
+        return format(number.normalize(), "f")
+    if kind == T.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "oui", "y"):
+            return True
+        if text in ("0", "false", "no", "non", "n"):
+            return False
+        raise ValueError(f"{raw!r} is not yes/no (use 1 or 0)")
+    if kind == T.DATE:
+        try:
+            return datetime.date.fromisoformat(str(raw).strip()[:10]).isoformat()
+        except ValueError as exc:
+            raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)") from exc
+    if kind == T.SELECT:
+        code = str(raw).strip()
+        if code not in catalog.options.get(attribute.code, set()):
+            raise ValueError(f"option {code!r} does not exist")
+        return code
+    if kind == T.MULTISELECT:
+        codes = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+        codes = sorted({str(c).strip() for c in codes if str(c).strip()})
+        unknown = [c for c in codes if c not in catalog.options.get(attribute.code, set())]
+        if unknown:
+            raise ValueError(f"option(s) {', '.join(map(repr, unknown))} do not exist")
+        return codes
+    if kind == T.PRICE:
+        if not isinstance(raw, Mapping):
+            raise ValueError('expected prices per currency, e.g. {"EUR": "12.50"}')
+        prices = {}
+        for currency, amount in sorted(raw.items()):
+            if currency not in catalog.currencies:
+                raise ValueError(f"currency {currency!r} is not active in Noel")
+            value = _decimal(amount)
+            if value < 0:
+                raise ValueError(f"price {value} {currency} is negative")
+            if value != value.quantize(Decimal(1).scaleb(-currency_exponent(currency))):
+                raise ValueError(f"{value} {currency} has more decimals than {currency} allows")
+            prices[currency] = format(value, "f")
+        return prices
+    if kind == T.MEASUREMENT:
+        if not isinstance(raw, Mapping) or "amount" not in raw:
+            raise ValueError('expected {"amount": "1.5", "unit": "KILOGRAM"}')
+        unit = str(raw.get("unit") or attribute.default_unit)
+        family = attribute.measurement_family.code if attribute.measurement_family else ""
+        if unit not in catalog.units.get(family, set()):
+            raise ValueError(f"unit {unit!r} is not a unit of {family}")
+        if attribute.allowed_units and unit not in attribute.allowed_units:
+            raise ValueError(f"unit {unit!r} is not allowed here ({', '.join(attribute.allowed_units)})")
+        amount = _decimal(raw["amount"])
+        _check_number(attribute, amount)
+        return {"amount": format(amount.normalize(), "f"), "unit": unit}
+    raise ValueError(f"unsupported attribute type {kind}")
+
+
+def _check_number(attribute: Attribute, number: Decimal) -> None:
+    if not attribute.decimals_allowed and number != number.to_integral_value():
+        raise ValueError(f"{number} must be a whole number")
+    if not attribute.negative_allowed and number < 0:
+        raise ValueError(f"{number} must not be negative")
+    if attribute.min_value is not None and number < attribute.min_value:
+        raise ValueError(f"{number} is below the minimum {attribute.min_value.normalize()}")
+    if attribute.max_value is not None and number > attribute.max_value:
+        raise ValueError(f"{number} is above the maximum {attribute.max_value.normalize()}")
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def clean_values(
+    values: Mapping[str, Any], *, allowed: Iterable[str], catalog: Catalog, sku: str = ""
+) -> tuple[dict[str, dict[str, dict[str, Any]]], list[ValueIssue]]:
+    """Check every value against its attribute; return the stored form and the issues found.
+
+    Empty values are dropped (an empty cell clears the value). Unknown attributes, attributes outside
+    the family, wrong locale/channel keys and invalid values are reported, never silently dropped.
+    """
+    allowed = set(allowed)
+    cleaned: dict[str, dict[str, dict[str, Any]]] = {}
+    issues: list[ValueIssue] = []
+    for code, by_locale in values.items():
+        attribute = catalog.attributes.get(code)
+        if attribute is None:
+            issues.append(ValueIssue(code, "unknown attribute", sku=sku))
+            continue
+        if code not in allowed:
+            issues.append(ValueIssue(code, "not an attribute of this product's family (or level)", sku=sku))
+            continue
+        if not isinstance(by_locale, Mapping):
+            issues.append(ValueIssue(code, 'expected {locale or "*": {channel or "*": value}}', sku=sku))
+            continue
+        for locale, by_channel in by_locale.items():
+            if attribute.localizable and locale == ANY:
+                issues.append(ValueIssue(code, "is localizable: give a locale such as fr_FR", sku=sku))
+                continue
+            if not attribute.localizable and locale != ANY:
+                issues.append(ValueIssue(code, "is not localizable: use *", locale, sku=sku))
+                continue
+            if attribute.localizable and locale not in catalog.locales:
+                issues.append(ValueIssue(code, "unknown or inactive locale", locale, sku=sku))
+                continue
+            if not isinstance(by_channel, Mapping):
+                issues.append(ValueIssue(code, 'expected {channel or "*": value}', locale, sku=sku))
+                continue
+            for channel, raw in by_channel.items():
+                if attribute.scopable and channel == ANY:
+                    issues.append(ValueIssue(code, "is scopable: give a channel", locale, sku=sku))
+                    continue
+                if not attribute.scopable and channel != ANY:
+                    issues.append(ValueIssue(code, "is not scopable: use *", locale, channel, sku=sku))
+                    continue
+                if attribute.scopable and channel not in catalog.channels:
+                    issues.append(ValueIssue(code, "unknown channel", locale, channel, sku=sku))
+                    continue
+                if is_empty(raw):
+                    continue
+                try:
+                    stored = normalise(attribute, raw, catalog)
+                except ValueError as exc:
+                    issues.append(ValueIssue(code, str(exc), locale, channel, sku=sku))
+                    continue
+                cleaned.setdefault(code, {}).setdefault(locale, {})[channel] = stored
+    return cleaned, issues
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Values of `override` over those of `base`, per attribute, locale and channel (variant over parent)."""
+    merged: dict[str, Any] = {
+        code: {loc: dict(ch) for loc, ch in by_loc.items()} for code, by_loc in base.items()
+    }
+    for code, by_locale in override.items():
+        for locale, by_channel in by_locale.items():
+            merged.setdefault(code, {}).setdefault(locale, {}).update(by_channel)
+    return merged
+
+
+def value_of(values: Mapping[str, Any], attribute: str, locale: str = ANY, channel: str = ANY) -> Any:
+    """The value for one locale and channel, falling back to the non-scoped/non-localized one."""
+    by_locale = values.get(attribute) or {}
+    for loc in (locale, ANY):
+        by_channel = by_locale.get(loc) or {}
+        for ch in (channel, ANY):
+            if ch in by_channel and not is_empty(by_channel[ch]):
+                return by_channel[ch]
+    return None
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{"attribute[-locale][-channel]": [old, new]} for each value that changed, in Akeneo's column names."""
+
+    def flat(values: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for code, by_locale in values.items():
+            for locale, by_channel in by_locale.items():
+                for channel, value in by_channel.items():
+                    key = "-".join(part for part in (code, locale, channel) if part != ANY)
+                    out[key] = value
+        return out
+
+    before, after = flat(old), flat(new)
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    }
