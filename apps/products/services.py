@@ -642,3 +642,24 @@ def category_move(*, actor: User | None, category: Category, parent: Category | 
     )
     events.publish(ProductsChanged(skus=(), source=context.source.get()))
     return Category.objects.get(pk=node.pk)
+
+
+def product_check(
+    *,
+    product: Product | None,
+    family: Family | None = None,
+    changes: Mapping[str, Any],
+    catalog: vals.Catalog | None = None,
+) -> None:
+    """Validate a create or an update without writing anything, so forms can show every error in place."""
+    catalog = catalog or vals.Catalog.load()
+    trial = (
+        Product.objects.select_related("family").get(pk=product.pk)
+        if product and product.pk
+        else Product(family=family, sku=changes.get("sku", ""))
+    )
+    if trial.pk is None:
+        for field in ("parent", "family_variant", "is_model"):
+            if field in changes:
+                setattr(trial, field, changes[field])
+    _apply(trial, changes, catalog)

@@ -1,0 +1,398 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+
+from apps.core.models import Channel
+from apps.products import selectors, services
+from apps.products import values as vals
+from apps.products.forms import ProductForm
+from apps.products.models import (
+    AssociationType,
+    Attribute,
+    AttributeGroup,
+    AttributeOption,
+    Category,
+    Completeness,
+    Family,
+    FamilyRequirement,
+    FamilyVariant,
+    MeasurementFamily,
+    MeasurementUnit,
+    Product,
+)
+
+BASE_FIELDS = ["sku", "gtin", "family", "family_variant", "parent", "is_model", "enabled"]
+
+
+class AttributeOptionInline(TabularInline):
+    model = AttributeOption
+    extra = 0
+    fields = ("code", "labels", "sort_order")
+
+
+@admin.register(Attribute)
+class AttributeAdmin(ModelAdmin):
+    list_display = ("code", "label", "type", "group", "localizable", "scopable", "unique")
+    list_filter = ("type", "group", "localizable", "scopable")
+    search_fields = ("code",)
+    list_select_related = ("group",)
+    inlines = [AttributeOptionInline]
+
+
+@admin.register(AttributeGroup)
+class AttributeGroupAdmin(ModelAdmin):
+    list_display = ("code", "label", "sort_order")
+
+
+class MeasurementUnitInline(TabularInline):
+    model = MeasurementUnit
+    extra = 0
+
+
+@admin.register(MeasurementFamily)
+class MeasurementFamilyAdmin(ModelAdmin):
+    list_display = ("code", "label", "standard_unit")
+    inlines = [MeasurementUnitInline]
+
+
+class FamilyRequirementInline(TabularInline):
+    model = FamilyRequirement
+    extra = 0
+    autocomplete_fields = ("attribute",)
+
+
+@admin.register(Family)
+class FamilyAdmin(ModelAdmin):
+    list_display = ("code", "label")
+    search_fields = ("code",)
+    filter_horizontal = ("attributes",)
+    inlines = [FamilyRequirementInline]
+
+
+@admin.register(FamilyVariant)
+class FamilyVariantAdmin(ModelAdmin):
+    list_display = ("code", "family")
+    list_select_related = ("family",)
+    filter_horizontal = ("axes", "variant_attributes")
+
+
+@admin.register(AssociationType)
+class AssociationTypeAdmin(ModelAdmin):
+    list_display = ("code", "label")
+
+
+@admin.register(Category)
+class CategoryAdmin(ModelAdmin):
+    """The tree in path order, indented, with product counts per subtree; moves go through the service."""
+
+    list_display = ("indented", "code", "products")
+    search_fields = ("code",)
+    ordering = ("path",)
+    fields = ("code", "labels", "parent_code")
+    readonly_fields = ()
+    show_full_result_count = False
+
+    def get_changelist_instance(self, request):
+        self._counts = selectors.category_product_counts()
+        return super().get_changelist_instance(request)
+
+    @display(description=_("category"))
+    def indented(self, obj: Category) -> str:
+        return format_html("{}{}", "\u2003" * (obj.depth - 1), obj)
+
+    @display(description=_("products"))
+    def products(self, obj: Category) -> int:
+        return self._counts.get(obj.code, 0)
+
+    def get_form(self, request, obj=None, **kwargs):
+        from django import forms
+
+        current = obj.get_parent().code if obj and obj.get_parent() else ""
+
+        class CategoryForm(forms.ModelForm):
+            parent_code = forms.ChoiceField(
+                label=_("parent"),
+                required=False,
+                initial=current,
+                choices=[
+                    ("", "—"),
+                    *((c.code, f"{'— ' * (c.depth - 1)}{c}") for c in Category.objects.order_by("path")),
+                ],
+            )
+
+            class Meta:
+                model = Category
+                fields = ("code", "labels")
+
+        return CategoryForm
+
+    def save_model(self, request, obj, form, change):
+        parent_code = form.cleaned_data.get("parent_code") or None
+        parent = Category.objects.get(code=parent_code) if parent_code else None
+        if not change:
+            saved = services.category_create(
+                actor=request.user, code=obj.code, parent=parent, labels=obj.labels
+            )
+            obj.pk = saved.pk
+            return
+        Category.objects.filter(pk=obj.pk).update(labels=obj.labels)
+        old_parent = Category.objects.get(pk=obj.pk).get_parent()
+        if (old_parent.code if old_parent else None) != parent_code:
+            try:
+                services.category_move(actor=request.user, category=obj, parent=parent)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+class IncompleteFilter(admin.SimpleListFilter):
+    title = _("not complete for")
+    parameter_name = "incomplete"
+
+    def lookups(self, request, model_admin):
+        return [
+            (f"{channel}:{locale}", f"{channel} · {locale}")
+            for channel, locale in Channel.objects.filter(locales__isnull=False)
+            .values_list("code", "locales__code")
+            .order_by("code", "locales__code")
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value() or ":" not in self.value():
+            return queryset
+        channel, locale = self.value().split(":", 1)
+        return selectors.products_incomplete(queryset, channel=channel, locale=locale)
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = _("category (with subcategories)")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [(c.code, f"{'— ' * (c.depth - 1)}{c}") for c in Category.objects.order_by("path")]
+
+    def queryset(self, request, queryset):
+        return selectors.products_in_category(queryset, self.value()) if self.value() else queryset
+
+
+@admin.register(Product)
+class ProductAdmin(ModelAdmin):
+    form = ProductForm
+    list_display = (
+        "sku",
+        "display_name",
+        "family",
+        "status_badge",
+        "completeness_badges",
+        "enabled",
+        "updated_at",
+    )
+    list_select_related = ("family", "family__label_attribute")
+    list_filter = ("status", "family", CategoryFilter, IncompleteFilter, "enabled", "is_model")
+    search_fields = ("sku",)
+    search_help_text = _("SKU, GTIN or words of the name in any language")
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("sku",)
+    readonly_fields = ("status", "version", "completeness_summary", "history_link")
+    actions = ["submit_selected", "approve_selected", "retire_selected"]
+
+    def get_queryset(self, request):
+        completeness = Completeness.objects.select_related("channel", "locale").order_by(
+            "channel__code", "locale__code"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .defer("search_text")
+            .prefetch_related(Prefetch("completeness", queryset=completeness))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        return selectors.product_search(queryset, search_term), False
+
+    # list columns -------------------------------------------------------------------------------------
+
+    @display(description=_("name"))
+    def display_name(self, obj: Product) -> str:
+        code = obj.family.label_attribute.code if obj.family.label_attribute_id else "name"
+        language = (get_language() or "en")[:2]
+        by_locale = obj.values.get(code) or {}
+        for locale in sorted(by_locale, key=lambda loc: not loc.startswith(language)):
+            value = vals.value_of(obj.values, code, locale)
+            if value:
+                return value
+        return "—"
+
+    @display(
+        description=_("status"),
+        label={"draft": "info", "in_review": "warning", "approved": "success", "retired": "danger"},
+    )
+    def status_badge(self, obj: Product) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("completeness"))
+    def completeness_badges(self, obj: Product) -> str:
+        return format_html_join(
+            " ",
+            '<span class="noel-badge {}" title="{}">{} {} {}%</span>',
+            (
+                (
+                    "ok" if c.ratio == 100 else "ko",
+                    ", ".join(c.missing),
+                    c.channel.code,
+                    c.locale.code,
+                    c.ratio,
+                )
+                for c in obj.completeness.all()
+            ),
+        )
+
+    # form -------------------------------------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["fields"] = BASE_FIELDS
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        base = [
+            (
+                None,
+                {
+                    "fields": [
+                        ("sku", "gtin"),
+                        ("family", "enabled"),
+                        ("is_model", "family_variant"),
+                        "parent",
+                    ]
+                },
+            )
+        ]
+        if obj is None:
+            return base
+        form = ProductForm(instance=obj)
+        base[0][1]["fields"] += [
+            "categories",
+            "expected_version",
+            ("status", "version"),
+            "completeness_summary",
+            "history_link",
+        ]
+        return base + [(group, {"fields": rows, "classes": ["tab"]}) for group, rows in form.value_groups]
+
+    @display(description=_("completeness"))
+    def completeness_summary(self, obj: Product) -> str:
+        return self.completeness_badges(obj)
+
+    @display(description=_("history"))
+    def history_link(self, obj: Product) -> str:
+        url = reverse("admin:products_product_versions", args=[obj.pk])
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">{}</a>',
+            url,
+            _("Versions, differences and revert"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            current = Product.objects.get(pk=obj.pk)
+            saved = services.product_update(
+                actor=request.user,
+                product=current,
+                expected_version=form.cleaned_data.get("expected_version") or current.version,
+                changes=form.changes(),
+            )
+        else:
+            data = form.cleaned_data
+            saved = services.product_create(
+                actor=request.user,
+                sku=data["sku"],
+                family=data["family"],
+                gtin=data.get("gtin"),
+                parent=data.get("parent"),
+                family_variant=data.get("family_variant"),
+                is_model=data.get("is_model", False),
+                enabled=data.get("enabled", True),
+            )
+        form.instance = saved
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        """Categories and values are written by the service in save_model."""
+
+    # history ---------------------------------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/versions/",
+                self.admin_site.admin_view(self.versions_view),
+                name="products_product_versions",
+            ),
+            *super().get_urls(),
+        ]
+
+    def versions_view(self, request: HttpRequest, object_id: str):
+        product = get_object_or_404(Product, pk=object_id)
+        if not self.has_view_permission(request, product):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request, product):
+                raise PermissionDenied
+            try:
+                services.product_revert(
+                    actor=request.user, product=product, event_id=int(request.POST["event_id"])
+                )
+                self.message_user(request, _("Reverted; the revert is a new version."), messages.SUCCESS)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": product,
+            "title": _("Versions of %(sku)s") % {"sku": product.sku},
+            "versions": selectors.product_versions(product),
+            "can_revert": self.has_change_permission(request, product),
+        }
+        return TemplateResponse(request, "admin/products/product/versions.html", context)
+
+    # bulk actions -----------------------------------------------------------------------------------------
+
+    def _bulk(self, request, queryset, service, done_message):
+        done, problems = 0, []
+        for product in queryset:
+            try:
+                service(actor=request.user, product=product)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                problems.append(" ".join(getattr(exc, "messages", [str(exc)])))
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        for problem in problems[:20]:
+            self.message_user(request, problem, messages.WARNING)
+
+    @action(description=_("Submit for approval"), permissions=["change"])
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, services.product_submit, _("%(count)d product(s) submitted."))
+
+    @action(description=_("Approve"), permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        self._bulk(request, queryset, services.product_approve, _("%(count)d product(s) approved."))
+
+    @action(description=_("Retire"), permissions=["change"])
+    def retire_selected(self, request, queryset):
+        self._bulk(request, queryset, services.product_retire, _("%(count)d product(s) retired."))
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("products.approve_product")

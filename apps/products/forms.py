@@ -1,0 +1,232 @@
+"""The product form, built from the family's attributes: one field per attribute × locale × channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from unfold.widgets import (
+    UnfoldAdminDateWidget,
+    UnfoldAdminNullBooleanSelectWidget,
+    UnfoldAdminSelectMultipleWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from apps.core.models import Channel
+from apps.core.selectors import active_currencies, active_locales
+from apps.products import selectors, services
+from apps.products import values as vals
+from apps.products.models import Attribute, Category, Product
+
+T = Attribute.Type
+SEP = "|"
+
+
+def value_field_name(code: str, locale: str, channel: str, part: str = "") -> str:
+    return SEP.join(p for p in ("v", code, locale, channel, part) if p)
+
+
+def _scopes(attribute: Attribute, locales: list[str], channels: list[str]) -> list[tuple[str, str]]:
+    return [
+        (loc, ch)
+        for loc in (locales if attribute.localizable else [vals.ANY])
+        for ch in (channels if attribute.scopable else [vals.ANY])
+    ]
+
+
+class ProductForm(forms.ModelForm):
+    """Base fields plus the family's value fields; the version travels with the form to detect conflicts."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("Categories"), required=False, widget=UnfoldAdminSelectMultipleWidget(attrs={"size": 8})
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Product
+        fields = ["sku", "gtin", "family", "family_variant", "parent", "is_model", "enabled"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [
+            (c.code, f"{'— ' * (c.depth - 1)}{c}") for c in Category.objects.order_by("path")
+        ]
+        self.value_groups: list[tuple[str, list]] = []
+        product = self.instance
+        if product.pk:
+            self.fields["categories"].initial = product.categories
+            self.fields["expected_version"].initial = product.version
+            self._add_value_fields(product)
+
+    def _add_value_fields(self, product: Product) -> None:
+        locales = [loc.code for loc in active_locales()]
+        channels = list(Channel.objects.values_list("code", flat=True))
+        currencies = [c.code for c in active_currencies()]
+        allowed = services.allowed_attributes(product)
+        inherited = product.parent.values if product.parent_id else {}
+        groups: dict[str, list] = {}
+        for attribute in selectors.family_attributes(product.family):
+            if attribute.code not in allowed and attribute.code not in inherited:
+                continue
+            rows = groups.setdefault(str(attribute.group), [])
+            for loc, ch in _scopes(attribute, locales, channels):
+                names = self._fields_for(
+                    attribute, loc, ch, currencies, product, inherited, editable=attribute.code in allowed
+                )
+                rows.append(tuple(names))
+        self.value_groups = list(groups.items())
+
+    def _fields_for(self, attribute, loc, ch, currencies, product, inherited, *, editable: bool) -> list[str]:
+        label = attribute.label()
+        suffix = " · ".join(part for part in (loc, ch) if part != vals.ANY)
+        label = f"{label} ({suffix})" if suffix else label
+        current = vals.value_of(product.values, attribute.code, loc, ch)
+        parent_value = vals.value_of(inherited, attribute.code, loc, ch)
+        help_text = (
+            _("Inherited from %(sku)s: %(value)s") % {"sku": product.parent.sku, "value": parent_value}
+            if parent_value is not None and product.parent_id
+            else ""
+        )
+        name = value_field_name(attribute.code, loc, ch)
+        if attribute.type == T.PRICE:
+            names = []
+            for currency in currencies:
+                field_name = value_field_name(attribute.code, loc, ch, currency)
+                self.fields[field_name] = forms.CharField(
+                    label=f"{label} {currency}",
+                    required=False,
+                    initial=(current or {}).get(currency),
+                    widget=UnfoldAdminTextInputWidget(),
+                    disabled=not editable,
+                )
+                names.append(field_name)
+            return names
+        if attribute.type == T.MEASUREMENT:
+            units = [(u.code, f"{u.code} ({u.symbol})") for u in attribute.measurement_family.units.all()]
+            amount, unit = (
+                value_field_name(attribute.code, loc, ch, "amount"),
+                value_field_name(attribute.code, loc, ch, "unit"),
+            )
+            self.fields[amount] = forms.CharField(
+                label=label,
+                required=False,
+                initial=(current or {}).get("amount"),
+                help_text=help_text,
+                widget=UnfoldAdminTextInputWidget(),
+                disabled=not editable,
+            )
+            self.fields[unit] = forms.ChoiceField(
+                label=_("unit"),
+                choices=units,
+                required=False,
+                initial=(current or {}).get("unit", attribute.default_unit),
+                widget=UnfoldAdminSelectWidget(),
+                disabled=not editable,
+            )
+            return [amount, unit]
+        self.fields[name] = self._simple_field(attribute, label, current)
+        self.fields[name].help_text = help_text
+        self.fields[name].disabled = not editable
+        return [name]
+
+    @staticmethod
+    def _simple_field(attribute: Attribute, label: str, current: Any) -> forms.Field:
+        options = [(o.code, str(o)) for o in attribute.options.all()]
+        if attribute.type == T.TEXTAREA:
+            return forms.CharField(
+                label=label,
+                required=False,
+                initial=current,
+                widget=UnfoldAdminTextareaWidget(attrs={"rows": 4}),
+                strip=False,
+            )
+        if attribute.type == T.BOOLEAN:
+            return forms.NullBooleanField(
+                label=label, required=False, initial=current, widget=UnfoldAdminNullBooleanSelectWidget()
+            )
+        if attribute.type == T.DATE:
+            return forms.DateField(
+                label=label, required=False, initial=current, widget=UnfoldAdminDateWidget()
+            )
+        if attribute.type == T.SELECT:
+            return forms.ChoiceField(
+                label=label,
+                required=False,
+                initial=current,
+                choices=[("", "—"), *options],
+                widget=UnfoldAdminSelectWidget(),
+            )
+        if attribute.type == T.MULTISELECT:
+            return forms.MultipleChoiceField(
+                label=label,
+                required=False,
+                initial=current,
+                choices=options,
+                widget=UnfoldAdminSelectMultipleWidget(),
+            )
+        return forms.CharField(
+            label=label, required=False, initial=current, widget=UnfoldAdminTextInputWidget()
+        )
+
+    def submitted_values(self) -> dict[str, Any]:
+        """The value fields as {attribute: {locale: {channel: value}}}; an emptied field clears its value."""
+        values: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if not name.startswith("v" + SEP) or field.disabled:
+                continue
+            _, code, loc, ch, *part = name.split(SEP)
+            raw = self.cleaned_data.get(name)
+            slot = values.setdefault(code, {}).setdefault(loc, {})
+            if part and part[0] == "unit":
+                continue
+            if part and part[0] == "amount":
+                unit = self.cleaned_data.get(value_field_name(code, loc, ch, "unit"))
+                slot[ch] = {"amount": raw, "unit": unit} if raw not in (None, "") else None
+            elif part:
+                prices = slot.setdefault(ch, {}) or {}
+                if raw not in (None, ""):
+                    prices[part[0]] = raw
+                slot[ch] = prices or None
+            else:
+                slot[ch] = raw.isoformat() if hasattr(raw, "isoformat") else raw
+        return values
+
+    def changes(self) -> dict[str, Any]:
+        """What the person asked for, in the services' terms."""
+        data = self.cleaned_data
+        changes = {field: data.get(field) for field in ("sku", "gtin", "enabled", "family")}
+        if self.instance.pk:
+            changes["categories"] = data.get("categories") or []
+            changes["values"] = self.submitted_values()
+        else:
+            changes.update({field: data.get(field) for field in ("parent", "family_variant", "is_model")})
+        return changes
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse a stale save, then run the service's own checks so each error shows on its field."""
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        product = (
+            Product.objects.select_related("updated_by", "family").get(pk=self.instance.pk)
+            if self.instance.pk
+            else None
+        )
+        expected = cleaned.get("expected_version")
+        if product is not None and expected is not None and product.version != expected:
+            changed = services.product_changes_since(product, expected)
+            raise forms.ValidationError(services.VersionConflict(product, expected, changed).messages)
+        try:
+            services.product_check(product=product, family=cleaned.get("family"), changes=self.changes())
+        except vals.ProductValidationError as exc:
+            for issue in exc.issues:
+                prefix = value_field_name(issue.attribute, issue.locale, issue.channel)
+                target = next((name for name in self.fields if name.startswith(prefix)), None)
+                self.add_error(target, issue.reason if target else str(issue))
+        except forms.ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned

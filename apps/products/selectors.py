@@ -1,0 +1,120 @@
+"""Reads of the catalog that are more than a get: search, filters, counts, history."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from apps.products import values as vals
+from apps.products.models import Category, Family, Product
+
+_WORD = re.compile(r"[\w-]+", re.UNICODE)
+
+
+def product_search(queryset: QuerySet[Product], term: str) -> QuerySet[Product]:
+    """SKU prefix, exact GTIN, or words of the name in any locale (prefix-matched), all indexed."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if term.isdigit() and 8 <= len(term) <= 14:
+        return queryset.filter(Q(gtin=term) | Q(sku=term))
+    words = [w.lower() for w in _WORD.findall(term)]
+    if not words:
+        return queryset.none()
+    query = SearchQuery(" & ".join(f"{w}:*" for w in words), config="simple", search_type="raw")
+    return queryset.filter(Q(search_vector=query) | Q(sku__startswith=term.upper()) | Q(sku__startswith=term))
+
+
+def category_subtree_codes(code: str) -> list[str]:
+    node = Category.objects.filter(code=code).only("path").first()
+    if node is None:
+        return []
+    return list(Category.objects.filter(path__startswith=node.path).values_list("code", flat=True))
+
+
+def products_in_category(queryset: QuerySet[Product], code: str) -> QuerySet[Product]:
+    """Products in a category or anywhere below it (GIN-indexed array overlap)."""
+    return queryset.filter(categories__overlap=category_subtree_codes(code))
+
+
+def products_incomplete(queryset: QuerySet[Product], *, channel: str, locale: str) -> QuerySet[Product]:
+    """ "Show me what is not ready for google in fr_FR"."""
+    return queryset.filter(
+        completeness__channel__code=channel, completeness__locale__code=locale, completeness__ratio__lt=100
+    )
+
+
+def category_product_counts() -> dict[str, int]:
+    """Products per category code, each node counting its whole subtree (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(categories) AS code, count(*) FROM products_product GROUP BY 1")
+        direct = Counter(dict(cursor.fetchall()))
+    paths = dict(Category.objects.values_list("code", "path"))
+    totals: Counter[str] = Counter()
+    for code, path in paths.items():
+        count = direct.get(code, 0)
+        if not count:
+            continue
+        for depth in range(Category.steplen, len(path) + 1, Category.steplen):
+            totals[path[:depth]] += count
+    return {code: totals.get(path, 0) for code, path in paths.items()}
+
+
+def family_attributes(family: Family) -> list:
+    """The family's attributes in form order (group, then order in group), with their options."""
+    return list(
+        family.attributes.select_related("group", "measurement_family")
+        .prefetch_related("options")
+        .order_by("group__sort_order", "group__code", "sort_order", "code")
+    )
+
+
+@dataclass(frozen=True)
+class Version:
+    event_id: int
+    number: int
+    label: str
+    at: Any
+    who: str
+    source: str
+    changes: dict[str, list[Any]]
+
+
+def product_versions(product: Product) -> list[Version]:
+    """Every saved state of a product, newest first, with the field-level diff to the state before."""
+    events = list(product.events.select_related("pgh_context").order_by("pgh_id"))
+    families = dict(Family.objects.values_list("pk", "code"))
+    versions, before = [], {}
+    for event in events:
+        state = {
+            "sku": event.sku,
+            "gtin": event.gtin,
+            "family": families.get(event.family_id),
+            "status": event.status,
+            "enabled": event.enabled,
+            "categories": list(event.categories),
+            "associations": event.associations,
+        }
+        changes = {k: [before.get(k), v] for k, v in state.items() if before.get(k) != v}
+        changes.update(vals.diff(before.get("values", {}), event.values))
+        state["values"] = event.values
+        meta = event.pgh_context.metadata if event.pgh_context else {}
+        versions.append(
+            Version(
+                event.pgh_id,
+                event.version,
+                event.pgh_label,
+                event.pgh_created_at,
+                meta.get("username", "database"),
+                meta.get("source", "database"),
+                changes,
+            )
+        )
+        before = state
+    return versions[::-1]
