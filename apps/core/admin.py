@@ -23,7 +23,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from apps.core.models import AuditLog, Currency, Locale, User
+from apps.core.models import AuditLog, Channel, Currency, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
 
 admin.site.unregister(Group)
@@ -76,6 +76,15 @@ class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
     list_display = ("code", "name", "decimal_places", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name")
+
+
+@admin.register(Channel)
+class ChannelAdmin(ModelAdmin):
+    list_display = ("code", "name", "kind", "currency", "is_active")
+    list_filter = ("kind", "is_active")
+    list_select_related = ("currency",)
+    search_fields = ("code", "name")
+    filter_horizontal = ("locales",)
 
 
 @admin.register(AuditLog)

@@ -18,16 +18,19 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Administration")
     role_permissions = {
-        "merchandiser": {"core.view_locale", "core.view_currency"},
-        "marketer": {"core.view_locale", "core.view_currency"},
-        "approver": {"core.view_locale", "core.view_currency", "core.view_auditlog"},
+        "merchandiser": {"core.view_locale", "core.view_currency", "core.view_channel"},
+        "marketer": {"core.view_locale", "core.view_currency", "core.view_channel"},
+        "approver": {"core.view_locale", "core.view_currency", "core.view_channel", "core.view_auditlog"},
         "channel_manager": {
             "core.view_locale",
             "core.view_currency",
+            "core.view_channel",
+            "core.add_channel",
+            "core.change_channel",
             "django_celery_beat.*",
             "django_celery_results.view_*",
         },
-        "integrator": {"core.view_locale", "core.view_currency"},
+        "integrator": {"core.view_locale", "core.view_currency", "core.view_channel"},
     }
 
     def ready(self) -> None:

@@ -118,7 +118,8 @@ class CategoryAdmin(ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         from django import forms
 
-        current = obj.get_parent().code if obj and obj.get_parent() else ""
+        parent = Category.objects.get_parent(obj) if obj else None
+        current = parent.code if parent else ""
 
         class CategoryForm(forms.ModelForm):
             parent_code = forms.ChoiceField(
@@ -147,7 +148,7 @@ class CategoryAdmin(ModelAdmin):
             obj.pk = saved.pk
             return
         Category.objects.filter(pk=obj.pk).update(labels=obj.labels)
-        old_parent = Category.objects.get(pk=obj.pk).get_parent()
+        old_parent = Category.objects.get_parent(Category.objects.get(pk=obj.pk))
         if (old_parent.code if old_parent else None) != parent_code:
             try:
                 services.category_move(actor=request.user, category=obj, parent=parent)
@@ -205,6 +206,7 @@ class ProductAdmin(ModelAdmin):
     list_per_page = 50
     ordering = ("sku",)
     readonly_fields = ("status", "version", "completeness_summary", "history_link")
+    autocomplete_fields = ("parent",)
     actions = ["submit_selected", "approve_selected", "retire_selected"]
 
     def get_queryset(self, request):
@@ -243,20 +245,19 @@ class ProductAdmin(ModelAdmin):
 
     @display(description=_("completeness"))
     def completeness_badges(self, obj: Product) -> str:
-        return format_html_join(
-            " ",
-            '<span class="noel-badge {}" title="{}">{} {} {}%</span>',
-            (
-                (
-                    "ok" if c.ratio == 100 else "ko",
-                    ", ".join(c.missing),
-                    c.channel.code,
-                    c.locale.code,
-                    c.ratio,
-                )
-                for c in obj.completeness.all()
-            ),
-        )
+        """One badge per channel with its weakest locale; the tooltip lists what is missing where."""
+        per_channel: dict[str, list[Completeness]] = {}
+        for row in obj.completeness.all():
+            per_channel.setdefault(row.channel.code, []).append(row)
+        badges = []
+        for channel, rows in per_channel.items():
+            lowest = min(r.ratio for r in rows)
+            detail = "; ".join(
+                f"{r.locale.code} {r.ratio}%" + (f": {', '.join(r.missing)}" if r.missing else "")
+                for r in rows
+            )
+            badges.append(("ok" if lowest == 100 else "ko", detail, channel, lowest))
+        return format_html_join(" ", '<span class="noel-badge {}" title="{}">{} {}%</span>', badges)
 
     # form -------------------------------------------------------------------------------------------------
 

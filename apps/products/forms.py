@@ -72,11 +72,14 @@ class ProductForm(forms.ModelForm):
             if attribute.code not in allowed and attribute.code not in inherited:
                 continue
             rows = groups.setdefault(str(attribute.group), [])
+            by_channel: dict[str, list[str]] = {}
             for loc, ch in _scopes(attribute, locales, channels):
                 names = self._fields_for(
                     attribute, loc, ch, currencies, product, inherited, editable=attribute.code in allowed
                 )
-                rows.append(tuple(names))
+                by_channel.setdefault(ch, []).extend(names)
+            # Translations side by side: one row per attribute and channel, one column per locale.
+            rows.extend(tuple(names) for names in by_channel.values())
         self.value_groups = list(groups.items())
 
     def _fields_for(self, attribute, loc, ch, currencies, product, inherited, *, editable: bool) -> list[str]:

@@ -3,7 +3,9 @@ through which path), audited, recomputes completeness, and announces the change 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pghistory
@@ -623,16 +625,16 @@ def category_create(
 def category_move(*, actor: User | None, category: Category, parent: Category | None) -> Category:
     """Move a category (with its subtree) under `parent`, or to the top; a cycle is refused."""
     node = Category.objects.get(pk=category.pk)
+    old_parent = Category.objects.get_parent(node)
     if parent is not None:
         target = Category.objects.get(pk=parent.pk)
         if target.pk == node.pk or target.path.startswith(node.path):
             raise ValidationError(
                 {"parent": f"{node.code} cannot move under {target.code}: that is inside itself"}
             )
-        node.move(target, "sorted-child")
+        Category.objects.move(node, target, "sorted-child")
     else:
-        node.move(Category.objects.get_first_root_node(), "sorted-sibling")
-    old_parent = category.get_parent()
+        Category.objects.move(node, Category.objects.get_first_root_node(), "sorted-sibling")
     audit_record(
         actor=actor,
         action="category.move",
@@ -663,3 +665,89 @@ def product_check(
             if field in changes:
                 setattr(trial, field, changes[field])
     _apply(trial, changes, catalog)
+
+
+@dataclass
+class NewProduct:
+    """One product of a bulk creation, addressed by codes as in a file."""
+
+    sku: str
+    family: str
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    categories: list[str] = dataclasses.field(default_factory=list)
+    parent: str | None = None
+    family_variant: str | None = None
+    is_model: bool = False
+    gtin: str | None = None
+    enabled: bool = True
+
+
+@transaction.atomic
+def products_bulk_create(
+    *, actor: User | None, rows: Sequence[NewProduct], catalog: vals.Catalog | None = None
+) -> list[Product]:
+    """Create many products in a few statements: all valid or none written (every issue reported).
+
+    Parents must come before their variants in `rows` or exist already. pghistory's triggers version
+    each row; one audit row and one event cover the batch.
+    """
+    catalog = catalog or vals.Catalog.load()
+    families = {
+        f.code: f for f in Family.objects.select_related("label_attribute").prefetch_related("attributes")
+    }
+    variants = {v.code: v for v in FamilyVariant.objects.prefetch_related("axes", "variant_attributes")}
+    parents = {p.sku: p for p in Product.objects.filter(sku__in={r.parent for r in rows if r.parent})}
+    existing = set(Product.objects.filter(sku__in=[r.sku for r in rows]).values_list("sku", flat=True))
+    created: list[Product] = []
+    problems: list[str] = []
+    for row in rows:
+        if row.sku in existing:
+            problems.append(f"{row.sku}: SKU already exists")
+            continue
+        family = families.get(row.family)
+        if family is None:
+            problems.append(f"{row.sku}: unknown family {row.family}")
+            continue
+        product = Product(
+            sku=row.sku,
+            family=family,
+            family_variant=variants.get(row.family_variant) if row.family_variant else None,
+            parent=parents.get(row.parent) if row.parent else None,
+            is_model=row.is_model,
+            gtin=row.gtin,
+            enabled=row.enabled,
+            categories=list(row.categories),
+            updated_by=actor,
+        )
+        if row.parent and product.parent is None:
+            problems.append(f"{row.sku}: parent {row.parent} does not exist")
+            continue
+        try:
+            product.values = _validate(product, row.values, catalog)
+        except vals.ProductValidationError as exc:
+            problems.extend(str(issue) for issue in exc.issues)
+            continue
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+            continue
+        product.search_text = _search_text(product, effective_values(product))
+        existing.add(row.sku)
+        if row.is_model:
+            parents[row.sku] = product
+            with _history(actor):
+                product.save()
+        created.append(product)
+    if problems:
+        raise ValidationError(problems)
+    with _history(actor):
+        Product.objects.bulk_create([p for p in created if p.pk is None], batch_size=1000)
+    completeness_compute(created)
+    audit_record(
+        actor=actor,
+        action="product.bulk_create",
+        object_type="product",
+        object_code=f"{len(created)} products",
+        diff={"skus": [p.sku for p in created[:1000]]},
+    )
+    events.publish(ProductsChanged(skus=tuple(p.sku for p in created), source=context.source.get()))
+    return created

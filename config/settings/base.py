@@ -152,6 +152,16 @@ def _can(permission: str):
     return lambda request: request.user.has_perm(permission)
 
 
+def _nav(title, icon: str, app: str, model: str) -> dict:
+    """A sidebar entry to a model's list, shown to those who may view it."""
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(f"admin:{app}_{model}_changelist"),
+        "permission": _can(f"{app}.view_{model}"),
+    }
+
+
 UNFOLD = {
     "SITE_TITLE": "Noel",
     "SITE_HEADER": "Noel",
@@ -186,6 +196,23 @@ UNFOLD = {
                 "items": [
                     {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
                 ],
+            },
+            {
+                "title": _("Catalog"),
+                "items": [
+                    _nav(_("Products"), "inventory_2", "products", "product"),
+                    _nav(_("Categories"), "account_tree", "products", "category"),
+                    _nav(_("Families"), "category", "products", "family"),
+                    _nav(_("Family variants"), "style", "products", "familyvariant"),
+                    _nav(_("Attributes"), "tune", "products", "attribute"),
+                    _nav(_("Attribute groups"), "folder", "products", "attributegroup"),
+                    _nav(_("Measurement families"), "straighten", "products", "measurementfamily"),
+                    _nav(_("Association types"), "link", "products", "associationtype"),
+                ],
+            },
+            {
+                "title": _("Channels"),
+                "items": [_nav(_("Channels"), "storefront", "core", "channel")],
             },
             {
                 "title": _("Administration"),

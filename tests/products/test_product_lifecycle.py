@@ -258,4 +258,4 @@ def test_category_cannot_move_inside_itself(shop):
     moved = services.category_move(
         actor=None, category=plush, parent=Category.objects.get(code="decorations")
     )
-    assert moved.get_parent().code == "decorations"
+    assert Category.objects.get_parent(moved).code == "decorations"
