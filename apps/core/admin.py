@@ -23,6 +23,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
+from apps.core import services
 from apps.core.models import AuditLog, Channel, Currency, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
 
@@ -85,6 +86,12 @@ class ChannelAdmin(ModelAdmin):
     list_select_related = ("currency",)
     search_fields = ("code", "name")
     filter_horizontal = ("locales",)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.channel_record_change(
+            actor=request.user, channel=form.instance, diff={"fields": form.changed_data}
+        )
 
 
 @admin.register(AuditLog)

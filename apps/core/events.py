@@ -49,3 +49,10 @@ def _deliver(event: Event) -> None:
         if isinstance(event, event_type):
             for handler in list(handlers):
                 handler(event)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelChanged(Event):
+    """A channel's locales or settings changed; completeness and feeds depend on them."""
+
+    code: str

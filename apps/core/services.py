@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.core import context
-from apps.core.models import AuditLog, Role, User
+from apps.core import context, events
+from apps.core.models import AuditLog, Channel, Role, User
 from apps.core.roles import NON_ADMIN_ROLES
 
 
@@ -90,3 +90,14 @@ def user_set_language(*, user: User, language: str) -> User:
 def heartbeat_record(*, label: str) -> AuditLog:
     """What a worker writes to show it is alive (used by the health check task and its test)."""
     return audit_record(actor=None, action="system.heartbeat", object_type="worker", object_code=label)
+
+
+@transaction.atomic
+def channel_record_change(
+    *, actor: User | None, channel: Channel, diff: dict[str, Any] | None = None
+) -> None:
+    """Audit a channel edit and tell the apps that depend on channels, after commit."""
+    audit_record(
+        actor=actor, action="channel.change", object_type="channel", object_code=channel.code, diff=diff or {}
+    )
+    events.publish(events.ChannelChanged(code=channel.code))

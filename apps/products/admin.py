@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -12,6 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
+from unfold.forms import ActionForm
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from apps.core.models import Channel
 from apps.products import selectors, services
@@ -78,6 +81,12 @@ class FamilyAdmin(ModelAdmin):
     search_fields = ("code",)
     filter_horizontal = ("attributes",)
     inlines = [FamilyRequirementInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.family_record_change(
+            actor=request.user, family=form.instance, diff={"fields": form.changed_data}
+        )
 
 
 @admin.register(FamilyVariant)
@@ -175,6 +184,30 @@ class IncompleteFilter(admin.SimpleListFilter):
         return selectors.products_incomplete(queryset, channel=channel, locale=locale)
 
 
+class MissingImageFilter(admin.SimpleListFilter):
+    title = _("main image")
+    parameter_name = "image"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Missing"))]
+
+    def queryset(self, request, queryset):
+        return selectors.products_missing_image(queryset) if self.value() == "missing" else queryset
+
+
+class ProductActionForm(ActionForm):
+    """The action bar, with the category that "Add to category" assigns."""
+
+    category = forms.ChoiceField(label=_("category"), required=False, widget=UnfoldAdminSelectWidget())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            ("", "—"),
+            *((c.code, str(c)) for c in Category.objects.order_by("path")),
+        ]
+
+
 class CategoryFilter(admin.SimpleListFilter):
     title = _("category (with subcategories)")
     parameter_name = "category"
@@ -199,7 +232,16 @@ class ProductAdmin(ModelAdmin):
         "updated_at",
     )
     list_select_related = ("family", "family__label_attribute")
-    list_filter = ("status", "family", CategoryFilter, IncompleteFilter, "enabled", "is_model")
+    list_filter = (
+        "status",
+        "family",
+        CategoryFilter,
+        IncompleteFilter,
+        MissingImageFilter,
+        "enabled",
+        "is_model",
+    )
+    action_form = ProductActionForm
     search_fields = ("sku",)
     search_help_text = _("SKU, GTIN or words of the name in any language")
     show_full_result_count = False
@@ -207,7 +249,7 @@ class ProductAdmin(ModelAdmin):
     ordering = ("sku",)
     readonly_fields = ("status", "version", "completeness_summary", "history_link")
     autocomplete_fields = ("parent",)
-    actions = ["submit_selected", "approve_selected", "retire_selected"]
+    actions = ["submit_selected", "approve_selected", "retire_selected", "add_to_category"]
 
     def get_queryset(self, request):
         completeness = Completeness.objects.select_related("channel", "locale").order_by(
@@ -394,6 +436,21 @@ class ProductAdmin(ModelAdmin):
     @action(description=_("Retire"), permissions=["change"])
     def retire_selected(self, request, queryset):
         self._bulk(request, queryset, services.product_retire, _("%(count)d product(s) retired."))
+
+    @action(description=_("Add to category (choose it beside)"), permissions=["change"])
+    def add_to_category(self, request, queryset):
+        code = request.POST.get("category", "")
+        if not code:
+            self.message_user(request, _("Choose the category to add the products to."), messages.ERROR)
+            return
+        try:
+            count = services.products_add_category(actor=request.user, products=queryset, category_code=code)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(
+            request, _("%(count)d product(s) added to %(category)s.") % {"count": count, "category": code}
+        )
 
     def has_approve_permission(self, request):
         return request.user.has_perm("products.approve_product")

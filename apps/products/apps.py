@@ -26,3 +26,9 @@ class ProductsConfig(AppConfig):
         "integrator": {"products.view_*", "products.add_product", "products.change_product"},
         "store_staff": {"products.view_product", "products.view_category"},
     }
+
+    def ready(self) -> None:
+        from apps.core.events import ChannelChanged, subscribe
+        from apps.products.services import on_channel_changed
+
+        subscribe(ChannelChanged, on_channel_changed)

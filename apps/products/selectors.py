@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
@@ -118,3 +119,23 @@ def product_versions(product: Product) -> list[Version]:
         )
         before = state
     return versions[::-1]
+
+
+def unit_factors(family_code: str) -> dict[str, Decimal]:
+    from apps.products.models import MeasurementUnit
+
+    return dict(MeasurementUnit.objects.filter(family__code=family_code).values_list("code", "factor"))
+
+
+def products_missing_image(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Products whose family names an image attribute that they (or their parent) leave empty."""
+    condition = Q()
+    for family_id, code in Family.objects.filter(image_attribute__isnull=False).values_list(
+        "pk", "image_attribute__code"
+    ):
+        condition |= (
+            Q(family_id=family_id)
+            & ~Q(values__has_key=code)
+            & (Q(parent__isnull=True) | ~Q(parent__values__has_key=code))
+        )
+    return queryset.filter(condition) if condition else queryset.none()

@@ -751,3 +751,61 @@ def products_bulk_create(
     )
     events.publish(ProductsChanged(skus=tuple(p.sku for p in created), source=context.source.get()))
     return created
+
+
+def completeness_recompute(*, family_codes: Sequence[str] | None = None, batch: int = 2000) -> int:
+    """Recompute completeness of every product (of the given families), in batches; returns the count."""
+    queryset = Product.objects.select_related("parent").order_by("pk")
+    if family_codes is not None:
+        queryset = queryset.filter(family__code__in=family_codes)
+    done, last = 0, 0
+    while True:
+        chunk = list(queryset.filter(pk__gt=last)[:batch])
+        if not chunk:
+            return done
+        with transaction.atomic():
+            completeness_compute(chunk)
+        done, last = done + len(chunk), chunk[-1].pk
+
+
+def completeness_schedule(*, family_codes: Sequence[str] | None = None) -> None:
+    """Queue a recompute once the current transaction commits (requirements or channel locales changed)."""
+    from apps.products.tasks import completeness_recompute as task
+
+    codes = list(family_codes) if family_codes is not None else None
+    transaction.on_commit(lambda: task.delay(codes))
+
+
+@transaction.atomic
+def family_record_change(*, actor: User | None, family: Family, diff: dict[str, Any] | None = None) -> None:
+    """Audit a family edit (attributes, channel requirements) and recompute its products' completeness."""
+    audit_record(
+        actor=actor, action="family.change", object_type="family", object_code=family.code, diff=diff or {}
+    )
+    completeness_schedule(family_codes=[family.code])
+
+
+def on_channel_changed(event: events.ChannelChanged) -> None:
+    """A channel's locales decide which completeness rows exist: recompute them all."""
+    completeness_schedule()
+
+
+@transaction.atomic
+def products_add_category(*, actor: User | None, products: Iterable[Product], category_code: str) -> int:
+    """Add a category to many products, each through product_update (versions, pending changes)."""
+    if not Category.objects.filter(code=category_code).exists():
+        raise ValidationError({"category": f"unknown category {category_code}"})
+    catalog = vals.Catalog.load()
+    count = 0
+    for product in products:
+        if category_code in product.categories:
+            continue
+        product_update(
+            actor=actor,
+            product=product,
+            expected_version=product.version,
+            changes={"categories": [*product.categories, category_code]},
+            catalog=catalog,
+        )
+        count += 1
+    return count

@@ -282,3 +282,14 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]
         for key in sorted(before.keys() | after.keys())
         if before.get(key) != after.get(key)
     }
+
+
+def convert(measurement: Mapping[str, str], to_unit: str, units: Mapping[str, Decimal]) -> dict[str, str]:
+    """A measurement in another unit of its family (`units`: unit code → factor to the standard unit).
+
+    Values are stored in the unit they were given in; channels that want grams or centimetres convert.
+    """
+    if measurement["unit"] not in units or to_unit not in units:
+        raise ValueError(f"cannot convert {measurement['unit']} to {to_unit}")
+    amount = _decimal(measurement["amount"]) * units[measurement["unit"]] / units[to_unit]
+    return {"amount": format(amount.normalize(), "f"), "unit": to_unit}

@@ -13,6 +13,7 @@ from django.db import connection
 
 from apps.core.models import AuditLog
 from apps.core.tasks import heartbeat
+from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +26,7 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def worker(transactional_db):
+    celery_app.conf.task_always_eager = False
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -54,6 +56,7 @@ def worker(transactional_db):
         text=True,
     )
     yield queue
+    celery_app.conf.task_always_eager = True
     proc.terminate()
     try:
         proc.wait(timeout=20)

@@ -197,3 +197,27 @@ def test_store_staff_cannot_open_the_product_admin(client, shop):
 
 def test_completeness_rows_exist_for_every_channel_locale(catalog):
     assert Completeness.objects.filter(product__sku="TOY-000").count() == 3
+
+
+def test_missing_image_filter_lists_products_without_their_familys_image(shop, merch_client):
+    from apps.products.models import Attribute
+
+    image = Attribute.objects.create(
+        code="main_image", type=Attribute.Type.MEDIA, group=shop.toys.attributes.first().group
+    )
+    shop.toys.attributes.add(image)
+    shop.toys.image_attribute = image
+    shop.toys.save()
+    services.product_create(
+        actor=shop.merchandiser, sku="WITH", family=shop.toys, values={"main_image": {"*": {"*": "a.jpg"}}}
+    )
+    services.product_create(actor=shop.merchandiser, sku="WITHOUT", family=shop.toys)
+    body = merch_client.get(URL + "?image=missing").content.decode()
+    assert "WITHOUT" in body and ">WITH<" not in body
+
+
+def test_bulk_add_to_category_versions_each_product(catalog, merch_client):
+    pks = list(Product.objects.filter(sku__in=["TOY-000", "TOY-002"]).values_list("pk", flat=True))
+    merch_client.post(URL, {"action": "add_to_category", "category": "decorations", "_selected_action": pks})
+    for product in Product.objects.filter(pk__in=pks):
+        assert "decorations" in product.categories and product.version == 2

@@ -259,3 +259,46 @@ def test_category_cannot_move_inside_itself(shop):
         actor=None, category=plush, parent=Category.objects.get(code="decorations")
     )
     assert Category.objects.get_parent(moved).code == "decorations"
+
+
+# requirements, channels and units ---------------------------------------------------------------------
+
+
+def test_changing_a_familys_requirements_recomputes_its_products_completeness(
+    shop, django_capture_on_commit_callbacks
+):
+    from apps.products.models import Attribute
+    from tests.products.factories import require
+
+    product = toy(shop, name=texts("Renne"), brand={"*": {"*": "Noel"}})
+    assert ratio(product, shop.google, "fr_FR").ratio == 100
+    require(shop.toys, shop.google, Attribute.objects.get(code="age_min"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.family_record_change(actor=shop.merchandiser, family=shop.toys)
+    assert ratio(product, shop.google, "fr_FR").missing == ["age_min"]
+
+
+def test_a_channel_gaining_a_locale_gets_completeness_rows_for_it(shop, django_capture_on_commit_callbacks):
+    from apps.core.models import Locale
+    from apps.core.services import channel_record_change
+
+    product = toy(shop, name=texts("Renne"))
+    shop.google.locales.add(Locale.objects.get(code="en_GB"))
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_record_change(actor=None, channel=shop.google)
+    assert ratio(product, shop.google, "en_GB").missing == ["brand", "name"]
+
+
+def test_measurements_convert_between_units_of_their_family():
+    from decimal import Decimal
+
+    from apps.products.values import convert
+
+    units = {"GRAM": Decimal(1), "KILOGRAM": Decimal(1000)}
+    assert convert({"amount": "0.25", "unit": "KILOGRAM"}, "GRAM", units) == {"amount": "250", "unit": "GRAM"}
+    assert convert({"amount": "1500", "unit": "GRAM"}, "KILOGRAM", units) == {
+        "amount": "1.5",
+        "unit": "KILOGRAM",
+    }
+    with pytest.raises(ValueError, match="cannot convert"):
+        convert({"amount": "1", "unit": "GRAM"}, "INCH", units)
