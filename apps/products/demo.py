@@ -425,7 +425,7 @@ def _rows(count: int, rng: random.Random) -> list[services.NewProduct]:
                 sku=sku, family=family, gtin=_gtin(len(rows)), categories=[category], values=values
             )
         )
-    return rows
+    return rows[:count]
 
 
 def seed(*, products: int, out: TextIO) -> None:
