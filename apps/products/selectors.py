@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
@@ -87,24 +86,34 @@ class Version:
     changes: dict[str, list[Any]]
 
 
+def product_state(obj: Any) -> dict[str, Any]:
+    """The versioned fields of a product or of one of its history events (they share field names)."""
+    return {
+        "sku": obj.sku,
+        "gtin": obj.gtin,
+        "family": obj.family.code,
+        "status": obj.status,
+        "enabled": obj.enabled,
+        "categories": list(obj.categories),
+        "associations": obj.associations,
+        "values": obj.values,
+    }
+
+
+def state_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field-level diff, with values expanded to one entry per attribute/locale/channel."""
+    changed = {
+        k: [before.get(k), after.get(k)] for k in after if k != "values" and before.get(k) != after.get(k)
+    }
+    changed.update(vals.diff(before.get("values", {}), after.get("values", {})))
+    return changed
+
+
 def product_versions(product: Product) -> list[Version]:
     """Every saved state of a product, newest first, with the field-level diff to the state before."""
-    events = list(product.events.select_related("pgh_context").order_by("pgh_id"))
-    families = dict(Family.objects.values_list("pk", "code"))
     versions, before = [], {}
-    for event in events:
-        state = {
-            "sku": event.sku,
-            "gtin": event.gtin,
-            "family": families.get(event.family_id),
-            "status": event.status,
-            "enabled": event.enabled,
-            "categories": list(event.categories),
-            "associations": event.associations,
-        }
-        changes = {k: [before.get(k), v] for k, v in state.items() if before.get(k) != v}
-        changes.update(vals.diff(before.get("values", {}), event.values))
-        state["values"] = event.values
+    for event in product.events.select_related("pgh_context", "family").order_by("pgh_id"):
+        state = product_state(event)
         meta = event.pgh_context.metadata if event.pgh_context else {}
         versions.append(
             Version(
@@ -114,17 +123,11 @@ def product_versions(product: Product) -> list[Version]:
                 event.pgh_created_at,
                 meta.get("username", "database"),
                 meta.get("source", "database"),
-                changes,
+                state_changes(before, state),
             )
         )
         before = state
     return versions[::-1]
-
-
-def unit_factors(family_code: str) -> dict[str, Decimal]:
-    from apps.products.models import MeasurementUnit
-
-    return dict(MeasurementUnit.objects.filter(family__code=family_code).values_list("code", "factor"))
 
 
 def products_missing_image(queryset: QuerySet[Product]) -> QuerySet[Product]:

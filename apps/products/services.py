@@ -17,6 +17,7 @@ from stdnum import ean
 from apps.core import context, events
 from apps.core.models import Channel, User
 from apps.core.services import audit_record
+from apps.products import selectors
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
 from apps.products.models import (
@@ -215,27 +216,6 @@ def _axis_issues(product: Product, cleaned: Mapping[str, Any]) -> list[vals.Valu
     return issues
 
 
-def _snapshot(product: Product) -> dict[str, Any]:
-    return {
-        "sku": product.sku,
-        "gtin": product.gtin,
-        "family": product.family.code,
-        "enabled": product.enabled,
-        "categories": list(product.categories),
-        "associations": product.associations,
-        "values": product.values,
-    }
-
-
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Field-level diff, with values expanded to one entry per attribute/locale/channel."""
-    changed = {
-        k: [before.get(k), after.get(k)] for k in after if k != "values" and before.get(k) != after.get(k)
-    }
-    changed.update(vals.diff(before.get("values", {}), after.get("values", {})))
-    return changed
-
-
 def _after_write(
     products: Sequence[Product], *, actor: User | None, action: str, diffs: Mapping[str, Any]
 ) -> None:
@@ -296,7 +276,10 @@ def product_create(
     with _history(actor):
         product.save()
     _after_write(
-        [product], actor=actor, action="product.create", diffs={sku: _changes({}, _snapshot(product))}
+        [product],
+        actor=actor,
+        action="product.create",
+        diffs={sku: selectors.state_changes({}, selectors.product_state(product))},
     )
     return product
 
@@ -363,10 +346,10 @@ def product_update(
         raise VersionConflict(locked, expected_version, product_changes_since(locked, expected_version))
     if locked.status == S.APPROVED:
         return _propose(actor, locked, changes, catalog)
-    before = _snapshot(locked)
+    before = selectors.product_state(locked)
     _apply(locked, changes, catalog)
-    after = _snapshot(locked)
-    changed = _changes(before, after)
+    after = selectors.product_state(locked)
+    changed = selectors.state_changes(before, after)
     if not changed:
         return locked
     locked.version += 1
@@ -402,7 +385,7 @@ def _propose(
         action="product.propose",
         object_type="product",
         object_code=product.sku,
-        diff=_changes(_snapshot(product), _snapshot(trial)),
+        diff=selectors.state_changes(selectors.product_state(product), selectors.product_state(trial)),
     )
     return product
 
@@ -416,19 +399,11 @@ def _decode(proposal: Mapping[str, Any]) -> dict[str, Any]:
 
 def product_changes_since(product: Product, version: int) -> dict[str, list[Any]]:
     """What changed between `version` and the product as it is now (for conflict messages)."""
-    event = product.events.filter(version=version).order_by("-pgh_id").first()
+    event = product.events.filter(version=version).select_related("family").order_by("-pgh_id").first()
     if event is None:
         return {}
-    before = {
-        "sku": event.sku,
-        "gtin": event.gtin,
-        "family": Family.objects.get(pk=event.family_id).code,
-        "enabled": event.enabled,
-        "categories": list(event.categories),
-        "associations": event.associations,
-        "values": event.values,
-    }
-    return _changes(before, _snapshot(product))
+    before = selectors.product_state(event)
+    return selectors.state_changes(before, selectors.product_state(product))
 
 
 def _review(product: Product, actor: User, action: str, comment: str = "") -> None:
@@ -481,7 +456,7 @@ def product_approve(*, actor: User, product: Product, comment: str = "") -> Prod
     if product.status != S.IN_REVIEW and pending is None:
         raise ValidationError(f"{product.sku} is not waiting for approval")
     _check_four_eyes(product, actor)
-    before = _snapshot(product)
+    before = selectors.product_state(product)
     if pending is not None:
         _apply(product, _decode(pending.changes), vals.Catalog.load())
         product.version += 1
@@ -495,7 +470,7 @@ def product_approve(*, actor: User, product: Product, comment: str = "") -> Prod
         [product, *product.variants.all()],
         actor=actor,
         action="product.apply",
-        diffs={product.sku: _changes(before, _snapshot(product))},
+        diffs={product.sku: selectors.state_changes(before, selectors.product_state(product))},
     )
     return product
 
@@ -535,13 +510,9 @@ def product_retire(*, actor: User, product: Product, comment: str = "") -> Produ
 @transaction.atomic
 def product_revert(*, actor: User | None, product: Product, event_id: int) -> Product:
     """Bring back the data of a past version; the revert is itself a new version."""
-    event = product.events.get(pgh_id=event_id)
+    event = product.events.select_related("family").get(pgh_id=event_id)
     target = {
-        "gtin": event.gtin,
-        "enabled": event.enabled,
-        "categories": list(event.categories),
-        "associations": event.associations,
-        "family": Family.objects.get(pk=event.family_id),
+        field: getattr(event, field) for field in ("gtin", "enabled", "categories", "associations", "family")
     }
     current = Product.objects.get(pk=product.pk)
     cleared = {
