@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.products.fixtures"]
+
 
 def pytest_report_header(config):
     from django.conf import settings

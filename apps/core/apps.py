@@ -8,8 +8,10 @@ def _sync_roles(sender, **kwargs) -> None:
 
     # post_migrate is sent once per app; act on the last one, when every app's permissions exist.
     if sender is list(apps.get_app_configs())[-1]:
+        from apps.core.reference import reference_data_ensure
         from apps.core.roles import sync_role_permissions
 
+        reference_data_ensure()
         sync_role_permissions()
 
 

@@ -113,7 +113,7 @@ class Channel(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     locales = models.ManyToManyField(Locale, verbose_name=_("locales"), related_name="channels")
     currency = models.ForeignKey(
-        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+        Currency, verbose_name=_("currency"), to_field="code", on_delete=models.PROTECT, related_name="+"
     )
     base_url = models.URLField(_("base URL for product links"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -168,3 +168,19 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_code}"
+
+
+class IdempotencyKey(models.Model):
+    """The result of a batch write, kept under the caller's key so that a retry applies nothing twice."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "pghistory",
     "apps.core",
     "apps.products",
+    "apps.pricing",
+    "apps.inventory",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +139,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# A price change larger than this share is refused unless the person confirms it.
+NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
 
 LOGGING = {
     "version": 1,

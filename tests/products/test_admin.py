@@ -6,7 +6,7 @@ from apps.core.models import Role
 from apps.products import services
 from apps.products.models import Completeness, PendingChange, Product
 from tests.core.factories import UserFactory
-from tests.products.conftest import texts
+from tests.products.fixtures import texts
 
 URL = "/admin/products/product/"
 

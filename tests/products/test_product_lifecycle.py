@@ -8,7 +8,7 @@ from apps.core.models import AuditLog
 from apps.products import services
 from apps.products.models import Completeness, PendingChange, Product
 from apps.products.values import ProductValidationError
-from tests.products.conftest import texts
+from tests.products.fixtures import texts
 
 
 def toy(shop, sku="TOY-1", **values):

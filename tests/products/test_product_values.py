@@ -8,7 +8,7 @@ from stdnum import ean
 from apps.products import services
 from apps.products.models import Product
 from apps.products.values import ProductValidationError
-from tests.products.conftest import texts
+from tests.products.fixtures import texts
 
 
 def create(shop, sku="TOY-1", **kwargs):

@@ -56,6 +56,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to="core.currency",
+                        to_field="code",
                         verbose_name="currency",
                     ),
                 ),

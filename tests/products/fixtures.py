@@ -22,6 +22,10 @@ T = Attribute.Type
 @pytest.fixture
 def shop(db):
     """A small Christmas shop: two channels, toys and apparel families, a category tree."""
+    return build_shop()
+
+
+def build_shop() -> SimpleNamespace:
     web = ChannelFactory(code="web")
     google = ChannelFactory(code="google", kind=Channel.Kind.GOOGLE, locales=["fr_FR"])
     name = AttributeFactory(code="name", type=T.TEXT, localizable=True, max_length=150)

@@ -1,0 +1,45 @@
+"""Idempotency keys: a retried batch (same key and body) gets the first answer and is never applied twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from apps.core.models import IdempotencyKey
+
+
+def fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_once(
+    *, scope: str, key: str | None, payload: Any, apply: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Apply once per (scope, key); a replay returns the stored result, a reuse with another body is refused.
+
+    Must run inside the caller's transaction, so the key and the writes commit or roll back together.
+    """
+    if not key:
+        return apply()
+    digest = fingerprint(payload)
+    existing = IdempotencyKey.objects.select_for_update().filter(scope=scope, key=key).first()
+    if existing is not None:
+        if existing.fingerprint != digest:
+            raise ValidationError(
+                {"idempotency_key": f"key {key!r} was already used with another request body"}
+            )
+        return {**existing.result, "replayed": True}
+    result = apply()
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(scope=scope, key=key, fingerprint=digest, result=result)
+    except IntegrityError as exc:  # a concurrent twin committed first: ours rolls back with the caller
+        raise ValidationError(
+            {"idempotency_key": f"key {key!r} is being applied by another request"}
+        ) from exc
+    return {**result, "replayed": False}

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PricingConfig(AppConfig):
+    name = "apps.pricing"
+    label = "pricing"
+    verbose_name = _("Prices")
+    role_permissions = {
+        "merchandiser": {
+            "pricing.view_price",
+            "pricing.add_price",
+            "pricing.change_price",
+            "pricing.view_effectiveprice",
+        },
+        "marketer": {"pricing.view_price", "pricing.view_effectiveprice"},
+        "approver": {"pricing.view_price", "pricing.view_effectiveprice"},
+        "channel_manager": {"pricing.view_price", "pricing.view_effectiveprice"},
+        "integrator": {
+            "pricing.view_price",
+            "pricing.add_price",
+            "pricing.change_price",
+            "pricing.view_effectiveprice",
+        },
+        "store_staff": {"pricing.view_price", "pricing.view_effectiveprice"},
+    }

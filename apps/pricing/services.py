@@ -1,0 +1,391 @@
+"""Writes of prices. Guard rails refuse a wrong price with a clear reason; every change is versioned
+(pghistory, with who and through which path), audited, and marks the effective prices to recompute."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core import context, events, idempotency
+from apps.core.models import Channel, User
+from apps.core.money import MoneyError, currency_exponent, to_decimal
+from apps.core.services import audit_record
+from apps.pricing.events import EffectivePricesChanged
+from apps.pricing.models import EffectivePrice, Price
+from apps.products.models import Product
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """One price to set, addressed by codes as integrators and files do."""
+
+    sku: str
+    channel: str
+    amount: Any
+    currency: str | None = None
+    compare_at: Any = None
+    cost: Any = None
+
+
+@dataclass(frozen=True)
+class LineError:
+    index: int
+    sku: str
+    field: str
+    message: str
+
+
+class BatchRejected(ValidationError):
+    """An all-or-nothing batch with invalid lines: nothing was applied; each error names its line."""
+
+    def __init__(self, errors: Sequence[LineError]):
+        self.errors = list(errors)
+        super().__init__([f"line {e.index} ({e.sku}) {e.field}: {e.message}" for e in self.errors])
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What a price modifier (a promotion) does to one product on one channel."""
+
+    amount: Decimal
+    promotion: str
+    valid_until: datetime | None = None
+
+
+# Upper apps (campaigns) register how they change prices at an instant; pricing never imports them.
+PriceModifier = Callable[[Sequence[tuple[int, int, Decimal]], datetime], dict[tuple[int, int], Adjustment]]
+_modifiers: list[PriceModifier] = []
+
+
+def price_modifier_register(modifier: PriceModifier) -> None:
+    if modifier not in _modifiers:
+        _modifiers.append(modifier)
+
+
+def max_change_share() -> Decimal:
+    return Decimal(str(getattr(settings, "NOEL_PRICE_MAX_CHANGE", "0.5")))
+
+
+def _amount(value: Any, currency: str, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = to_decimal(value)
+    except MoneyError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+    places = currency_exponent(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationError({field: f"{amount} has more decimals than {currency} allows ({places})"})
+    if amount < 0:
+        raise ValidationError({field: f"{amount} {currency} is negative"})
+    return amount
+
+
+def _check(
+    *, actor: User | None, product: Product, channel: Channel, currency: str, amount: Decimal,
+    compare_at: Decimal | None, cost: Decimal | None, previous: Price | None, confirm: bool, reason: str,
+) -> None:  # fmt: skip
+    where = f"{product.sku} on {channel.code}"
+    if currency != channel.currency_id:
+        raise ValidationError(
+            {"currency": f"{where}: {channel.code} sells in {channel.currency_id}, not {currency}"}
+        )
+    if compare_at is not None and compare_at <= amount:
+        raise ValidationError(
+            {"compare_at": f"{where}: the compare-at price {compare_at} must be above the price {amount}"}
+        )
+    if cost is not None and amount < cost:
+        allowed = actor is not None and actor.has_perm("pricing.override_cost_guard")
+        if not (allowed and reason.strip()):
+            detail = (
+                "give a reason" if allowed else "only a user allowed to sell below cost may, with a reason"
+            )
+            raise ValidationError(
+                {"amount": f"{where}: {amount} {currency} is below the cost {cost}; {detail}"}
+            )
+    if previous is not None and previous.amount and not confirm:
+        share = abs(amount - previous.amount) / previous.amount
+        if share > max_change_share():
+            raise ValidationError(
+                {
+                    "amount": f"{where}: {_s(previous.amount)} → {_s(amount)} {currency} is a change of "
+                    f"{share * 100:.0f} %, more than {max_change_share() * 100:.0f} %; confirm to apply it"
+                }
+            )
+
+
+def _history(actor: User | None, reason: str = ""):
+    return pghistory.context(
+        user=actor.pk if actor else None,
+        username=actor.get_username() if actor else "system",
+        source=context.source.get(),
+        request_id=context.request_id.get(),
+        reason=reason,
+    )
+
+
+def _channels() -> dict[str, Channel]:
+    return {c.code: c for c in Channel.objects.all()}
+
+
+@transaction.atomic
+def price_set(
+    *,
+    actor: User | None,
+    product: Product,
+    channel: Channel,
+    amount: Any,
+    currency: str | None = None,
+    compare_at: Any = None,
+    cost: Any = None,
+    confirm: bool = False,
+    reason: str = "",
+) -> Price:
+    """Set one product's price on one channel (and the compare-at price and cost when given)."""
+    channel = _channels()[channel.code]
+    line = PriceLine(product.sku, channel.code, amount, currency, compare_at, cost)
+    price = _apply_line(actor, line, product, channel, confirm=confirm, reason=reason)
+    _after([price], actor)
+    return price
+
+
+def _apply_line(
+    actor: User | None, line: PriceLine, product: Product, channel: Channel, *, confirm: bool, reason: str
+) -> Price:
+    currency = line.currency or channel.currency_id
+    previous = (
+        Price.objects.select_for_update()
+        .filter(product=product, channel=channel, currency_id=currency)
+        .first()
+    )
+    amount = _amount(line.amount, currency, "amount")
+    if amount is None:
+        raise ValidationError({"amount": f"{product.sku} on {channel.code}: a price is required"})
+    compare_at = _amount(line.compare_at, currency, "compare_at")
+    cost = _amount(line.cost, currency, "cost")
+    if cost is None and previous is not None:
+        cost = previous.cost
+    _check(
+        actor=actor,
+        product=product,
+        channel=channel,
+        currency=currency,
+        amount=amount,
+        compare_at=compare_at,
+        cost=cost,
+        previous=previous,
+        confirm=confirm,
+        reason=reason,
+    )
+    price = previous or Price(product=product, channel=channel, currency_id=currency)
+    old = (price.amount, price.compare_at, price.cost) if previous else (None, None, None)
+    if previous and old == (amount, compare_at, cost):
+        return price
+    price.amount, price.compare_at, price.cost, price.updated_by = amount, compare_at, cost, actor
+    with _history(actor, reason):
+        price.save()
+    audit_record(
+        actor=actor,
+        action="price.set",
+        object_type="price",
+        object_code=f"{product.sku}@{channel.code}",
+        diff={
+            "amount": [_s(old[0]), _s(amount)],
+            "compare_at": [_s(old[1]), _s(compare_at)],
+            "cost": [_s(old[2]), _s(cost)],
+            "currency": currency,
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    return price
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _after(prices: Iterable[Price], actor: User | None) -> None:
+    pairs = {(p.product_id, p.channel_id) for p in prices}
+    effective_prices_mark_dirty(pairs)
+
+
+@transaction.atomic
+def prices_apply_batch(
+    *,
+    actor: User | None,
+    lines: Sequence[PriceLine],
+    idempotency_key: str | None = None,
+    partial: bool = False,
+    confirm: bool = False,
+) -> dict[str, Any]:
+    """Set many prices (ERP, shop, files). All or nothing unless `partial`; errors name the line.
+
+    With an idempotency key, a retry of the same batch returns the first result and applies nothing.
+    """
+    payload = [dataclasses.asdict(line) for line in lines]
+    return idempotency.run_once(
+        scope="prices",
+        key=idempotency_key,
+        payload={"lines": payload, "partial": partial, "confirm": confirm},
+        apply=lambda: _apply_batch(actor, lines, partial=partial, confirm=confirm),
+    )
+
+
+def _apply_batch(
+    actor: User | None, lines: Sequence[PriceLine], *, partial: bool, confirm: bool
+) -> dict[str, Any]:
+    channels = _channels()
+    products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
+    errors: list[LineError] = []
+    applied: list[Price] = []
+    for index, line in enumerate(lines):
+        product, channel = products.get(line.sku), channels.get(line.channel)
+        if product is None:
+            errors.append(LineError(index, line.sku, "sku", f"unknown SKU {line.sku}"))
+            continue
+        if channel is None:
+            errors.append(LineError(index, line.sku, "channel", f"unknown channel {line.channel}"))
+            continue
+        try:
+            with transaction.atomic():
+                applied.append(_apply_line(actor, line, product, channel, confirm=confirm, reason=""))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.extend(LineError(index, line.sku, field, message) for message in messages)
+    if errors and not partial:
+        raise BatchRejected(errors)
+    _after(applied, actor)
+    return {"applied": len(applied), "errors": [dataclasses.asdict(e) for e in errors]}
+
+
+def round_to_ending(amount: Decimal, ending: str) -> Decimal:
+    """The smallest price at or above `amount` ending in `ending` (".99": 12.37 → 12.99, 12.995 → 13.99)."""
+    cents = Decimal(ending)
+    whole = amount.to_integral_value(rounding=ROUND_DOWN)
+    candidate = whole + cents
+    return candidate if candidate >= amount else candidate + 1
+
+
+@transaction.atomic
+def prices_bulk_edit(
+    *,
+    actor: User | None,
+    prices: Iterable[Price],
+    operation: str,
+    value: Any,
+    ending: str = "",
+    confirm: bool = False,
+) -> int:
+    """The price list's bulk edit: set, raise or lower by a percentage, then optionally end in .99 or .95."""
+    number = to_decimal(value)
+    channels = _channels()
+    count = 0
+    for price in prices:
+        if operation == "set":
+            amount = number
+        elif operation in ("raise", "lower"):
+            factor = 1 + (number / 100 if operation == "raise" else -number / 100)
+            amount = price.amount * factor
+        else:
+            raise ValidationError({"operation": f"unknown operation {operation}"})
+        if ending:
+            amount = round_to_ending(amount, ending)
+        amount = amount.quantize(
+            Decimal(1).scaleb(-currency_exponent(price.currency_id)), rounding=ROUND_HALF_UP
+        )
+        channel = channels[price.channel.code]
+        line = PriceLine(
+            price.product.sku,
+            channel.code,
+            amount,
+            price.currency_id,
+            price.compare_at if price.compare_at and price.compare_at > amount else None,
+        )
+        _apply_line(actor, line, price.product, channel, confirm=confirm, reason="")
+        count += 1
+    _after(list(prices), actor)
+    return count
+
+
+def effective_prices_mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
+    """Flag (product, channel) pairs for recompute and queue the recompute after commit."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return
+    channels = dict(Channel.objects.values_list("pk", "currency_id"))
+    EffectivePrice.objects.bulk_create(
+        [EffectivePrice(product_id=p, channel_id=c, currency_id=channels[c], dirty=True) for p, c in pairs],
+        update_conflicts=True,
+        unique_fields=["product", "channel"],
+        update_fields=["dirty"],
+        batch_size=5000,
+    )
+    from apps.pricing.tasks import effective_prices_recompute as task
+
+    transaction.on_commit(task.delay)
+
+
+def effective_prices_recompute(*, at: datetime | None = None, batch: int = 5000) -> int:
+    """Recompute dirty effective prices in batches; rows are locked in primary-key order and rows
+    another worker holds are skipped, so concurrent recomputes neither deadlock nor double the work."""
+    at = at or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                EffectivePrice.objects.select_for_update(skip_locked=True)
+                .filter(dirty=True)
+                .order_by("pk")[:batch]
+            )
+            if not rows:
+                return total
+            _compute(rows, at)
+            EffectivePrice.objects.bulk_update(
+                rows, ["amount", "regular_amount", "promotion", "valid_until", "dirty", "computed_at"]
+            )
+            events.publish(
+                EffectivePricesChanged(
+                    product_ids=tuple(sorted({r.product_id for r in rows})),
+                    channel_codes=tuple(
+                        sorted(
+                            Channel.objects.filter(pk__in={r.channel_id for r in rows}).values_list(
+                                "code", flat=True
+                            )
+                        )
+                    ),
+                )
+            )
+        total += len(rows)
+
+
+def _compute(rows: Sequence[EffectivePrice], at: datetime) -> None:
+    base = {
+        (product_id, channel_id, currency): amount
+        for product_id, channel_id, currency, amount in Price.objects.filter(
+            product_id__in={r.product_id for r in rows}, channel_id__in={r.channel_id for r in rows}
+        ).values_list("product_id", "channel_id", "currency", "amount")
+    }
+    keyed = [
+        (r.product_id, r.channel_id, base.get((r.product_id, r.channel_id, r.currency_id))) for r in rows
+    ]
+    adjustments: dict[tuple[int, int], Adjustment] = {}
+    for modifier in _modifiers:
+        adjustments.update(modifier([k for k in keyed if k[2] is not None], at))
+    now = timezone.now()
+    for row, (_p, _c, regular) in zip(rows, keyed, strict=True):
+        adjustment = adjustments.get((row.product_id, row.channel_id))
+        row.regular_amount = regular
+        row.amount = adjustment.amount if adjustment and regular is not None else regular
+        row.promotion = adjustment.promotion if adjustment else ""
+        row.valid_until = adjustment.valid_until if adjustment else None
+        row.dirty, row.computed_at = False, now

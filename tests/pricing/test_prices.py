@@ -1,0 +1,159 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.core import context
+from apps.pricing import services
+from apps.pricing.models import EffectivePrice, Price
+from apps.pricing.selectors import price_history
+from apps.products import services as product_services
+from tests.products.fixtures import texts
+
+
+@pytest.fixture
+def toy(shop):
+    return product_services.product_create(
+        actor=shop.merchandiser, sku="TOY-1", family=shop.toys, values={"name": texts("Renne")}
+    )
+
+
+def set_price(shop, toy, amount, **kwargs):
+    return services.price_set(actor=shop.merchandiser, product=toy, channel=shop.web, amount=amount, **kwargs)
+
+
+def test_a_price_is_kept_as_an_exact_decimal_with_its_currency(shop, toy):
+    price = set_price(shop, toy, "19.99")
+    price.refresh_from_db()
+    assert price.amount == Decimal("19.99") and price.currency_id == "EUR"
+    assert str(price.money) == "19.99 EUR"
+
+
+@pytest.mark.parametrize(
+    ("amount", "kwargs", "message"),
+    [
+        ("-1", {}, "-1 EUR is negative"),
+        ("19.999", {}, "more decimals than EUR allows"),
+        ("abc", {}, "not a number"),
+        ("10", {"currency": "GBP"}, "web sells in EUR, not GBP"),
+        ("10", {"compare_at": "9"}, "compare-at price 9 must be above the price 10"),
+        ("10", {"cost": "12"}, "10 EUR is below the cost 12"),
+    ],
+)
+def test_guard_rails_refuse_a_wrong_price_and_change_nothing(shop, toy, amount, kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        set_price(shop, toy, amount, **kwargs)
+    assert not Price.objects.exists()
+
+
+def test_a_large_change_needs_confirmation(shop, toy):
+    set_price(shop, toy, "20")
+    with pytest.raises(ValidationError, match="20 → 2 EUR is a change of 90 %, more than 50 %; confirm"):
+        set_price(shop, toy, "2")
+    assert set_price(shop, toy, "2", confirm=True).amount == Decimal("2")
+
+
+def test_below_cost_needs_the_permission_and_a_reason(shop, toy):
+    from django.contrib.auth.models import Permission
+
+    set_price(shop, toy, "20", cost="12")
+    with pytest.raises(ValidationError, match="only a user allowed to sell below cost"):
+        set_price(shop, toy, "11")
+    shop.merchandiser.user_permissions.add(Permission.objects.get(codename="override_cost_guard"))
+    shop.merchandiser = type(shop.merchandiser).objects.get(pk=shop.merchandiser.pk)
+    with pytest.raises(ValidationError, match="give a reason"):
+        set_price(shop, toy, "11")
+    assert set_price(shop, toy, "11", reason="clearance").amount == Decimal("11")
+
+
+def test_price_history_keeps_who_when_old_new_and_path(shop, toy):
+    set_price(shop, toy, "20")
+    with context.bound(origin="api"):
+        services.price_set(actor=shop.merchandiser2, product=toy, channel=shop.web, amount="18")
+    history = price_history(Price.objects.get())
+    assert [(h["amount"], h["who"], h["source"]) for h in history] == [
+        (Decimal("18"), "malik", "api"),
+        (Decimal("20"), "margot", "system"),
+    ]
+
+
+def test_a_price_change_recomputes_the_effective_price(shop, toy, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        set_price(shop, toy, "20")
+    effective = EffectivePrice.objects.get(product=toy, channel=shop.web)
+    assert (effective.amount, effective.regular_amount, effective.dirty) == (
+        Decimal("20"),
+        Decimal("20"),
+        False,
+    )
+
+
+def test_a_registered_modifier_applies_its_promotion(shop, toy):
+    def twenty_off(rows, at):
+        return {
+            (p, c): services.Adjustment(amount=base * Decimal("0.8"), promotion="XMAS") for p, c, base in rows
+        }
+
+    set_price(shop, toy, "20")
+    services.price_modifier_register(twenty_off)
+    try:
+        services.effective_prices_recompute()
+    finally:
+        services._modifiers.remove(twenty_off)
+    effective = EffectivePrice.objects.get(product=toy, channel=shop.web)
+    assert (effective.amount, effective.regular_amount, effective.promotion) == (
+        Decimal("16.0"),
+        Decimal("20"),
+        "XMAS",
+    )
+
+
+def test_batch_is_all_or_nothing_with_errors_per_line(shop, toy):
+    lines = [
+        services.PriceLine("TOY-1", "web", "10"),
+        services.PriceLine("NOPE", "web", "10"),
+        services.PriceLine("TOY-1", "mars", "1"),
+    ]
+    with pytest.raises(services.BatchRejected) as excinfo:
+        services.prices_apply_batch(actor=None, lines=lines)
+    assert [(e.index, e.field) for e in excinfo.value.errors] == [(1, "sku"), (2, "channel")]
+    assert not Price.objects.exists()
+
+
+def test_batch_in_partial_mode_applies_the_valid_lines(shop, toy):
+    lines = [services.PriceLine("TOY-1", "web", "10"), services.PriceLine("NOPE", "web", "10")]
+    result = services.prices_apply_batch(actor=None, lines=lines, partial=True)
+    assert result["applied"] == 1 and result["errors"][0]["message"] == "unknown SKU NOPE"
+    assert Price.objects.get().amount == Decimal("10")
+
+
+def test_a_retried_batch_with_the_same_key_applies_once(shop, toy):
+    lines = [services.PriceLine("TOY-1", "web", "10")]
+    first = services.prices_apply_batch(actor=None, lines=lines, idempotency_key="erp-1")
+    again = services.prices_apply_batch(actor=None, lines=lines, idempotency_key="erp-1")
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert Price.objects.get().events.count() == 1
+    with pytest.raises(ValidationError, match="already used with another request body"):
+        services.prices_apply_batch(
+            actor=None, lines=[services.PriceLine("TOY-1", "web", "11")], idempotency_key="erp-1"
+        )
+
+
+@pytest.mark.parametrize(
+    ("amount", "ending", "expected"),
+    [("12.37", ".99", "12.99"), ("12.995", ".99", "13.99"), ("12.00", ".95", "12.95")],
+)
+def test_rounding_to_a_price_ending(amount, ending, expected):
+    assert services.round_to_ending(Decimal(amount), ending) == Decimal(expected)
+
+
+def test_bulk_edit_raises_by_a_percentage_and_rounds_to_99(shop, toy):
+    set_price(shop, toy, "20")
+    services.prices_bulk_edit(
+        actor=shop.merchandiser,
+        prices=Price.objects.select_related("product", "channel"),
+        operation="raise",
+        value="10",
+        ending=".99",
+    )
+    assert Price.objects.get().amount == Decimal("22.99")
