@@ -4,6 +4,7 @@ through which path), audited, recomputes completeness, and announces the change 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,8 +117,119 @@ def _search_text(product: Product, values: Mapping[str, Any]) -> str:
     return " ".join(t for t in texts if t).lower()
 
 
-def _validate(product: Product, raw_values: Mapping[str, Any], catalog: vals.Catalog) -> dict[str, Any]:
+class _Lookups:
+    """What validation asks the database, one question at a time: right for single writes."""
+
+    def gtin_owner(self, product: Product) -> str | None:
+        return (
+            Product.objects.filter(gtin=product.gtin)
+            .exclude(pk=product.pk)
+            .values_list("sku", flat=True)
+            .first()
+        )
+
+    def unknown_categories(self, codes: Iterable[str]) -> set[str]:
+        codes = set(codes)
+        return codes - set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
+
+    def allowed(self, product: Product) -> set[str]:
+        return allowed_attributes(product)
+
+    def axes(self, variant: FamilyVariant) -> list[str]:
+        return list(variant.axes.order_by("code").values_list("code", flat=True))
+
+    def unique_owner(self, product: Product, code: str, locale: str, channel: str, value: Any) -> str | None:
+        return (
+            Product.objects.filter(values__contains={code: {locale: {channel: value}}})
+            .exclude(pk=product.pk)
+            .values_list("sku", flat=True)
+            .first()
+        )
+
+    def sibling(self, product: Product) -> str | None:
+        return (
+            Product.objects.filter(parent_id=product.parent_id, axis_key=product.axis_key)
+            .exclude(pk=product.pk)
+            .values_list("sku", flat=True)
+            .first()
+        )
+
+    def register(self, product: Product) -> None:
+        """Remember a row that passed, so later rows of the same batch are checked against it."""
+
+
+class _BatchLookups(_Lookups):
+    """The same answers for a whole batch, from a few set-based queries, kept current as rows pass."""
+
+    def __init__(self, gtins: Iterable[str], parent_skus: Iterable[str], catalog: vals.Catalog):
+        self.catalog = catalog
+        self.gtins = dict(Product.objects.filter(gtin__in=[g for g in gtins if g]).values_list("gtin", "sku"))
+        self.categories = set(Category.objects.values_list("code", flat=True))
+        self.siblings = {
+            (parent, key): sku
+            for parent, key, sku in Product.objects.filter(parent__sku__in=set(parent_skus)).values_list(
+                "parent__sku", "axis_key", "sku"
+            )
+        }
+        self.uniques: dict[str, dict[tuple[str, str, str], str]] = {}
+        self.allowed_cache: dict[tuple, set[str]] = {}
+        self.axes_cache: dict[int, list[str]] = {}
+
+    def gtin_owner(self, product: Product) -> str | None:
+        return self.gtins.get(product.gtin)
+
+    def unknown_categories(self, codes: Iterable[str]) -> set[str]:
+        return set(codes) - self.categories
+
+    def allowed(self, product: Product) -> set[str]:
+        variant = product.family_variant or (product.parent.family_variant if product.parent else None)
+        key = (product.family.code, variant.code if variant else None, product.parent is not None)
+        if key not in self.allowed_cache:
+            self.allowed_cache[key] = allowed_attributes(product)
+        return self.allowed_cache[key]
+
+    def axes(self, variant: FamilyVariant) -> list[str]:
+        if variant.pk not in self.axes_cache:
+            self.axes_cache[variant.pk] = super().axes(variant)
+        return self.axes_cache[variant.pk]
+
+    def _unique_values(self, code: str) -> dict[tuple[str, str, str], str]:
+        if code not in self.uniques:
+            taken = {}
+            for sku, by_locale in Product.objects.filter(values__has_key=code).values_list(
+                "sku", f"values__{code}"
+            ):
+                for locale, by_channel in (by_locale or {}).items():
+                    for channel, value in by_channel.items():
+                        taken[(locale, channel, json.dumps(value, sort_keys=True))] = sku
+            self.uniques[code] = taken
+        return self.uniques[code]
+
+    def unique_owner(self, product: Product, code: str, locale: str, channel: str, value: Any) -> str | None:
+        return self._unique_values(code).get((locale, channel, json.dumps(value, sort_keys=True)))
+
+    def sibling(self, product: Product) -> str | None:
+        return self.siblings.get((product.parent.sku, product.axis_key))
+
+    def register(self, product: Product) -> None:
+        if product.gtin:
+            self.gtins[product.gtin] = product.sku
+        if product.parent is not None:
+            self.siblings[(product.parent.sku, product.axis_key)] = product.sku
+        for code, by_locale in product.values.items():
+            if self.catalog.attributes[code].unique:
+                for locale, by_channel in by_locale.items():
+                    for channel, value in by_channel.items():
+                        self._unique_values(code)[(locale, channel, json.dumps(value, sort_keys=True))] = (
+                            product.sku
+                        )
+
+
+def _validate(
+    product: Product, raw_values: Mapping[str, Any], catalog: vals.Catalog, lookups: _Lookups | None = None
+) -> dict[str, Any]:
     """Every rule at once; raises ProductValidationError or ValidationError naming what is wrong."""
+    lookups = lookups or _Lookups()
     errors: dict[str, list[str]] = {}
     if product.gtin:
         try:
@@ -125,14 +237,12 @@ def _validate(product: Product, raw_values: Mapping[str, Any], catalog: vals.Cat
         except ValidationError as exc:
             errors.update(exc.message_dict)
         else:
-            clash = (
-                Product.objects.filter(gtin=product.gtin).exclude(pk=product.pk).values_list("sku", flat=True)
-            )
+            clash = lookups.gtin_owner(product)
             if clash:
-                errors["gtin"] = [f"GTIN {product.gtin} is already used by {clash[0]}"]
+                errors["gtin"] = [f"GTIN {product.gtin} is already used by {clash}"]
     else:
         product.gtin = None
-    if product.parent_id:
+    if product.parent is not None:
         parent = product.parent
         if not parent.is_model:
             errors["parent"] = [f"{parent.sku} is not a product model and cannot have variants"]
@@ -144,9 +254,7 @@ def _validate(product: Product, raw_values: Mapping[str, Any], catalog: vals.Cat
         errors["family_variant"] = ["a product model needs a family variant that names its axes"]
     if product.family_variant_id and product.family_variant.family_id != product.family_id:
         errors["family_variant"] = [f"{product.family_variant.code} belongs to another family"]
-    unknown_categories = set(product.categories) - set(
-        Category.objects.filter(code__in=product.categories).values_list("code", flat=True)
-    )
+    unknown_categories = lookups.unknown_categories(product.categories)
     if unknown_categories:
         errors["categories"] = [f"unknown category code(s): {', '.join(sorted(unknown_categories))}"]
     product.categories = sorted(set(product.categories))
@@ -154,18 +262,18 @@ def _validate(product: Product, raw_values: Mapping[str, Any], catalog: vals.Cat
         raise ValidationError({f: [f"{product.sku}: {m}" for m in msgs] for f, msgs in errors.items()})
 
     cleaned, issues = vals.clean_values(
-        raw_values, allowed=allowed_attributes(product), catalog=catalog, sku=product.sku
+        raw_values, allowed=lookups.allowed(product), catalog=catalog, sku=product.sku
     )
-    issues += _unique_issues(product, cleaned, catalog)
-    if product.parent_id:
-        issues += _axis_issues(product, cleaned)
+    issues += _unique_issues(product, cleaned, catalog, lookups)
+    if product.parent is not None:
+        issues += _axis_issues(product, cleaned, lookups)
     if issues:
         raise vals.ProductValidationError(issues)
     return cleaned
 
 
 def _unique_issues(
-    product: Product, cleaned: Mapping[str, Any], catalog: vals.Catalog
+    product: Product, cleaned: Mapping[str, Any], catalog: vals.Catalog, lookups: _Lookups
 ) -> list[vals.ValueIssue]:
     issues = []
     for code, by_locale in cleaned.items():
@@ -173,13 +281,8 @@ def _unique_issues(
             continue
         for locale, by_channel in by_locale.items():
             for channel, value in by_channel.items():
-                other = (
-                    Product.objects.filter(values__contains={code: {locale: {channel: value}}})
-                    .exclude(pk=product.pk)
-                    .values_list("sku", flat=True)
-                    .first()
-                )
-                if other:
+                other = lookups.unique_owner(product, code, locale, channel, value)
+                if other and other != product.sku:
                     issues.append(
                         vals.ValueIssue(
                             code, f"{value!r} is already used by {other}", locale, channel, product.sku
@@ -188,27 +291,20 @@ def _unique_issues(
     return issues
 
 
-def _axis_issues(product: Product, cleaned: Mapping[str, Any]) -> list[vals.ValueIssue]:
-    axes = list(product.parent.family_variant.axes.order_by("code"))
+def _axis_issues(product: Product, cleaned: Mapping[str, Any], lookups: _Lookups) -> list[vals.ValueIssue]:
+    axes = lookups.axes(product.parent.family_variant)
     issues, key = [], []
     for axis in axes:
-        value = vals.value_of(cleaned, axis.code)
+        value = vals.value_of(cleaned, axis)
         if value is None:
-            issues.append(
-                vals.ValueIssue(axis.code, "a variant must have a value for each axis", sku=product.sku)
-            )
-        key.append(f"{axis.code}={value}")
+            issues.append(vals.ValueIssue(axis, "a variant must have a value for each axis", sku=product.sku))
+        key.append(f"{axis}={value}")
     product.axis_key = "|".join(key)
-    sibling = (
-        Product.objects.filter(parent_id=product.parent_id, axis_key=product.axis_key)
-        .exclude(pk=product.pk)
-        .values_list("sku", flat=True)
-        .first()
-    )
-    if sibling and not issues:
+    sibling = lookups.sibling(product)
+    if sibling and sibling != product.sku and not issues:
         issues.append(
             vals.ValueIssue(
-                axes[0].code,
+                axes[0],
                 f"{sibling} already has {product.axis_key} under {product.parent.sku}",
                 sku=product.sku,
             )
@@ -669,6 +765,7 @@ def products_bulk_create(
     variants = {v.code: v for v in FamilyVariant.objects.prefetch_related("axes", "variant_attributes")}
     parents = {p.sku: p for p in Product.objects.filter(sku__in={r.parent for r in rows if r.parent})}
     existing = set(Product.objects.filter(sku__in=[r.sku for r in rows]).values_list("sku", flat=True))
+    lookups = _BatchLookups((r.gtin for r in rows), (r.parent for r in rows if r.parent), catalog)
     created: list[Product] = []
     problems: list[str] = []
     for row in rows:
@@ -694,7 +791,7 @@ def products_bulk_create(
             problems.append(f"{row.sku}: parent {row.parent} does not exist")
             continue
         try:
-            product.values = _validate(product, row.values, catalog)
+            product.values = _validate(product, row.values, catalog, lookups)
         except vals.ProductValidationError as exc:
             problems.extend(str(issue) for issue in exc.issues)
             continue
@@ -703,15 +800,15 @@ def products_bulk_create(
             continue
         product.search_text = _search_text(product, effective_values(product))
         existing.add(row.sku)
+        lookups.register(product)
         if row.is_model:
             parents[row.sku] = product
-            with _history(actor):
-                product.save()
         created.append(product)
     if problems:
         raise ValidationError(problems)
-    with _history(actor):
-        Product.objects.bulk_create([p for p in created if p.pk is None], batch_size=1000)
+    with _history(actor):  # models first: their variants need their ids
+        Product.objects.bulk_create([p for p in created if p.is_model], batch_size=1000)
+        Product.objects.bulk_create([p for p in created if not p.is_model], batch_size=1000)
     completeness_compute(created)
     audit_record(
         actor=actor,

@@ -2,7 +2,6 @@ from importlib import import_module
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
 from apps.core import context
@@ -11,7 +10,8 @@ from apps.core import context
 class Command(BaseCommand):
     help = (
         "Load the demo: every installed app's `demo.seed()` in dependency order (core first). "
-        "Idempotent: running it again leaves existing data as it is."
+        "Idempotent: running it again leaves existing data as it is. Each seeder writes through the "
+        "services, which are atomic per batch, so a large catalog commits as it goes."
     )
 
     def add_arguments(self, parser):
@@ -21,5 +21,4 @@ class Command(BaseCommand):
         with context.bound(origin="system"):
             for config in apps.get_app_configs():
                 if config.name.startswith("apps.") and module_has_submodule(config.module, "demo"):
-                    with transaction.atomic():
-                        import_module(f"{config.name}.demo").seed(products=products, out=self.stdout)
+                    import_module(f"{config.name}.demo").seed(products=products, out=self.stdout)
