@@ -159,15 +159,20 @@ def price_set(
     return price
 
 
-def _apply_line(
-    actor: User | None, line: PriceLine, product: Product, channel: Channel, *, confirm: bool, reason: str
-) -> Price:
+def price_check(
+    *,
+    actor: User | None,
+    line: PriceLine,
+    product: Product,
+    channel: Channel,
+    confirm: bool = False,
+    reason: str = "",
+    lock: bool = False,
+) -> tuple[Price | None, Decimal, Decimal | None, Decimal | None]:
+    """Every guard rail, without writing: (current price, amount, compare-at, cost), or ValidationError."""
     currency = line.currency or channel.currency_id
-    previous = (
-        Price.objects.select_for_update()
-        .filter(product=product, channel=channel, currency_id=currency)
-        .first()
-    )
+    current = Price.objects.select_for_update() if lock else Price.objects
+    previous = current.filter(product=product, channel=channel, currency_id=currency).first()
     amount = _amount(line.amount, currency, "amount")
     if amount is None:
         raise ValidationError({"amount": f"{product.sku} on {channel.code}: a price is required"})
@@ -187,6 +192,16 @@ def _apply_line(
         confirm=confirm,
         reason=reason,
     )
+    return previous, amount, compare_at, cost
+
+
+def _apply_line(
+    actor: User | None, line: PriceLine, product: Product, channel: Channel, *, confirm: bool, reason: str
+) -> Price:
+    previous, amount, compare_at, cost = price_check(
+        actor=actor, line=line, product=product, channel=channel, confirm=confirm, reason=reason, lock=True
+    )
+    currency = line.currency or channel.currency_id
     price = previous or Price(product=product, channel=channel, currency_id=currency)
     old = (price.amount, price.compare_at, price.cost) if previous else (None, None, None)
     if previous and old == (amount, compare_at, cost):

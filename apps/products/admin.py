@@ -303,6 +303,10 @@ class ProductAdmin(ModelAdmin):
 
     # form -------------------------------------------------------------------------------------------------
 
+    def get_inlines(self, request, obj):
+        """Upper apps add read-only inlines (prices, stock); a product being created has none yet."""
+        return self.inlines if obj is not None else []
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["fields"] = BASE_FIELDS
         return super().get_form(request, obj, change=change, **kwargs)
@@ -371,7 +375,9 @@ class ProductAdmin(ModelAdmin):
         obj.pk = saved.pk
 
     def save_related(self, request, form, formsets, change):
-        """Categories and values are written by the service in save_model."""
+        """Categories and values were written by the service in save_model; the inlines are read-only."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     # history ---------------------------------------------------------------------------------------------
 

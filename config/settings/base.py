@@ -216,6 +216,17 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Prices and stock"),
+                "items": [
+                    _nav(_("Price list"), "sell", "pricing", "price"),
+                    _nav(_("Effective prices"), "price_check", "pricing", "effectiveprice"),
+                    _nav(_("Stock levels"), "inventory", "inventory", "stocklevel"),
+                    _nav(_("Stock locations"), "warehouse", "inventory", "stocklocation"),
+                    _nav(_("Safety buffers"), "shield", "inventory", "channelstockpolicy"),
+                    _nav(_("Stock movements"), "swap_vert", "inventory", "stockmovement"),
+                ],
+            },
+            {
                 "title": _("Channels"),
                 "items": [_nav(_("Channels"), "storefront", "core", "channel")],
             },

@@ -1,8 +1,11 @@
 """The merchandiser's admin screens, through real requests."""
 
-import pytest
+import re
 
-from apps.core.models import Role
+import pytest
+from django.test import Client
+
+from apps.core.models import Role, User
 from apps.products import services
 from apps.products.models import Completeness, PendingChange, Product
 from tests.core.factories import UserFactory
@@ -78,8 +81,16 @@ def test_incomplete_filter_shows_what_is_not_ready(catalog, merch_client):
     assert "TOY-000" in body and "TOY-001" not in body
 
 
+MANAGEMENT = re.compile(r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d*)"')
+
+
 def _form_data(product, **overrides):
-    data = {
+    """What the browser posts: the base fields, the inlines' management forms as the page gives them."""
+    page = Client()
+    page.force_login(product.updated_by or User.objects.filter(is_superuser=False).first())
+    html = page.get(f"{URL}{product.pk}/change/").content.decode()
+    data = dict(MANAGEMENT.findall(html))
+    data |= {
         "sku": product.sku,
         "gtin": product.gtin or "",
         "family": product.family_id,

@@ -1,0 +1,106 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+
+from apps.inventory import services
+from apps.inventory.models import ChannelStockPolicy, StockLevel, StockLocation, StockMovement
+from apps.products.admin import ProductAdmin
+
+
+@admin.register(StockLocation)
+class StockLocationAdmin(ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "city",
+        "click_and_collect",
+        "ship_from_store",
+        "pickup_sla",
+        "is_active",
+    )
+    list_filter = ("kind", "click_and_collect", "ship_from_store", "is_active", "channels")
+    search_fields = ("code", "name", "city")
+    filter_horizontal = ("channels",)
+
+
+class StockLevelForm(forms.ModelForm):
+    class Meta:
+        model = StockLevel
+        fields = ["product", "location", "on_hand"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ModelAdmin):
+    """Counts typed here go through the same service as the ERP's, with their movement kept."""
+
+    form = StockLevelForm
+    list_display = ("product", "location", "on_hand", "reserved", "available", "updated_at")
+    list_filter = ("location", "location__kind")
+    list_select_related = ("product", "location")
+    search_fields = ("product__sku", "location__code")
+    autocomplete_fields = ("product",)
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("product", "location", "reserved") if obj else ("reserved",)
+
+    def save_model(self, request, obj, form, change):
+        services.stock_apply_batch(
+            actor=request.user,
+            lines=[
+                services.StockLine(obj.product.sku, obj.location.code, quantity=form.cleaned_data["on_hand"])
+            ],
+        )
+        obj.pk = StockLevel.objects.get(product=obj.product, location=obj.location).pk
+
+
+@admin.register(ChannelStockPolicy)
+class ChannelStockPolicyAdmin(ModelAdmin):
+    list_display = ("channel", "safety_buffer")
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ModelAdmin):
+    list_display = (
+        "created_at",
+        "level",
+        "on_hand_before",
+        "on_hand_after",
+        "reserved_before",
+        "reserved_after",
+        "source",
+        "actor_label",
+    )
+    list_filter = ("source",)
+    list_select_related = ("level",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StockInline(TabularInline):
+    model = StockLevel
+    fields = ("location", "on_hand", "reserved", "available")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("stock (counts change in stock levels or through the API)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location")
+
+
+ProductAdmin.inlines = [*ProductAdmin.inlines, StockInline]

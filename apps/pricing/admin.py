@@ -1,0 +1,219 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+from unfold.forms import ActionForm
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget, UnfoldBooleanWidget
+
+from apps.core.money import Money
+from apps.pricing import selectors, services
+from apps.pricing.models import EffectivePrice, Price
+from apps.products.admin import ProductAdmin
+
+
+class PriceForm(forms.ModelForm):
+    """A price through the guard rails: large changes need `confirm`, below-cost needs a reason."""
+
+    confirm = forms.BooleanField(
+        label=_("confirm a large change"), required=False, widget=UnfoldBooleanWidget()
+    )
+    reason = forms.CharField(
+        label=_("reason (below cost)"), required=False, widget=UnfoldAdminTextInputWidget()
+    )
+
+    class Meta:
+        model = Price
+        fields = ["product", "channel", "amount", "compare_at", "cost"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.price_check(
+                actor=self.actor,
+                line=self.line(),
+                product=cleaned["product"],
+                channel=cleaned["channel"],
+                confirm=cleaned.get("confirm", False),
+                reason=cleaned.get("reason", ""),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+    def line(self) -> services.PriceLine:
+        data = self.cleaned_data
+        return services.PriceLine(
+            data["product"].sku,
+            data["channel"].code,
+            data["amount"],
+            None,
+            data.get("compare_at"),
+            data.get("cost"),
+        )
+
+
+class PriceActionForm(ActionForm):
+    operation = forms.ChoiceField(
+        label=_("bulk edit"),
+        required=False,
+        choices=[("raise", _("raise by %")), ("lower", _("lower by %")), ("set", _("set to"))],
+        widget=UnfoldAdminSelectWidget(),
+    )
+    value = forms.CharField(
+        label=_("value"), required=False, widget=UnfoldAdminTextInputWidget(attrs={"size": 6})
+    )
+    ending = forms.ChoiceField(
+        label=_("ending"),
+        required=False,
+        choices=[("", "—"), (".99", ".99"), (".95", ".95")],
+        widget=UnfoldAdminSelectWidget(),
+    )
+    confirm = forms.BooleanField(label=_("confirm large changes"), required=False)
+
+
+@admin.register(Price)
+class PriceAdmin(ModelAdmin):
+    """The price list: per channel and currency, filterable, with bulk edit and history."""
+
+    form = PriceForm
+    action_form = PriceActionForm
+    list_display = ("product", "channel", "amount", "compare_at", "cost", "currency_id", "updated_at")
+    list_filter = ("channel", "currency", "product__family")
+    list_select_related = ("product", "channel")
+    search_fields = ("product__sku",)
+    autocomplete_fields = ("product",)
+    show_full_result_count = False
+    readonly_fields = ("history",)
+    actions = ["bulk_edit"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        return [
+            "product",
+            "channel",
+            "amount",
+            "compare_at",
+            "cost",
+            "confirm",
+            "reason",
+            *(["history"] if obj else []),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.price_set(
+            actor=request.user,
+            product=data["product"],
+            channel=data["channel"],
+            amount=data["amount"],
+            compare_at=data.get("compare_at"),
+            cost=data.get("cost"),
+            confirm=data.get("confirm", False),
+            reason=data.get("reason", ""),
+        )
+        obj.pk = saved.pk
+
+    @display(description=_("history"))
+    def history(self, obj: Price) -> str:
+        return format_html_join(
+            "",
+            "<div>{} · {} ({}) · {} {} {}</div>",
+            (
+                (
+                    h["at"].strftime("%Y-%m-%d %H:%M"),
+                    h["who"],
+                    h["source"],
+                    h["amount"],
+                    obj.currency_id,
+                    h["reason"],
+                )
+                for h in selectors.price_history(obj)
+            ),
+        )
+
+    @action(description=_("Bulk edit: apply the operation chosen beside"), permissions=["change"])
+    def bulk_edit(self, request, queryset):
+        data = request.POST
+        try:
+            count = services.prices_bulk_edit(
+                actor=request.user,
+                prices=queryset.select_related("product", "channel"),
+                operation=data.get("operation", ""),
+                value=data.get("value", ""),
+                ending=data.get("ending", ""),
+                confirm=bool(data.get("confirm")),
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, _("%(count)d price(s) changed.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(EffectivePrice)
+class EffectivePriceAdmin(ModelAdmin):
+    list_display = (
+        "product",
+        "channel",
+        "amount",
+        "regular_amount",
+        "promotion",
+        "valid_until",
+        "dirty",
+        "computed_at",
+    )
+    list_filter = ("channel", "dirty")
+    list_select_related = ("product", "channel")
+    search_fields = ("product__sku",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PriceInline(TabularInline):
+    """Prices on the product form, read-only: they change in the price list, through the guard rails."""
+
+    model = Price
+    fields = ("channel", "price", "compare_at_price", "cost_price", "updated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("prices (edit them in the price list)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("channel")
+
+    @display(description=_("price"))
+    def price(self, obj: Price) -> str:
+        return str(obj.money)
+
+    @display(description=_("compare-at price"))
+    def compare_at_price(self, obj: Price) -> str:
+        return str(Money(obj.compare_at, obj.currency_id)) if obj.compare_at is not None else "—"
+
+    @display(description=_("cost"))
+    def cost_price(self, obj: Price) -> str:
+        return str(Money(obj.cost, obj.currency_id)) if obj.cost is not None else "—"
+
+
+ProductAdmin.inlines = [*ProductAdmin.inlines, PriceInline]

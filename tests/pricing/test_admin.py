@@ -1,0 +1,91 @@
+from decimal import Decimal
+
+import pytest
+
+from apps.core.models import Role
+from apps.pricing import services
+from apps.pricing.models import Price
+from apps.products import services as product_services
+from tests.core.factories import UserFactory
+
+URL = "/admin/pricing/price/"
+
+
+@pytest.fixture
+def priced(shop):
+    for n in range(25):
+        toy = product_services.product_create(actor=None, sku=f"TOY-{n:02d}", family=shop.toys)
+        services.price_set(actor=None, product=toy, channel=shop.web, amount="20")
+        services.price_set(actor=None, product=toy, channel=shop.google, amount="21")
+    return shop
+
+
+@pytest.fixture
+def merch(client, shop):
+    client.force_login(shop.merchandiser)
+    return client
+
+
+@pytest.mark.parametrize("query", ["", "?channel__id__exact=1", "?q=TOY-1", "?currency__code__exact=EUR"])
+def test_price_list_answers_in_bounded_queries(priced, merch, django_assert_max_num_queries, query):
+    with django_assert_max_num_queries(15):
+        assert merch.get(URL + query).status_code == 200
+
+
+def test_the_price_form_shows_a_guard_rail_on_its_field_and_saves_nothing(priced, merch):
+    price = Price.objects.get(product__sku="TOY-01", channel=priced.web)
+    response = merch.post(
+        f"{URL}{price.pk}/change/",
+        {
+            "product": price.product_id,
+            "channel": price.channel_id,
+            "amount": "2",
+            "compare_at": "",
+            "cost": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "confirm to apply it" in response.content.decode()
+    assert Price.objects.get(pk=price.pk).amount == Decimal("20")
+
+
+def test_the_price_form_saves_through_the_service_with_history(priced, merch):
+    price = Price.objects.get(product__sku="TOY-01", channel=priced.web)
+    data = {
+        "product": price.product_id,
+        "channel": price.channel_id,
+        "amount": "2",
+        "compare_at": "",
+        "cost": "",
+        "confirm": "on",
+    }
+    assert merch.post(f"{URL}{price.pk}/change/", data).status_code == 302
+    assert Price.objects.get(pk=price.pk).events.count() == 2
+    assert "margot" in merch.get(f"{URL}{price.pk}/change/").content.decode()
+
+
+def test_bulk_edit_lowers_selected_prices_and_rounds(priced, merch):
+    pks = list(Price.objects.filter(channel=priced.web).values_list("pk", flat=True)[:3])
+    merch.post(
+        URL,
+        {
+            "action": "bulk_edit",
+            "_selected_action": pks,
+            "operation": "lower",
+            "value": "10",
+            "ending": ".95",
+        },
+    )
+    assert set(Price.objects.filter(pk__in=pks).values_list("amount", flat=True)) == {Decimal("18.95")}
+
+
+def test_product_page_shows_its_prices(priced, merch):
+    toy = Price.objects.filter(product__sku="TOY-03").first().product
+    body = merch.get(f"/admin/products/product/{toy.pk}/change/").content.decode()
+    assert "Prices (edit them in the price list)" in body
+    assert "20.00 EUR" in body and "21.00 EUR" in body
+
+
+def test_store_staff_cannot_edit_prices(client, priced):
+    client.force_login(UserFactory(username="sam", is_staff=False, roles=[Role.STORE_STAFF]))
+    assert client.get(URL).status_code == 302
