@@ -13,7 +13,7 @@ from typing import Any
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core import context, events, idempotency
@@ -350,57 +350,57 @@ def effective_prices_mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
     transaction.on_commit(task.delay)
 
 
-def effective_prices_recompute(*, at: datetime | None = None, batch: int = 5000) -> int:
-    """Recompute dirty effective prices in batches; rows are locked in primary-key order and rows
-    another worker holds are skipped, so concurrent recomputes neither deadlock nor double the work."""
+_DIRTY_BATCH = """
+SELECT e.id, e.product_id, e.channel_id, p.amount
+FROM pricing_effectiveprice e
+LEFT JOIN pricing_price p
+    ON p.product_id = e.product_id AND p.channel_id = e.channel_id AND p.currency = e.currency
+WHERE e.id IN (
+    SELECT id FROM pricing_effectiveprice WHERE dirty ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+)
+ORDER BY e.id
+"""
+_WRITE_BATCH = """
+UPDATE pricing_effectiveprice AS e
+SET amount = t.amount, regular_amount = t.regular, promotion = t.promotion, valid_until = t.valid_until,
+    dirty = false, computed_at = now()
+FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::varchar[], %s::timestamptz[])
+    AS t(id, amount, regular, promotion, valid_until)
+WHERE e.id = t.id
+"""
+
+
+def effective_prices_recompute(*, at: datetime | None = None, batch: int = 10_000) -> int:
+    """Recompute dirty effective prices in batches of set-based SQL.
+
+    Rows are locked in primary-key order and rows another worker holds are skipped, so concurrent
+    recomputes neither deadlock nor do the same work twice.
+    """
     at = at or timezone.now()
+    channel_codes = dict(Channel.objects.values_list("pk", "code"))
     total = 0
     while True:
-        with transaction.atomic():
-            rows = list(
-                EffectivePrice.objects.select_for_update(skip_locked=True)
-                .filter(dirty=True)
-                .order_by("pk")[:batch]
-            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_DIRTY_BATCH, [batch])
+            rows = cursor.fetchall()
             if not rows:
                 return total
-            _compute(rows, at)
-            EffectivePrice.objects.bulk_update(
-                rows, ["amount", "regular_amount", "promotion", "valid_until", "dirty", "computed_at"]
-            )
+            adjustments: dict[tuple[int, int], Adjustment] = {}
+            priced = [(product, channel, base) for _id, product, channel, base in rows if base is not None]
+            for modifier in _modifiers:
+                adjustments.update(modifier(priced, at))
+            columns: tuple[list, ...] = ([], [], [], [], [])
+            for row_id, product, channel, base in rows:
+                adjustment = adjustments.get((product, channel)) if base is not None else None
+                values = (row_id, adjustment.amount if adjustment else base, base)
+                values += (adjustment.promotion, adjustment.valid_until) if adjustment else ("", None)
+                for column, value in zip(columns, values, strict=True):
+                    column.append(value)
+            cursor.execute(_WRITE_BATCH, list(columns))
             events.publish(
                 EffectivePricesChanged(
-                    product_ids=tuple(sorted({r.product_id for r in rows})),
-                    channel_codes=tuple(
-                        sorted(
-                            Channel.objects.filter(pk__in={r.channel_id for r in rows}).values_list(
-                                "code", flat=True
-                            )
-                        )
-                    ),
+                    product_ids=tuple(sorted({product for _id, product, _c, _b in rows})),
+                    channel_codes=tuple(sorted({channel_codes[channel] for _id, _p, channel, _b in rows})),
                 )
             )
         total += len(rows)
-
-
-def _compute(rows: Sequence[EffectivePrice], at: datetime) -> None:
-    base = {
-        (product_id, channel_id, currency): amount
-        for product_id, channel_id, currency, amount in Price.objects.filter(
-            product_id__in={r.product_id for r in rows}, channel_id__in={r.channel_id for r in rows}
-        ).values_list("product_id", "channel_id", "currency", "amount")
-    }
-    keyed = [
-        (r.product_id, r.channel_id, base.get((r.product_id, r.channel_id, r.currency_id))) for r in rows
-    ]
-    adjustments: dict[tuple[int, int], Adjustment] = {}
-    for modifier in _modifiers:
-        adjustments.update(modifier([k for k in keyed if k[2] is not None], at))
-    now = timezone.now()
-    for row, (_p, _c, regular) in zip(rows, keyed, strict=True):
-        adjustment = adjustments.get((row.product_id, row.channel_id))
-        row.regular_amount = regular
-        row.amount = adjustment.amount if adjustment and regular is not None else regular
-        row.promotion = adjustment.promotion if adjustment else ""
-        row.valid_until = adjustment.valid_until if adjustment else None
-        row.dirty, row.computed_at = False, now
