@@ -416,7 +416,7 @@ def _rows(count: int, rng: random.Random) -> list[services.NewProduct]:
             "rrp": {"*": {"*": {"EUR": f"{rng.randint(5, 60)}.{rng.choice(['00', '50', '90', '99'])}"}}},
             "supplier_ref": {"*": {"*": f"SUP-{n:07d}"}},
         }
-        if n % 25 == 0:  # deliberately incomplete: no English description, no brand, no image
+        if n % 10 == 5:  # deliberately incomplete: no English description, no brand, no image
             for code in ("brand", "main_image"):
                 values.pop(code)
             values["description"].pop("en_GB")

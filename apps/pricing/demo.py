@@ -1,0 +1,35 @@
+"""Demo prices: every sellable product on every channel, from its recommended price, with a cost."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TextIO
+
+from apps.core.models import Channel
+from apps.pricing import services
+from apps.pricing.models import Price
+from apps.products.models import Product
+
+
+def seed(*, products: int, out: TextIO) -> None:
+    if Price.objects.exists() or products > 5000:  # the benchmarks set up their own prices
+        return
+    channels = list(Channel.objects.order_by("code"))
+    lines = []
+    for sku, values, parent_values in Product.objects.filter(is_model=False).values_list(
+        "sku", "values", "parent__values"
+    ):
+        rrp = ((values.get("rrp") or (parent_values or {}).get("rrp") or {}).get("*", {}).get("*", {})).get(
+            "EUR", "19.90"
+        )
+        amount = Decimal(rrp)
+        for channel in channels:
+            shown = amount + Decimal("1.00") if channel.code == "marketplace" else amount
+            lines.append(
+                services.PriceLine(
+                    sku, channel.code, shown, cost=(amount * Decimal("0.45")).quantize(Decimal("0.01"))
+                )
+            )
+    result = services.prices_apply_batch(actor=None, lines=lines)
+    services.effective_prices_recompute()
+    out.write(f"Prices: {result['applied']} set on {len(channels)} channels\n")
