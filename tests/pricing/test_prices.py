@@ -157,3 +157,42 @@ def test_bulk_edit_raises_by_a_percentage_and_rounds_to_99(shop, toy):
         ending=".99",
     )
     assert Price.objects.get().amount == Decimal("22.99")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_recomputes_share_the_work_without_deadlock():
+    import threading
+
+    from django.db import connection
+
+    from apps.pricing.models import EffectivePrice
+    from tests.products.fixtures import build_shop
+
+    shop = build_shop()
+    pairs = []
+    for n in range(60):
+        toy = product_services.product_create(actor=None, sku=f"T{n}", family=shop.toys)
+        for channel in (shop.web, shop.google):
+            Price.objects.create(product=toy, channel=channel, currency_id="EUR", amount=Decimal(n + 1))
+            pairs.append((toy.pk, channel.pk))
+    services.effective_prices_mark_dirty(pairs)
+    EffectivePrice.objects.update(dirty=True, amount=None)  # undo the recompute queued (eagerly) on commit
+    done, failures = [], []
+
+    def worker():
+        try:
+            done.append(services.effective_prices_recompute(batch=7))
+        except Exception as exc:  # a deadlock would surface here
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sum(done) == len(pairs)
+    assert not EffectivePrice.objects.filter(dirty=True).exists()
+    assert EffectivePrice.objects.get(product__sku="T9", channel=shop.web).amount == Decimal(10)
