@@ -228,6 +228,7 @@ class ProductAdmin(ModelAdmin):
         "family",
         "status_badge",
         "completeness_badges",
+        "chosen_completeness",
         "enabled",
         "updated_at",
     )
@@ -255,12 +256,29 @@ class ProductAdmin(ModelAdmin):
         completeness = Completeness.objects.select_related("channel", "locale").order_by(
             "channel__code", "locale__code"
         )
+        channel, locale = self._completeness_pair(request)
         return (
             super()
             .get_queryset(request)
             .defer("search_text")
             .prefetch_related(Prefetch("completeness", queryset=completeness))
+            .annotate(chosen_ratio=selectors.completeness_ratio(channel=channel, locale=locale))
         )
+
+    @staticmethod
+    def _completeness_pair(request) -> tuple[str, str]:
+        """The channel and locale the sortable completeness column shows: the filter's, else the first."""
+        chosen = request.GET.get(IncompleteFilter.parameter_name, "")
+        if ":" in chosen:
+            channel, locale = chosen.split(":", 1)
+            return channel, locale
+        first = (
+            Channel.objects.filter(locales__isnull=False)
+            .values_list("code", "locales__code")
+            .order_by("code", "locales__code")
+            .first()
+        )
+        return first or ("", "")
 
     def get_search_results(self, request, queryset, search_term):
         return selectors.product_search(queryset, search_term), False
@@ -335,7 +353,14 @@ class ProductAdmin(ModelAdmin):
             "completeness_summary",
             "history_link",
         ]
-        return base + [(group, {"fields": rows, "classes": ["tab"]}) for group, rows in form.value_groups]
+        tabs = [(group, {"fields": rows, "classes": ["tab"]}) for group, rows in form.value_groups]
+        if form.association_fields:
+            tabs.append((_("Associations"), {"fields": form.association_fields, "classes": ["tab"]}))
+        return [*base, *tabs]
+
+    @display(description=_("% for the filter's channel"), ordering="chosen_ratio")
+    def chosen_completeness(self, obj: Product) -> str:
+        return "—" if obj.chosen_ratio is None else f"{obj.chosen_ratio} %"
 
     @display(description=_("completeness"))
     def completeness_summary(self, obj: Product) -> str:

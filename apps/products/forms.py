@@ -19,7 +19,7 @@ from apps.core.models import Channel
 from apps.core.selectors import active_currencies, active_locales
 from apps.products import selectors, services
 from apps.products import values as vals
-from apps.products.models import Attribute, Category, Product
+from apps.products.models import AssociationType, Attribute, Category, Product
 
 T = Attribute.Type
 SEP = "|"
@@ -59,7 +59,22 @@ class ProductForm(forms.ModelForm):
         if product.pk:
             self.fields["categories"].initial = product.categories
             self.fields["expected_version"].initial = product.version
+            self._add_association_fields(product)
             self._add_value_fields(product)
+
+    def _add_association_fields(self, product: Product) -> None:
+        """One field per association type: the associated SKUs, comma-separated."""
+        self.association_fields = []
+        for kind in AssociationType.objects.order_by("code"):
+            name = f"assoc{SEP}{kind.code}"
+            self.fields[name] = forms.CharField(
+                label=kind.label(),
+                required=False,
+                initial=", ".join(product.associations.get(kind.code, [])),
+                help_text=_("SKUs, separated by commas"),
+                widget=UnfoldAdminTextInputWidget(),
+            )
+            self.association_fields.append(name)
 
     def _add_value_fields(self, product: Product) -> None:
         locales = [loc.code for loc in active_locales()]
@@ -204,6 +219,12 @@ class ProductForm(forms.ModelForm):
         if self.instance.pk:
             changes["categories"] = data.get("categories") or []
             changes["values"] = self.submitted_values()
+            changes["associations"] = {
+                name.split(SEP, 1)[1]: [
+                    sku.strip() for sku in (data.get(name) or "").split(",") if sku.strip()
+                ]
+                for name in self.association_fields
+            }
         else:
             changes.update({field: data.get(field) for field in ("parent", "family_variant", "is_model")})
         return changes

@@ -9,10 +9,10 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from apps.products import values as vals
-from apps.products.models import Category, Family, Product
+from apps.products.models import Category, Completeness, Family, Product
 
 _WORD = re.compile(r"[\w-]+", re.UNICODE)
 
@@ -47,6 +47,15 @@ def products_incomplete(queryset: QuerySet[Product], *, channel: str, locale: st
     """ "Show me what is not ready for google in fr_FR"."""
     return queryset.filter(
         completeness__channel__code=channel, completeness__locale__code=locale, completeness__ratio__lt=100
+    )
+
+
+def completeness_ratio(*, channel: str, locale: str) -> Subquery:
+    """The stored completeness of each product for one channel and locale, to annotate and sort on."""
+    return Subquery(
+        Completeness.objects.filter(
+            product=OuterRef("pk"), channel__code=channel, locale__code=locale
+        ).values("ratio")[:1]
     )
 
 

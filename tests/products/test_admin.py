@@ -232,3 +232,27 @@ def test_bulk_add_to_category_versions_each_product(catalog, merch_client):
     merch_client.post(URL, {"action": "add_to_category", "category": "decorations", "_selected_action": pks})
     for product in Product.objects.filter(pk__in=pks):
         assert "decorations" in product.categories and product.version == 2
+
+
+def test_associations_are_edited_as_skus_and_checked(shop, merch_client):
+    other = services.product_create(actor=shop.merchandiser, sku="TOY-2", family=shop.toys)
+    product = services.product_create(actor=shop.merchandiser, sku="TOY-1", family=shop.toys)
+    response = merch_client.post(
+        f"{URL}{product.pk}/change/", _form_data(product, **{"assoc|X_SELL": "TOY-2, GHOST"})
+    )
+    assert (
+        response.status_code == 200 and "associated product GHOST does not exist" in response.content.decode()
+    )
+    response = merch_client.post(
+        f"{URL}{product.pk}/change/", _form_data(product, **{"assoc|X_SELL": "TOY-2"})
+    )
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.associations == {"X_SELL": [other.sku]}
+
+
+def test_products_sort_by_completeness_for_the_filtered_channel(catalog, merch_client):
+    body = merch_client.get(URL + "?incomplete=web:en_GB&o=5").content.decode()
+    skus = re.findall(r">(TOY-\d{3})<", body)
+    assert skus and skus[0] in {f"TOY-{n:03d}" for n in range(0, 30, 3)}, skus[:5]
+    assert "50 %" in body
