@@ -16,12 +16,12 @@ def seed(*, products: int, out: TextIO) -> None:
         return
     channels = list(Channel.objects.order_by("code"))
     lines = []
-    for sku, values, parent_values in Product.objects.filter(is_model=False).values_list(
-        "sku", "values", "parent__values"
-    ):
-        rrp = ((values.get("rrp") or (parent_values or {}).get("rrp") or {}).get("*", {}).get("*", {})).get(
-            "EUR", "19.90"
-        )
+    chain = Product.objects.filter(is_model=False).values_list(
+        "sku", "values", "parent__values", "parent__parent__values"
+    )
+    for sku, *levels in chain:
+        prices = next((v["rrp"] for v in levels if v and "rrp" in v), {"*": {"*": {"EUR": "19.90"}}})
+        rrp = prices["*"]["*"]["EUR"]
         amount = Decimal(rrp)
         for channel in channels:
             shown = amount + Decimal("1.00") if channel.code == "marketplace" else amount

@@ -93,7 +93,7 @@ class FamilyAdmin(ModelAdmin):
 class FamilyVariantAdmin(ModelAdmin):
     list_display = ("code", "family")
     list_select_related = ("family",)
-    filter_horizontal = ("axes", "variant_attributes")
+    filter_horizontal = ("axes", "variant_attributes", "sub_axes", "sub_attributes")
 
 
 @admin.register(AssociationType)
@@ -358,7 +358,7 @@ class ProductAdmin(ModelAdmin):
             tabs.append((_("Associations"), {"fields": form.association_fields, "classes": ["tab"]}))
         return [*base, *tabs]
 
-    @display(description=_("% for the filter's channel"), ordering="chosen_ratio")
+    @display(description=_("completeness for the filter"), ordering="chosen_ratio")
     def chosen_completeness(self, obj: Product) -> str:
         return "—" if obj.chosen_ratio is None else f"{obj.chosen_ratio} %"
 

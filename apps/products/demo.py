@@ -324,11 +324,13 @@ def _setup_catalog() -> None:
     variant, created = FamilyVariant.objects.get_or_create(
         family=apparel,
         code="apparel_color_size",
-        defaults={"labels": _labels("Couleur et taille", "Colour and size")},
+        defaults={"labels": _labels("Couleur puis taille", "Colour, then size")},
     )
-    if created:
-        variant.axes.set([attributes["color"], attributes["size"]])
-        variant.variant_attributes.set([attributes["weight"], attributes["supplier_ref"]])
+    if created:  # two levels: a sub-model per colour (with its picture), a variant per size
+        variant.axes.set([attributes["color"]])
+        variant.variant_attributes.set([attributes["main_image"]])
+        variant.sub_axes.set([attributes["size"]])
+        variant.sub_attributes.set([attributes["weight"], attributes["supplier_ref"]])
     if not Category.objects.exists():
         root = services.category_create(actor=None, code="christmas", labels=_labels("Noël", "Christmas"))
         for code, (fr, en, children) in CATEGORIES.items():
@@ -345,7 +347,8 @@ def _setup_catalog() -> None:
 
 
 def _rows(count: int, rng: random.Random) -> list[services.NewProduct]:
-    """`count` products: the three simple families in turn; every fourth slot, a jumper with six variants."""
+    """`count` products: the three simple families in turn; every fourth slot, a jumper model with two
+    colour sub-models of three sizes each."""
     rows: list[services.NewProduct] = []
     n = 0
     while len(rows) < count:
@@ -374,23 +377,35 @@ def _rows(count: int, rng: random.Random) -> list[services.NewProduct]:
                         },
                         "brand": {"*": {"*": brand}},
                         "material": {"*": {"*": ["wool"]}},
-                        "main_image": {"*": {"*": f"demo/{model}.jpg"}},
                         "rrp": {"*": {"*": {"EUR": "49.90"}}},
                     },
                 )
             )
             for color in ("red", "green"):
+                colour_model = f"{model}-{color.upper()}"
+                rows.append(
+                    services.NewProduct(
+                        sku=colour_model,
+                        family="apparel",
+                        parent=model,
+                        is_model=True,
+                        categories=["jumpers"],
+                        values={
+                            "color": {"*": {"*": color}},
+                            "main_image": {"*": {"*": f"demo/{colour_model}.jpg"}},
+                        },
+                    )
+                )
                 for size in ("s", "m", "l"):
-                    sku = f"{model}-{color.upper()}-{size.upper()}"
+                    sku = f"{colour_model}-{size.upper()}"
                     rows.append(
                         services.NewProduct(
                             sku=sku,
                             family="apparel",
-                            parent=model,
+                            parent=colour_model,
                             gtin=_gtin(len(rows)),
                             categories=["jumpers"],
                             values={
-                                "color": {"*": {"*": color}},
                                 "size": {"*": {"*": size}},
                                 "weight": {"*": {"*": {"amount": "350", "unit": "GRAM"}}},
                             },

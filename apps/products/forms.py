@@ -81,7 +81,7 @@ class ProductForm(forms.ModelForm):
         channels = list(Channel.objects.values_list("code", flat=True))
         currencies = [c.code for c in active_currencies()]
         allowed = services.allowed_attributes(product)
-        inherited = product.parent.values if product.parent_id else {}
+        inherited = services.effective_values(product.parent) if product.parent_id else {}
         groups: dict[str, list] = {}
         for attribute in selectors.family_attributes(product.family):
             if attribute.code not in allowed and attribute.code not in inherited:

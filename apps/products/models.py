@@ -208,12 +208,23 @@ class FamilyRequirement(models.Model):
 
 
 class FamilyVariant(Labelled):
-    """How a family's product models split into variants: axes, and which attributes live on the variant."""
+    """How a family's product models split into variants, on one or two levels, as in Akeneo.
+
+    One level: model → variants (axes, e.g. colour and size). Two levels: model → sub-models on the
+    first axes (colour) → variants on the second (size). Each level names the attributes set on it;
+    the rest stay on the model and are inherited.
+    """
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="variants")
-    axes = models.ManyToManyField(Attribute, related_name="+", verbose_name=_("variant axes"))
+    axes = models.ManyToManyField(Attribute, related_name="+", verbose_name=_("axes of level 1"))
     variant_attributes = models.ManyToManyField(
-        Attribute, related_name="+", verbose_name=_("attributes set on each variant"), blank=True
+        Attribute, related_name="+", verbose_name=_("attributes set on level 1"), blank=True
+    )
+    sub_axes = models.ManyToManyField(
+        Attribute, related_name="+", verbose_name=_("axes of level 2 (optional)"), blank=True
+    )
+    sub_attributes = models.ManyToManyField(
+        Attribute, related_name="+", verbose_name=_("attributes set on level 2"), blank=True
     )
 
     class Meta:

@@ -92,21 +92,54 @@ def gtin_check(gtin: str) -> str:
     return digits
 
 
+def level_of(product: Product) -> int:
+    """0 for a product or root model, 1 under a model, 2 under a sub-model."""
+    level, node = 0, product
+    while node.parent is not None:
+        level, node = level + 1, node.parent
+    return level
+
+
+def family_variant_of(product: Product) -> FamilyVariant | None:
+    """The family variant of a product's root model (sub-models and variants have none of their own)."""
+    node = product
+    while node.parent is not None:
+        node = node.parent
+    return node.family_variant
+
+
+def level_codes(variant: FamilyVariant) -> tuple[set[str], set[str]]:
+    """Attribute codes set on level 1 and on level 2 (axes included)."""
+    first = {a.code for a in variant.axes.all()} | {a.code for a in variant.variant_attributes.all()}
+    second = {a.code for a in variant.sub_axes.all()} | {a.code for a in variant.sub_attributes.all()}
+    return first, second
+
+
 def allowed_attributes(product: Product) -> set[str]:
-    """Codes a product may hold itself: the family's, split between model and variant levels."""
+    """Codes a product may hold itself: the family's, split between the model and its levels."""
     family_codes = {a.code for a in product.family.attributes.all()}
-    variant = product.family_variant or (product.parent.family_variant if product.parent_id else None)
+    variant = family_variant_of(product)
     if variant is None:
         return family_codes
-    variant_level = {a.code for a in variant.variant_attributes.all()} | {a.code for a in variant.axes.all()}
-    return variant_level & family_codes if product.parent_id else family_codes - variant_level
+    first, second = level_codes(variant)
+    return (family_codes - first - second, first & family_codes, second & family_codes)[
+        min(level_of(product), 2)
+    ]
 
 
 def effective_values(product: Product) -> dict[str, Any]:
-    """What a variant shows: its parent's values with its own over them."""
-    if product.parent_id:
-        return vals.merge(product.parent.values, product.values)
+    """What a variant shows: its model's values (and sub-model's) with its own over them."""
+    if product.parent is not None:
+        return vals.merge(effective_values(product.parent), product.values)
     return dict(product.values)
+
+
+def _with_descendants(product: Product) -> list[Product]:
+    """A model with its sub-models and variants, whose completeness follows its values."""
+    below = Product.objects.filter(Q(parent=product) | Q(parent__parent=product)).select_related(
+        "parent__parent"
+    )
+    return [product, *below]
 
 
 def _search_text(product: Product, values: Mapping[str, Any]) -> str:
@@ -135,8 +168,9 @@ class _Lookups:
     def allowed(self, product: Product) -> set[str]:
         return allowed_attributes(product)
 
-    def axes(self, variant: FamilyVariant) -> list[str]:
-        return list(variant.axes.order_by("code").values_list("code", flat=True))
+    def axes(self, variant: FamilyVariant, level: int) -> list[str]:
+        axes = variant.axes if level == 1 else variant.sub_axes
+        return list(axes.order_by("code").values_list("code", flat=True))
 
     def unique_owner(self, product: Product, code: str, locale: str, channel: str, value: Any) -> str | None:
         return (
@@ -173,7 +207,7 @@ class _BatchLookups(_Lookups):
         }
         self.uniques: dict[str, dict[tuple[str, str, str], str]] = {}
         self.allowed_cache: dict[tuple, set[str]] = {}
-        self.axes_cache: dict[int, list[str]] = {}
+        self.axes_cache: dict[tuple[int, int], list[str]] = {}
 
     def gtin_owner(self, product: Product) -> str | None:
         return self.gtins.get(product.gtin)
@@ -182,16 +216,16 @@ class _BatchLookups(_Lookups):
         return set(codes) - self.categories
 
     def allowed(self, product: Product) -> set[str]:
-        variant = product.family_variant or (product.parent.family_variant if product.parent else None)
-        key = (product.family.code, variant.code if variant else None, product.parent is not None)
+        variant = family_variant_of(product)
+        key = (product.family.code, variant.code if variant else None, level_of(product))
         if key not in self.allowed_cache:
             self.allowed_cache[key] = allowed_attributes(product)
         return self.allowed_cache[key]
 
-    def axes(self, variant: FamilyVariant) -> list[str]:
-        if variant.pk not in self.axes_cache:
-            self.axes_cache[variant.pk] = super().axes(variant)
-        return self.axes_cache[variant.pk]
+    def axes(self, variant: FamilyVariant, level: int) -> list[str]:
+        if (variant.pk, level) not in self.axes_cache:
+            self.axes_cache[(variant.pk, level)] = super().axes(variant, level)
+        return self.axes_cache[(variant.pk, level)]
 
     def _unique_values(self, code: str) -> dict[tuple[str, str, str], str]:
         if code not in self.uniques:
@@ -244,13 +278,19 @@ def _validate(
         product.gtin = None
     if product.parent is not None:
         parent = product.parent
+        variant = family_variant_of(product)
+        two_levels = variant is not None and variant.sub_axes.exists()
         if not parent.is_model:
             errors["parent"] = [f"{parent.sku} is not a product model and cannot have variants"]
         elif parent.family_id != product.family_id:
             errors["parent"] = [f"{parent.sku} is of family {parent.family.code}, not {product.family.code}"]
-        if product.is_model:
+        elif level_of(product) == 1 and two_levels and not product.is_model:
+            errors["is_model"] = [f"{variant.code} has two levels: under {parent.sku} come sub-models"]
+        if product.is_model and (level_of(product) > 1 or not two_levels):
             errors["is_model"] = ["a variant cannot itself be a product model"]
-    if product.is_model and not product.family_variant_id:
+        if product.family_variant_id:
+            errors["family_variant"] = ["sub-models and variants take their model's family variant"]
+    elif product.is_model and not product.family_variant_id:
         errors["family_variant"] = ["a product model needs a family variant that names its axes"]
     if product.family_variant_id and product.family_variant.family_id != product.family_id:
         errors["family_variant"] = [f"{product.family_variant.code} belongs to another family"]
@@ -292,7 +332,7 @@ def _unique_issues(
 
 
 def _axis_issues(product: Product, cleaned: Mapping[str, Any], lookups: _Lookups) -> list[vals.ValueIssue]:
-    axes = lookups.axes(product.parent.family_variant)
+    axes = lookups.axes(family_variant_of(product), level_of(product))
     issues, key = [], []
     for axis in axes:
         value = vals.value_of(cleaned, axis)
@@ -453,7 +493,7 @@ def product_update(
     locked.search_text = _search_text(locked, effective_values(locked))
     with _history(actor):
         locked.save()
-    dependants = [locked, *Product.objects.filter(parent=locked).select_related("parent", "family")]
+    dependants = _with_descendants(locked)
     _after_write(dependants, actor=actor, action="product.update", diffs={locked.sku: changed})
     return locked
 
@@ -563,7 +603,7 @@ def product_approve(*, actor: User, product: Product, comment: str = "") -> Prod
         product.save()
     _review(product, actor, ProductReview.Action.APPROVE, comment)
     _after_write(
-        [product, *product.variants.all()],
+        _with_descendants(product),
         actor=actor,
         action="product.apply",
         diffs={product.sku: selectors.state_changes(before, selectors.product_state(product))},
@@ -806,9 +846,12 @@ def products_bulk_create(
         created.append(product)
     if problems:
         raise ValidationError(problems)
-    with _history(actor):  # models first: their variants need their ids
-        Product.objects.bulk_create([p for p in created if p.is_model], batch_size=1000)
-        Product.objects.bulk_create([p for p in created if not p.is_model], batch_size=1000)
+    with _history(actor):  # models, then sub-models, then the rest: each level needs its parents' ids
+        for level in (0, 1, 2):
+            Product.objects.bulk_create(
+                [p for p in created if p.pk is None and (p.is_model or level == 2) and level_of(p) <= level],
+                batch_size=1000,
+            )
     completeness_compute(created)
     audit_record(
         actor=actor,

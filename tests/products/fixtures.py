@@ -58,6 +58,9 @@ def build_shop() -> SimpleNamespace:
     apparel = FamilyFactory(code="apparel", attributes=[name, description, brand, color, size, weight])
     require(apparel, web, name, color, size)
     by_color_size = variant_of(apparel, "by_color_size", axes=[color, size], variant_attributes=[weight])
+    color_then_size = variant_of(apparel, "color_then_size", axes=[color], variant_attributes=[description])
+    color_then_size.sub_axes.set([size])
+    color_then_size.sub_attributes.set([weight])
     root = category("christmas")
     toys_cat = category("toys", root)
     category("plush", toys_cat)
@@ -69,6 +72,7 @@ def build_shop() -> SimpleNamespace:
         toys=toys,
         apparel=apparel,
         by_color_size=by_color_size,
+        color_then_size=color_then_size,
         merchandiser=UserFactory(username="margot", roles=[Role.MERCHANDISER]),
         merchandiser2=UserFactory(username="malik", roles=[Role.MERCHANDISER]),
         approver=UserFactory(username="arthur", roles=[Role.APPROVER]),
