@@ -14,6 +14,22 @@ from apps.pricing.models import EffectivePrice, Price
 from apps.products.admin import ProductAdmin
 
 
+class MoneyColumns:
+    """Amounts shown as money at the currency's precision ("19.90 EUR"), not as raw decimals."""
+
+    @display(description=_("price"), ordering="amount")
+    def price(self, obj: Price) -> str:
+        return str(obj.money)
+
+    @display(description=_("compare-at price"), ordering="compare_at")
+    def compare_at_price(self, obj: Price) -> str:
+        return str(Money(obj.compare_at, obj.currency_id)) if obj.compare_at is not None else "—"
+
+    @display(description=_("cost"), ordering="cost")
+    def cost_price(self, obj: Price) -> str:
+        return str(Money(obj.cost, obj.currency_id)) if obj.cost is not None else "—"
+
+
 class PriceForm(forms.ModelForm):
     """A price through the guard rails: large changes need `confirm`, below-cost needs a reason."""
 
@@ -78,12 +94,13 @@ class PriceActionForm(ActionForm):
 
 
 @admin.register(Price)
-class PriceAdmin(ModelAdmin):
+class PriceAdmin(MoneyColumns, ModelAdmin):
     """The price list: per channel and currency, filterable, with bulk edit and history."""
 
     form = PriceForm
     action_form = PriceActionForm
-    list_display = ("product", "channel", "amount", "compare_at", "cost", "currency_id", "updated_at")
+    list_display = ("product", "channel", "price", "compare_at_price", "cost_price", "updated_at")
+    ordering = ("product__sku", "channel__code")
     list_filter = ("channel", "currency", "product__family")
     list_select_related = ("product", "channel")
     search_fields = ("product__sku",)
@@ -186,7 +203,7 @@ class EffectivePriceAdmin(ModelAdmin):
         return False
 
 
-class PriceInline(TabularInline):
+class PriceInline(MoneyColumns, TabularInline):
     """Prices on the product form, read-only: they change in the price list, through the guard rails."""
 
     model = Price
@@ -202,18 +219,6 @@ class PriceInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel")
-
-    @display(description=_("price"))
-    def price(self, obj: Price) -> str:
-        return str(obj.money)
-
-    @display(description=_("compare-at price"))
-    def compare_at_price(self, obj: Price) -> str:
-        return str(Money(obj.compare_at, obj.currency_id)) if obj.compare_at is not None else "—"
-
-    @display(description=_("cost"))
-    def cost_price(self, obj: Price) -> str:
-        return str(Money(obj.cost, obj.currency_id)) if obj.cost is not None else "—"
 
 
 ProductAdmin.inlines = [*ProductAdmin.inlines, PriceInline]
