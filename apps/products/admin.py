@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from apps.core.models import Channel
-from apps.products import selectors, services
+from apps.products import flat, selectors, services
 from apps.products import values as vals
 from apps.products.forms import ProductForm
 from apps.products.models import (
@@ -250,7 +250,7 @@ class ProductAdmin(ModelAdmin):
     ordering = ("sku",)
     readonly_fields = ("status", "version", "completeness_summary", "history_link")
     autocomplete_fields = ("parent",)
-    actions = ["submit_selected", "approve_selected", "retire_selected", "add_to_category"]
+    actions = ["submit_selected", "approve_selected", "retire_selected", "add_to_category", "export_flat_csv"]
 
     def get_queryset(self, request):
         completeness = Completeness.objects.select_related("channel", "locale").order_by(
@@ -482,6 +482,14 @@ class ProductAdmin(ModelAdmin):
         self.message_user(
             request, _("%(count)d product(s) added to %(category)s.") % {"count": count, "category": code}
         )
+
+    @action(description=_("Export the selection (flat CSV)"), permissions=["view"])
+    def export_flat_csv(self, request, queryset):
+        response = StreamingHttpResponse(
+            flat.csv_lines(queryset.order_by("sku")), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="products.csv"'
+        return response
 
     def has_approve_permission(self, request):
         return request.user.has_perm("products.approve_product")

@@ -196,3 +196,16 @@ def test_concurrent_recomputes_share_the_work_without_deadlock():
     assert sum(done) == len(pairs)
     assert not EffectivePrice.objects.filter(dirty=True).exists()
     assert EffectivePrice.objects.get(product__sku="T9", channel=shop.web).amount == Decimal(10)
+
+
+@pytest.mark.django_db
+def test_the_recompute_is_scheduled_in_the_database_for_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(name="Recompute dirty effective prices")
+    assert (task.task, task.enabled, task.interval.every, task.interval.period) == (
+        "pricing.effective_prices_recompute",
+        True,
+        5,
+        "minutes",
+    )

@@ -1,0 +1,108 @@
+"""Noel's flat product format, in Akeneo's convention: one row per product, one column per value.
+
+Columns: sku, family, categories, enabled, parent, family_variant, then `<attribute>[-<locale>][-<channel>]`,
+a price collection as `<attribute>[-<locale>][-<channel>]-<CUR>`, a measurement as the amount column plus
+`<…>-unit`, multi-selects as comma-separated codes, associations as `<TYPE>-products`. Exported cells
+that a spreadsheet would run as a formula (=, +, -, @) are escaped with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.products import values as vals
+from apps.products.models import Attribute, Product
+
+BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _column(code: str, locale: str, channel: str) -> str:
+    return "-".join(part for part in (code, locale, channel) if part != vals.ANY)
+
+
+def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[str, str]:
+    """The flat cells of one product's own values."""
+    cells: dict[str, str] = {}
+    for code, by_locale in product_values.items():
+        kind = types.get(code)
+        for locale, by_channel in by_locale.items():
+            for channel, value in by_channel.items():
+                column = _column(code, locale, channel)
+                if kind == Attribute.Type.PRICE:
+                    for currency, amount in value.items():
+                        cells[f"{column}-{currency}"] = amount
+                elif kind == Attribute.Type.MEASUREMENT:
+                    cells[column], cells[f"{column}-unit"] = value["amount"], value["unit"]
+                elif kind == Attribute.Type.MULTISELECT:
+                    cells[column] = ",".join(value)
+                elif kind == Attribute.Type.BOOLEAN:
+                    cells[column] = "1" if value else "0"
+                else:
+                    cells[column] = str(value)
+    return cells
+
+
+def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[str, str]]:
+    """One dict per product, streamed from the database in chunks (memory stays flat)."""
+    types = dict(Attribute.objects.values_list("code", "type"))
+    fields = (
+        "sku",
+        "family__code",
+        "categories",
+        "enabled",
+        "parent__sku",
+        "family_variant__code",
+        "values",
+        "associations",
+    )
+    for sku, family, categories, enabled, parent, variant, values, associations in queryset.values_list(
+        *fields
+    ).iterator(chunk_size=chunk_size):
+        row = {
+            "sku": sku,
+            "family": family,
+            "categories": ",".join(categories),
+            "enabled": "1" if enabled else "0",
+            "parent": parent or "",
+            "family_variant": variant or "",
+        }
+        row.update(value_cells(values, types))
+        row.update({f"{kind}-products": ",".join(skus) for kind, skus in associations.items()})
+        yield row
+
+
+def header(queryset: QuerySet[Product]) -> list[str]:
+    """Every column the selection uses, base columns first, then sorted (one pass over the values)."""
+    types = dict(Attribute.objects.values_list("code", "type"))
+    seen: set[str] = set()
+    for values, associations in queryset.values_list("values", "associations").iterator(chunk_size=2000):
+        seen.update(value_cells(values, types))
+        seen.update(f"{kind}-products" for kind in associations)
+    return BASE_COLUMNS + sorted(seen)
+
+
+def csv_lines(queryset: QuerySet[Product], delimiter: str = ";") -> Iterable[str]:
+    """The selection as CSV text, line by line, for a streaming response."""
+    columns = header(queryset)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns, delimiter=delimiter, extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    yield buffer.getvalue()
+    for row in rows(queryset):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow({key: escape_cell(value) for key, value in row.items()})
+        yield buffer.getvalue()
