@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -20,11 +21,12 @@ from django_celery_results.models import GroupResult, TaskResult
 from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.core import services
-from apps.core.models import AuditLog, Channel, Currency, Locale, User
+from apps.core.models import ApiToken, AuditLog, Channel, Currency, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
 
 admin.site.unregister(Group)
@@ -92,6 +94,55 @@ class ChannelAdmin(ModelAdmin):
         services.channel_record_change(
             actor=request.user, channel=form.instance, diff={"fields": form.changed_data}
         )
+
+
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scopes", "channels"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ModelAdmin):
+    """Tokens are created here and shown once; afterwards only their prefix and last use are visible."""
+
+    form = ApiTokenForm
+    list_display = ("name", "user", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    filter_horizontal = ("channels",)
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "name", "scopes", "prefix", "created_at", "last_used_at", "revoked_at") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, raw = services.api_token_create(
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            channels=list(form.cleaned_data["channels"]),
+        )
+        obj.pk = token.pk
+        self.message_user(
+            request,
+            _("Copy this token now, it will not be shown again: %(token)s") % {"token": raw},
+            messages.WARNING,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """Channels were set by the service."""
+
+    @action(description=_("Revoke"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.api_token_revoke(actor=request.user, token=token)
 
 
 @admin.register(AuditLog)

@@ -32,7 +32,7 @@ class CoreConfig(AppConfig):
             "django_celery_beat.*",
             "django_celery_results.view_*",
         },
-        "integrator": {"core.view_locale", "core.view_currency", "core.view_channel"},
+        "integrator": {"core.view_locale", "core.view_currency", "core.view_channel", "core.view_apitoken"},
     }
 
     def ready(self) -> None:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -184,3 +185,33 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class ApiToken(models.Model):
+    """A personal or service token for the REST API. Only a SHA-256 of the secret is stored; the
+    secret is shown once, at creation. Scopes limit what it may do; revoking is immediate."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    scopes = ArrayField(
+        models.CharField(max_length=16, choices=Scope.choices), verbose_name=_("scopes"), default=list
+    )
+    channels = models.ManyToManyField(
+        "core.Channel", verbose_name=_("limited to channels"), blank=True, help_text=_("Empty: every channel")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

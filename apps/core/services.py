@@ -7,9 +7,10 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core import context, events
-from apps.core.models import AuditLog, Channel, Role, User
+from apps.core.models import ApiToken, AuditLog, Channel, Role, User
 from apps.core.roles import NON_ADMIN_ROLES
 
 
@@ -101,3 +102,42 @@ def channel_record_change(
         actor=actor, action="channel.change", object_type="channel", object_code=channel.code, diff=diff or {}
     )
     events.publish(events.ChannelChanged(code=channel.code))
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User | None, user: User, name: str, scopes: list[str], channels: list[Channel] | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token; the raw secret is returned once and never stored."""
+    from apps.core import tokens
+
+    unknown = set(scopes) - set(ApiToken.Scope.values)
+    if not scopes or unknown:
+        raise ValidationError({"scopes": f"choose among {', '.join(ApiToken.Scope.values)}"})
+    prefix, raw = tokens.generate()
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=tokens.digest(raw), scopes=sorted(set(scopes))
+    )
+    token.channels.set(channels or [])
+    audit_record(
+        actor=actor,
+        action="api_token.create",
+        object_type="api_token",
+        object_code=f"{user.username}:{prefix}",
+        diff={"name": name, "scopes": token.scopes},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api_token.revoke",
+            object_type="api_token",
+            object_code=f"{token.user.username}:{token.prefix}",
+        )
+    return token

@@ -19,3 +19,9 @@ class InventoryConfig(AppConfig):
         "store_staff": {"inventory.view_stocklevel", "inventory.view_stocklocation"},
         "admin": {"inventory.*"},
     }
+
+    def ready(self) -> None:
+        from apps.inventory.api import product_availability
+        from apps.products.api import product_extras
+
+        product_extras["availability"] = product_availability

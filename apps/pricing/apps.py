@@ -24,3 +24,9 @@ class PricingConfig(AppConfig):
         },
         "store_staff": {"pricing.view_price", "pricing.view_effectiveprice"},
     }
+
+    def ready(self) -> None:
+        from apps.pricing.api import product_prices
+        from apps.products.api import product_extras
+
+        product_extras["prices"] = product_prices

@@ -140,6 +140,10 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Requests per token (or per signed-in person) on the REST API; shared across processes through CACHES.
+NOEL_API_RATE = env("NOEL_API_RATE", default="600/m")
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
 
@@ -246,6 +250,7 @@ UNFOLD = {
                         "link": reverse_lazy("admin:auth_group_changelist"),
                         "permission": _can("auth.view_group"),
                     },
+                    _nav(_("API tokens"), "key", "core", "apitoken"),
                     {
                         "title": _("Audit log"),
                         "icon": "history",

@@ -1,0 +1,48 @@
+"""Stock for integrators: batches from the ERP, tills and shops (idempotent), availability on products."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Header, Router, Schema
+
+from apps.core.api_auth import require
+from apps.inventory import selectors, services
+from apps.products.models import Product
+
+router = Router(tags=["stock"])
+
+
+class StockLineIn(Schema):
+    sku: str
+    location: str
+    quantity: int | None = None
+    delta: int | None = None
+
+
+class StockBatchIn(Schema):
+    lines: list[StockLineIn]
+    partial: bool = False
+
+
+@router.post("/batch", summary="Apply stock counts or movements", response=dict)
+def stock_batch(
+    request: HttpRequest,
+    body: StockBatchIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    """Absolute `quantity` or `delta` per line; all or nothing unless `partial`; `Idempotency-Key` makes
+    a retried batch apply once."""
+    require(request, "write", "inventory.change_stocklevel")
+    lines = [services.StockLine(**line.dict()) for line in body.lines]
+    return services.stock_apply_batch(
+        actor=request.user, lines=lines, idempotency_key=idempotency_key, partial=body.partial
+    )
+
+
+def product_availability(products: list[Product], request: HttpRequest) -> dict[int, dict[str, int]]:
+    """Available to sell per channel for a page of products (one query); 0 means sold out."""
+    available = selectors.available_to_sell([p.pk for p in products])
+    shown: dict[int, dict[str, int]] = {p.pk: {} for p in products}
+    for (product_id, channel), quantity in sorted(available.items()):
+        shown[product_id][channel] = quantity
+    return shown

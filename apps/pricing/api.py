@@ -1,0 +1,72 @@
+"""Prices for integrators: batches from the ERP (idempotent), and effective prices on products."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Header, Router, Schema
+
+from apps.core.api_auth import allowed_channels, require
+from apps.core.money import Money
+from apps.pricing import selectors, services
+from apps.products.models import Product
+
+router = Router(tags=["prices"])
+
+
+class PriceLineIn(Schema):
+    sku: str
+    channel: str
+    amount: Decimal
+    currency: str | None = None
+    compare_at: Decimal | None = None
+    cost: Decimal | None = None
+
+
+class PriceBatchIn(Schema):
+    lines: list[PriceLineIn]
+    partial: bool = False
+    confirm: bool = False
+
+
+@router.post("/batch", summary="Set many prices", response=dict)
+def price_batch(
+    request: HttpRequest,
+    body: PriceBatchIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    """All lines or none (unless `partial`); each error names its line. Send an `Idempotency-Key` so a
+    retry after a timeout returns the first answer and applies nothing twice."""
+    require(request, "write", "pricing.change_price")
+    channels = allowed_channels(request)
+    outside = sorted({line.channel for line in body.lines} - channels) if channels is not None else []
+    if outside:
+        raise PermissionDenied(f"this token may not write prices on {', '.join(outside)}")
+    lines = [services.PriceLine(**line.dict()) for line in body.lines]
+    return services.prices_apply_batch(
+        actor=request.user,
+        lines=lines,
+        idempotency_key=idempotency_key,
+        partial=body.partial,
+        confirm=body.confirm,
+    )
+
+
+def product_prices(products: list[Product], request: HttpRequest) -> dict[int, list[dict]]:
+    """Effective prices of a page of products (one query), in the feed form "12.50 EUR"."""
+    shown: dict[int, list[dict]] = {p.pk: [] for p in products}
+    for price in selectors.effective_prices(product_ids=list(shown)).order_by("channel__code"):
+        if price.amount is None:
+            continue
+        shown[price.product_id].append(
+            {
+                "channel": price.channel.code,
+                "price": str(Money(price.amount, price.currency_id)),
+                "regular_price": str(Money(price.regular_amount, price.currency_id)),
+                "promotion": price.promotion or None,
+                "valid_until": price.valid_until,
+            }
+        )
+    return shown

@@ -1,0 +1,286 @@
+"""The catalog for integrators: products with their values, completeness, and what upper apps add
+(prices, availability) through `product_extras`. Cursor pagination, ETag/304, If-Match on writes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from apps.core.api_auth import require
+from apps.products import selectors, services
+from apps.products import values as vals
+from apps.products.models import Attribute, Category, Completeness, Family, FamilyVariant, Product
+
+router = Router(tags=["catalog"])
+reference_router = Router(tags=["catalog reference"])
+
+# Upper apps add per-product data for a page of products: name → function(products, request) → {pk: data}.
+ProductExtra = Callable[[list[Product], HttpRequest], dict[int, Any]]
+product_extras: dict[str, ProductExtra] = {}
+
+BASE_FIELDS = (
+    "sku", "gtin", "family", "parent", "family_variant", "is_model", "status", "enabled", "categories",
+    "values", "associations", "version", "updated_at", "completeness",
+)  # fmt: skip
+
+
+class ProductFilters(Schema):
+    cursor: str | None = None
+    limit: int = 50
+    updated_since: datetime | None = None
+    family: str | None = None
+    category: str | None = None
+    status: Product.Status | None = None
+    incomplete_for: str | None = None
+    q: str | None = None
+    locales: str | None = None
+    channels: str | None = None
+    fields: str | None = None
+
+
+def _cursor(sku: str) -> str:
+    return base64.urlsafe_b64encode(sku.encode()).decode()
+
+
+def _decode(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HttpError(400, "cursor is not one this API gave") from exc
+
+
+def _queryset():
+    completeness = Completeness.objects.select_related("channel", "locale").order_by(
+        "channel__code", "locale__code"
+    )
+    return Product.objects.select_related("family", "parent", "family_variant").prefetch_related(
+        Prefetch("completeness", queryset=completeness)
+    )
+
+
+def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | None) -> dict:
+    if not locales and not channels:
+        return values
+    kept: dict[str, Any] = {}
+    for code, by_locale in values.items():
+        for locale, by_channel in by_locale.items():
+            if locales and locale != vals.ANY and locale not in locales:
+                continue
+            for channel, value in by_channel.items():
+                if channels and channel != vals.ANY and channel not in channels:
+                    continue
+                kept.setdefault(code, {}).setdefault(locale, {})[channel] = value
+    return kept
+
+
+def _payloads(products: list[Product], request: HttpRequest, filters: ProductFilters) -> list[dict]:
+    wanted = set(filters.fields.split(",")) if filters.fields else set(BASE_FIELDS) | set(product_extras)
+    locales = set(filters.locales.split(",")) if filters.locales else None
+    channels = set(filters.channels.split(",")) if filters.channels else None
+    extras = {name: extra(products, request) for name, extra in product_extras.items() if name in wanted}
+    payloads = []
+    for p in products:
+        full = {
+            "sku": p.sku,
+            "gtin": p.gtin,
+            "family": p.family.code,
+            "parent": p.parent.sku if p.parent_id else None,
+            "family_variant": p.family_variant.code if p.family_variant_id else None,
+            "is_model": p.is_model,
+            "status": p.status,
+            "enabled": p.enabled,
+            "categories": p.categories,
+            "values": _filter_values(p.values, locales, channels),
+            "associations": p.associations,
+            "version": p.version,
+            "updated_at": p.updated_at,
+            "completeness": [
+                {"channel": c.channel.code, "locale": c.locale.code, "ratio": c.ratio, "missing": c.missing}
+                for c in p.completeness.all()
+                if (not channels or c.channel.code in channels) and (not locales or c.locale.code in locales)
+            ],
+        }
+        full.update({name: data.get(p.pk) for name, data in extras.items()})
+        payloads.append({key: value for key, value in full.items() if key in wanted or key == "sku"})
+    return payloads
+
+
+@router.get("", summary="List products", response=dict)
+def list_products(request: HttpRequest, filters: Query[ProductFilters]):
+    """Products in SKU order, `limit` per page (≤ 200); follow `next_cursor` for the next page."""
+    require(request, "read", "products.view_product")
+    limit = max(1, min(filters.limit, 200))
+    queryset = _queryset().order_by("sku")
+    if filters.cursor:
+        queryset = queryset.filter(sku__gt=_decode(filters.cursor))
+    if filters.updated_since:
+        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    if filters.family:
+        queryset = queryset.filter(family__code=filters.family)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.category:
+        queryset = selectors.products_in_category(queryset, filters.category)
+    if filters.incomplete_for:
+        channel, _, locale = filters.incomplete_for.partition(":")
+        queryset = selectors.products_incomplete(queryset, channel=channel, locale=locale)
+    if filters.q:
+        queryset = selectors.product_search(queryset, filters.q)
+    page = list(queryset[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "items": _payloads(page, request, filters),
+        "next_cursor": _cursor(page[-1].sku) if more else None,
+    }
+
+
+def _etag(payload: dict) -> str:
+    digest = hashlib.sha256(json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True).encode()).hexdigest()[
+        :20
+    ]
+    return f'"v{payload.get("version", 0)}-{digest}"'
+
+
+@router.get("/{sku}", summary="One product", response=dict)
+def get_product(request: HttpRequest, sku: str, filters: Query[ProductFilters]):
+    """With `ETag`; send it back in `If-None-Match` to get `304 Not Modified` when nothing changed."""
+    require(request, "read", "products.view_product")
+    product = get_object_or_404(_queryset(), sku=sku)
+    payload = _payloads([product], request, filters)[0]
+    etag = _etag(payload)
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(json.dumps(payload, cls=DjangoJSONEncoder), content_type="application/json")
+    response["ETag"] = etag
+    return response
+
+
+class ProductIn(Schema):
+    sku: str
+    family: str
+    values: dict[str, Any] = {}
+    categories: list[str] = []
+    parent: str | None = None
+    family_variant: str | None = None
+    is_model: bool = False
+    gtin: str | None = None
+    enabled: bool = True
+    associations: dict[str, list[str]] = {}
+
+
+class ProductPatch(Schema):
+    version: int | None = None
+    gtin: str | None = None
+    enabled: bool | None = None
+    family: str | None = None
+    categories: list[str] | None = None
+    values: dict[str, Any] | None = None
+    associations: dict[str, list[str]] | None = None
+
+
+@router.post("", summary="Create a product", response={201: dict})
+def create_product(request: HttpRequest, body: ProductIn):
+    """Validated and versioned exactly as in the admin; a refusal names the attribute, locale, channel."""
+    require(request, "write", "products.add_product")
+    product = services.product_create(
+        actor=request.user,
+        sku=body.sku,
+        family=get_object_or_404(Family, code=body.family),
+        values=body.values,
+        categories=body.categories,
+        parent=get_object_or_404(Product, sku=body.parent) if body.parent else None,
+        family_variant=get_object_or_404(FamilyVariant, code=body.family_variant)
+        if body.family_variant
+        else None,
+        is_model=body.is_model,
+        gtin=body.gtin,
+        enabled=body.enabled,
+        associations=body.associations,
+    )
+    return Status(201, _payloads([_queryset().get(pk=product.pk)], request, ProductFilters())[0])
+
+
+_VERSION = re.compile(r'^(?:W/)?"?v?(\d+)')
+
+
+@router.patch("/{sku}", summary="Change a product", response=dict)
+def update_product(request: HttpRequest, sku: str, body: ProductPatch):
+    """Send the version you read, in `If-Match` (the ETag) or in the body; a stale one gets 409 with
+    what changed since. Values are merged per attribute, locale and channel; null clears a value."""
+    require(request, "write", "products.change_product")
+    product = get_object_or_404(Product, sku=sku)
+    match = _VERSION.match(request.headers.get("If-Match", ""))
+    version = int(match.group(1)) if match else body.version
+    if version is None:
+        raise HttpError(428, "send the version you read: If-Match header (the ETag) or a version field")
+    changes = {k: v for k, v in body.dict(exclude_unset=True).items() if k != "version"}
+    if "family" in changes:
+        changes["family"] = get_object_or_404(Family, code=changes["family"])
+    services.product_update(actor=request.user, product=product, expected_version=version, changes=changes)
+    return _payloads([_queryset().get(pk=product.pk)], request, ProductFilters())[0]
+
+
+@reference_router.get("/categories", summary="Category tree", response=list[dict])
+def list_categories(request: HttpRequest):
+    require(request, "read", "products.view_category")
+    parents = {}
+    rows = []
+    for category in Category.objects.order_by("path"):
+        parents[category.path] = category.code
+        parent = parents.get(category.path[: -Category.steplen]) if category.depth > 1 else None
+        rows.append({"code": category.code, "parent": parent, "labels": category.labels})
+    return rows
+
+
+@reference_router.get("/attributes", summary="Attributes", response=list[dict])
+def list_attributes(request: HttpRequest):
+    require(request, "read", "products.view_attribute")
+    attributes = Attribute.objects.select_related("group", "measurement_family").prefetch_related("options")
+    return [
+        {
+            "code": a.code,
+            "type": a.type,
+            "group": a.group.code,
+            "labels": a.labels,
+            "localizable": a.localizable,
+            "scopable": a.scopable,
+            "unique": a.unique,
+            "measurement_family": a.measurement_family.code if a.measurement_family else None,
+            "options": [{"code": o.code, "labels": o.labels} for o in a.options.all()],
+        }
+        for a in attributes.order_by("code")
+    ]
+
+
+@reference_router.get("/families", summary="Families", response=list[dict])
+def list_families(request: HttpRequest):
+    require(request, "read", "products.view_family")
+    families = Family.objects.prefetch_related(
+        "attributes", "requirements__channel", "requirements__attribute"
+    )
+    return [
+        {
+            "code": f.code,
+            "labels": f.labels,
+            "attributes": sorted(a.code for a in f.attributes.all()),
+            "requirements": {
+                channel: sorted(r.attribute.code for r in f.requirements.all() if r.channel.code == channel)
+                for channel in sorted({r.channel.code for r in f.requirements.all()})
+            },
+        }
+        for f in families.order_by("code")
+    ]

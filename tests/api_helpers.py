@@ -1,0 +1,14 @@
+"""Calling the REST API as an integration does: a bearer token issued through the service."""
+
+from apps.core.models import Role
+from apps.core.services import api_token_create
+from tests.core.factories import UserFactory
+
+
+def token_for(*, roles=(Role.INTEGRATOR,), scopes=("read", "write"), channels=None, username="erp") -> str:
+    user = UserFactory(username=username, is_staff=False, roles=list(roles))
+    return api_token_create(actor=None, user=user, name="test", scopes=list(scopes), channels=channels)[1]
+
+
+def bearer(raw: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}

@@ -1,0 +1,69 @@
+import pytest
+from django.core.management import call_command
+
+from apps.core import tokens
+from apps.core.models import ApiToken
+from apps.core.services import api_token_revoke
+from tests.api_helpers import bearer, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_a_hash_of_the_token_is_stored():
+    raw = token_for()
+    token = ApiToken.objects.get()
+    assert raw.startswith(f"noel_{token.prefix}_")
+    assert raw not in (token.key_hash, token.prefix) and token.key_hash == tokens.digest(raw)
+
+
+def test_a_token_authenticates_and_records_its_last_use(client):
+    raw = token_for()
+    assert client.get("/api/v1/locales", **bearer(raw)).status_code == 200
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+@pytest.mark.parametrize("header", ["Bearer nope", "Bearer noel_x_y", "Token abc", ""])
+def test_bad_or_missing_tokens_get_401_in_the_error_shape(client, header):
+    response = client.get("/api/v1/locales", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert set(response.json()) == {"code", "message", "field", "details"}
+
+
+def test_a_revoked_token_is_refused_at_once(client):
+    raw = token_for()
+    api_token_revoke(actor=None, token=ApiToken.objects.get())
+    assert client.get("/api/v1/locales", **bearer(raw)).status_code == 401
+
+
+def test_a_tampered_secret_with_a_real_prefix_is_refused(client):
+    raw = token_for()
+    assert client.get("/api/v1/locales", **bearer(raw[:-2] + "xx")).status_code == 401
+
+
+def test_rate_limit_answers_429_with_retry_after(client, settings):
+    from config.api import api
+
+    raw = token_for()
+    throttle = api.throttle[0]
+    previous = throttle.rate, throttle.num_requests, throttle.duration
+    throttle.rate, (throttle.num_requests, throttle.duration) = "3/m", throttle.parse_rate("3/m")
+    try:
+        call_command("shell", "-c", "from django.core.cache import cache; cache.clear()")
+        codes = [client.get("/api/v1/locales", **bearer(raw)).status_code for _ in range(4)]
+        last = client.get("/api/v1/locales", **bearer(raw))
+    finally:
+        throttle.rate, throttle.num_requests, throttle.duration = previous
+    assert codes == [200, 200, 200, 429]
+    assert int(last["Retry-After"]) > 0 and last.json()["code"] == "rate_limited"
+
+
+def test_the_admin_issues_a_token_once_and_keeps_only_its_prefix(admin_client):
+    from apps.core.models import User
+
+    erp = User.objects.create(username="erp2")
+    response = admin_client.post(
+        "/admin/core/apitoken/add/", {"user": erp.pk, "name": "ERP", "scopes": ["read"]}, follow=True
+    )
+    body = response.content.decode()
+    token = ApiToken.objects.get(user=erp)
+    assert "will not be shown again: noel_" in body and token.scopes == ["read"]
