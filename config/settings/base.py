@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "storages",
+    "ninja",
     "treebeard",
     "pgtrigger",
     "pghistory",

@@ -140,3 +140,8 @@ def test_the_openapi_document_describes_the_endpoints(client):
         "/api/v1/prices/batch",
         "/api/v1/stock/batch",
     } <= set(paths)
+
+
+def test_the_interactive_docs_load_their_assets_locally(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn." not in page
