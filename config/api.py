@@ -11,10 +11,9 @@ from ninja.errors import ValidationError as SchemaError
 
 from apps.core.api import router as core_router
 from apps.core.api_auth import StaffSessionAuth, TokenAuth, TokenRateThrottle
+from apps.core.batches import BatchRejected
 from apps.inventory.api import router as inventory_router
-from apps.inventory.services import BatchRejected as StockBatchRejected
 from apps.pricing.api import router as pricing_router
-from apps.pricing.services import BatchRejected as PriceBatchRejected
 from apps.products.api import reference_router as catalog_reference_router
 from apps.products.api import router as products_router
 from apps.products.services import VersionConflict
@@ -81,7 +80,7 @@ def rule_violation(request, exc: ValidationError):
             "version",
             {"current_version": exc.product.version, "changed": exc.changed},
         )
-    if isinstance(exc, PriceBatchRejected | StockBatchRejected):
+    if isinstance(exc, BatchRejected):
         lines = [{"index": e.index, "sku": e.sku, "field": e.field, "message": e.message} for e in exc.errors]
         return error(
             request,

@@ -26,6 +26,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.core import services
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import ApiToken, AuditLog, Channel, Currency, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
 
@@ -146,7 +147,7 @@ class ApiTokenAdmin(ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Read-only: the log is append-only, written by services."""
 
     list_display = (
@@ -164,15 +165,6 @@ class AuditLogAdmin(ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PeriodicTaskUnfoldForm(PeriodicTaskForm):

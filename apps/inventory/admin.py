@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.inventory import services
 from apps.inventory.models import ChannelStockPolicy, StockLevel, StockLocation, StockMovement
 from apps.products.admin import ProductAdmin
@@ -62,7 +63,7 @@ class ChannelStockPolicyAdmin(ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "created_at",
         "level",
@@ -77,27 +78,14 @@ class StockMovementAdmin(ModelAdmin):
     list_select_related = ("level",)
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StockInline(TabularInline):
+class StockInline(ReadOnlyAdminMixin, TabularInline):
     model = StockLevel
     fields = ("location", "on_hand", "reserved", "available")
     readonly_fields = fields
     extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("stock (counts change in stock levels or through the API)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("location")

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core import context, events, idempotency
+from apps.core.batches import BatchRejected, LineError
 from apps.core.models import User
 from apps.core.services import audit_record
 from apps.inventory import selectors
@@ -29,22 +30,6 @@ class StockLine:
     location: str
     quantity: int | None = None
     delta: int | None = None
-
-
-@dataclass(frozen=True)
-class LineError:
-    index: int
-    sku: str
-    field: str
-    message: str
-
-
-class BatchRejected(ValidationError):
-    """An all-or-nothing batch with invalid lines: nothing was applied; each error names its line."""
-
-    def __init__(self, errors: Sequence[LineError]):
-        self.errors = list(errors)
-        super().__init__([f"line {e.index} ({e.sku}) {e.field}: {e.message}" for e in self.errors])
 
 
 class InsufficientStock(ValidationError):

@@ -8,6 +8,7 @@ from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget, UnfoldBooleanWidget
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.money import Money
 from apps.pricing import selectors, services
 from apps.pricing.models import EffectivePrice, Price
@@ -177,7 +178,7 @@ class PriceAdmin(MoneyColumns, ModelAdmin):
 
 
 @admin.register(EffectivePrice)
-class EffectivePriceAdmin(ModelAdmin):
+class EffectivePriceAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "product",
         "channel",
@@ -193,29 +194,16 @@ class EffectivePriceAdmin(ModelAdmin):
     search_fields = ("product__sku",)
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PriceInline(MoneyColumns, TabularInline):
+class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):
     """Prices on the product form, read-only: they change in the price list, through the guard rails."""
 
     model = Price
     fields = ("channel", "price", "compare_at_price", "cost_price", "updated_at")
     readonly_fields = fields
     extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("prices (edit them in the price list)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel")

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core import context, events, idempotency
+from apps.core.batches import BatchRejected, LineError
 from apps.core.models import Channel, User
 from apps.core.money import MoneyError, currency_exponent, to_decimal
 from apps.core.services import audit_record
@@ -35,22 +36,6 @@ class PriceLine:
     currency: str | None = None
     compare_at: Any = None
     cost: Any = None
-
-
-@dataclass(frozen=True)
-class LineError:
-    index: int
-    sku: str
-    field: str
-    message: str
-
-
-class BatchRejected(ValidationError):
-    """An all-or-nothing batch with invalid lines: nothing was applied; each error names its line."""
-
-    def __init__(self, errors: Sequence[LineError]):
-        self.errors = list(errors)
-        super().__init__([f"line {e.index} ({e.sku}) {e.field}: {e.message}" for e in self.errors])
 
 
 @dataclass(frozen=True)
