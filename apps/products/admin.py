@@ -11,13 +11,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdminMixin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from apps.core.models import Channel
-from apps.products import flat, selectors, services
+from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
 from apps.products.forms import ProductForm
 from apps.products.models import (
@@ -102,7 +103,7 @@ class AssociationTypeAdmin(ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(ModelAdmin):
+class CategoryAdmin(GuardedModelAdminMixin, ModelAdmin):
     """The tree in path order, indented, with product counts per subtree; moves go through the service."""
 
     list_display = ("indented", "code", "products")
@@ -258,8 +259,7 @@ class ProductAdmin(ModelAdmin):
         )
         channel, locale = self._completeness_pair(request)
         return (
-            super()
-            .get_queryset(request)
+            policies.visible_products(request.user, super().get_queryset(request))
             .defer("search_text")
             .prefetch_related(Prefetch("completeness", queryset=completeness))
             .annotate(chosen_ratio=selectors.completeness_ratio(channel=channel, locale=locale))
@@ -320,6 +320,10 @@ class ProductAdmin(ModelAdmin):
         return format_html_join(" ", '<span class="noel-badge {}" title="{}">{} {}%</span>', badges)
 
     # form -------------------------------------------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or policies.can_change(request.user, obj))
 
     def get_inlines(self, request, obj):
         """Upper apps add read-only inlines (prices, stock); a product being created has none yet."""
@@ -417,7 +421,7 @@ class ProductAdmin(ModelAdmin):
         ]
 
     def versions_view(self, request: HttpRequest, object_id: str):
-        product = get_object_or_404(Product, pk=object_id)
+        product = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_permission(request, product):
             raise PermissionDenied
         if request.method == "POST":

@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from apps.core.api_auth import require
-from apps.products import selectors, services
+from apps.products import policies, selectors, services
 from apps.products import values as vals
 from apps.products.models import Attribute, Category, Completeness, Family, FamilyVariant, Product
 
@@ -122,7 +122,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):
     """Products in SKU order, `limit` per page (≤ 200); follow `next_cursor` for the next page."""
     require(request, "read", "products.view_product")
     limit = max(1, min(filters.limit, 200))
-    queryset = _queryset().order_by("sku")
+    queryset = policies.visible_products(request.user, _queryset()).order_by("sku")
     if filters.cursor:
         queryset = queryset.filter(sku__gt=_decode(filters.cursor))
     if filters.updated_since:
@@ -158,7 +158,7 @@ def _etag(payload: dict) -> str:
 def get_product(request: HttpRequest, sku: str, filters: Query[ProductFilters]):
     """With `ETag`; send it back in `If-None-Match` to get `304 Not Modified` when nothing changed."""
     require(request, "read", "products.view_product")
-    product = get_object_or_404(_queryset(), sku=sku)
+    product = get_object_or_404(policies.visible_products(request.user, _queryset()), sku=sku)
     payload = _payloads([product], request, filters)[0]
     etag = _etag(payload)
     if request.headers.get("If-None-Match") == etag:
@@ -222,7 +222,7 @@ def update_product(request: HttpRequest, sku: str, body: ProductPatch):
     """Send the version you read, in `If-Match` (the ETag) or in the body; a stale one gets 409 with
     what changed since. Values are merged per attribute, locale and channel; null clears a value."""
     require(request, "write", "products.change_product")
-    product = get_object_or_404(Product, sku=sku)
+    product = get_object_or_404(policies.visible_products(request.user, Product.objects.all()), sku=sku)
     match = _VERSION.match(request.headers.get("If-Match", ""))
     version = int(match.group(1)) if match else body.version
     if version is None:

@@ -241,6 +241,7 @@ class Category(MP_Node):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
+        permissions = [("edit_products_in", _("Can see and edit the products of this category subtree"))]
 
     def __str__(self) -> str:
         return Labelled.label(self)  # type: ignore[arg-type]
