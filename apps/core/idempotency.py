@@ -26,6 +26,10 @@ def run_once(
     """
     if not key:
         return apply()
+    if len(key) > 128 or "\x00" in key:
+        raise ValidationError(
+            {"idempotency_key": "an idempotency key is at most 128 characters, without NUL"}
+        )
     digest = fingerprint(payload)
     existing = IdempotencyKey.objects.select_for_update().filter(scope=scope, key=key).first()
     if existing is not None:

@@ -1,6 +1,7 @@
 import re
 import uuid
 
+from django.http import HttpResponseBadRequest
 from django.utils import translation
 
 from apps.core import context
@@ -35,4 +36,18 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or query string can only be an attack or a bug: answer 400 at once
+    (PostgreSQL text cannot hold it, and every lookup by code would fail on it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raw = request.META.get("QUERY_STRING", "") + request.path
+        if "\x00" in raw or "%00" in raw.lower():
+            return HttpResponseBadRequest("NUL characters are not allowed in URLs", content_type="text/plain")
         return self.get_response(request)

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema
+from ninja import Header, Router
 
 from apps.core.api_auth import require
+from apps.core.api_schema import InputSchema
 from apps.inventory import selectors, services
 from apps.products.models import Product
 
 router = Router(tags=["stock"])
 
 
-class StockLineIn(Schema):
+class StockLineIn(InputSchema):
     sku: str
     location: str
     quantity: int | None = None
     delta: int | None = None
 
 
-class StockBatchIn(Schema):
+class StockBatchIn(InputSchema):
     lines: list[StockLineIn]
     partial: bool = False
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Header, Router, Schema
+from ninja import Header, Router
 
 from apps.core.api_auth import allowed_channels, require
+from apps.core.api_schema import InputSchema
 from apps.core.money import Money
 from apps.pricing import selectors, services
 from apps.products.models import Product
@@ -16,7 +17,7 @@ from apps.products.models import Product
 router = Router(tags=["prices"])
 
 
-class PriceLineIn(Schema):
+class PriceLineIn(InputSchema):
     sku: str
     channel: str
     amount: Decimal
@@ -25,7 +26,7 @@ class PriceLineIn(Schema):
     cost: Decimal | None = None
 
 
-class PriceBatchIn(Schema):
+class PriceBatchIn(InputSchema):
     lines: list[PriceLineIn]
     partial: bool = False
     confirm: bool = False

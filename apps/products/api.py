@@ -15,10 +15,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from apps.core.api_auth import require
+from apps.core.api_schema import InputSchema
 from apps.products import policies, selectors, services
 from apps.products import values as vals
 from apps.products.models import Attribute, Category, Completeness, Family, FamilyVariant, Product
@@ -36,7 +37,7 @@ BASE_FIELDS = (
 )  # fmt: skip
 
 
-class ProductFilters(Schema):
+class ProductFilters(InputSchema):
     cursor: str | None = None
     limit: int = 50
     updated_since: datetime | None = None
@@ -169,7 +170,7 @@ def get_product(request: HttpRequest, sku: str, filters: Query[ProductFilters]):
     return response
 
 
-class ProductIn(Schema):
+class ProductIn(InputSchema):
     sku: str
     family: str
     values: dict[str, Any] = {}
@@ -182,7 +183,7 @@ class ProductIn(Schema):
     associations: dict[str, list[str]] = {}
 
 
-class ProductPatch(Schema):
+class ProductPatch(InputSchema):
     version: int | None = None
     gtin: str | None = None
     enabled: bool | None = None

@@ -90,3 +90,8 @@ def test_reference_data_api_lists_active_locales_and_currencies(
 
 def test_api_refuses_anonymous_callers(client):
     assert client.get("/api/v1/locales").status_code == 401
+
+
+def test_a_nul_character_in_a_url_is_refused_with_400(client):
+    assert client.get("/api/v1/products/TOY%00").status_code == 400
+    assert client.get("/admin/products/product/?q=a%00b").status_code == 400
