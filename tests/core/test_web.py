@@ -95,3 +95,13 @@ def test_api_refuses_anonymous_callers(client):
 def test_a_nul_character_in_a_url_is_refused_with_400(client):
     assert client.get("/api/v1/products/TOY%00").status_code == 400
     assert client.get("/admin/products/product/?q=a%00b").status_code == 400
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(client, merchandiser):
+    merchandiser.set_password("right-password")
+    merchandiser.save()
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "margot", "password": "wrong"})
+    response = client.post("/admin/login/", {"username": "margot", "password": "right-password"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
