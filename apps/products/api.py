@@ -285,3 +285,35 @@ def list_families(request: HttpRequest):
         }
         for f in families.order_by("code")
     ]
+
+
+class ReviewIn(InputSchema):
+    comment: str = ""
+
+
+def _review(request: HttpRequest, sku: str, permission: str):
+    require(request, "write", permission)
+    return get_object_or_404(policies.visible_products(request.user, Product.objects.all()), sku=sku)
+
+
+@router.post("/{sku}/submit", summary="Submit for approval", response=dict)
+def submit_product(request: HttpRequest, sku: str):
+    product = services.product_submit(
+        actor=request.user, product=_review(request, sku, "products.change_product")
+    )
+    return {"sku": product.sku, "status": product.status}
+
+
+@router.post("/{sku}/approve", summary="Approve (four-eyes)", response=dict)
+def approve_product(request: HttpRequest, sku: str, body: ReviewIn):
+    """Refused (403) to whoever made, edited or submitted the change, whichever way they try."""
+    product = _review(request, sku, "products.approve_product")
+    product = services.product_approve(actor=request.user, product=product, comment=body.comment)
+    return {"sku": product.sku, "status": product.status, "version": product.version}
+
+
+@router.post("/{sku}/reject", summary="Send back with a comment", response=dict)
+def reject_product(request: HttpRequest, sku: str, body: ReviewIn):
+    product = _review(request, sku, "products.approve_product")
+    product = services.product_reject(actor=request.user, product=product, comment=body.comment)
+    return {"sku": product.sku, "status": product.status}

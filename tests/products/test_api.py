@@ -158,3 +158,26 @@ def test_the_interactive_docs_load_their_assets_locally(client):
 def test_nul_characters_in_a_body_are_bad_input_not_a_crash(client, erp):
     response = client.post(URL, {"sku": "A\u0000B", "family": "toys"}, content_type="application/json", **erp)
     assert response.status_code == 400 and response.json()["field"] == "sku"
+
+
+def test_four_eyes_hold_through_the_api(client, catalog):
+    from apps.core.models import User
+
+    author = bearer(token_for(roles=[Role.MERCHANDISER, Role.APPROVER], username="both"))
+    approver = bearer(token_for(roles=[Role.APPROVER], username="arthur2"))
+    patch = {"version": 1, "values": {"brand": {"*": {"*": "Noel"}}}}
+    assert client.patch(f"{URL}/TOY-01", patch, content_type="application/json", **author).status_code == 200
+    assert client.post(f"{URL}/TOY-01/submit", **author).json()["status"] == "in_review"
+    own = client.post(f"{URL}/TOY-01/approve", {"comment": ""}, content_type="application/json", **author)
+    assert own.status_code == 403 and "another approver" in own.json()["message"]
+    ok = client.post(f"{URL}/TOY-01/approve", {"comment": "ok"}, content_type="application/json", **approver)
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    assert Product.objects.get(sku="TOY-01").reviews.first().actor == User.objects.get(username="arthur2")
+
+
+def test_tokens_never_reach_the_logs(client, catalog, caplog):
+    raw = token_for(scopes=["read"], username="crm")
+    with caplog.at_level("DEBUG"):
+        client.post(URL, {"sku": "X", "family": "toys"}, content_type="application/json", **bearer(raw))
+        client.get(f"{URL}/NOPE", **bearer(raw))
+    assert caplog.records and raw not in caplog.text and raw.split("_")[2] not in caplog.text
