@@ -25,7 +25,8 @@ from apps.core.services import api_token_create  # noqa: E402
 from apps.products.models import Product  # noqa: E402
 
 if not shutil.which("wrk"):
-    sys.exit("bench_api_load: wrk is not installed (apt-get install wrk); nothing measured")
+    print("bench_api_load: wrk is not installed (apt-get install wrk); nothing measured")
+    sys.exit(0)
 
 raw = api_token_create(
     actor=None, user=User.objects.filter(is_superuser=True).first(), name="load", scopes=["read"]

@@ -79,7 +79,10 @@ class ProductForm(forms.ModelForm):
     def _add_value_fields(self, product: Product) -> None:
         locales = [loc.code for loc in active_locales()]
         channels = list(Channel.objects.values_list("code", flat=True))
-        currencies = [c.code for c in active_currencies()]
+        # Price collections in the currencies the channels sell in (all active ones when no channel yet).
+        currencies = sorted(set(Channel.objects.values_list("currency_id", flat=True))) or [
+            c.code for c in active_currencies()
+        ]
         allowed = services.allowed_attributes(product)
         inherited = services.effective_values(product.parent) if product.parent_id else {}
         groups: dict[str, list] = {}
