@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
@@ -63,12 +62,18 @@ def _decode(cursor: str) -> str:
 
 
 def _queryset():
-    completeness = Completeness.objects.select_related("channel", "locale").order_by(
-        "channel__code", "locale__code"
-    )
-    return Product.objects.select_related("family", "parent", "family_variant").prefetch_related(
-        Prefetch("completeness", queryset=completeness)
-    )
+    return Product.objects.select_related("family", "parent", "family_variant").defer("search_text")
+
+
+def _completeness(products: list[Product]) -> dict[int, list[dict]]:
+    """Completeness rows of a page of products in one query, as plain tuples (no model instances)."""
+    rows: dict[int, list[dict]] = {p.pk: [] for p in products}
+    stored = Completeness.objects.filter(product_id__in=list(rows)).order_by("channel__code", "locale__code")
+    for product_id, channel, locale, ratio, missing in stored.values_list(
+        "product_id", "channel__code", "locale__code", "ratio", "missing"
+    ):
+        rows[product_id].append({"channel": channel, "locale": locale, "ratio": ratio, "missing": missing})
+    return rows
 
 
 def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | None) -> dict:
@@ -91,6 +96,7 @@ def _payloads(products: list[Product], request: HttpRequest, filters: ProductFil
     locales = set(filters.locales.split(",")) if filters.locales else None
     channels = set(filters.channels.split(",")) if filters.channels else None
     extras = {name: extra(products, request) for name, extra in product_extras.items() if name in wanted}
+    completeness = _completeness(products) if "completeness" in wanted else {}
     payloads = []
     for p in products:
         full = {
@@ -108,9 +114,9 @@ def _payloads(products: list[Product], request: HttpRequest, filters: ProductFil
             "version": p.version,
             "updated_at": p.updated_at,
             "completeness": [
-                {"channel": c.channel.code, "locale": c.locale.code, "ratio": c.ratio, "missing": c.missing}
-                for c in p.completeness.all()
-                if (not channels or c.channel.code in channels) and (not locales or c.locale.code in locales)
+                row
+                for row in completeness.get(p.pk, [])
+                if (not channels or row["channel"] in channels) and (not locales or row["locale"] in locales)
             ],
         }
         full.update({name: data.get(p.pk) for name, data in extras.items()})
