@@ -8,14 +8,16 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from apps.core.api_auth import require
 from apps.core.api_schema import InputSchema
@@ -48,6 +50,16 @@ class ProductFilters(InputSchema):
     locales: str | None = None
     channels: str | None = None
     fields: str | None = None
+
+    @field_validator("updated_since")
+    @classmethod
+    def in_utc(cls, value: datetime | None) -> datetime | None:
+        """PostgreSQL takes offsets up to ±15:59 only; any offset is fine once converted to UTC."""
+        if value is None:
+            return None
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
 
 
 def _cursor(sku: str) -> str:

@@ -35,7 +35,8 @@ def auth(shop, in_test_transaction):
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized so that CI is reproducible; raise max_examples locally to explore further.
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
 def test_no_generated_request_breaks_the_api(case, auth):
     case.call_and_validate(headers=auth, checks=[not_a_server_error, response_schema_conformance])

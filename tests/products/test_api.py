@@ -181,3 +181,8 @@ def test_tokens_never_reach_the_logs(client, catalog, caplog):
         client.post(URL, {"sku": "X", "family": "toys"}, content_type="application/json", **bearer(raw))
         client.get(f"{URL}/NOPE", **bearer(raw))
     assert caplog.records and raw not in caplog.text and raw.split("_")[2] not in caplog.text
+
+
+def test_updated_since_accepts_any_offset(client, erp):
+    response = client.get(URL, {"updated_since": "2026-11-01T00:00:00-18:48"}, **erp)
+    assert response.status_code == 200 and len(response.json()["items"]) == 12
