@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from django.db import connection
 
 from apps.core.models import Channel
-from apps.inventory.models import StockLevel
 
 _AVAILABLE_SQL = """
 SELECT l.product_id, c.code,
@@ -42,12 +41,3 @@ def available_to_sell(
             if code in codes:
                 result[(product_id, code)] = int(quantity)
     return result
-
-
-def location_availability(product_id: int) -> list[StockLevel]:
-    """Stock of one product at every active location, for click-and-collect and store staff."""
-    return list(
-        StockLevel.objects.filter(product_id=product_id, location__is_active=True)
-        .select_related("location")
-        .order_by("location__kind", "location__code")
-    )
