@@ -27,7 +27,7 @@ def generate() -> tuple[str, str]:
 
 def authenticate(raw: str) -> ApiToken | None:
     """The live token matching `raw`, its last use noted (at most once a minute, to spare writes)."""
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the secret itself may contain "_"
     if len(parts) < 3 or parts[0] != "noel":
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()
