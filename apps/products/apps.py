@@ -32,3 +32,8 @@ class ProductsConfig(AppConfig):
         from apps.products.services import on_channel_changed
 
         subscribe(ChannelChanged, on_channel_changed)
+
+        from apps.core.dashboard import panels
+        from apps.products.dashboard import catalog_panel
+
+        panels[_("Catalog")] = catalog_panel

@@ -43,11 +43,12 @@ def products_in_category(queryset: QuerySet[Product], code: str) -> QuerySet[Pro
     return queryset.filter(categories__overlap=category_subtree_codes(code))
 
 
-def products_incomplete(queryset: QuerySet[Product], *, channel: str, locale: str) -> QuerySet[Product]:
-    """ "Show me what is not ready for google in fr_FR"."""
-    return queryset.filter(
-        completeness__channel__code=channel, completeness__locale__code=locale, completeness__ratio__lt=100
-    )
+def products_incomplete(queryset: QuerySet[Product], *, channel: str, locale: str = "") -> QuerySet[Product]:
+    """ "Show me what is not ready for google in fr_FR" (any locale when none is given)."""
+    rows = Completeness.objects.filter(channel__code=channel, ratio__lt=100)
+    if locale:
+        rows = rows.filter(locale__code=locale)
+    return queryset.filter(pk__in=rows.values("product_id"))
 
 
 def completeness_ratio(*, channel: str, locale: str) -> Subquery:
@@ -151,3 +152,17 @@ def products_missing_image(queryset: QuerySet[Product]) -> QuerySet[Product]:
             & (Q(parent__isnull=True) | ~Q(parent__values__has_key=code))
         )
     return queryset.filter(condition) if condition else queryset.none()
+
+
+def catalog_readiness() -> tuple[dict[str, int], dict[str, int]]:
+    """Products per status, and per channel the products not complete in at least one locale."""
+    from django.db.models import Count
+
+    by_status = dict(Product.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    not_ready = dict(
+        Completeness.objects.filter(ratio__lt=100)
+        .values_list("channel__code")
+        .annotate(n=Count("product", distinct=True))
+        .values_list("channel__code", "n")
+    )
+    return by_status, not_ready

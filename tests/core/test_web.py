@@ -105,3 +105,19 @@ def test_repeated_failed_logins_lock_the_account_for_a_while(client, merchandise
     response = client.post("/admin/login/", {"username": "margot", "password": "right-password"})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_the_dashboard_shows_catalog_readiness_to_who_may_see_products(client, django_assert_max_num_queries):
+    from apps.products import services
+    from tests.products.fixtures import build_shop, texts
+
+    shop = build_shop()
+    services.product_create(actor=None, sku="TOY-1", family=shop.toys, values={"name": texts("Renne")})
+    client.force_login(shop.merchandiser)
+    with django_assert_max_num_queries(20):
+        page = client.get("/admin/").content.decode()
+    assert 'data-tile="not complete for web">1<' in page and "?incomplete=web:" in page
+    body = client.get("/admin/products/product/?incomplete=web:").content.decode()
+    assert "TOY-1" in body
+    client.force_login(UserFactory(username="nobody", roles=[]))
+    assert "not complete for" not in client.get("/admin/").content.decode()
