@@ -119,10 +119,6 @@ def _history(actor: User | None, reason: str = ""):
     )
 
 
-def _channels() -> dict[str, Channel]:
-    return {c.code: c for c in Channel.objects.all()}
-
-
 @transaction.atomic
 def price_set(
     *,
@@ -137,10 +133,9 @@ def price_set(
     reason: str = "",
 ) -> Price:
     """Set one product's price on one channel (and the compare-at price and cost when given)."""
-    channel = _channels()[channel.code]
     line = PriceLine(product.sku, channel.code, amount, currency, compare_at, cost)
     price = _apply_line(actor, line, product, channel, confirm=confirm, reason=reason)
-    _after([price], actor)
+    _mark_changed([price])
     return price
 
 
@@ -214,9 +209,8 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _after(prices: Iterable[Price], actor: User | None) -> None:
-    pairs = {(p.product_id, p.channel_id) for p in prices}
-    effective_prices_mark_dirty(pairs)
+def _mark_changed(prices: Iterable[Price]) -> None:
+    effective_prices_mark_dirty({(p.product_id, p.channel_id) for p in prices})
 
 
 @transaction.atomic
@@ -244,7 +238,7 @@ def prices_apply_batch(
 def _apply_batch(
     actor: User | None, lines: Sequence[PriceLine], *, partial: bool, confirm: bool
 ) -> dict[str, Any]:
-    channels = _channels()
+    channels = {c.code: c for c in Channel.objects.all()}
     products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
     errors: list[LineError] = []
     applied: list[Price] = []
@@ -264,7 +258,7 @@ def _apply_batch(
                 errors.extend(LineError(index, line.sku, field, message) for message in messages)
     if errors and not partial:
         raise BatchRejected(errors)
-    _after(applied, actor)
+    _mark_changed(applied)
     return {"applied": len(applied), "errors": [dataclasses.asdict(e) for e in errors]}
 
 
@@ -288,8 +282,7 @@ def prices_bulk_edit(
 ) -> int:
     """The price list's bulk edit: set, raise or lower by a percentage, then optionally end in .99 or .95."""
     number = to_decimal(value)
-    channels = _channels()
-    count = 0
+    changed = []
     for price in prices:
         if operation == "set":
             amount = number
@@ -303,18 +296,16 @@ def prices_bulk_edit(
         amount = amount.quantize(
             Decimal(1).scaleb(-currency_exponent(price.currency_id)), rounding=ROUND_HALF_UP
         )
-        channel = channels[price.channel.code]
         line = PriceLine(
             price.product.sku,
-            channel.code,
+            price.channel.code,
             amount,
             price.currency_id,
             price.compare_at if price.compare_at and price.compare_at > amount else None,
         )
-        _apply_line(actor, line, price.product, channel, confirm=confirm, reason="")
-        count += 1
-    _after(list(prices), actor)
-    return count
+        changed.append(_apply_line(actor, line, price.product, price.channel, confirm=confirm, reason=""))
+    _mark_changed(changed)
+    return len(changed)
 
 
 def effective_prices_mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
