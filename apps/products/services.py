@@ -701,9 +701,10 @@ def completeness_compute(products: Sequence[Product]) -> None:
         unique_fields=["product", "channel", "locale"],
         update_fields=["required", "missing", "ratio"],
     )
-    Completeness.objects.filter(product__in=products).exclude(
-        Q(channel__in=channels) & Q(locale__in={loc for ch in channels for loc in ch.locales.all()})
-    ).delete()
+    served = Q(pk__in=[])
+    for channel in channels:
+        served |= Q(channel=channel, locale__in=list(channel.locales.all()))
+    Completeness.objects.filter(product__in=products).exclude(served).delete()
 
 
 @transaction.atomic

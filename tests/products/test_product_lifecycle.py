@@ -302,3 +302,22 @@ def test_measurements_convert_between_units_of_their_family():
     }
     with pytest.raises(ValueError, match="cannot convert"):
         convert({"amount": "1", "unit": "GRAM"}, "INCH", units)
+
+
+def test_a_channel_losing_a_locale_loses_its_completeness_rows_even_if_another_channel_keeps_it(
+    shop, django_capture_on_commit_callbacks
+):
+    from apps.core.models import Locale
+    from apps.core.services import channel_record_change
+
+    product = toy(shop, name=texts("Renne"))
+    shop.google.locales.add(Locale.objects.get(code="en_GB"))
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_record_change(actor=None, channel=shop.google)
+    shop.google.locales.remove(Locale.objects.get(code="en_GB"))
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_record_change(actor=None, channel=shop.google)
+    assert not Completeness.objects.filter(
+        product=product, channel=shop.google, locale__code="en_GB"
+    ).exists()
+    assert Completeness.objects.filter(product=product, channel=shop.web, locale__code="en_GB").exists()
