@@ -367,6 +367,15 @@ def _after_write(
     events.publish(ProductsChanged(skus=tuple(p.sku for p in products), source=context.source.get()))
 
 
+def _check_sku_free(sku: str, but: Product | None = None) -> None:
+    """SKUs are unique whatever their case: TOY-1 and toy-1 would be the same item to a channel."""
+    others = Product.objects.filter(sku__iexact=sku)
+    if but is not None:
+        others = others.exclude(pk=but.pk)
+    if others.exists():
+        raise ValidationError({"sku": f"SKU {sku} already exists"})
+
+
 @transaction.atomic
 def product_create(
     *,
@@ -385,8 +394,7 @@ def product_create(
 ) -> Product:
     catalog = catalog or vals.Catalog.load()
     sku = sku.strip()
-    if Product.objects.filter(sku__iexact=sku).exists():
-        raise ValidationError({"sku": f"SKU {sku} already exists"})
+    _check_sku_free(sku)
     product = Product(
         sku=sku,
         family=family,
@@ -442,8 +450,7 @@ def _apply(product: Product, changes: Mapping[str, Any], catalog: vals.Catalog) 
             raise ValidationError(
                 {"sku": f"{product.sku}: the SKU cannot change once the product was approved"}
             )
-        if Product.objects.filter(sku__iexact=changes["sku"]).exclude(pk=product.pk).exists():
-            raise ValidationError({"sku": f"SKU {changes['sku']} already exists"})
+        _check_sku_free(changes["sku"], but=product)
         product.sku = changes["sku"]
     for field in ("gtin", "enabled", "categories"):
         if field in changes:
