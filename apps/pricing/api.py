@@ -69,16 +69,18 @@ def product_prices(products: list[Product], request: HttpRequest) -> dict[int, l
             "amount",
             "regular_amount",
             "promotion",
+            "valid_from",
             "valid_until",
         )
     )
-    for product_id, channel, currency, amount, regular, promotion, valid_until in rows:
+    for product_id, channel, currency, amount, regular, promotion, valid_from, valid_until in rows:
         shown[product_id].append(
             {
                 "channel": channel,
                 "price": str(Money(amount, currency)),
                 "regular_price": str(Money(regular, currency)),
                 "promotion": promotion or None,
+                "valid_from": valid_from,
                 "valid_until": valid_until,
             }
         )

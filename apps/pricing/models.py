@@ -80,6 +80,7 @@ class EffectivePrice(models.Model):
     promotion = models.CharField(
         max_length=100, blank=True, help_text="code of the promotion applied, if any"
     )
+    valid_from = models.DateTimeField(null=True, blank=True, help_text="when the applied promotion starts")
     valid_until = models.DateTimeField(null=True, blank=True, help_text="when the applied promotion ends")
     dirty = models.BooleanField(default=True)
     computed_at = models.DateTimeField(null=True, blank=True)

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.core.models import Channel
 from apps.pricing.models import EffectivePrice, Price
+from apps.pricing.modifiers import adjustments_at
+
+
+@dataclass(frozen=True)
+class ChannelPrice:
+    """A product's price on one channel at one instant, as a feed or a preview shows it."""
+
+    currency: str
+    regular: Decimal
+    amount: Decimal
+    compare_at: Decimal | None
+    promotion: str
+    valid_from: datetime | None
+    valid_until: datetime | None
 
 
 def effective_prices(
@@ -37,3 +56,30 @@ def price_history(price: Price) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def prices_at(product_ids: Sequence[int], channel: Channel, at: datetime) -> dict[int, ChannelPrice]:
+    """Prices of products on a channel at any instant, past, present or future, in two queries.
+
+    Computed from the base prices and the promotions in force at `at` by the same function as the stored
+    effective prices, so a preview of 1 December shows what the switch will produce then.
+    """
+    rows = list(
+        Price.objects.filter(product_id__in=product_ids, channel=channel, currency_id=channel.currency_id)
+        .values_list("product_id", "amount", "compare_at")
+        .order_by()
+    )
+    adjustments = adjustments_at([(pid, channel.pk, amount) for pid, amount, _c in rows], at)
+    result = {}
+    for product_id, amount, compare_at in rows:
+        adjustment = adjustments.get((product_id, channel.pk))
+        result[product_id] = ChannelPrice(
+            currency=channel.currency_id,
+            regular=amount,
+            amount=adjustment.amount if adjustment else amount,
+            compare_at=compare_at if compare_at and compare_at > amount else None,
+            promotion=adjustment.promotion if adjustment else "",
+            valid_from=adjustment.valid_from if adjustment else None,
+            valid_until=adjustment.valid_until if adjustment else None,
+        )
+    return result

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -23,6 +23,7 @@ from apps.core.money import MoneyError, currency_exponent, to_decimal
 from apps.core.services import audit_record
 from apps.pricing.events import EffectivePricesChanged
 from apps.pricing.models import EffectivePrice, Price
+from apps.pricing.modifiers import Adjustment, adjustments_at
 from apps.products.models import Product
 
 
@@ -36,25 +37,6 @@ class PriceLine:
     currency: str | None = None
     compare_at: Any = None
     cost: Any = None
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """What a price modifier (a promotion) does to one product on one channel."""
-
-    amount: Decimal
-    promotion: str
-    valid_until: datetime | None = None
-
-
-# Upper apps (campaigns) register how they change prices at an instant; pricing never imports them.
-PriceModifier = Callable[[Sequence[tuple[int, int, Decimal]], datetime], dict[tuple[int, int], Adjustment]]
-_modifiers: list[PriceModifier] = []
-
-
-def price_modifier_register(modifier: PriceModifier) -> None:
-    if modifier not in _modifiers:
-        _modifiers.append(modifier)
 
 
 def max_change_share() -> Decimal:
@@ -338,10 +320,10 @@ ORDER BY e.id
 """
 _WRITE_BATCH = """
 UPDATE pricing_effectiveprice AS e
-SET amount = t.amount, regular_amount = t.regular, promotion = t.promotion, valid_until = t.valid_until,
-    dirty = false, computed_at = now()
-FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::varchar[], %s::timestamptz[])
-    AS t(id, amount, regular, promotion, valid_until)
+SET amount = t.amount, regular_amount = t.regular, promotion = t.promotion, valid_from = t.valid_from,
+    valid_until = t.valid_until, dirty = false, computed_at = now()
+FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::varchar[], %s::timestamptz[], %s::timestamptz[])
+    AS t(id, amount, regular, promotion, valid_from, valid_until)
 WHERE e.id = t.id
 """
 
@@ -361,15 +343,17 @@ def effective_prices_recompute(*, at: datetime | None = None, batch: int = 10_00
             rows = cursor.fetchall()
             if not rows:
                 return total
-            adjustments: dict[tuple[int, int], Adjustment] = {}
             priced = [(product, channel, base) for _id, product, channel, base in rows if base is not None]
-            for modifier in _modifiers:
-                adjustments.update(modifier(priced, at))
-            columns: tuple[list, ...] = ([], [], [], [], [])
+            adjustments: dict[tuple[int, int], Adjustment] = adjustments_at(priced, at)
+            columns: tuple[list, ...] = ([], [], [], [], [], [])
             for row_id, product, channel, base in rows:
                 adjustment = adjustments.get((product, channel)) if base is not None else None
                 values = (row_id, adjustment.amount if adjustment else base, base)
-                values += (adjustment.promotion, adjustment.valid_until) if adjustment else ("", None)
+                values += (
+                    (adjustment.promotion, adjustment.valid_from, adjustment.valid_until)
+                    if adjustment
+                    else ("", None, None)
+                )
                 for column, value in zip(columns, values, strict=True):
                     column.append(value)
             cursor.execute(_WRITE_BATCH, list(columns))

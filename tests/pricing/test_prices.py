@@ -1,12 +1,14 @@
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from apps.core import context
-from apps.pricing import services
+from apps.pricing import modifiers, services
 from apps.pricing.models import EffectivePrice, Price
-from apps.pricing.selectors import price_history
+from apps.pricing.selectors import price_history, prices_at
 from apps.products import services as product_services
 from tests.products.fixtures import texts
 
@@ -91,15 +93,16 @@ def test_a_price_change_recomputes_the_effective_price(shop, toy, django_capture
 def test_a_registered_modifier_applies_its_promotion(shop, toy):
     def twenty_off(rows, at):
         return {
-            (p, c): services.Adjustment(amount=base * Decimal("0.8"), promotion="XMAS") for p, c, base in rows
+            (p, c): modifiers.Adjustment(amount=base * Decimal("0.8"), promotion="XMAS")
+            for p, c, base in rows
         }
 
     set_price(shop, toy, "20")
-    services.price_modifier_register(twenty_off)
+    modifiers.price_modifier_register(twenty_off)
     try:
         services.effective_prices_recompute()
     finally:
-        services._modifiers.remove(twenty_off)
+        modifiers.price_modifier_unregister(twenty_off)
     effective = EffectivePrice.objects.get(product=toy, channel=shop.web)
     assert (effective.amount, effective.regular_amount, effective.promotion) == (
         Decimal("16.0"),
@@ -209,3 +212,27 @@ def test_the_recompute_is_scheduled_in_the_database_for_beat():
         5,
         "minutes",
     )
+
+
+def test_prices_at_a_future_instant_show_the_promotion_then_and_not_before(shop, toy):
+    paris = ZoneInfo("Europe/Paris")
+    start, end = datetime(2026, 12, 1, tzinfo=paris), datetime(2026, 12, 26, tzinfo=paris)
+
+    def christmas(rows, at):
+        if not start <= at < end:
+            return {}
+        return {
+            (p, c): modifiers.Adjustment(base - 5, "XMAS", valid_from=start, valid_until=end)
+            for p, c, base in rows
+        }
+
+    set_price(shop, toy, "20", compare_at="25")
+    modifiers.price_modifier_register(christmas)
+    try:
+        before = prices_at([toy.pk], shop.web, datetime(2026, 11, 30, 23, 59, tzinfo=paris))[toy.pk]
+        during = prices_at([toy.pk], shop.web, start)[toy.pk]
+    finally:
+        modifiers.price_modifier_unregister(christmas)
+    assert (before.amount, before.promotion, before.compare_at) == (Decimal("20"), "", Decimal("25"))
+    assert (during.regular, during.amount, during.currency) == (Decimal("20"), Decimal("15"), "EUR")
+    assert (during.promotion, during.valid_from, during.valid_until) == ("XMAS", start, end)

@@ -1,0 +1,47 @@
+"""How promotions change prices at an instant, in one place for the stored recompute and for previews.
+
+Upper apps (campaigns) register a modifier; pricing never imports them. The recompute that fills
+EffectivePrice and the feed preview at a future instant both call `adjustments_at`, so what a channel
+will show on 1 December and what it shows when 1 December comes are the same computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What a price modifier (a promotion) does to one product on one channel."""
+
+    amount: Decimal
+    promotion: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+PriceModifier = Callable[[Sequence[tuple[int, int, Decimal]], datetime], dict[tuple[int, int], Adjustment]]
+_modifiers: list[PriceModifier] = []
+
+
+def price_modifier_register(modifier: PriceModifier) -> None:
+    if modifier not in _modifiers:
+        _modifiers.append(modifier)
+
+
+def price_modifier_unregister(modifier: PriceModifier) -> None:
+    if modifier in _modifiers:
+        _modifiers.remove(modifier)
+
+
+def adjustments_at(
+    priced: Sequence[tuple[int, int, Decimal]], at: datetime
+) -> dict[tuple[int, int], Adjustment]:
+    """(product id, channel id, base amount) rows → the adjustment in force at `at`, per pair."""
+    adjustments: dict[tuple[int, int], Adjustment] = {}
+    for modifier in _modifiers:
+        adjustments.update(modifier(priced, at))
+    return adjustments
