@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.pricing",
     "apps.inventory",
+    "apps.channels",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,11 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
+
+# Where Noel is reached from outside: picture URLs in feeds are made absolute with it.
+NOEL_PUBLIC_URL = env("NOEL_PUBLIC_URL", default="http://localhost:8000")
+# Products per feed chunk; a build splits the catalog into chunks that several workers build at once.
+NOEL_FEED_CHUNK = env.int("NOEL_FEED_CHUNK", default=2000)
 
 LOGGING = {
     "version": 1,

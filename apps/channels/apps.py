@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "apps.channels"
+    label = "channels"
+    verbose_name = _("Channels and feeds")
+    default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "channel_manager": {
+            "channels.view_feed",
+            "channels.add_feed",
+            "channels.change_feed",
+            "channels.build_feed",
+            "channels.view_feedrun",
+            "channels.view_feedissue",
+            "channels.view_pulltoken",
+            "channels.add_pulltoken",
+        },
+        "merchandiser": {"channels.view_feed", "channels.view_feedrun", "channels.view_feedissue"},
+        "marketer": {
+            "channels.view_feed",
+            "channels.view_feedrun",
+            "channels.view_feedissue",
+            "channels.build_feed",
+        },
+        "approver": {"channels.view_feed", "channels.view_feedrun", "channels.view_feedissue"},
+        "integrator": {"channels.view_feed", "channels.view_feedrun", "channels.view_feedissue"},
+    }
+
+    def ready(self) -> None:
+        from apps.channels import services
+
+        services.subscribe()

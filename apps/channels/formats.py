@@ -1,0 +1,432 @@
+"""Feed formats: how an item becomes a channel's fields, the channel's rules, and the bytes written.
+
+Each format turns an Item into one or more entries (dicts of feed fields, in a fixed order), checks each
+entry against the channel's rules (a rule may apply only from a date, so a preview at a future instant
+shows what will fail then), and renders the entries that pass. Nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.core.exceptions import ValidationError
+
+from apps.channels.models import Feed
+from apps.channels.selectors import Context, Item, money
+from apps.products.services import gtin_check
+
+GOOGLE_NS = "http://base.google.com/ns/1.0"
+GOOGLE_AVAILABILITY = {"in_stock", "out_of_stock", "preorder", "backorder"}
+META_AVAILABILITY = {"in stock", "out of stock", "preorder", "available for order", "discontinued"}
+CONDITIONS = {"new", "refurbished", "used"}
+PICKUP_METHODS = {"buy", "reserve", "ship to store", "not supported"}
+PICKUP_SLAS = {"same_day", "next_day", "2-day", "3-day", "4-day", "5-day", "6-day", "multi-week"}
+_PRICE = re.compile(r"^\d+(\.\d+)? [A-Z]{3}$")
+_URL = re.compile(r"^https?://[^\s/]+\.?[^\s]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_HTML = re.compile(r"<[a-zA-Z/!][^>]*>")
+# Google's image minimum rises on this date for every item; previews after it show what will fail.
+GOOGLE_LARGER_IMAGES_FROM = date(2027, 1, 31)
+
+Entry = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Violation:
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    field: str
+    code: str
+    check: Callable[[Entry, Item], str | None]
+    since: date | None = None
+
+    def applies(self, at: datetime) -> bool:
+        return self.since is None or at.date() >= self.since
+
+
+def _length(name: str, low: int, high: int) -> Rule:
+    def check(entry: Entry, item: Item) -> str | None:
+        size = len(entry.get(name, ""))
+        if size < low:
+            return (
+                f"{name} is required" if low == 1 else f"{name} has {size} characters, at least {low} needed"
+            )
+        if size > high:
+            return f"{name} has {size} characters; the channel accepts at most {high}"
+        return None
+
+    return Rule(name, f"{name}_length", check)
+
+
+def _one_of(name: str, allowed: set[str], required: bool = True) -> Rule:
+    def check(entry: Entry, item: Item) -> str | None:
+        value = entry.get(name, "")
+        if not value and not required:
+            return None
+        if value not in allowed:
+            return f"{name} {value!r} is not one of {', '.join(sorted(allowed))}"
+        return None
+
+    return Rule(name, f"{name}_value", check)
+
+
+def _url(name: str, required: bool = True) -> Rule:
+    def check(entry: Entry, item: Item) -> str | None:
+        value = entry.get(name, "")
+        if not value:
+            return f"{name} is required" if required else None
+        if not _URL.match(value):
+            return f"{name} {value!r} is not an absolute http(s) URL"
+        return None
+
+    return Rule(name, f"{name}_url", check)
+
+
+def _price(name: str, required: bool = True) -> Rule:
+    def check(entry: Entry, item: Item) -> str | None:
+        value = entry.get(name, "")
+        if not value:
+            return "no price on this channel" if required else None
+        if not _PRICE.match(value):
+            return f"{name} {value!r} is not of the form '12.50 EUR'"
+        if Decimal(value.split()[0]) <= 0:
+            return f"{name} {value} must be above zero"
+        return None
+
+    return Rule(name, f"{name}_format", check)
+
+
+def _no_html(name: str) -> Rule:
+    def check(entry: Entry, item: Item) -> str | None:
+        return (
+            f"{name} contains HTML, which the channel forbids" if _HTML.search(entry.get(name, "")) else None
+        )
+
+    return Rule(name, f"{name}_no_html", check)
+
+
+def _sale_below_price(entry: Entry, item: Item) -> str | None:
+    sale = entry.get("sale_price")
+    if not sale:
+        return None
+    regular = entry.get("price", "")
+    if regular and Decimal(sale.split()[0]) >= Decimal(regular.split()[0]):
+        return f"sale price {sale} is not below the price {regular}"
+    if "sale_price_effective_date" in entry and not entry["sale_price_effective_date"]:
+        return "a sale price needs its effective dates"
+    return None
+
+
+def _availability_date(entry: Entry, item: Item) -> str | None:
+    if entry.get("availability") in ("preorder", "backorder") and not entry.get("availability_date"):
+        return f"availability {entry['availability']} needs an availability_date"
+    return None
+
+
+def _gtin(entry: Entry, item: Item) -> str | None:
+    """The catalog's own GTIN check, again: data written around the services (SQL, COPY) is caught here."""
+    if not entry.get("gtin"):
+        return None
+    try:
+        gtin_check(entry["gtin"])
+    except ValidationError as exc:
+        return " ".join(exc.message_dict["gtin"])
+    return None
+
+
+def _image_size(minimum: int, apparel_minimum: int | None = None) -> Callable[[Entry, Item], str | None]:
+    def check(entry: Entry, item: Item) -> str | None:
+        if not item.images or item.images[0].width is None:
+            return None
+        image = item.images[0]
+        apparel = "apparel" in entry.get("google_product_category", "").lower()
+        needed = apparel_minimum if apparel and apparel_minimum else minimum
+        if image.width < needed or image.height < needed:
+            return f"main image is {image.width}×{image.height}; at least {needed}×{needed} needed"
+        return None
+
+    return check
+
+
+class Format:
+    extension = "xml"
+    content_type = "application/xml; charset=utf-8"
+    rules: list[Rule] = []
+
+    def header(self, ctx: Context) -> str:
+        return ""
+
+    def footer(self, ctx: Context) -> str:
+        return ""
+
+    def entries(self, item: Item, ctx: Context) -> list[Entry]:
+        raise NotImplementedError
+
+    def render(self, entry: Entry, item: Item) -> str:
+        raise NotImplementedError
+
+    def check(self, entry: Entry, item: Item, at: datetime) -> list[Violation]:
+        found = []
+        for rule in self.rules:
+            if rule.applies(at) and (message := rule.check(entry, item)):
+                found.append(Violation(rule.field, rule.code, message))
+        return found
+
+
+def _availability(item: Item, in_stock: str, out_of_stock: str) -> str:
+    return in_stock if item.available > 0 else out_of_stock
+
+
+def _common(item: Item, ctx: Context, in_stock: str, out_of_stock: str) -> Entry:
+    """The fields every product feed shares, in their feed names."""
+    price = item.price
+    entry: Entry = {
+        "id": item.sku,
+        "title": ctx.plain(ctx.text(item, "title")),
+        "description": ctx.plain(ctx.text(item, "description")),
+        "link": ctx.link(item),
+        "image_link": item.images[0].url if item.images else "",
+        "availability": _availability(item, in_stock, out_of_stock),
+        "price": money(price.regular, price.currency) if price else "",
+        "sale_price": "",
+        "brand": ctx.text(item, "brand"),
+        "gtin": item.gtin,
+        "item_group_id": item.group,
+        "condition": ctx.text(item, "condition") or "new",
+    }
+    if price and price.amount != price.regular:
+        entry["sale_price"] = money(price.amount, price.currency)
+    return entry
+
+
+def _effective_dates(item: Item) -> str:
+    price = item.price
+    if not price or not price.promotion or not (price.valid_from and price.valid_until):
+        return ""
+    return (
+        f"{price.valid_from.isoformat(timespec='minutes')}/{price.valid_until.isoformat(timespec='minutes')}"
+    )
+
+
+def _xml_item(entry: Entry) -> str:
+    parts = ["<item>"]
+    for name, value in entry.items():
+        if value:
+            parts.append(f"<g:{name}>{escape(_CONTROL.sub('', value))}</g:{name}>")
+    parts.append("</item>\n")
+    return "".join(parts)
+
+
+class GoogleMerchant(Format):
+    rules = [
+        _length("id", 1, 50),
+        _length("title", 1, 150),
+        _length("description", 1, 5000),
+        _no_html("description"),
+        _url("link"),
+        _url("image_link"),
+        _one_of("availability", GOOGLE_AVAILABILITY),
+        Rule("availability_date", "availability_date_required", _availability_date),
+        _price("price"),
+        _price("sale_price", required=False),
+        Rule("sale_price", "sale_below_price", _sale_below_price),
+        _one_of("condition", CONDITIONS),
+        _length("brand", 0, 70),
+        Rule("gtin", "gtin_valid", _gtin),
+        Rule("image_link", "image_min_size", _image_size(100, 250)),
+        Rule("image_link", "image_min_size_2027", _image_size(500), since=GOOGLE_LARGER_IMAGES_FROM),
+    ]
+
+    def header(self, ctx: Context) -> str:
+        channel = ctx.channel
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<rss xmlns:g="{GOOGLE_NS}" version="2.0">\n<channel>\n'
+            f"<title>{escape(channel.name)}</title>\n<link>{escape(channel.base_url)}</link>\n"
+            f"<description>{escape(channel.name)} ({escape(ctx.locale)})</description>\n"
+        )
+
+    def footer(self, ctx: Context) -> str:
+        return "</channel>\n</rss>\n"
+
+    def entries(self, item: Item, ctx: Context) -> list[Entry]:
+        entry = _common(item, ctx, "in_stock", "out_of_stock")
+        mpn = ctx.text(item, "mpn")
+        entry.update(
+            {
+                "additional_image_link": "",
+                "sale_price_effective_date": _effective_dates(item) if entry["sale_price"] else "",
+                "mpn": mpn,
+                "identifier_exists": "yes" if item.gtin or (mpn and entry["brand"]) else "no",
+                "google_product_category": ctx.text(item, "google_product_category"),
+                "product_type": ctx.product_type(item),
+                "color": ctx.text(item, "color"),
+                "size": ctx.text(item, "size"),
+                "gender": ctx.text(item, "gender"),
+                "age_group": ctx.text(item, "age_group"),
+                "material": ctx.text(item, "material").replace(", ", "/"),
+                "shipping_weight": ctx.text(item, "shipping_weight")
+                .replace("KILOGRAM", "kg")
+                .replace("GRAM", "g"),
+            }
+        )
+        extra = item.images[1:11]
+        entry["additional_image_link"] = ",".join(image.url for image in extra)
+        return [entry]
+
+    def render(self, entry: Entry, item: Item) -> str:
+        return _xml_item(entry)
+
+
+class GoogleLocalInventory(Format):
+    """One entry per product and store serving the channel: what the store has, and click and collect."""
+
+    rules = [
+        _length("store_code", 1, 64),
+        _length("id", 1, 50),
+        _price("price"),
+        _one_of("availability", {"in_stock", "out_of_stock", "limited_availability"}),
+        _one_of("pickup_method", PICKUP_METHODS, required=False),
+        _one_of("pickup_sla", PICKUP_SLAS, required=False),
+    ]
+
+    def header(self, ctx: Context) -> str:
+        return GoogleMerchant().header(ctx)
+
+    def footer(self, ctx: Context) -> str:
+        return GoogleMerchant().footer(ctx)
+
+    def entries(self, item: Item, ctx: Context) -> list[Entry]:
+        price = item.price
+        result = []
+        for store in item.stores:
+            entry: Entry = {
+                "store_code": store.store_code,
+                "id": item.sku,
+                "quantity": str(store.quantity),
+                "price": money(price.regular, price.currency) if price else "",
+                "sale_price": money(price.amount, price.currency)
+                if price and price.amount != price.regular
+                else "",
+                "sale_price_effective_date": _effective_dates(item),
+                "availability": "in_stock" if store.quantity > 0 else "out_of_stock",
+                "pickup_method": "buy" if store.click_and_collect else "not supported",
+                "pickup_sla": store.pickup_sla if store.click_and_collect else "",
+            }
+            if not entry["sale_price"]:
+                entry["sale_price_effective_date"] = ""
+            result.append(entry)
+        return result
+
+    def render(self, entry: Entry, item: Item) -> str:
+        return _xml_item(entry)
+
+
+class _Csv(Format):
+    extension = "csv"
+    content_type = "text/csv; charset=utf-8"
+    columns: list[str] = []
+
+    def header(self, ctx: Context) -> str:
+        return self._line(self.columns)
+
+    def render(self, entry: Entry, item: Item) -> str:
+        return self._line([entry.get(column, "") for column in self.columns])
+
+    @staticmethod
+    def _line(cells: list[str]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        return buffer.getvalue()
+
+
+class MetaCatalog(_Csv):
+    columns = [
+        "id", "title", "description", "availability", "condition", "price", "sale_price",
+        "sale_price_effective_date", "link", "image_link", "additional_image_link", "brand", "item_group_id",
+        "gtin",
+    ]  # fmt: skip
+    rules = [
+        _length("id", 1, 100),
+        _length("title", 1, 200),
+        _length("description", 1, 9999),
+        _one_of("availability", META_AVAILABILITY),
+        _one_of("condition", CONDITIONS),
+        _price("price"),
+        _price("sale_price", required=False),
+        Rule("sale_price", "sale_below_price", _sale_below_price),
+        _url("link"),
+        _url("image_link"),
+        _length("brand", 1, 100),
+        Rule("gtin", "gtin_valid", _gtin),
+    ]
+
+    def entries(self, item: Item, ctx: Context) -> list[Entry]:
+        entry = _common(item, ctx, "in stock", "out of stock")
+        entry["sale_price_effective_date"] = _effective_dates(item) if entry["sale_price"] else ""
+        entry["additional_image_link"] = ",".join(image.url for image in item.images[1:11])
+        return [entry]
+
+
+def _generic(item: Item, ctx: Context) -> Entry:
+    entry = _common(item, ctx, "in_stock", "out_of_stock")
+    entry.update(
+        {
+            "quantity": str(item.available),
+            "sale_price_effective_date": _effective_dates(item) if entry["sale_price"] else "",
+            "product_type": ctx.product_type(item),
+            "categories": ",".join(item.categories),
+            "additional_image_link": ",".join(image.url for image in item.images[1:]),
+        }
+    )
+    return entry
+
+
+_GENERIC_RULES = [_length("id", 1, 64), _length("title", 1, 500), _price("price")]
+
+
+class GenericCsv(_Csv):
+    columns = [
+        "id", "item_group_id", "title", "description", "brand", "gtin", "price", "sale_price",
+        "sale_price_effective_date", "availability", "quantity", "link", "image_link",
+        "additional_image_link", "product_type", "categories", "condition",
+    ]  # fmt: skip
+    rules = _GENERIC_RULES
+
+    def entries(self, item: Item, ctx: Context) -> list[Entry]:
+        return [_generic(item, ctx)]
+
+
+class GenericJsonl(Format):
+    extension = "jsonl"
+    content_type = "application/x-ndjson; charset=utf-8"
+    rules = _GENERIC_RULES
+
+    def entries(self, item: Item, ctx: Context) -> list[Entry]:
+        return [_generic(item, ctx)]
+
+    def render(self, entry: Entry, item: Item) -> str:
+        data = {**entry, "values": item.values}
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+FORMATS: dict[str, Format] = {
+    Feed.Format.GOOGLE: GoogleMerchant(),
+    Feed.Format.GOOGLE_LOCAL: GoogleLocalInventory(),
+    Feed.Format.META: MetaCatalog(),
+    Feed.Format.CSV: GenericCsv(),
+    Feed.Format.JSONL: GenericJsonl(),
+}

@@ -1,0 +1,208 @@
+"""Feeds: what each channel receives from Noel, how it is built, and what was held back."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import PeriodicTask
+
+from apps.core.models import Channel, Locale
+
+DEFAULT_MAPPING = {
+    "title": "name",
+    "description": "description",
+    "brand": "brand",
+    "color": "color",
+    "size": "size",
+    "gender": "gender",
+    "age_group": "age_group",
+    "material": "material",
+    "mpn": "mpn",
+    "condition": "condition",
+    "google_product_category": "google_product_category",
+    "shipping_weight": "weight",
+}
+
+
+class Feed(models.Model):
+    """One file a channel pulls (or is pushed): its format, field mapping, schedule and current version.
+
+    `current_run` is the pointer swapped atomically when a build succeeds: readers always get the last
+    good file, whatever happens to the build in progress.
+    """
+
+    class Format(models.TextChoices):
+        GOOGLE = "google_rss", _("Google Merchant (RSS 2.0)")
+        GOOGLE_LOCAL = "google_local", _("Google local inventory (stores)")
+        META = "meta_csv", _("Meta catalog (CSV)")
+        JSONL = "jsonl", _("JSON lines")
+        CSV = "csv", _("CSV")
+
+    class SoldOut(models.TextChoices):
+        OUT_OF_STOCK = "out_of_stock", _("Send as out of stock")
+        DROP = "drop", _("Leave out of the feed")
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="feeds"
+    )
+    name = models.SlugField(
+        _("file name"),
+        max_length=64,
+        help_text=_("Without extension; the channel pulls /feeds/<channel>/<name>.<ext>"),
+    )
+    format = models.CharField(_("format"), max_length=16, choices=Format.choices)
+    locale = models.ForeignKey(
+        Locale, verbose_name=_("locale"), to_field="code", on_delete=models.PROTECT, related_name="+"
+    )
+    category_root = models.CharField(
+        _("category tree"),
+        max_length=100,
+        blank=True,
+        help_text=_("Code of the category whose subtree is sent; empty for all"),
+    )
+    mapping = models.JSONField(
+        _("field mapping"),
+        default=dict,
+        blank=True,
+        help_text=_("Feed field → attribute code, over the defaults"),
+    )
+    link_template = models.CharField(
+        _("product link"),
+        max_length=255,
+        default="{base_url}/p/{sku}",
+        help_text=_("{base_url} and {sku} are replaced"),
+    )
+    sold_out = models.CharField(
+        _("sold-out items"), max_length=16, choices=SoldOut.choices, default=SoldOut.OUT_OF_STOCK
+    )
+    strip_html = models.BooleanField(_("strip HTML from texts"), default=True)
+    push_url = models.CharField(
+        _("push to"),
+        max_length=255,
+        blank=True,
+        help_text=_("s3://bucket/prefix or sftp://user@host/path; empty: pull only"),
+    )
+    schedule = models.OneToOneField(
+        PeriodicTask,
+        verbose_name=_("schedule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    dirty = models.BooleanField(_("changes since last build"), default=True)
+    current_run = models.ForeignKey(
+        "FeedRun",
+        verbose_name=_("serving"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["channel__code", "name"]
+        verbose_name = _("feed")
+        verbose_name_plural = _("feeds")
+        constraints = [models.UniqueConstraint(fields=["channel", "name"], name="channels_feed_name_uniq")]
+        permissions = [("build_feed", _("Can build and preview feeds"))]
+
+    def __str__(self) -> str:
+        return f"{self.channel.code}/{self.file_name}"
+
+    @property
+    def extension(self) -> str:
+        return {"meta_csv": "csv", "csv": "csv", "jsonl": "jsonl"}.get(self.format, "xml")
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.{self.extension}"
+
+    def field(self, name: str) -> str:
+        return {**DEFAULT_MAPPING, **self.mapping}.get(name, "")
+
+
+class FeedRun(models.Model):
+    """One build of a feed: when, for which instant, what it published and held back, and its file."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    feed = models.ForeignKey(Feed, verbose_name=_("feed"), on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    at = models.DateTimeField(
+        _("data as of"), help_text=_("The instant the feed shows (a preview is in the future)")
+    )
+    preview = models.BooleanField(_("preview"), default=False)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    chunks = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(_("items"), default=0)
+    published = models.PositiveIntegerField(_("published"), default=0)
+    held_back = models.PositiveIntegerField(_("held back"), default=0)
+    dropped = models.PositiveIntegerField(_("sold out, left out"), default=0)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("bytes"), default=0)
+    file = models.CharField(_("file"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        verbose_name = _("feed run")
+        verbose_name_plural = _("feed runs")
+        indexes = [models.Index(fields=["feed", "-started_at"], name="channels_run_feed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.feed} #{self.pk}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class FeedIssue(models.Model):
+    """An item held back from a run, and why: the channel rule it broke, on which field."""
+
+    run = models.ForeignKey(FeedRun, on_delete=models.CASCADE, related_name="issues")
+    sku = models.CharField(_("item"), max_length=64)
+    product = models.ForeignKey(
+        "products.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.CharField(_("field"), max_length=64)
+    rule = models.CharField(_("rule"), max_length=64)
+    message = models.TextField(_("message"))
+
+    class Meta:
+        ordering = ["sku", "field"]
+        verbose_name = _("feed issue")
+        verbose_name_plural = _("feed issues")
+
+    def __str__(self) -> str:
+        return f"{self.sku}: {self.message}"
+
+
+class PullToken(models.Model):
+    """A channel's credential to pull its feeds; several may be live so a token can be rotated."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="pull_tokens")
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pull token")
+        verbose_name_plural = _("pull tokens")
+
+    def __str__(self) -> str:
+        return f"{self.channel.code} {self.prefix}…"

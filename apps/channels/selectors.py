@@ -1,0 +1,301 @@
+"""Reads for feeds: the sellable items of a channel at an instant, a chunk at a time.
+
+A chunk costs a constant number of queries whatever its size (products, parents, completeness, prices,
+stock, pictures, store stock), so a build's cost grows with the catalog, never per item; and every
+figure comes from the same selectors the API and the store page use (prices_at, available_to_sell).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import nh3
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.db.models import Q
+
+from apps.channels.models import Feed, FeedRun
+from apps.core.models import Channel
+from apps.core.money import Money
+from apps.inventory.models import StockLevel, StockLocation
+from apps.inventory.selectors import available_to_sell
+from apps.pricing.selectors import ChannelPrice, prices_at
+from apps.products import selectors as product_selectors
+from apps.products.models import Attribute, AttributeOption, Category, Completeness, Product
+from apps.products.values import merge, value_of
+
+CHUNK_SIZE = 2000
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class StoreStock:
+    store_code: str
+    quantity: int
+    click_and_collect: bool
+    pickup_sla: str
+
+
+@dataclass
+class Item:
+    """One sellable product (a simple product or a variant) as a channel sees it, before formatting."""
+
+    product_id: int
+    sku: str
+    gtin: str
+    group: str
+    values: dict[str, Any]
+    categories: list[str]
+    complete: bool
+    missing: list[str]
+    price: ChannelPrice | None
+    available: int
+    images: list[Image] = field(default_factory=list)
+    stores: list[StoreStock] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What a build loads once: the feed, its channel, the instant, and the catalog's labels."""
+
+    feed: Feed
+    channel: Channel
+    at: datetime
+    category_paths: dict[str, list[str]]
+    option_labels: dict[tuple[str, str], str]
+    attribute_types: dict[str, str]
+    stores: list[StockLocation]
+
+    @property
+    def media_attributes(self) -> list[str]:
+        media = [code for code, kind in self.attribute_types.items() if kind == Attribute.Type.MEDIA]
+        return sorted(media, key=lambda code: (code != "main_image", code))
+
+    @staticmethod
+    def absolute(url: str) -> str:
+        return url if "://" in url else settings.NOEL_PUBLIC_URL.rstrip("/") + url
+
+    @property
+    def locale(self) -> str:
+        return self.feed.locale_id
+
+    def text(self, item: Item, name: str) -> str:
+        """A mapped field's value in the feed's locale and channel, as plain text."""
+        code = self.feed.field(name)
+        if not code:
+            return ""
+        value = value_of(item.values, code, self.locale, self.channel.code)
+        if value in (None, ""):
+            return ""
+        kind = self.attribute_types.get(code)
+        if kind == Attribute.Type.SELECT:
+            return self.option_labels.get((code, value), value)
+        if kind == Attribute.Type.MULTISELECT:
+            return ", ".join(self.option_labels.get((code, v), v) for v in value)
+        if kind == Attribute.Type.MEASUREMENT:
+            return f"{value['amount']} {value.get('unit', '')}".strip()
+        if kind == Attribute.Type.BOOLEAN:
+            return "yes" if value else "no"
+        return str(value)
+
+    def plain(self, text: str) -> str:
+        """Text without HTML, where the feed forbids it: tags dropped, entities decoded, spaces folded."""
+        if not self.feed.strip_html or ("<" not in text and "&" not in text):
+            return text
+        return _SPACES.sub(" ", html.unescape(nh3.clean(text, tags=set()))).strip()
+
+    def product_type(self, item: Item) -> str:
+        paths = [self.category_paths[c] for c in sorted(item.categories) if c in self.category_paths]
+        return " > ".join(max(paths, key=len)) if paths else ""
+
+    def link(self, item: Item) -> str:
+        return self.feed.link_template.format(base_url=self.channel.base_url.rstrip("/"), sku=item.sku)
+
+
+def build_context(feed: Feed, at: datetime) -> Context:
+    locale = feed.locale_id
+    categories = list(Category.objects.order_by("path").values_list("path", "code", "labels"))
+    by_path: dict[str, tuple[str, str]] = {}
+    paths: dict[str, list[str]] = {}
+    for path, code, labels in categories:
+        label = labels.get(locale) or next(iter(labels.values()), code) if labels else code
+        by_path[path] = (code, label)
+        steplen = Category.steplen
+        paths[code] = [
+            by_path[path[:i]][1] for i in range(steplen, len(path) + 1, steplen) if path[:i] in by_path
+        ]
+    options = {
+        (attribute, code): labels.get(locale) or code
+        for attribute, code, labels in AttributeOption.objects.values_list(
+            "attribute__code", "code", "labels"
+        )
+    }
+    stores: list[StockLocation] = []
+    if feed.format == Feed.Format.GOOGLE_LOCAL:
+        stores = list(
+            StockLocation.objects.filter(
+                kind=StockLocation.Kind.STORE, is_active=True, channels=feed.channel
+            ).order_by("code")
+        )
+    return Context(
+        feed=feed,
+        channel=feed.channel,
+        at=at,
+        category_paths=paths,
+        option_labels=options,
+        attribute_types=dict(Attribute.objects.values_list("code", "type")),
+        stores=stores,
+    )
+
+
+def eligible_products(feed: Feed):
+    """Products a feed may send: sellable (not a model), approved, enabled, in the feed's category tree."""
+    queryset = Product.objects.filter(is_model=False, status=Product.Status.APPROVED, enabled=True).filter(
+        Q(parent__isnull=True) | Q(parent__enabled=True)
+    )
+    if feed.category_root:
+        queryset = queryset.filter(
+            categories__overlap=product_selectors.category_subtree_codes(feed.category_root)
+        )
+    return queryset
+
+
+def chunk_bounds(feed: Feed, size: int = CHUNK_SIZE) -> list[tuple[int, int]]:
+    """Primary-key ranges [low, high) of about `size` eligible products each, in order."""
+    sql, params = eligible_products(feed).values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM ({sql}) s) r "
+            "WHERE (n - 1) %% %s = 0 ORDER BY id",
+            [*params, size],
+        )
+        starts = [row[0] for row in cursor.fetchall()]
+    return [(low, high) for low, high in zip(starts, [*starts[1:], 2**62], strict=True)]
+
+
+def _family_tree(rows: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Parents and grandparents of a chunk's variants, in at most two queries."""
+    found: dict[int, dict[str, Any]] = {}
+    wanted = {row["parent_id"] for row in rows if row["parent_id"]}
+    while wanted:
+        fetched = list(
+            Product.objects.filter(pk__in=wanted).values("id", "sku", "parent_id", "values", "categories")
+        )
+        found.update({row["id"]: row for row in fetched})
+        wanted = {row["parent_id"] for row in fetched if row["parent_id"] and row["parent_id"] not in found}
+    return found
+
+
+def _lineage(row: dict[str, Any], tree: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    chain = []
+    parent = tree.get(row["parent_id"]) if row["parent_id"] else None
+    while parent is not None:
+        chain.append(parent)
+        parent = tree.get(parent["parent_id"]) if parent["parent_id"] else None
+    return chain[::-1]
+
+
+def items(ctx: Context, low: int, high: int) -> list[Item]:
+    """The items of one primary-key range, with everything a feed needs, in primary-key order."""
+    rows = list(
+        eligible_products(ctx.feed)
+        .filter(pk__gte=low, pk__lt=high)
+        .order_by("pk")
+        .values("id", "sku", "gtin", "parent_id", "values", "categories")
+    )
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    tree = _family_tree(rows)
+    completeness = {
+        pid: (ratio, missing)
+        for pid, ratio, missing in Completeness.objects.filter(
+            product_id__in=ids, channel=ctx.channel, locale__code=ctx.locale
+        ).values_list("product_id", "ratio", "missing")
+    }
+    prices = prices_at(ids, ctx.channel, ctx.at)
+    available = available_to_sell(ids, [ctx.channel.code])
+    stores = _store_stock(ids, ctx) if ctx.stores else {}
+    result = []
+    for row in rows:
+        lineage = _lineage(row, tree)
+        values: dict[str, Any] = {}
+        categories = set(row["categories"])
+        for ancestor in lineage:
+            values = merge(values, ancestor["values"])
+            categories.update(ancestor["categories"])
+        ratio, missing = completeness.get(row["id"], (0, ["?"]))
+        values = merge(values, row["values"])
+        result.append(
+            Item(
+                product_id=row["id"],
+                sku=row["sku"],
+                gtin=row["gtin"] or "",
+                group=lineage[0]["sku"] if lineage else "",
+                values=values,
+                categories=sorted(categories),
+                complete=ratio == 100,
+                missing=list(missing),
+                price=prices.get(row["id"]),
+                available=available[(row["id"], ctx.channel.code)],
+                images=_media_images(values, ctx),
+                stores=stores.get(row["id"], []),
+            )
+        )
+    return result
+
+
+def _media_images(values: dict[str, Any], ctx: Context) -> list[Image]:
+    """Pictures named by media attributes (a storage path or an absolute URL), the main image first."""
+    images = []
+    for code in ctx.media_attributes:
+        path = value_of(values, code, ctx.locale, ctx.channel.code)
+        if path:
+            images.append(Image(url=path if "://" in path else ctx.absolute(default_storage.url(path))))
+    return images
+
+
+def _store_stock(ids: list[int], ctx: Context) -> dict[int, list[StoreStock]]:
+    stores = {store.pk: store for store in ctx.stores}
+    result: dict[int, list[StoreStock]] = {}
+    levels = (
+        StockLevel.objects.filter(product_id__in=ids, location_id__in=list(stores))
+        .order_by("product_id", "location__code")
+        .values_list("product_id", "location_id", "on_hand", "reserved")
+    )
+    for product_id, location_id, on_hand, reserved in levels:
+        store = stores[location_id]
+        result.setdefault(product_id, []).append(
+            StoreStock(store.code, max(on_hand - reserved, 0), store.click_and_collect, store.pickup_sla)
+        )
+    return result
+
+
+def iter_items(feed: Feed, at: datetime) -> Iterator[Item]:
+    """Every item of a feed at an instant, chunk by chunk (memory stays flat)."""
+    ctx = build_context(feed, at)
+    for low, high in chunk_bounds(feed):
+        yield from items(ctx, low, high)
+
+
+def run_history(feed: Feed, limit: int = 20) -> list[FeedRun]:
+    return list(feed.runs.order_by("-started_at", "-id")[:limit])
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """The feed form of an amount: "12.50 EUR", rounded to the currency's precision."""
+    return str(Money(amount, currency).quantize())

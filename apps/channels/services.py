@@ -1,0 +1,441 @@
+"""Writes of the channels app: feeds, their schedules and tokens, and builds.
+
+A build is a FeedRun: chunks of the catalog built by Celery workers in parallel (a chord), each writing
+a part file and its held-back items; the last step concatenates the parts in order, checksums the file,
+writes a gzip copy and swaps the feed's pointer to it in one short transaction. Until then, and if
+anything fails, the channel keeps pulling the last good file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+import logging
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import chord
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from apps.channels import formats, selectors
+from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
+from apps.core import events, tokens
+from apps.core.models import Channel, User
+from apps.core.services import audit_record
+from apps.inventory.events import StockChanged
+from apps.pricing.events import EffectivePricesChanged
+from apps.products.events import ProductsChanged
+
+log = logging.getLogger(__name__)
+KEEP_RUNS = 10
+STALE_AFTER = timedelta(hours=2)
+
+
+def _audit(actor: User | None, action: str, feed: Feed, diff: dict[str, Any] | None = None) -> None:
+    audit_record(actor=actor, action=action, object_type="feed", object_code=str(feed), diff=diff)
+
+
+@transaction.atomic
+def feed_create(
+    *,
+    actor: User | None,
+    channel: Channel,
+    name: str,
+    format: str,
+    locale: str,
+    cron: str = "",
+    **options: Any,
+) -> Feed:
+    if locale not in set(channel.locales.values_list("code", flat=True)):
+        raise ValidationError({"locale": f"{channel.code} does not serve {locale}"})
+    feed = Feed(channel=channel, name=name, format=format, locale_id=locale, **options)
+    feed.full_clean()
+    feed.save()
+    if cron:
+        feed_schedule_set(actor=actor, feed=feed, cron=cron)
+    _audit(actor, "feed.create", feed, {"format": format, "locale": locale})
+    return feed
+
+
+@transaction.atomic
+def feed_schedule_set(*, actor: User | None, feed: Feed, cron: str) -> Feed:
+    """Build the feed on a cron schedule (minute hour day month weekday), editable later in the admin."""
+    parts = cron.split()
+    if len(parts) != 5:
+        raise ValidationError(
+            {"cron": f"{cron!r} needs five fields: minute hour day-of-month month day-of-week"}
+        )
+    minute, hour, day, month, weekday = parts
+    crontab, _created = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_month=day,
+        month_of_year=month,
+        day_of_week=weekday,
+        timezone="Europe/Paris",
+    )
+    task_name = f"feed {feed.channel.code}/{feed.file_name}"
+    task, _created = PeriodicTask.objects.update_or_create(
+        name=task_name,
+        defaults={
+            "task": "channels.feed_build",
+            "crontab": crontab,
+            "kwargs": json.dumps({"feed_id": feed.pk}),
+        },
+    )
+    feed.schedule = task
+    feed.save(update_fields=["schedule"])
+    _audit(actor, "feed.schedule", feed, {"cron": cron})
+    return feed
+
+
+@transaction.atomic
+def pull_token_create(*, actor: User | None, channel: Channel) -> str:
+    """A new pull token for a channel; the raw value is shown once and only its hash is kept."""
+    prefix, raw = tokens.generate()
+    PullToken.objects.create(channel=channel, prefix=prefix, key_hash=tokens.digest(raw))
+    audit_record(actor=actor, action="pull_token.create", object_type="channel", object_code=channel.code)
+    return raw
+
+
+@transaction.atomic
+def pull_token_revoke(*, actor: User | None, token: PullToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor, action="pull_token.revoke", object_type="channel", object_code=token.channel.code
+    )
+
+
+def pull_token_check(channel_code: str, raw: str) -> bool:
+    """True when `raw` is a live pull token of this channel (constant-time comparison)."""
+    parts = raw.split("_", 2)
+    if len(parts) < 3 or parts[0] != "noel":
+        return False
+    token = (
+        PullToken.objects.filter(prefix=parts[1], channel__code=channel_code, revoked_at__isnull=True)
+        .only("key_hash", "last_used_at")
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.key_hash, tokens.digest(raw)):
+        return False
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > tokens.LAST_USED_RESOLUTION:
+        PullToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return True
+
+
+def _folder(run: FeedRun) -> str:
+    return f"feeds/{run.feed.channel.code}/{run.feed.name}/{run.pk}"
+
+
+def feed_build_start(
+    *, actor: User | None, feed: Feed, at: datetime | None = None, preview: bool = False
+) -> FeedRun:
+    """Start a build (or a preview at a future instant): one task per chunk, then the merge."""
+    from apps.channels import tasks
+
+    at = at or timezone.now()
+    with transaction.atomic():
+        run = FeedRun.objects.create(
+            feed=feed, at=at, preview=preview, started_by=actor if actor and actor.pk else None
+        )
+        bounds = selectors.chunk_bounds(feed)
+        run.chunks = len(bounds)
+        run.save(update_fields=["chunks"])
+        if not preview:
+            Feed.objects.filter(pk=feed.pk).update(dirty=False)
+        _audit(
+            actor, "feed.preview" if preview else "feed.build", feed, {"run": run.pk, "at": at.isoformat()}
+        )
+    header = [tasks.feed_build_chunk.si(run.pk, index, low, high) for index, (low, high) in enumerate(bounds)]
+    finish = tasks.feed_build_finish.s(run.pk)
+    failed = tasks.feed_build_failed.si(run.pk)
+    if header:
+        chord(header)(finish.on_error(failed))
+    else:
+        tasks.feed_build_finish.apply_async(args=[[], run.pk], link_error=failed)
+    run.refresh_from_db()
+    return run
+
+
+@dataclass
+class ChunkResult:
+    text: str
+    manifest: str
+    issues: list[FeedIssue]
+    items: int
+    published: int
+    held_back: int
+    dropped: int
+
+
+def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> ChunkResult:
+    """Validate and render the items of one primary-key range; invalid ones become FeedIssues."""
+    fmt = formats.FORMATS[run.feed.format]
+    drop_sold_out = run.feed.sold_out == Feed.SoldOut.DROP
+    text, manifest, issues = [], [], []
+    counts = {"items": 0, "published": 0, "held_back": 0, "dropped": 0}
+    for item in selectors.items(ctx, low, high):
+        counts["items"] += 1
+        if drop_sold_out and item.available <= 0:
+            counts["dropped"] += 1
+            continue
+        problems: list[formats.Violation] = []
+        if not item.complete:
+            missing = ", ".join(item.missing)
+            problems.append(
+                formats.Violation("*", "complete", f"not complete for {ctx.channel.code}: {missing}")
+            )
+        entries = fmt.entries(item, ctx)
+        rendered = []
+        for entry in entries:
+            problems.extend(fmt.check(entry, item, ctx.at))
+            rendered.append(fmt.render(entry, item))
+        if problems:
+            counts["held_back"] += 1
+            issues.extend(
+                FeedIssue(
+                    run=run,
+                    sku=item.sku,
+                    product_id=item.product_id,
+                    field=p.field,
+                    rule=p.rule,
+                    message=p.message,
+                )
+                for p in problems
+            )
+            continue
+        counts["published"] += 1
+        chunk = "".join(rendered)
+        text.append(chunk)
+        manifest.append(f"{item.sku}\t{hashlib.sha1(chunk.encode(), usedforsecurity=False).hexdigest()}\n")
+    return ChunkResult("".join(text), "".join(manifest), issues, **counts)
+
+
+def feed_chunk_build(run_id: int, index: int, low: int, high: int) -> dict[str, int]:
+    """Build one chunk of a run into a part file (and its manifest), recording its held-back items."""
+    run = FeedRun.objects.select_related("feed__channel", "feed__locale").get(pk=run_id)
+    if run.status != FeedRun.Status.RUNNING:
+        return {}
+    try:
+        result = chunk_render(run, selectors.build_context(run.feed, run.at), low, high)
+        folder = _folder(run)
+        _save(f"{folder}/part-{index:05d}", ContentFile(result.text.encode()))
+        _save(f"{folder}/part-{index:05d}.manifest", ContentFile(result.manifest.encode()))
+        FeedIssue.objects.bulk_create(result.issues, batch_size=2000)
+    except Exception as exc:
+        feed_build_fail(run_id, f"chunk {index + 1} of {run.chunks}: {exc}")
+        raise
+    return {
+        "items": result.items,
+        "published": result.published,
+        "held_back": result.held_back,
+        "dropped": result.dropped,
+    }
+
+
+def feed_build_finish(run_id: int, results: list[dict[str, int]]) -> FeedRun:
+    """Concatenate the parts in order, checksum and gzip the file, then swap the feed's pointer to it."""
+    run = FeedRun.objects.select_related("feed__channel").get(pk=run_id)
+    if run.status != FeedRun.Status.RUNNING:
+        return run
+    try:
+        return _merge(run, results)
+    except Exception as exc:
+        feed_build_fail(run_id, f"merging the parts: {exc}")
+        raise
+
+
+def _merge(run: FeedRun, results: list[dict[str, int]]) -> FeedRun:
+    fmt = formats.FORMATS[run.feed.format]
+    ctx = selectors.build_context(run.feed, run.at)
+    folder = _folder(run)
+    digest = hashlib.sha256()
+    name = f"{folder}/{run.feed.file_name}"
+    with (
+        tempfile.TemporaryFile() as plain,
+        tempfile.TemporaryFile() as packed,
+        tempfile.TemporaryFile() as manifest,
+    ):
+        with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0) as zipped:
+            for block in _blocks(fmt, ctx, folder, run.chunks, manifest):
+                digest.update(block)
+                plain.write(block)
+                zipped.write(block)
+        size = plain.tell()
+        for source, target in ((plain, name), (packed, f"{name}.gz"), (manifest, f"{folder}/manifest.tsv")):
+            source.seek(0)
+            _save(target, File(source))
+    totals = {
+        key: sum(result.get(key, 0) for result in results)
+        for key in ("items", "published", "held_back", "dropped")
+    }
+    return _publish(run, name=name, checksum=digest.hexdigest(), size=size, totals=totals)
+
+
+def _blocks(
+    fmt: formats.Format, ctx: selectors.Context, folder: str, chunks: int, manifest
+) -> Iterator[bytes]:
+    yield fmt.header(ctx).encode()
+    for index in range(chunks):
+        part = f"{folder}/part-{index:05d}"
+        with default_storage.open(part, "rb") as source:
+            while block := source.read(1 << 20):
+                yield block
+        with default_storage.open(f"{part}.manifest", "rb") as source:
+            manifest.write(source.read())
+        default_storage.delete(part)
+        default_storage.delete(f"{part}.manifest")
+    yield fmt.footer(ctx).encode()
+
+
+def _save(name: str, content: File) -> None:
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, content)
+
+
+def _publish(run: FeedRun, *, name: str, checksum: str, size: int, totals: dict[str, int]) -> FeedRun:
+    with transaction.atomic():
+        run = FeedRun.objects.select_for_update().select_related("feed__channel").get(pk=run.pk)
+        if run.status != FeedRun.Status.RUNNING:
+            return run
+        run.file, run.checksum, run.size = name, checksum, size
+        run.items, run.published, run.held_back, run.dropped = (
+            totals["items"], totals["published"], totals["held_back"], totals["dropped"]
+        )  # fmt: skip
+        run.status, run.finished_at = FeedRun.Status.SUCCEEDED, timezone.now()
+        run.save()
+        if not run.preview:
+            feed = Feed.objects.select_for_update().get(pk=run.feed_id)
+            if feed.current_run_id is None or feed.current_run_id < run.pk:
+                feed.current_run = run
+                feed.save(update_fields=["current_run"])
+        action = "feed.previewed" if run.preview else "feed.published"
+        _audit(None, action, run.feed, {"run": run.pk, "checksum": checksum, "published": run.published})
+    _prune(run.feed)
+    return run
+
+
+def feed_build_fail(run_id: int, reason: str) -> None:
+    """Mark a run failed; the feed keeps serving its last good file."""
+    with transaction.atomic():
+        updated = FeedRun.objects.filter(pk=run_id, status=FeedRun.Status.RUNNING).update(
+            status=FeedRun.Status.FAILED, finished_at=timezone.now(), error=reason[:2000]
+        )
+        if updated:
+            run = FeedRun.objects.select_related("feed__channel").get(pk=run_id)
+            Feed.objects.filter(pk=run.feed_id).update(dirty=True)
+            _audit(None, "feed.failed", run.feed, {"run": run_id, "error": reason[:500]})
+
+
+@transaction.atomic
+def feed_run_cancel(*, actor: User | None, run: FeedRun) -> bool:
+    """Stop a running build: its remaining chunks are skipped and nothing is swapped in."""
+    updated = FeedRun.objects.filter(pk=run.pk, status=FeedRun.Status.RUNNING).update(
+        status=FeedRun.Status.CANCELLED, finished_at=timezone.now(), error=f"cancelled by {actor or 'system'}"
+    )
+    if updated:
+        _audit(actor, "feed.cancel", run.feed, {"run": run.pk})
+    return bool(updated)
+
+
+def feed_runs_expire() -> int:
+    """Runs still 'running' long after they started lost their worker: mark them failed."""
+    stale = FeedRun.objects.filter(status=FeedRun.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+    ids = list(stale.values_list("pk", flat=True))
+    for run_id in ids:
+        feed_build_fail(run_id, "no worker finished this build (lost worker or broker)")
+    return len(ids)
+
+
+def _prune(feed: Feed) -> None:
+    """Keep the files of the last runs (for diffs and rollbacks) and the one serving; delete older ones."""
+    keep = set(feed.runs.order_by("-id").values_list("pk", flat=True)[:KEEP_RUNS])
+    if feed.current_run_id:
+        keep.add(feed.current_run_id)
+    old = feed.runs.exclude(pk__in=keep).exclude(file="")
+    for run in old.select_related("feed__channel"):
+        folder = _folder(run)
+        for name in (run.file, f"{run.file}.gz", f"{folder}/manifest.tsv"):
+            if default_storage.exists(name):
+                default_storage.delete(name)
+    old.update(file="")
+
+
+def _read_manifest(run: FeedRun) -> dict[str, str]:
+    if not run.file:
+        return {}
+    with default_storage.open(f"{_folder(run)}/manifest.tsv", "rb") as source:
+        return dict(line.split("\t", 1) for line in source.read().decode().splitlines() if line)
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+
+def feed_runs_diff(old: FeedRun, new: FeedRun) -> RunDiff:
+    """Items added, removed and changed between two runs, from their manifests (id → item hash)."""
+    before, after = _read_manifest(old), _read_manifest(new)
+    return RunDiff(
+        added=sorted(after.keys() - before.keys()),
+        removed=sorted(before.keys() - after.keys()),
+        changed=sorted(sku for sku in before.keys() & after.keys() if before[sku] != after[sku]),
+    )
+
+
+def feeds_mark_dirty(*, channel_codes: list[str] | None = None) -> int:
+    queryset = Feed.objects.filter(dirty=False)
+    if channel_codes is not None:
+        queryset = queryset.filter(channel__code__in=channel_codes)
+    return queryset.update(dirty=True)
+
+
+def feeds_build_dirty() -> list[int]:
+    """Start a build of every active feed with changes since its last build (beat, every minute)."""
+    feed_runs_expire()
+    started = []
+    busy = FeedRun.objects.filter(status=FeedRun.Status.RUNNING, preview=False).values("feed_id")
+    for feed in (
+        Feed.objects.filter(dirty=True, is_active=True).exclude(pk__in=busy).select_related("channel")
+    ):
+        started.append(feed_build_start(actor=None, feed=feed).pk)
+    return started
+
+
+def _on_products(event: ProductsChanged) -> None:
+    feeds_mark_dirty()
+
+
+def _on_prices(event: EffectivePricesChanged) -> None:
+    feeds_mark_dirty(channel_codes=list(event.channel_codes))
+
+
+def _on_stock(event: StockChanged) -> None:
+    feeds_mark_dirty()
+
+
+def _on_channel(event: events.ChannelChanged) -> None:
+    feeds_mark_dirty(channel_codes=[event.code])
+
+
+def subscribe() -> None:
+    events.subscribe(ProductsChanged, _on_products)
+    events.subscribe(EffectivePricesChanged, _on_prices)
+    events.subscribe(StockChanged, _on_stock)
+    events.subscribe(events.ChannelChanged, _on_channel)

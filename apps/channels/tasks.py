@@ -1,0 +1,36 @@
+"""Celery tasks of the channels app: thin wrappers over services."""
+
+from celery import shared_task
+
+from apps.channels import services
+from apps.channels.models import Feed
+from apps.core import context
+
+
+@shared_task(name="channels.feed_build")
+def feed_build(feed_id: int) -> int:
+    """Scheduled build of one feed (its django-celery-beat crontab)."""
+    with context.bound(origin="task"):
+        feed = Feed.objects.select_related("channel").get(pk=feed_id)
+        return services.feed_build_start(actor=None, feed=feed).pk
+
+
+@shared_task(name="channels.feed_build_chunk")
+def feed_build_chunk(run_id: int, index: int, low: int, high: int) -> dict[str, int]:
+    return services.feed_chunk_build(run_id, index, low, high)
+
+
+@shared_task(name="channels.feed_build_finish")
+def feed_build_finish(results: list[dict[str, int]], run_id: int) -> int:
+    return services.feed_build_finish(run_id, results).pk
+
+
+@shared_task(name="channels.feed_build_failed")
+def feed_build_failed(run_id: int) -> None:
+    services.feed_build_fail(run_id, "a chunk of the build failed; the previous file is still served")
+
+
+@shared_task(name="channels.feeds_build_dirty")
+def feeds_build_dirty() -> list[int]:
+    with context.bound(origin="task"):
+        return services.feeds_build_dirty()
