@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from apps.channels import views as channel_views
 from apps.core import views as core_views
 from config.api import api
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("feeds/<slug:channel>/<str:file>", channel_views.feed_pull, name="feed_pull"),
 ]
 
 if settings.DEBUG:

@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Q
 
-from apps.channels.models import Feed, FeedRun
+from apps.channels.models import Feed
 from apps.core.models import Channel
 from apps.core.money import Money
 from apps.inventory.models import StockLevel, StockLocation
@@ -292,8 +292,25 @@ def iter_items(feed: Feed, at: datetime) -> Iterator[Item]:
         yield from items(ctx, low, high)
 
 
-def run_history(feed: Feed, limit: int = 20) -> list[FeedRun]:
-    return list(feed.runs.order_by("-started_at", "-id")[:limit])
+@dataclass(frozen=True)
+class Serving:
+    file: str
+    checksum: str
+    finished_at: datetime
+    format: str
+
+
+def serving(channel_code: str, file_name: str) -> Serving | None:
+    """The file a channel gets for `<name>.<ext>`: the feed's last good run, in one indexed query."""
+    name, _dot, extension = file_name.rpartition(".")
+    row = (
+        Feed.objects.filter(channel__code=channel_code, name=name, is_active=True, current_run__isnull=False)
+        .values_list("format", "current_run__file", "current_run__checksum", "current_run__finished_at")
+        .first()
+    )
+    if row is None or not row[1] or Feed(format=row[0]).extension != extension:
+        return None
+    return Serving(file=row[1], checksum=row[2], finished_at=row[3], format=row[0])
 
 
 def money(amount: Decimal, currency: str) -> str:

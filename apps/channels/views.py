@@ -1,0 +1,65 @@
+"""The pull endpoint channels fetch their feeds from: token-checked, cache-validated, gzip when asked.
+
+The answer to an unchanged feed is a 304 decided from one indexed row (no file is opened), so a channel
+polling every minute costs next to nothing; a changed one streams from storage, pre-compressed.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe
+from django.views.decorators.http import require_safe
+
+from apps.channels import formats, selectors, services
+
+
+def _token(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "token") and value:
+        return value.strip()
+    return request.GET.get("token", "")
+
+
+@require_safe
+def feed_pull(request: HttpRequest, channel: str, file: str) -> HttpResponse:
+    raw = _token(request)
+    if not raw or not services.pull_token_check(channel, raw):
+        response = HttpResponse("A valid pull token is required.\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="noel feeds"'
+        return response
+    serving = selectors.serving(channel, file)
+    if serving is None:
+        return HttpResponse(
+            "No such feed, or it has not been built yet.\n", status=404, content_type="text/plain"
+        )
+    etag = f'"{serving.checksum}"'
+    modified = int(serving.finished_at.timestamp())
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(modified),
+        "Vary": "Accept-Encoding",
+        "Cache-Control": "no-cache",
+    }
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match:
+        fresh = if_none_match.strip() == "*" or etag in (tag.strip() for tag in if_none_match.split(","))
+    else:
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        fresh = since is not None and modified <= since
+    if fresh:
+        response = HttpResponseNotModified()
+        for key, value in headers.items():
+            response[key] = value
+        return response
+    packed = "gzip" in request.headers.get("Accept-Encoding", "")
+    name = f"{serving.file}.gz" if packed else serving.file
+    response = FileResponse(
+        default_storage.open(name, "rb"), content_type=formats.FORMATS[serving.format].content_type
+    )
+    if packed:
+        response["Content-Encoding"] = "gzip"
+    for key, value in headers.items():
+        response[key] = value
+    return response

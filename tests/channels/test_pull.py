@@ -1,0 +1,72 @@
+"""Channels pull their feed with a token; unchanged feeds answer 304; gzip when asked."""
+
+import gzip
+
+import pytest
+
+from apps.channels import services
+from apps.channels.models import PullToken
+from tests.channels.helpers import read
+
+URL = "/feeds/google/products.xml"
+
+
+@pytest.fixture
+def published(feeds):
+    feeds.sellable("TOY-1")
+    run = services.feed_build_start(actor=None, feed=feeds.google)
+    token = services.pull_token_create(actor=None, channel=feeds.shop.google)
+    return run, token
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_the_channel_gets_its_last_good_file_with_cache_validators(client, published):
+    run, token = published
+    response = client.get(URL, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert body(response).decode() == read(run)
+    assert response["ETag"] == f'"{run.checksum}"' and response["Last-Modified"]
+    assert response["Content-Type"].startswith("application/xml")
+
+
+def test_an_unchanged_feed_answers_304_from_one_or_two_queries(
+    client, published, django_assert_max_num_queries
+):
+    run, token = published
+    client.get(URL, headers={"Authorization": f"Bearer {token}"})
+    with django_assert_max_num_queries(2):
+        response = client.get(URL, {"token": token}, headers={"If-None-Match": f'"{run.checksum}"'})
+    assert response.status_code == 304 and response["ETag"] == f'"{run.checksum}"'
+    since = client.get(URL, {"token": token}, headers={"If-Modified-Since": response["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_gzip_is_served_when_asked_and_unpacks_to_the_same_bytes(client, published):
+    run, token = published
+    response = client.get(URL, {"token": token}, headers={"Accept-Encoding": "gzip, br"})
+    assert response["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body(response)).decode() == read(run)
+
+
+@pytest.mark.parametrize("url", [URL, "/feeds/nowhere/products.xml"])
+def test_a_wrong_or_revoked_token_gets_401_and_nothing_else(client, published, url):
+    run, token = published
+    assert client.get(url, {"token": "noel_nope_secret"}).status_code == 401
+    assert client.get(url).status_code == 401
+    services.pull_token_revoke(actor=None, token=PullToken.objects.get())
+    response = client.get(url, {"token": token})
+    assert response.status_code == 401 and b"TOY" not in response.content
+
+
+def test_another_channels_token_does_not_open_this_channels_feed(client, published, feeds):
+    web_token = services.pull_token_create(actor=None, channel=feeds.shop.web)
+    assert client.get(URL, {"token": web_token}).status_code == 401
+
+
+def test_an_unbuilt_or_unknown_file_is_404_for_a_valid_token(client, published):
+    _run, token = published
+    assert client.get("/feeds/google/products.csv", {"token": token}).status_code == 404
+    assert client.get("/feeds/google/other.xml", {"token": token}).status_code == 404
