@@ -20,6 +20,7 @@ def feeds(shop):
     shop.web.save()
     image = AttributeFactory(code="main_image", type=Attribute.Type.MEDIA)
     shop.toys.attributes.add(image)
+    shop.apparel.attributes.add(image)
     LocationFactory(code="WH", channels=[shop.google, shop.web])
     google = services.feed_create(
         actor=None, channel=shop.google, name="products", format=Feed.Format.GOOGLE, locale="fr_FR"

@@ -2,6 +2,7 @@
 
 from django.core.files.storage import default_storage
 
+from apps.core.models import Channel
 from apps.inventory.services import StockLine, stock_apply_batch
 from apps.pricing.services import price_set
 from apps.products import services as product_services
@@ -11,7 +12,8 @@ GTINS = ["4006381333931", "5901234123457", "4012345678901", "3017620422003"]
 
 
 def described(text: str) -> dict:
-    return {"fr_FR": {"google": text, "web": text}}
+    """A description for every channel (descriptions are scoped per channel)."""
+    return {"fr_FR": dict.fromkeys(Channel.objects.values_list("code", flat=True), text)}
 
 
 def sellable(shop, sku, *, price="20", stock=5, gtin=None, approve=True, **values):

@@ -57,7 +57,12 @@ def test_drafts_are_not_sent_and_incomplete_products_are_held_back_with_what_is_
 @pytest.mark.parametrize(
     ("values", "field", "rule", "message"),
     [
-        ({"description": described("x" * 5001)}, "description", "description_length", "5001 characters"),
+        (
+            {"description": {"fr_FR": {"google": "x" * 5001}}},
+            "description",
+            "description_length",
+            "5001 characters",
+        ),
         ({"main_image": {"*": {"*": "ftp://cdn/x.jpg"}}}, "image_link", "image_link_url", "not an absolute"),
     ],
 )

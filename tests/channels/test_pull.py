@@ -53,7 +53,7 @@ def test_gzip_is_served_when_asked_and_unpacks_to_the_same_bytes(client, publish
 
 @pytest.mark.parametrize("url", [URL, "/feeds/nowhere/products.xml"])
 def test_a_wrong_or_revoked_token_gets_401_and_nothing_else(client, published, url):
-    run, token = published
+    _run, token = published
     assert client.get(url, {"token": "noel_nope_secret"}).status_code == 401
     assert client.get(url).status_code == 401
     services.pull_token_revoke(actor=None, token=PullToken.objects.get())
