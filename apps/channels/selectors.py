@@ -174,14 +174,14 @@ def eligible_products(feed: Feed):
     return queryset
 
 
-def chunk_bounds(feed: Feed, size: int = CHUNK_SIZE) -> list[tuple[int, int]]:
+def chunk_bounds(feed: Feed, size: int | None = None) -> list[tuple[int, int]]:
     """Primary-key ranges [low, high) of about `size` eligible products each, in order."""
     sql, params = eligible_products(feed).values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM ({sql}) s) r "
             "WHERE (n - 1) %% %s = 0 ORDER BY id",
-            [*params, size],
+            [*params, size or settings.NOEL_FEED_CHUNK],
         )
         starts = [row[0] for row in cursor.fetchall()]
     return [(low, high) for low, high in zip(starts, [*starts[1:], 2**62], strict=True)]
