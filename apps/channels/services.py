@@ -46,6 +46,12 @@ def _audit(actor: User | None, action: str, feed: Feed, diff: dict[str, Any] | N
     audit_record(actor=actor, action=action, object_type="feed", object_code=str(feed), diff=diff)
 
 
+def _check(feed: Feed) -> None:
+    if feed.locale_id not in set(feed.channel.locales.values_list("code", flat=True)):
+        raise ValidationError({"locale": f"{feed.channel.code} does not serve {feed.locale_id}"})
+    feed.full_clean()
+
+
 @transaction.atomic
 def feed_create(
     *,
@@ -57,14 +63,35 @@ def feed_create(
     cron: str = "",
     **options: Any,
 ) -> Feed:
-    if locale not in set(channel.locales.values_list("code", flat=True)):
-        raise ValidationError({"locale": f"{channel.code} does not serve {locale}"})
     feed = Feed(channel=channel, name=name, format=format, locale_id=locale, **options)
-    feed.full_clean()
+    _check(feed)
     feed.save()
     if cron:
         feed_schedule_set(actor=actor, feed=feed, cron=cron)
     _audit(actor, "feed.create", feed, {"format": format, "locale": locale})
+    return feed
+
+
+FEED_SETTINGS = (
+    "name", "format", "locale_id", "category_root", "mapping", "link_template", "sold_out", "strip_html",
+    "push_url", "is_active",
+)  # fmt: skip
+
+
+@transaction.atomic
+def feed_update(*, actor: User | None, feed: Feed, **changes: Any) -> Feed:
+    """Change a feed's settings; the next build (marked due) applies them."""
+    unknown = set(changes) - set(FEED_SETTINGS)
+    if unknown:
+        raise ValidationError({"__all__": f"not feed settings: {', '.join(sorted(unknown))}"})
+    before = {key: getattr(feed, key) for key in changes}
+    for key, value in changes.items():
+        setattr(feed, key, value)
+    _check(feed)
+    feed.dirty = True
+    feed.save()
+    diff = {key: [before[key], value] for key, value in changes.items() if before[key] != value}
+    _audit(actor, "feed.update", feed, diff)
     return feed
 
 

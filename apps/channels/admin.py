@@ -1,0 +1,332 @@
+"""Channel managers' screens: feeds with their schedule and tokens, run history, held-back items, diffs,
+"build now" and "preview at". Every write goes through apps.channels.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminSplitDateTimeWidget, UnfoldAdminTextInputWidget
+
+from apps.channels import formats, services
+from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
+from apps.core.admin_mixins import ReadOnlyAdminMixin
+
+RUN_STATUS = {"succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning"}
+
+
+class FeedForm(forms.ModelForm):
+    cron = forms.CharField(
+        label=_("schedule (cron)"),
+        required=False,
+        help_text=_(
+            "minute hour day month weekday, Europe/Paris, e.g. '*/15 * * * *'; empty: on changes only"
+        ),
+        widget=UnfoldAdminTextInputWidget(),
+    )
+
+    class Meta:
+        model = Feed
+        fields = [
+            "channel", "name", "format", "locale", "category_root", "mapping", "link_template", "sold_out",
+            "strip_html", "push_url", "is_active",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schedule = self.instance.schedule if self.instance.pk else None
+        if schedule and schedule.crontab:
+            c = schedule.crontab
+            self.initial["cron"] = f"{c.minute} {c.hour} {c.day_of_month} {c.month_of_year} {c.day_of_week}"
+
+
+class RunInline(ReadOnlyAdminMixin, TabularInline):
+    model = FeedRun
+    fields = ("link", "status", "at", "preview", "published", "held_back", "started_at", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    ordering = ("-id",)
+    verbose_name_plural = _("latest runs")
+
+    def get_queryset(self, request):
+        ids = FeedRun.objects.order_by("-id").values_list("pk", flat=True)[:10]
+        return super().get_queryset(request).filter(pk__in=list(ids))
+
+    @display(description=_("run"))
+    def link(self, obj: FeedRun):
+        return format_html(
+            '<a href="{}">#{}</a>', reverse("admin:channels_feedrun_change", args=[obj.pk]), obj.pk
+        )
+
+
+class PreviewForm(forms.Form):
+    at = forms.SplitDateTimeField(
+        label=_("show the feed as it will be at"), widget=UnfoldAdminSplitDateTimeWidget()
+    )
+
+
+@admin.register(Feed)
+class FeedAdmin(ModelAdmin):
+    form = FeedForm
+    list_display = ("__str__", "format", "locale", "serving", "published", "held_back", "dirty", "last_built")
+    list_filter = ("channel", "format", "is_active", "dirty")
+    list_select_related = ("channel", "current_run")
+    search_fields = ("name", "channel__code")
+    inlines = [RunInline]
+    actions = ["build_now", "new_pull_token"]
+    actions_detail = ["build_one", "preview_one"]
+
+    @display(description=_("serving"), label=RUN_STATUS)
+    def serving(self, obj: Feed):
+        return obj.current_run.status if obj.current_run else "—"
+
+    @display(description=_("published"))
+    def published(self, obj: Feed):
+        return obj.current_run.published if obj.current_run else "—"
+
+    @display(description=_("held back"))
+    def held_back(self, obj: Feed):
+        if not obj.current_run or not obj.current_run.held_back:
+            return 0
+        url = reverse("admin:channels_feedissue_changelist") + f"?run__id__exact={obj.current_run_id}"
+        return format_html('<a href="{}">{}</a>', url, obj.current_run.held_back)
+
+    @display(description=_("last built"))
+    def last_built(self, obj: Feed):
+        return obj.current_run.finished_at if obj.current_run else "—"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        settings_ = {key: data[key] for key in form.Meta.fields if key not in ("channel", "locale")}
+        try:
+            if change:
+                saved = services.feed_update(
+                    actor=request.user, feed=obj, locale_id=data["locale"].code, **settings_
+                )
+            else:
+                saved = services.feed_create(
+                    actor=request.user, channel=data["channel"], locale=data["locale"].code, **settings_
+                )
+            if data["cron"]:
+                services.feed_schedule_set(actor=request.user, feed=saved, cron=data["cron"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        obj.pk = saved.pk
+
+    def _start(self, request, feed: Feed, **kwargs) -> FeedRun:
+        run = services.feed_build_start(actor=request.user, feed=feed, **kwargs)
+        self.message_user(
+            request,
+            _("%(feed)s: run #%(run)s %(status)s — %(published)s published, %(held)s held back.")
+            % {
+                "feed": feed,
+                "run": run.pk,
+                "status": run.get_status_display().lower(),
+                "published": run.published,
+                "held": run.held_back,
+            },
+            messages.SUCCESS if run.status != FeedRun.Status.FAILED else messages.ERROR,
+        )
+        return run
+
+    @action(description=_("Build now"), permissions=["build"])
+    def build_now(self, request, queryset):
+        for feed in queryset.select_related("channel"):
+            self._start(request, feed)
+
+    @action(description=_("Build now"), url_path="build", permissions=["build"])
+    def build_one(self, request, object_id):
+        self._start(request, get_object_or_404(Feed, pk=object_id))
+        return HttpResponseRedirect(reverse("admin:channels_feed_change", args=[object_id]))
+
+    @action(description=_("Preview at a date and time"), url_path="preview", permissions=["build"])
+    def preview_one(self, request, object_id):
+        feed = get_object_or_404(Feed.objects.select_related("channel"), pk=object_id)
+        form = PreviewForm(request.POST or None, initial={"at": timezone.localtime()})
+        if request.method == "POST" and form.is_valid():
+            run = self._start(request, feed, at=form.cleaned_data["at"], preview=True)
+            return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": feed,
+            "form": form,
+            "title": _("Preview %(feed)s at a future instant") % {"feed": feed},
+        }
+        return TemplateResponse(request, "admin/channels/feed/preview.html", context)
+
+    @action(description=_("New pull token"), permissions=["add_token"])
+    def new_pull_token(self, request, queryset):
+        for channel in {feed.channel for feed in queryset.select_related("channel")}:
+            raw = services.pull_token_create(actor=request.user, channel=channel)
+            self.message_user(
+                request,
+                _("Pull token for %(channel)s (shown once, copy it now): %(token)s")
+                % {"channel": channel.code, "token": raw},
+                messages.WARNING,
+            )
+
+    def has_build_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("channels.build_feed")
+
+    def has_add_token_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("channels.add_pulltoken")
+
+
+@admin.register(FeedRun)
+class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = (
+        "__str__",
+        "state",
+        "at",
+        "preview",
+        "items",
+        "published",
+        "held_back_link",
+        "took",
+        "short_sum",
+    )
+    list_filter = ("feed__channel", "status", "preview")
+    list_select_related = ("feed__channel",)
+    show_full_result_count = False
+    readonly_fields = (
+        "feed", "status", "at", "preview", "started_at", "finished_at", "chunks", "items", "published",
+        "held_back_link", "dropped", "checksum", "size", "file_link", "diff_link", "error", "started_by",
+    )  # fmt: skip
+    fields = readonly_fields
+    actions_detail = ["cancel"]
+
+    @display(description=_("status"), label=RUN_STATUS)
+    def state(self, obj: FeedRun):
+        return obj.status
+
+    @display(description=_("held back"))
+    def held_back_link(self, obj: FeedRun):
+        if not obj.held_back:
+            return 0
+        url = reverse("admin:channels_feedissue_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.held_back)
+
+    @display(description=_("took"))
+    def took(self, obj: FeedRun):
+        return f"{obj.duration.total_seconds():.1f} s" if obj.duration else "—"
+
+    @display(description=_("checksum"))
+    def short_sum(self, obj: FeedRun):
+        return obj.checksum[:12]
+
+    @display(description=_("file"))
+    def file_link(self, obj: FeedRun):
+        if not obj.file:
+            return "—"
+        url = reverse("admin:channels_feedrun_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a> ({} bytes)', url, obj.feed.file_name, obj.size)
+
+    @display(description=_("compared with the previous run"))
+    def diff_link(self, obj: FeedRun):
+        if not obj.file:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:channels_feedrun_diff", args=[obj.pk]), _("diff")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="channels_feedrun_download",
+            ),
+            path("<int:pk>/diff/", self.admin_site.admin_view(self.diff_view), name="channels_feedrun_diff"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request: HttpRequest, pk: int):
+        run = get_object_or_404(FeedRun.objects.select_related("feed"), pk=pk)
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        if not run.file:
+            raise Http404
+        return FileResponse(
+            default_storage.open(run.file, "rb"),
+            as_attachment=True,
+            filename=run.feed.file_name,
+            content_type=formats.FORMATS[run.feed.format].content_type,
+        )
+
+    def diff_view(self, request: HttpRequest, pk: int):
+        run = get_object_or_404(FeedRun.objects.select_related("feed__channel"), pk=pk)
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        candidates = run.feed.runs.exclude(pk=run.pk).exclude(file="").order_by("-id")
+        other_id = request.GET.get("against")
+        other = (
+            candidates.filter(pk=other_id).first() if other_id else candidates.filter(pk__lt=run.pk).first()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": run,
+            "other": other,
+            "candidates": candidates[:20],
+            "diff": services.feed_runs_diff(other, run) if other else None,
+            "title": _("What changed in %(run)s") % {"run": run},
+        }
+        return TemplateResponse(request, "admin/channels/feedrun/diff.html", context)
+
+    @action(description=_("Cancel this build"), url_path="cancel", permissions=["build"])
+    def cancel(self, request, object_id):
+        run = get_object_or_404(FeedRun, pk=object_id)
+        if services.feed_run_cancel(actor=request.user, run=run):
+            self.message_user(request, _("Cancelled; the previous file keeps serving."), messages.WARNING)
+        else:
+            self.message_user(request, _("This build had already finished."), messages.INFO)
+        return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[object_id]))
+
+    def has_build_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("channels.build_feed")
+
+
+@admin.register(FeedIssue)
+class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ("sku_link", "field", "rule", "message", "run")
+    list_filter = ("run__feed__channel", "rule", "field")
+    list_select_related = ("run__feed__channel",)
+    search_fields = ("sku",)
+    show_full_result_count = False
+
+    @display(description=_("item"), ordering="sku")
+    def sku_link(self, obj: FeedIssue):
+        if not obj.product_id:
+            return obj.sku
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:products_product_change", args=[obj.product_id]), obj.sku
+        )
+
+
+@admin.register(PullToken)
+class PullTokenAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ("channel", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("channel",)
+    list_select_related = ("channel",)
+    actions = ["revoke"]
+
+    @action(description=_("Revoke"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True).select_related("channel"):
+            services.pull_token_revoke(actor=request.user, token=token)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
+
+    def has_revoke_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("channels.add_pulltoken")
