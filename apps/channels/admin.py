@@ -18,7 +18,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSplitDateTimeWidget, UnfoldAdminTextInputWidget
 
-from apps.channels import formats, services
+from apps.channels import formats, policies, services
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 
@@ -87,6 +87,9 @@ class FeedAdmin(ModelAdmin):
     actions = ["build_now", "new_pull_token"]
     actions_detail = ["build_one", "preview_one"]
 
+    def get_queryset(self, request):
+        return policies.visible_feeds(request.user, super().get_queryset(request))
+
     @display(description=_("serving"), label=RUN_STATUS)
     def serving(self, obj: Feed):
         return obj.current_run.status if obj.current_run else "—"
@@ -124,7 +127,12 @@ class FeedAdmin(ModelAdmin):
             raise forms.ValidationError(exc.messages) from exc
         obj.pk = saved.pk
 
-    def _start(self, request, feed: Feed, **kwargs) -> FeedRun:
+    def _start(self, request, feed: Feed, **kwargs) -> FeedRun | None:
+        if not policies.can_build(request.user, feed.channel):
+            self.message_user(
+                request, _("You do not manage %(channel)s.") % {"channel": feed.channel}, messages.ERROR
+            )
+            return None
         run = services.feed_build_start(actor=request.user, feed=feed, **kwargs)
         self.message_user(
             request,
@@ -147,16 +155,17 @@ class FeedAdmin(ModelAdmin):
 
     @action(description=_("Build now"), url_path="build", permissions=["build"])
     def build_one(self, request, object_id):
-        self._start(request, get_object_or_404(Feed, pk=object_id))
+        self._start(request, get_object_or_404(self.get_queryset(request), pk=object_id))
         return HttpResponseRedirect(reverse("admin:channels_feed_change", args=[object_id]))
 
     @action(description=_("Preview at a date and time"), url_path="preview", permissions=["build"])
     def preview_one(self, request, object_id):
-        feed = get_object_or_404(Feed.objects.select_related("channel"), pk=object_id)
+        feed = get_object_or_404(self.get_queryset(request).select_related("channel"), pk=object_id)
         form = PreviewForm(request.POST or None, initial={"at": timezone.localtime()})
         if request.method == "POST" and form.is_valid():
             run = self._start(request, feed, at=form.cleaned_data["at"], preview=True)
-            return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[run.pk]))
+            if run is not None:
+                return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[run.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -169,6 +178,8 @@ class FeedAdmin(ModelAdmin):
     @action(description=_("New pull token"), permissions=["add_token"])
     def new_pull_token(self, request, queryset):
         for channel in {feed.channel for feed in queryset.select_related("channel")}:
+            if not policies.can_build(request.user, channel):
+                continue
             raw = services.pull_token_create(actor=request.user, channel=channel)
             self.message_user(
                 request,
@@ -206,6 +217,9 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     )  # fmt: skip
     fields = readonly_fields
     actions_detail = ["cancel"]
+
+    def get_queryset(self, request):
+        return policies.visible_runs(request.user, super().get_queryset(request))
 
     @display(description=_("status"), label=RUN_STATUS)
     def state(self, obj: FeedRun):
@@ -253,7 +267,7 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         ]
 
     def download_view(self, request: HttpRequest, pk: int):
-        run = get_object_or_404(FeedRun.objects.select_related("feed"), pk=pk)
+        run = get_object_or_404(self.get_queryset(request).select_related("feed"), pk=pk)
         if not self.has_view_permission(request, run):
             raise PermissionDenied
         if not run.file:
@@ -266,7 +280,7 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         )
 
     def diff_view(self, request: HttpRequest, pk: int):
-        run = get_object_or_404(FeedRun.objects.select_related("feed__channel"), pk=pk)
+        run = get_object_or_404(self.get_queryset(request).select_related("feed__channel"), pk=pk)
         if not self.has_view_permission(request, run):
             raise PermissionDenied
         candidates = run.feed.runs.exclude(pk=run.pk).exclude(file="").order_by("-id")
@@ -287,8 +301,10 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @action(description=_("Cancel this build"), url_path="cancel", permissions=["build"])
     def cancel(self, request, object_id):
-        run = get_object_or_404(FeedRun, pk=object_id)
-        if services.feed_run_cancel(actor=request.user, run=run):
+        run = get_object_or_404(self.get_queryset(request).select_related("feed__channel"), pk=object_id)
+        if policies.can_build(request.user, run.feed.channel) and services.feed_run_cancel(
+            actor=request.user, run=run
+        ):
             self.message_user(request, _("Cancelled; the previous file keeps serving."), messages.WARNING)
         else:
             self.message_user(request, _("This build had already finished."), messages.INFO)
@@ -305,6 +321,9 @@ class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_select_related = ("run__feed__channel",)
     search_fields = ("sku",)
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return policies.visible_issues(request.user, super().get_queryset(request))
 
     @display(description=_("item"), ordering="sku")
     def sku_link(self, obj: FeedIssue):

@@ -18,6 +18,7 @@ from django_celery_beat.models import (
 from django_celery_results.admin import GroupResultAdmin as BaseGroupResultAdmin
 from django_celery_results.admin import TaskResultAdmin as BaseTaskResultAdmin
 from django_celery_results.models import GroupResult, TaskResult
+from guardian.admin import GuardedModelAdminMixin
 from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
@@ -83,7 +84,9 @@ class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(ModelAdmin):
+class ChannelAdmin(GuardedModelAdminMixin, ModelAdmin):
+    """Channels; "Object permissions" grants a channel manager this channel's feeds (core.manage_channel)."""
+
     list_display = ("code", "name", "kind", "currency", "is_active")
     list_filter = ("kind", "is_active")
     list_select_related = ("currency",)

@@ -123,6 +123,9 @@ class Channel(models.Model):
         ordering = ["code"]
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
+        # Granted per channel (django-guardian, in the admin): a channel manager holding it on some
+        # channels works only on those channels' feeds.
+        permissions = [("manage_channel", _("Can manage this channel's feeds"))]
 
     def __str__(self) -> str:
         return self.code

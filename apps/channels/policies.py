@@ -1,0 +1,52 @@
+"""Who may work on which channel's feeds, for the admin and the API alike.
+
+A channel manager granted "manage channel" on some channels (django-guardian object permissions, given
+on the channel in the admin) sees and builds only those channels' feeds. People without such grants
+keep their role's rights over every channel.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from apps.channels.models import Feed, FeedIssue, FeedRun
+from apps.core.models import Channel, User
+
+MANAGE = "core.manage_channel"
+
+
+def channel_scope(user: User) -> set[str] | None:
+    """Channel codes the person is limited to, or None when unlimited."""
+    cached = getattr(user, "_noel_channel_scope", False)
+    if cached is not False:
+        return cached
+    scope = None
+    if not user.is_superuser:
+        granted = get_objects_for_user(user, MANAGE, klass=Channel, accept_global_perms=False)
+        codes = set(granted.values_list("code", flat=True))
+        scope = codes or None
+    user._noel_channel_scope = scope
+    return scope
+
+
+def _limit(queryset: QuerySet, user: User, path: str) -> QuerySet:
+    scope = channel_scope(user)
+    return queryset if scope is None else queryset.filter(**{f"{path}__in": sorted(scope)})
+
+
+def visible_feeds(user: User, queryset: QuerySet[Feed]) -> QuerySet[Feed]:
+    return _limit(queryset, user, "channel__code")
+
+
+def visible_runs(user: User, queryset: QuerySet[FeedRun]) -> QuerySet[FeedRun]:
+    return _limit(queryset, user, "feed__channel__code")
+
+
+def visible_issues(user: User, queryset: QuerySet[FeedIssue]) -> QuerySet[FeedIssue]:
+    return _limit(queryset, user, "run__feed__channel__code")
+
+
+def can_build(user: User, channel: Channel) -> bool:
+    scope = channel_scope(user)
+    return user.has_perm("channels.build_feed") and (scope is None or channel.code in scope)
