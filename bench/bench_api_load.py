@@ -7,16 +7,10 @@ server: the cost of a request that does (almost) nothing.
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 
-from common import ROOT, setup
+from common import gunicorn, setup, wrk
 
 setup(100_000)
 
@@ -33,62 +27,12 @@ raw = api_token_create(
 )[1]
 sku = Product.objects.order_by("sku").values_list("sku", flat=True)[5000]
 port = 8765
-env = {
-    **os.environ,
-    "DEBUG": "false",
-    "NOEL_API_RATE": "1000000/m",
-    "DJANGO_SETTINGS_MODULE": "config.settings.local",
-}
-server = subprocess.Popen(
-    [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "-w",
-        "2",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-    ],
-    cwd=ROOT,
-    env=env,
-)
-try:
-    for _ in range(50):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-
-    def load(path: str) -> str:
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                "-c20",
-                "-d10s",
-                "--latency",
-                "-H",
-                f"Authorization: Bearer {raw}",
-                f"http://127.0.0.1:{port}{path}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p90 = re.search(r"90%\s+([\d.]+\w+)", out).group(1)
-        p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
-        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        return f"{rate:,.0f} req/s, p90 {p90}, p99 {p99}" + (f", {errors.group(1)} errors" if errors else "")
-
-    baseline = load("/healthz")
-    head = "api load, gunicorn 2 workers, wrk 20 connections:"
-    print(f"{head} list/50 {load('/api/v1/products?limit=50')} | baseline /healthz {baseline}")
-    print(f"{head} detail {load(f'/api/v1/products/{sku}')} | baseline /healthz {baseline}")
-finally:
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=20)
+base = f"http://127.0.0.1:{port}"
+with gunicorn(port, NOEL_API_RATE="1000000/m"):
+    auth = f"Authorization: Bearer {raw}"
+    baseline = wrk(f"{base}/healthz")
+    listed = wrk(f"{base}/api/v1/products?limit=50", auth)
+    detail = wrk(f"{base}/api/v1/products/{sku}", auth)
+head = "api load, gunicorn 2 workers, wrk 20 connections:"
+print(f"{head} list/50 {listed} | baseline /healthz {baseline}")
+print(f"{head} detail {detail} | baseline /healthz {baseline}")

@@ -5,8 +5,14 @@ size. A database of another size is dropped and rebuilt."""
 from __future__ import annotations
 
 import os
+import re
+import signal
+import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,3 +59,38 @@ def setup(products: int) -> None:
         started = time.perf_counter()
         call_command("seed_demo", products=products, stdout=open(os.devnull, "w"))  # noqa: SIM115
         print(f"seeded {Product.objects.count()} products in {time.perf_counter() - started:.0f} s")
+
+
+@contextmanager
+def gunicorn(port: int, workers: int = 2, **env: str) -> Iterator[None]:
+    """The production web server on the bench database, until the block ends."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "config.settings.local", **env},
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+def wrk(url: str, *headers: str, connections: int = 20, seconds: int = 10) -> str:
+    """Debian's wrk against `url`: "N req/s, p90 …, p99 …" (and the non-2xx/3xx count, if any)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p90 = re.search(r"90%\s+([\d.]+\w+)", out).group(1)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return f"{rate:,.0f} req/s, p90 {p90}, p99 {p99}" + (f", {errors.group(1)} errors" if errors else "")

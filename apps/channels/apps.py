@@ -31,5 +31,8 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.channels import services
+        from apps.channels.dashboard import feeds_panel
+        from apps.core.dashboard import panels
 
         services.subscribe()
+        panels[_("Feeds")] = feeds_panel
