@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
@@ -81,7 +82,10 @@ class Feed(models.Model):
         _("push to"),
         max_length=255,
         blank=True,
-        help_text=_("s3://bucket/prefix or sftp://user@host/path; empty: pull only"),
+        validators=[
+            RegexValidator(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", _("An s3://bucket/prefix URL."))
+        ],
+        help_text=_("s3://bucket/prefix: each published file is also copied there; empty: pull only"),
     )
     schedule = models.OneToOneField(
         PeriodicTask,
@@ -150,6 +154,8 @@ class FeedRun(models.Model):
     size = models.PositiveBigIntegerField(_("bytes"), default=0)
     file = models.CharField(_("file"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
+    pushed_at = models.DateTimeField(_("pushed"), null=True, blank=True)
+    push_error = models.TextField(_("push error"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import chord
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from storages.backends.s3 import S3Storage
 
 from apps.channels import formats, selectors
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
@@ -350,9 +352,36 @@ def _publish(run: FeedRun, *, name: str, checksum: str, size: int, totals: dict[
             if feed.current_run_id is None or feed.current_run_id < run.pk:
                 feed.current_run = run
                 feed.save(update_fields=["current_run"])
+        if run.feed.push_url and not run.preview:
+            from apps.channels.tasks import feed_push
+
+            transaction.on_commit(lambda: feed_push.delay(run.pk))
         action = "feed.previewed" if run.preview else "feed.published"
         _audit(None, action, run.feed, {"run": run.pk, "checksum": checksum, "published": run.published})
     _prune(run.feed)
+    return run
+
+
+def _push_target(url: str) -> S3Storage:
+    """The S3 bucket and prefix of a push URL, reached with the same endpoint and keys as the media."""
+    parts = urlsplit(url)
+    return S3Storage(bucket_name=parts.netloc, location=parts.path.strip("/"), file_overwrite=True)
+
+
+def feed_push(run_id: int) -> FeedRun:
+    """Copy a published file (and its gzip copy) to the feed's push target; the outcome is kept on the run."""
+    run = FeedRun.objects.select_related("feed__channel").get(pk=run_id)
+    target = _push_target(run.feed.push_url)
+    try:
+        for name, suffix in ((run.file, ""), (f"{run.file}.gz", ".gz")):
+            with default_storage.open(name, "rb") as source:
+                target.save(f"{run.feed.file_name}{suffix}", File(source))
+    except Exception as exc:
+        FeedRun.objects.filter(pk=run.pk).update(push_error=f"{run.feed.push_url}: {exc}"[:2000])
+        raise
+    FeedRun.objects.filter(pk=run.pk).update(pushed_at=timezone.now(), push_error="")
+    _audit(None, "feed.pushed", run.feed, {"run": run.pk, "to": run.feed.push_url})
+    run.refresh_from_db()
     return run
 
 

@@ -34,3 +34,9 @@ def feed_build_failed(run_id: int) -> None:
 def feeds_build_dirty() -> list[int]:
     with context.bound(origin="task"):
         return services.feeds_build_dirty()
+
+
+@shared_task(name="channels.feed_push", autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
+def feed_push(run_id: int) -> int:
+    """Copy a published feed to its push target; retried with back-off when the target is unreachable."""
+    return services.feed_push(run_id).pk
