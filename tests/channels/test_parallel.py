@@ -1,6 +1,5 @@
 """A large build is split into chunks that several worker processes build at once, merged in order."""
 
-import os
 import time
 
 import pytest
@@ -13,22 +12,15 @@ from tests.channels.helpers import read
 from tests.workers import celery_workers
 
 
-@pytest.fixture
-def queue():
-    name = f"feeds-{os.getpid()}"
-    default = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = name
-    yield name
-    celery_app.conf.task_default_queue = default
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_worker_processes_build_the_chunks_and_the_merge_keeps_their_order(feeds, settings, queue):
+def test_two_worker_processes_build_the_chunks_and_the_merge_keeps_their_order(feeds, settings):
     skus = [f"TOY-{n:02d}" for n in range(12)]
     for sku in skus:
         feeds.sellable(sku)
     settings.NOEL_FEED_CHUNK = 2
-    with celery_workers(2, queue):
+    # The build sends its chunks to the default queue, as in production: the workers consume it.
+    celery_app.control.purge()
+    with celery_workers(2, celery_app.conf.task_default_queue):
         run = services.feed_build_start(actor=None, feed=feeds.google)
         deadline = time.monotonic() + 120
         while run.status == FeedRun.Status.RUNNING and time.monotonic() < deadline:
