@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.pricing",
     "apps.inventory",
+    "apps.assets",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
+
+# Digital assets: the largest file accepted, in bytes (default 50 MB).
+NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
