@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 import factory
-from PIL import Image, ImageDraw
+from PIL import Image, ImageCms, ImageDraw
 
 from apps.assets import services
 from apps.assets.models import Asset, RenditionSpec
@@ -56,3 +57,14 @@ class RenditionSpecFactory(factory.django.DjangoModelFactory):
     height = 300
     format = RenditionSpec.Format.JPEG
     fit = RenditionSpec.Fit.CONTAIN
+
+
+def swapped_primaries_profile() -> bytes:
+    """An ICC profile like sRGB but with red and blue primaries swapped: pure red in it is sRGB blue,
+    so a picture tagged with it shows whether the profile was applied."""
+    raw = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    count = struct.unpack(">I", raw[128:132])[0]
+    at = {bytes(raw[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
+    red, blue = at[b"rXYZ"], at[b"bXYZ"]
+    raw[red + 4 : red + 12], raw[blue + 4 : blue + 12] = raw[blue + 4 : blue + 12], raw[red + 4 : red + 12]
+    return bytes(raw)
