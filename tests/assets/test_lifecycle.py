@@ -118,3 +118,13 @@ def test_the_expiry_job_flags_assets_whose_rights_ended_and_lists_products_and_c
     )
     services.asset_update(actor=None, asset=gone, changes={"valid_until": now + timedelta(days=30)})
     assert Asset.objects.get(pk=gone.pk).status == "active"
+
+
+def test_upper_apps_add_their_usages_through_the_registry(catalog, monkeypatch):
+    banner = upload("banner.jpg")
+    monkeypatch.setattr(selectors, "_usage_providers", list(selectors._usage_providers))
+    selectors.asset_usage_register(
+        lambda asset: [selectors.Usage("campaign", "XMAS-2026", "banner")] if asset.pk == banner.pk else []
+    )
+    with pytest.raises(ValidationError, match=r"banner\.jpg is used .*: campaign XMAS-2026"):
+        services.asset_delete(actor=None, asset=banner)
