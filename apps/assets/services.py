@@ -351,7 +351,7 @@ def assets_upload_many(
     return UploadReport(uploaded)
 
 
-def _zip_entries(name: str, data: bytes) -> list[tuple[str, bytes]]:
+def zip_entries(name: str, data: bytes) -> list[tuple[str, bytes]]:
     """The files of a ZIP, refusing it whole if one path leaves the folder (zip-slip) or one entry is
     over the size limit (checked on the declared size, then on what is actually read)."""
     try:
@@ -394,7 +394,7 @@ def assets_upload_zip(
         raise ValidationError(
             {"file": f"{name}: {_mb(len(data))} is over the size limit of {_mb(max_bytes())}"}
         )
-    return assets_upload_many(actor=actor, files=_zip_entries(name, data), tags=tags)
+    return assets_upload_many(actor=actor, files=zip_entries(name, data), tags=tags)
 
 
 # links ----------------------------------------------------------------------------------------------

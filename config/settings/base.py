@@ -233,6 +233,8 @@ UNFOLD = {
                     _nav(_("Attribute groups"), "folder", "products", "attributegroup"),
                     _nav(_("Measurement families"), "straighten", "products", "measurementfamily"),
                     _nav(_("Association types"), "link", "products", "associationtype"),
+                    _nav(_("Assets"), "photo_library", "assets", "asset"),
+                    _nav(_("Rendition specs"), "aspect_ratio", "assets", "renditionspec"),
                 ],
             },
             {
