@@ -29,3 +29,9 @@ class AssetsConfig(AppConfig):
         "integrator": {"assets.view_*", "assets.add_asset", "assets.add_productasset"},
         "store_staff": {"assets.view_asset", "assets.view_productasset"},
     }
+
+    def ready(self) -> None:
+        from apps.assets.api import product_assets
+        from apps.products.api import product_extras
+
+        product_extras["assets"] = product_assets
