@@ -11,6 +11,7 @@ from apps.assets.events import AssetsExpired
 from apps.assets.models import Asset, ProductAsset
 from apps.core.events import subscribe, unsubscribe
 from apps.core.models import AuditLog
+from apps.products.models import Product
 from tests.assets.factories import picture, upload
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,19 @@ def test_upper_apps_add_their_usages_through_the_registry(catalog, monkeypatch):
     )
     with pytest.raises(ValidationError, match=r"banner\.jpg is used .*: campaign XMAS-2026"):
         services.asset_delete(actor=None, asset=banner)
+
+
+def test_the_demo_draws_pictures_for_the_first_products_with_the_channels_specs():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", products=30, stdout=StringIO())
+    tops = Product.objects.filter(parent__isnull=True).count()  # models and simple products, up to 24
+    assert ProductAsset.objects.filter(role=Role.MAIN).count() == min(tops, 24) > 0
+    assert Asset.objects.filter(status="expired").count() == 1
+    assert {s.code for s in selectors.RenditionSpec.objects.filter(channel__isnull=False)} == {
+        "google_feed",
+        "meta_feed",
+        "web_zoom",
+    }
