@@ -97,6 +97,9 @@ class Checked:
 
 def asset_check(name: str, data: bytes) -> Checked:
     """Every check of an upload, storing nothing; ValidationError({"file": reason naming the file})."""
+    name = (
+        "".join(ch for ch in PurePosixPath(name.replace("\\", "/")).name if ch.isprintable())[:200] or "file"
+    )
     if len(data) > max_bytes():
         raise ValidationError(
             {"file": f"{name}: {_mb(len(data))} is over the size limit of {_mb(max_bytes())}"}

@@ -140,3 +140,7 @@ def test_one_bad_file_in_a_batch_refuses_the_batch_naming_the_file(catalog, sett
         )
     assert refused.value.errors[0].index == 2 and refused.value.errors[0].sku == "TOY-1_2.jpg"
     assert not Asset.objects.exists() and not stored_files(settings)
+
+
+def test_a_file_name_keeps_only_its_last_part_without_control_characters():
+    assert upload("C:\\photos\\../sa\x00pin.jpg").original_name == "sapin.jpg"
