@@ -349,8 +349,9 @@ def assets_upload_many(
             if created:
                 created_ids.append(asset.pk)
             uploaded.append(Uploaded(item.name, asset, created, link, size_warnings(item)))
-    _announce("upload", created_ids)
-    _queue_renditions(created_ids)
+    if created_ids:
+        _announce("upload", created_ids)
+        _queue_renditions(created_ids)
     return UploadReport(uploaded)
 
 
