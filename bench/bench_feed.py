@@ -27,6 +27,7 @@ from django.conf import settings  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from apps.assets.selectors import feed_images  # noqa: E402
 from apps.channels import formats, selectors, services  # noqa: E402
 from apps.channels.models import Feed, FeedRun  # noqa: E402
 from apps.core.models import Channel  # noqa: E402
@@ -100,13 +101,15 @@ def naive(feed: Feed, count: int) -> float:
         completeness = Completeness.objects.filter(
             product=product, channel=google, locale__code="fr_FR"
         ).first()
+        pictures = feed_images([product.pk], google, ctx.at).get(product.pk, [])
         item = selectors.Item(
             product_id=product.pk, sku=product.sku, gtin=product.gtin or "",
             group=chain[-1].sku if chain else "", values=values, categories=product.categories,
             complete=bool(completeness and completeness.ratio == 100),
             missing=completeness.missing if completeness else [],
             price=ChannelPrice("EUR", price.amount, price.amount, None, "", None, None) if price else None,
-            available=stock, images=selectors._media_images(values, ctx),
+            available=stock,
+            images=selectors._images(pictures, values, ctx),
         )  # fmt: skip
         for entry in fmt.entries(item, ctx):
             if not fmt.check(entry, item, ctx.at):

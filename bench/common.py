@@ -28,23 +28,25 @@ def _admin(sql: str, url: str) -> list:
         return cursor.fetchall() if cursor.description else []
 
 
-def setup(products: int) -> None:
+def setup(products: int, database: str = "noel_bench") -> None:
+    """Point Django at the bench database (`database`, rebuilt when its catalog is not `products` big)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ["DEBUG"] = "false"
     from config import embedded_pg
 
     base = urlsplit(embedded_pg.database_url().replace("postgres://", "postgresql://", 1))
     maintenance = urlunsplit(base._replace(path="/postgres"))
-    bench_url = urlunsplit(base._replace(path="/noel_bench"))
-    if _admin("SELECT 1 FROM pg_database WHERE datname = 'noel_bench'", maintenance):
+    bench_url = urlunsplit(base._replace(path=f"/{database}"))
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{database}'"
+    if _admin(exists, maintenance):
         try:
             have = _admin("SELECT count(*) FROM products_product", bench_url)[0][0]
         except Exception:  # not migrated yet
             have = -1
         if have != products:
-            _admin("DROP DATABASE noel_bench WITH (FORCE)", maintenance)
-    if not _admin("SELECT 1 FROM pg_database WHERE datname = 'noel_bench'", maintenance):
-        _admin("CREATE DATABASE noel_bench", maintenance)
+            _admin(f"DROP DATABASE {database} WITH (FORCE)", maintenance)
+    if not _admin(exists, maintenance):
+        _admin(f"CREATE DATABASE {database}", maintenance)
     os.environ["DATABASE_URL"] = bench_url
 
     import django

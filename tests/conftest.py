@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.products.fixtures"]
+pytest_plugins = ["tests.products.fixtures", "tests.celery_worker"]
 
 
 def pytest_report_header(config):

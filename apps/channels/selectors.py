@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Q
 
+from apps.assets.selectors import FeedImage, feed_images
 from apps.channels.models import Feed
 from apps.core.models import Channel
 from apps.core.money import Money
@@ -229,6 +230,7 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
     }
     prices = prices_at(ids, ctx.channel, ctx.at)
     available = available_to_sell(ids, [ctx.channel.code])
+    pictures = feed_images(ids, ctx.channel, ctx.at)
     stores = _store_stock(ids, ctx) if ctx.stores else {}
     result = []
     for row in rows:
@@ -252,15 +254,18 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
                 missing=list(missing),
                 price=prices.get(row["id"]),
                 available=available[(row["id"], ctx.channel.code)],
-                images=_media_images(values, ctx),
+                images=_images(pictures.get(row["id"], []), values, ctx),
                 stores=stores.get(row["id"], []),
             )
         )
     return result
 
 
-def _media_images(values: dict[str, Any], ctx: Context) -> list[Image]:
-    """Pictures named by media attributes (a storage path or an absolute URL), the main image first."""
+def _images(pictures: list[FeedImage], values: dict[str, Any], ctx: Context) -> list[Image]:
+    """The product's pictures in the DAM (the channel's renditions, expired rights left out); failing
+    that, pictures named by media attributes (a storage path or an absolute URL, as imports bring them)."""
+    if pictures:
+        return [Image(ctx.absolute(p.url), p.width or None, p.height or None) for p in pictures]
     images = []
     for code in ctx.media_attributes:
         path = value_of(values, code, ctx.locale, ctx.channel.code)

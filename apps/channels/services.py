@@ -30,6 +30,7 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from storages.backends.s3 import S3Storage
 
+from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.channels import formats, selectors
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core import events, tokens
@@ -486,6 +487,10 @@ def _on_stock(event: StockChanged) -> None:
     feeds_mark_dirty()
 
 
+def _on_assets(event: AssetsChanged | AssetsExpired) -> None:
+    feeds_mark_dirty()
+
+
 def _on_channel(event: events.ChannelChanged) -> None:
     feeds_mark_dirty(channel_codes=[event.code])
 
@@ -495,3 +500,5 @@ def subscribe() -> None:
     events.subscribe(EffectivePricesChanged, _on_prices)
     events.subscribe(StockChanged, _on_stock)
     events.subscribe(events.ChannelChanged, _on_channel)
+    events.subscribe(AssetsChanged, _on_assets)
+    events.subscribe(AssetsExpired, _on_assets)

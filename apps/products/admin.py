@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
@@ -37,6 +38,9 @@ from apps.products.models import (
 )
 
 BASE_FIELDS = ["sku", "gtin", "family", "family_variant", "parent", "is_model", "enabled"]
+
+# Upper apps add inlines to the product form (pictures…) here; the catalog never imports them.
+product_inlines: list[type[InlineModelAdmin]] = []
 
 
 class AttributeOptionInline(TabularInline):
@@ -326,8 +330,8 @@ class ProductAdmin(ModelAdmin):
         return allowed and (obj is None or policies.can_change(request.user, obj))
 
     def get_inlines(self, request, obj):
-        """Upper apps add read-only inlines (prices, stock); a product being created has none yet."""
-        return self.inlines if obj is not None else []
+        """Upper apps add inlines (prices, stock, pictures); a product being created has none yet."""
+        return [*self.inlines, *product_inlines] if obj is not None else []
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["fields"] = BASE_FIELDS

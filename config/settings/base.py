@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.pricing",
     "apps.inventory",
+    "apps.assets",
     "apps.channels",
 ]
 
@@ -160,6 +161,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
 
+# Digital assets: the largest file accepted, in bytes (default 50 MB).
+NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
 # Where Noel is reached from outside: picture URLs in feeds are made absolute with it.
 NOEL_PUBLIC_URL = env("NOEL_PUBLIC_URL", default="http://localhost:8000")
 # Products per feed chunk; a build splits the catalog into chunks that several workers build at once.
@@ -235,6 +238,8 @@ UNFOLD = {
                     _nav(_("Attribute groups"), "folder", "products", "attributegroup"),
                     _nav(_("Measurement families"), "straighten", "products", "measurementfamily"),
                     _nav(_("Association types"), "link", "products", "associationtype"),
+                    _nav(_("Assets"), "photo_library", "assets", "asset"),
+                    _nav(_("Rendition specs"), "aspect_ratio", "assets", "renditionspec"),
                 ],
             },
             {

@@ -5,25 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0002_beat_build_dirty_feeds'),
+        ("channels", "0002_beat_build_dirty_feeds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedrun',
-            name='push_error',
-            field=models.TextField(blank=True, verbose_name='push error'),
+            model_name="feedrun",
+            name="push_error",
+            field=models.TextField(blank=True, verbose_name="push error"),
         ),
         migrations.AddField(
-            model_name='feedrun',
-            name='pushed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='pushed'),
+            model_name="feedrun",
+            name="pushed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="pushed"),
         ),
         migrations.AlterField(
-            model_name='feed',
-            name='push_url',
-            field=models.CharField(blank=True, help_text='s3://bucket/prefix: each published file is also copied there; empty: pull only', max_length=255, validators=[django.core.validators.RegexValidator('^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$', 'An s3://bucket/prefix URL.')], verbose_name='push to'),
+            model_name="feed",
+            name="push_url",
+            field=models.CharField(
+                blank=True,
+                help_text="s3://bucket/prefix: each published file is also copied there; empty: pull only",
+                max_length=255,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", "An s3://bucket/prefix URL."
+                    )
+                ],
+                verbose_name="push to",
+            ),
         ),
     ]

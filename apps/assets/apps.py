@@ -1,0 +1,37 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+_MANAGE = {
+    "assets.view_*",
+    "assets.add_asset",
+    "assets.change_asset",
+    "assets.delete_asset",
+    "assets.add_productasset",
+    "assets.change_productasset",
+    "assets.delete_productasset",
+}
+
+
+class AssetsConfig(AppConfig):
+    name = "apps.assets"
+    label = "assets"
+    verbose_name = _("Digital assets")
+    role_permissions = {
+        "merchandiser": _MANAGE,
+        "marketer": {"assets.view_*"},
+        "approver": {"assets.view_*"},
+        "channel_manager": {
+            "assets.view_*",
+            "assets.add_renditionspec",
+            "assets.change_renditionspec",
+            "assets.delete_renditionspec",
+        },
+        "integrator": {"assets.view_*", "assets.add_asset", "assets.add_productasset"},
+        "store_staff": {"assets.view_asset", "assets.view_productasset"},
+    }
+
+    def ready(self) -> None:
+        from apps.assets.api import product_assets
+        from apps.products.api import product_extras
+
+        product_extras["assets"] = product_assets

@@ -1,0 +1,160 @@
+"""Reads of the DAM, among them the contract the channel feeds call: `feed_images`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.db.models import F, Q
+
+from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
+from apps.core.models import Channel
+from apps.products.models import Product
+
+Role = ProductAsset.Role
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    url: str  # storage URL (storage.url(name)); relative URLs are made absolute by the caller
+    width: int
+    height: int
+    role: str  # "main", "gallery", ...
+    asset_id: int
+
+
+def _usable_at(at: datetime) -> Q:
+    """Assets a channel may show at `at`: not archived, rights not ended (valid_until <= at ends them)."""
+    return ~Q(asset__status=Asset.Status.ARCHIVED) & (
+        Q(asset__valid_until__isnull=True) | Q(asset__valid_until__gt=at)
+    )
+
+
+def feed_images(product_ids: Sequence[int], channel: Channel, at: datetime) -> dict[int, list[FeedImage]]:
+    """main first, then gallery by position; channel overrides applied; assets archived, or whose
+    rights have expired at `at` (valid_until <= at), excluded; the rendition for the channel's spec
+    when it exists for the current source hash, else the original's URL and size. A constant number of
+    queries whatever the number of products (three).
+
+    A link with this channel replaces, for its role, the links without a channel. A variant without
+    pictures of its own shows those of its parent (or grandparent), as Akeneo's sub-models hold them."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return {}
+    lineage = {
+        pk: [pk, *(a for a in (parent, grandparent) if a)]
+        for pk, parent, grandparent in Product.objects.filter(pk__in=ids).values_list(
+            "pk", "parent_id", "parent__parent_id"
+        )
+    }
+    owners = {a for chain in lineage.values() for a in chain}
+    links = list(
+        ProductAsset.objects.filter(product_id__in=owners, role__in=(Role.MAIN, Role.GALLERY))
+        .filter(Q(channel__isnull=True) | Q(channel=channel))
+        .filter(_usable_at(at))
+        .values_list(
+            "product_id", "role", "position", "channel_id", "asset_id", "asset__file",
+            "asset__width", "asset__height",
+        )
+        .order_by("product_id", "position", "pk")
+    )  # fmt: skip
+    renditions = {
+        asset_id: (name, w, h)
+        for asset_id, name, w, h in Rendition.objects.filter(
+            spec__channel=channel,
+            asset_id__in={link[4] for link in links},
+            source_sha256=F("asset__sha256"),
+        ).values_list("asset_id", "file", "width", "height")
+    }
+    per_owner: dict[int, dict[str, list[tuple]]] = {}
+    for link in links:
+        per_owner.setdefault(link[0], {}).setdefault(link[1], []).append(link)
+    result: dict[int, list[FeedImage]] = {}
+    for pk in ids:
+        owner = next((a for a in lineage.get(pk, []) if a in per_owner), None)
+        images: list[FeedImage] = []
+        for role in (Role.MAIN, Role.GALLERY):
+            chosen = per_owner.get(owner, {}).get(role, []) if owner else []
+            if any(link[3] is not None for link in chosen):  # this channel's override wins
+                chosen = [link for link in chosen if link[3] is not None]
+            if role == Role.MAIN:
+                chosen = chosen[:1]
+            for _owner, _role, _pos, _ch, asset_id, name, width, height in chosen:
+                if asset_id in renditions:
+                    name, width, height = renditions[asset_id]
+                images.append(FeedImage(default_storage.url(name), width or 0, height or 0, role, asset_id))
+        result[pk] = images
+    return result
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One place an asset is used: a product (in a role, maybe on one channel), a campaign, a feed…"""
+
+    kind: str
+    code: str
+    detail: str = ""
+    channel: str | None = None
+
+    def __str__(self) -> str:
+        where = f" on {self.channel}" if self.channel else ""
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.kind} {self.code}{detail}{where}"
+
+
+UsageProvider = Callable[[Asset], list[Usage]]
+_usage_providers: list[UsageProvider] = []
+
+
+def asset_usage_register(provider: UsageProvider) -> None:
+    """Upper apps (campaigns, channels) tell where they use assets; the DAM never imports them."""
+    if provider not in _usage_providers:
+        _usage_providers.append(provider)
+
+
+def product_usage(asset: Asset) -> list[Usage]:
+    return [
+        Usage("product", sku, role, channel)
+        for sku, role, channel in ProductAsset.objects.filter(asset=asset)
+        .order_by("product__sku", "role", "position")
+        .values_list("product__sku", "role", "channel__code")
+    ]
+
+
+asset_usage_register(product_usage)
+
+
+def asset_usage(asset: Asset) -> list[Usage]:
+    """Everywhere the asset is used, as every registered provider sees it."""
+    return [usage for provider in _usage_providers for usage in provider(asset)]
+
+
+def asset_skus(asset_ids: Sequence[int]) -> list[str]:
+    return list(
+        ProductAsset.objects.filter(asset_id__in=asset_ids)
+        .order_by("product__sku")
+        .values_list("product__sku", flat=True)
+        .distinct()
+    )
+
+
+def product_pictures(product: Product) -> list[ProductAsset]:
+    """A product's links in form order (main, then gallery, then other roles), with their assets and
+    the thumbnail rendition when it exists."""
+    order = {role: n for n, role in enumerate(Role.values)}
+    links = list(
+        ProductAsset.objects.filter(product=product)
+        .select_related("asset", "channel")
+        .order_by("position", "pk")
+    )
+    return sorted(links, key=lambda link: (link.channel_id or 0, order[link.role], link.position))
+
+
+def assets_expiring(*, before: datetime) -> Sequence[Asset]:
+    return Asset.objects.filter(status=Asset.Status.ACTIVE, valid_until__lte=before)
+
+
+def channel_spec(channel: Channel) -> RenditionSpec | None:
+    return RenditionSpec.objects.filter(channel=channel).first()
