@@ -1,50 +1,26 @@
 """Real components: S3 through django-storages against moto's server on localhost, and renditions made
 by a Celery worker process through the broker."""
 
-import socket
 import urllib.request
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from apps.assets import selectors
 from apps.assets.models import ProductAsset, Rendition
 from apps.assets.tasks import renditions_generate
 from apps.products import services as products
 from tests.assets.factories import RenditionSpecFactory, picture, upload
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.s3 import create_bucket
 
 
 @pytest.fixture
-def s3(settings):
-    """Media on S3 (moto in server mode on a free local port), configured as production does."""
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+def s3(settings, s3_server):
+    """Media on S3 (moto's server), configured as production does."""
     settings.AWS_STORAGE_BUCKET_NAME = "noel-media"
-    settings.AWS_S3_ENDPOINT_URL = endpoint
-    settings.AWS_S3_REGION_NAME = "eu-west-3"
-    settings.AWS_ACCESS_KEY_ID = "test-key"
-    settings.AWS_SECRET_ACCESS_KEY = "test-secret"
     settings.AWS_S3_FILE_OVERWRITE = False
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="eu-west-3",
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-    )
-    client.create_bucket(Bucket="noel-media", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+    create_bucket(s3_server, "noel-media")
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
-    yield client
-    server.stop()
+    return s3_server
 
 
 @pytest.mark.django_db

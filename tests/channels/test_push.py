@@ -1,44 +1,19 @@
 """Feeds pushed to an S3 target (moto in server mode on localhost): each published file, and its gzip copy."""
 
 import gzip
-import socket
-import urllib.request
 
-import boto3
 import pytest
 from django.core.exceptions import ValidationError
-from moto.server import ThreadedMotoServer
 
 from apps.channels import services
 from tests.channels.helpers import read
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.s3 import create_bucket
 
 
 @pytest.fixture
-def bucket(settings):
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
-    settings.AWS_S3_REGION_NAME = "eu-west-3"
-    settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = "test-key", "test-secret"
-    client = boto3.client(
-        "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, region_name="eu-west-3",
-        aws_access_key_id="test-key", aws_secret_access_key="test-secret",
-    )  # fmt: skip
-    client.create_bucket(
-        Bucket="partner-feeds", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-    )
-    yield client
-    urllib.request.urlopen(
-        urllib.request.Request(f"{settings.AWS_S3_ENDPOINT_URL}/moto-api/reset", method="POST")
-    )
-    server.stop()
+def bucket(s3_server):
+    create_bucket(s3_server, "partner-feeds")
+    return s3_server
 
 
 def test_a_published_feed_is_copied_to_its_s3_target(feeds, bucket, django_capture_on_commit_callbacks):
