@@ -329,9 +329,8 @@ class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def sku_link(self, obj: FeedIssue):
         if not obj.product_id:
             return obj.sku
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:products_product_change", args=[obj.product_id]), obj.sku
-        )
+        url = reverse("admin:products_product_change", args=[obj.product_id])
+        return format_html('<a class="text-primary-600 underline" href="{}">{}</a>', url, obj.sku)
 
 
 @admin.register(PullToken)

@@ -226,7 +226,7 @@ def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> C
         if not item.complete:
             missing = ", ".join(item.missing)
             problems.append(
-                formats.Violation("*", "complete", f"not complete for {ctx.channel.code}: {missing}")
+                formats.Violation(missing[:64], "complete", f"not complete for {ctx.channel.code}: {missing}")
             )
         entries = fmt.entries(item, ctx)
         rendered = []

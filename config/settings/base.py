@@ -254,8 +254,14 @@ UNFOLD = {
                 ],
             },
             {
-                "title": _("Channels"),
-                "items": [_nav(_("Channels"), "storefront", "core", "channel")],
+                "title": _("Channels and feeds"),
+                "items": [
+                    _nav(_("Channels"), "storefront", "core", "channel"),
+                    _nav(_("Feeds"), "rss_feed", "channels", "feed"),
+                    _nav(_("Feed runs"), "history", "channels", "feedrun"),
+                    _nav(_("Held-back items"), "report", "channels", "feedissue"),
+                    _nav(_("Pull tokens"), "key", "channels", "pulltoken"),
+                ],
             },
             {
                 "title": _("Administration"),
