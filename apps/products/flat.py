@@ -1,7 +1,8 @@
 """Noel's flat product format, in Akeneo's convention: one row per product, one column per value.
 
-Columns: sku, family, categories, enabled, parent, family_variant, then `<attribute>[-<locale>][-<channel>]`,
-a price collection as `<attribute>[-<locale>][-<channel>]-<CUR>`, a measurement as the amount column plus
+Columns: sku, family, categories, enabled, parent, family_variant, gtin, then
+`<attribute>[-<locale>][-<channel>]`, a price collection as `<attribute>[-<locale>][-<channel>]-<CUR>`,
+a measurement as the amount column plus
 `<…>-unit`, multi-selects as comma-separated codes, associations as `<TYPE>-products`. Exported cells
 that a spreadsheet would run as a formula (=, +, -, @) are escaped with a leading apostrophe.
 """
@@ -18,7 +19,7 @@ from django.db.models import QuerySet
 from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
-BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant"]
+BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant", "gtin"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -63,10 +64,11 @@ def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[s
         "enabled",
         "parent__sku",
         "family_variant__code",
+        "gtin",
         "values",
         "associations",
     )
-    for sku, family, categories, enabled, parent, variant, values, associations in queryset.values_list(
+    for sku, family, categories, enabled, parent, variant, gtin, values, associations in queryset.values_list(
         *fields
     ).iterator(chunk_size=chunk_size):
         row = {
@@ -76,6 +78,7 @@ def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[s
             "enabled": "1" if enabled else "0",
             "parent": parent or "",
             "family_variant": variant or "",
+            "gtin": gtin or "",
         }
         row.update(value_cells(values, types))
         row.update({f"{kind}-products": ",".join(skus) for kind, skus in associations.items()})
