@@ -9,18 +9,22 @@ import codecs
 import csv
 import datetime
 import io
+import time
 import zipfile
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 SAMPLE = 64 * 1024
 DELIMITERS = (";", ",")
+MAX_ERRORS_KEPT = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,45 @@ class RowError:
         return f"{where}{f' ({self.sku})' if self.sku else ''}: {self.reason}"
 
 
+@dataclass
+class ImportReport:
+    """What an import did (or would do, for a dry run); kept with the job and printed by the command."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pending: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    columns_ignored: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.rows / self.seconds if self.seconds else 0
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "pending": self.pending,
+            "rejected": self.rejected,
+            "error_count": self.error_count,
+            "errors": [asdict(e) for e in self.errors],
+            "columns_ignored": self.columns_ignored,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(rate),
+            "dry_run": self.dry_run,
+        }
+
+
 class ImportRejected(ValidationError):
     """An import refused as a whole: nothing was written; each error names its row and column."""
 
@@ -52,6 +95,11 @@ class ImportRejected(ValidationError):
 
 def _file_error(reason: str, column: str = "", row: int = 1) -> ImportRejected:
     return ImportRejected([RowError(row, column, reason)])
+
+
+def escape_cell(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def unescape(cell: str) -> str:
@@ -183,3 +231,87 @@ def _xlsx_cell(value: Any) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+class DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back once it has been fully tried."""
+
+
+def import_lines(
+    *,
+    handle: IO[bytes],
+    name: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    parse: Callable[[dict[str, str]], Any],
+    apply: Callable[[list[Any]], dict[str, Any]],
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    chunk: int = 5000,
+) -> ImportReport:
+    """A narrow file (prices, stock): each row parsed into one line of an app's batch service, applied in
+    chunks inside one transaction, rolled back whole when a row is refused (unless `skip_invalid`).
+
+    `parse` raises RowError-like ValueError(column, reason); `apply` takes the lines and returns the batch
+    service's result with its per-line errors ({"index", "sku", "field", "message"}) and counts.
+    """
+    started = time.perf_counter()
+    table = Table(handle, name)
+    header = table.header
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required + optional]
+    if missing:
+        raise ImportRejected(
+            [RowError(1, c, _("the header needs a {column} column").format(column=c)) for c in missing]
+        )
+    report = ImportReport(dry_run=dry_run, columns_ignored=unknown)
+    from apps.core import context
+
+    try:
+        with context.bound(origin="import"), transaction.atomic():
+            lines: list[Any] = []
+            numbers: list[int] = []
+
+            def flush() -> None:
+                result = apply(lines)
+                for error in result.get("errors", []):
+                    report.rejected += 1
+                    report.error(
+                        RowError(numbers[error["index"]], error["field"], error["message"], error["sku"])
+                    )
+                report.updated += result.get("changed", result.get("applied", 0))
+                report.unchanged += result.get("applied", 0) - result.get("changed", result.get("applied", 0))
+                lines.clear()
+                numbers.clear()
+                if progress is not None:
+                    progress(report.rows)
+
+            for number, cells in table.rows():
+                report.rows += 1
+                row = {
+                    column: unescape(cells[i].strip()) if i < len(cells) else ""
+                    for i, column in enumerate(header)
+                }
+                try:
+                    for column, cell in row.items():
+                        if is_formula(cell):
+                            raise ValueError(column, _("a formula is not data: type the value itself"))
+                    lines.append(parse(row))
+                    numbers.append(number)
+                except ValueError as exc:
+                    column, reason = exc.args
+                    report.rejected += 1
+                    report.error(RowError(number, column, reason, row.get("sku", ""), row.get(column, "")))
+                if len(lines) >= chunk:
+                    flush()
+            if lines:
+                flush()
+            report.seconds = time.perf_counter() - started
+            if report.error_count and not skip_invalid:
+                raise ImportRejected(report.errors, report.as_dict())
+            if dry_run:
+                raise DryRun
+    except DryRun:
+        pass
+    return report

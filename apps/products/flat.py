@@ -16,16 +16,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.core.tabular import escape_cell
 from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
 BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant", "gtin"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _column(code: str, locale: str, channel: str) -> str:
@@ -95,9 +90,11 @@ def header(queryset: QuerySet[Product]) -> list[str]:
     return BASE_COLUMNS + sorted(seen)
 
 
-def csv_lines(queryset: QuerySet[Product], delimiter: str = ";") -> Iterable[str]:
+def csv_lines(
+    queryset: QuerySet[Product], delimiter: str = ";", columns: list[str] | None = None
+) -> Iterable[str]:
     """The selection as CSV text, line by line, for a streaming response."""
-    columns = header(queryset)
+    columns = columns or header(queryset)
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer, fieldnames=columns, delimiter=delimiter, extrasaction="ignore", lineterminator="\n"
@@ -109,3 +106,43 @@ def csv_lines(queryset: QuerySet[Product], delimiter: str = ";") -> Iterable[str
         buffer.truncate()
         writer.writerow({key: escape_cell(value) for key, value in row.items()})
         yield buffer.getvalue()
+
+
+def keep_columns(
+    columns: list[str], *, attributes: set[str] | None, locales: set[str] | None, channels: set[str] | None
+) -> list[str]:
+    """The header trimmed to the chosen attributes, locales and channels (base columns always stay)."""
+    from apps.core.models import Channel, Locale
+
+    every_locale = set(Locale.objects.values_list("code", flat=True))
+    every_channel = set(Channel.objects.values_list("code", flat=True))
+    kept = []
+    for column in columns:
+        code, *parts = column.split("-")
+        if column in BASE_COLUMNS or column.endswith("-products"):
+            kept.append(column)
+            continue
+        if attributes is not None and code not in attributes:
+            continue
+        if locales is not None and any(p in every_locale and p not in locales for p in parts):
+            continue
+        if channels is not None and any(p in every_channel and p not in channels for p in parts):
+            continue
+        kept.append(column)
+    return kept
+
+
+def xlsx_write(queryset: QuerySet[Product], handle, columns: list[str] | None = None) -> int:
+    """The selection as an XLSX sheet, written in openpyxl's write-only mode (memory stays flat)."""
+    import openpyxl
+
+    columns = columns or header(queryset)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("products")
+    sheet.append(columns)
+    count = 0
+    for row in rows(queryset):
+        sheet.append([escape_cell(row.get(column, "")) for column in columns])
+        count += 1
+    book.save(handle)
+    return count

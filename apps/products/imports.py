@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +29,16 @@ from django.utils.translation import gettext as _
 from apps.core import context, events
 from apps.core.models import AuditLog, User
 from apps.core.services import audit_record_many
-from apps.core.tabular import ImportRejected, RowError, Table, is_formula, unescape
+from apps.core.tabular import (
+    DryRun,
+    ImportRejected,
+    ImportReport,
+    Progress,
+    RowError,
+    Table,
+    is_formula,
+    unescape,
+)
 from apps.products import policies, services
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
@@ -37,13 +46,11 @@ from apps.products.models import AssociationType, Attribute, Family, FamilyVaria
 
 T = Attribute.Type
 CHUNK = 2000
-MAX_ERRORS_KEPT = 1000
 IDENTITY = ("sku", "identifier")
 BASE = ("family", "categories", "enabled", "parent", "family_variant", "gtin")
 IGNORED = ("groups",)
 ASSOCIATION_SUFFIXES = ("-products", "-product_models")
 IGNORED_ASSOCIATION_SUFFIXES = ("-groups",)
-Progress = Callable[[int], None]
 _FIELD_COLUMNS = {"is_model": "parent", "values": "", "associations": ""}
 
 
@@ -56,49 +63,6 @@ class Column:
     locale: str = vals.ANY
     channel: str = vals.ANY
     currency: str = ""
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or would do, for a dry run); kept with the job and printed by the command."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    pending: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
-    columns_ignored: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    dry_run: bool = False
-
-    def error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(error)
-
-    def as_dict(self) -> dict[str, Any]:
-        rate = self.rows / self.seconds if self.seconds else 0
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "pending": self.pending,
-            "rejected": self.rejected,
-            "error_count": self.error_count,
-            "errors": [e.__dict__ for e in self.errors],
-            "columns_ignored": self.columns_ignored,
-            "seconds": round(self.seconds, 3),
-            "rows_per_second": round(rate),
-            "dry_run": self.dry_run,
-        }
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back once it has been fully tried."""
 
 
 def parse_header(header: list[str], catalog: vals.Catalog) -> tuple[list[Column], list[str]]:
@@ -710,7 +674,7 @@ def products_import(
             if importer.report.error_count and not skip_invalid:
                 raise ImportRejected(importer.report.errors, importer.report.as_dict())
             if dry_run:
-                raise _DryRun
+                raise DryRun
             if importer.report.created + importer.report.updated + importer.report.pending:
                 audit_record_many(
                     [
@@ -723,6 +687,6 @@ def products_import(
                         }
                     ]
                 )
-    except _DryRun:
+    except DryRun:
         pass
     return importer.report
