@@ -177,6 +177,7 @@ class ProductImporter:
         self.seen: dict[str, int] = {}
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
+        self.caches: tuple[dict, dict, dict] = ({}, {}, {})
         self.report = ImportReport()
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -262,6 +263,8 @@ class ProductImporter:
         for product in [*existing.values(), *parents.values()]:
             self._share_variants(product)
         lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
+        # unique values, allowed attributes and axes hold for the whole file: loaded once, kept current
+        lookups.uniques, lookups.allowed_cache, lookups.axes_cache = self.caches
         written: list[tuple[Product, dict[str, Any] | None]] = []
         proposals: list[tuple[Product, dict[str, Any]]] = []
         for row in chunk:
