@@ -288,6 +288,8 @@ class ImportJobAdmin(ModelAdmin):
         return TemplateResponse(request, "admin/core/importjob/upload.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         job = get_object_or_404(self.get_queryset(request), pk=object_id)
         running = job.status in (ImportJob.Status.PREVIEWING, ImportJob.Status.RUNNING)
         result = job.report or job.preview
