@@ -48,8 +48,12 @@ def write_file(path: Path, prefix: str, count: int) -> None:
 
 
 def child(path: str) -> None:
-    """One import of the file, then of the same file again, in a fresh process (for its peak memory)."""
-    setup(N_SEEDED)
+    """One import of the file, then of the same file again, in a fresh process (for its peak memory).
+
+    The parent process has set the bench database up and passes it in DATABASE_URL."""
+    import django
+
+    django.setup()
     from apps.products.imports import products_import
 
     timings = []
@@ -63,10 +67,10 @@ def child(path: str) -> None:
 
 
 def run_child(path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def resource_rate(path: Path) -> float:
@@ -100,11 +104,11 @@ def resource_rate(path: Path) -> float:
                 "age_min": {"*": {"*": row["age_min"]}},
                 "weight": {"*": {"*": {"amount": row["weight"], "unit": row["weight-unit"]}}},
                 "rrp": {"*": {"*": {"EUR": row["rrp-EUR"]}}},
-                "supplier_ref": {"*": {"*": "RES" + row["supplier_ref"]}},
+                "supplier_ref": {"*": {"*": row["supplier_ref"] + "-R"}},
                 "release_date": {"*": {"*": row["release_date"]}},
             }
             dataset.append(
-                ["RES" + row["sku"], row["family"], row["enabled"], row["categories"], json.dumps(values)]
+                [row["sku"] + "-R", row["family"], row["enabled"], row["categories"], json.dumps(values)]
             )
     started = time.perf_counter()
     result = ProductResource().import_data(dataset, dry_run=False)
@@ -147,6 +151,21 @@ def raw_copy_rate(path: Path) -> float:
     return N / seconds
 
 
+def clean_up(prefix: str) -> None:
+    """Leave the shared bench database at its seeded size, so the next benchmark does not re-seed it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")  # no pghistory delete events for these
+        cursor.execute(
+            "DELETE FROM products_completeness WHERE product_id IN"
+            " (SELECT id FROM products_product WHERE sku LIKE %s)",
+            [prefix + "%"],
+        )
+        cursor.execute("DELETE FROM products_product WHERE sku LIKE %s", [prefix + "%"])
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+
 def export_rate(prefix: str) -> tuple[float, int]:
     from apps.products import flat
     from apps.products.models import Product
@@ -182,6 +201,7 @@ if __name__ == "__main__":
         baseline = resource_rate(large)
         raw = raw_copy_rate(large)
         exported, count = export_rate(f"{run_id}L")
+        clean_up(run_id)
     print(
         f"import: {noel:,.0f} rows/s ({first:.1f} s) vs default ModelResource {baseline:,.0f} rows/s "
         f"(timed on {SAMPLE:,} rows, extrapolated: {N / baseline:.0f} s for {N:,}): {noel / baseline:.1f}×"
