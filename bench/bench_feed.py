@@ -19,7 +19,7 @@ import time
 from common import setup
 
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="noel-bench-media-"))
-setup(100_000)
+setup(100_000, database="noel_bench_feeds")
 
 from decimal import Decimal  # noqa: E402
 

@@ -15,7 +15,7 @@ import tempfile
 from common import gunicorn, setup, wrk
 
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="noel-bench-media-"))
-setup(100_000)
+setup(100_000, database="noel_bench_feeds")
 
 from django.conf import settings  # noqa: E402
 

@@ -3,6 +3,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import ClockedScheduleAdmin as BaseClockedScheduleAdmin
 from django_celery_beat.admin import CrontabScheduleAdmin as BaseCrontabScheduleAdmin
@@ -26,10 +30,11 @@ from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from apps.core import services
+from apps.core import imports, services
 from apps.core.admin_mixins import ReadOnlyAdminMixin
-from apps.core.models import ApiToken, AuditLog, Channel, Currency, Locale, User
+from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
+from apps.core.tabular import escape_cell
 
 admin.site.unregister(Group)
 for model in (
@@ -210,3 +215,120 @@ class TaskResultAdmin(BaseTaskResultAdmin, ModelAdmin):
 @admin.register(GroupResult)
 class GroupResultAdmin(BaseGroupResultAdmin, ModelAdmin):
     pass
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), widget=UnfoldAdminSelectWidget)
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV (; or , separated, UTF-8) or XLSX, with a header row")
+    )
+    skip_invalid = forms.BooleanField(
+        label=_("Skip invalid rows"),
+        required=False,
+        help_text=_("Import the valid rows and list the others; by default one bad row refuses the file"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (kind, importer.label)
+            for kind, importer in imports.importers.items()
+            if user.has_perm(importer.permission)
+        ]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ModelAdmin):
+    """Upload → checked by a dry run (preview with every bad row explained) → confirm → applied by Celery."""
+
+    list_display = ("created_at", "kind", "name", "status", "created_by")
+    list_filter = ("status", "kind")
+    list_select_related = ("created_by",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "<int:pk>/confirm/",
+                self.admin_site.admin_view(self.confirm_view),
+                name="core_importjob_confirm",
+            ),
+            path(
+                "<int:pk>/errors.csv",
+                self.admin_site.admin_view(self.errors_view),
+                name="core_importjob_errors",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = imports.import_job_create(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    upload=form.cleaned_data["file"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("admin:core_importjob_change", job.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
+                   "title": _("Import a file")}  # fmt: skip
+        return TemplateResponse(request, "admin/core/importjob/upload.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(self.get_queryset(request), pk=object_id)
+        running = job.status in (ImportJob.Status.PREVIEWING, ImportJob.Status.RUNNING)
+        result = job.report or job.preview
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": str(job),
+            "job": job,
+            "running": running,
+            "progress": imports.job_progress(job) if running else None,
+            "result": result,
+            "errors": result.get("errors", [])[:200],
+            "can_confirm": job.status == ImportJob.Status.PREVIEWED and job.created_by_id == request.user.pk,
+        }
+        return TemplateResponse(request, "admin/core/importjob/detail.html", context)
+
+    def confirm_view(self, request, pk: int):
+        job = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method == "POST":
+            try:
+                imports.import_job_confirm(actor=request.user, job=job)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        return redirect("admin:core_importjob_change", job.pk)
+
+    def errors_view(self, request, pk: int):
+        """The refused rows as a CSV file, to fix them in a spreadsheet and import them again."""
+        import csv
+
+        job = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(["row", "column", "sku", "value", "reason"])
+        for error in (job.report or job.preview).get("errors", []):
+            writer.writerow(
+                [error["row"], error["column"], error["sku"], escape_cell(error["value"]), error["reason"]]
+            )
+        return response

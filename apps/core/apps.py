@@ -20,7 +20,13 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Administration")
     role_permissions = {
-        "merchandiser": {"core.view_locale", "core.view_currency", "core.view_channel"},
+        "merchandiser": {
+            "core.view_locale",
+            "core.view_currency",
+            "core.view_channel",
+            "core.add_importjob",
+            "core.view_importjob",
+        },
         "marketer": {"core.view_locale", "core.view_currency", "core.view_channel"},
         "approver": {"core.view_locale", "core.view_currency", "core.view_channel", "core.view_auditlog"},
         "channel_manager": {
@@ -32,7 +38,14 @@ class CoreConfig(AppConfig):
             "django_celery_beat.*",
             "django_celery_results.view_*",
         },
-        "integrator": {"core.view_locale", "core.view_currency", "core.view_channel", "core.view_apitoken"},
+        "integrator": {
+            "core.view_locale",
+            "core.view_currency",
+            "core.view_channel",
+            "core.view_apitoken",
+            "core.add_importjob",
+            "core.view_importjob",
+        },
     }
 
     def ready(self) -> None:

@@ -218,3 +218,48 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way in: previewed (a dry run), then applied once confirmed, by Celery.
+
+    Progress while running lives in the cache (the import's own transaction hides its writes until the
+    end); the report of each run is kept here, so the person can leave the page and come back.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWING = "previewing", _("Checking")
+        PREVIEWED = "previewed", _("Checked, waiting for confirmation")
+        REFUSED = "refused", _("Refused")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("what"), max_length=32)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=255)
+    skip_invalid = models.BooleanField(
+        _("skip invalid rows"), default=False, help_text=_("Import the valid rows and report the others")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEWING)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"

@@ -21,6 +21,10 @@ class InventoryConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from apps.core.imports import Importer, importer_register
+        from apps.inventory.imports import stock_import
+
+        importer_register(Importer("stock", _("stock"), "inventory.change_stocklevel", stock_import))
         from apps.inventory.api import product_availability
         from apps.products.api import product_extras
 

@@ -26,6 +26,10 @@ class PricingConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from apps.core.imports import Importer, importer_register
+        from apps.pricing.imports import prices_import
+
+        importer_register(Importer("prices", _("prices"), "pricing.change_price", prices_import))
         from apps.pricing.api import product_prices
         from apps.products.api import product_extras
 

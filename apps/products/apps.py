@@ -28,6 +28,10 @@ class ProductsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from apps.core.imports import Importer, importer_register
+        from apps.products.imports import products_import
+
+        importer_register(Importer("products", _("products"), "products.change_product", products_import))
         from apps.core.events import ChannelChanged, subscribe
         from apps.products.services import on_channel_changed
 

@@ -1,7 +1,8 @@
 """Noel's flat product format, in Akeneo's convention: one row per product, one column per value.
 
-Columns: sku, family, categories, enabled, parent, family_variant, then `<attribute>[-<locale>][-<channel>]`,
-a price collection as `<attribute>[-<locale>][-<channel>]-<CUR>`, a measurement as the amount column plus
+Columns: sku, family, categories, enabled, parent, family_variant, gtin, then
+`<attribute>[-<locale>][-<channel>]`, a price collection as `<attribute>[-<locale>][-<channel>]-<CUR>`,
+a measurement as the amount column plus
 `<…>-unit`, multi-selects as comma-separated codes, associations as `<TYPE>-products`. Exported cells
 that a spreadsheet would run as a formula (=, +, -, @) are escaped with a leading apostrophe.
 """
@@ -15,16 +16,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.core.tabular import escape_cell
 from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
-BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant", "gtin"]
 
 
 def _column(code: str, locale: str, channel: str) -> str:
@@ -63,10 +59,11 @@ def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[s
         "enabled",
         "parent__sku",
         "family_variant__code",
+        "gtin",
         "values",
         "associations",
     )
-    for sku, family, categories, enabled, parent, variant, values, associations in queryset.values_list(
+    for sku, family, categories, enabled, parent, variant, gtin, values, associations in queryset.values_list(
         *fields
     ).iterator(chunk_size=chunk_size):
         row = {
@@ -76,6 +73,7 @@ def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[s
             "enabled": "1" if enabled else "0",
             "parent": parent or "",
             "family_variant": variant or "",
+            "gtin": gtin or "",
         }
         row.update(value_cells(values, types))
         row.update({f"{kind}-products": ",".join(skus) for kind, skus in associations.items()})
@@ -92,9 +90,11 @@ def header(queryset: QuerySet[Product]) -> list[str]:
     return BASE_COLUMNS + sorted(seen)
 
 
-def csv_lines(queryset: QuerySet[Product], delimiter: str = ";") -> Iterable[str]:
+def csv_lines(
+    queryset: QuerySet[Product], delimiter: str = ";", columns: list[str] | None = None
+) -> Iterable[str]:
     """The selection as CSV text, line by line, for a streaming response."""
-    columns = header(queryset)
+    columns = columns or header(queryset)
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer, fieldnames=columns, delimiter=delimiter, extrasaction="ignore", lineterminator="\n"
@@ -106,3 +106,43 @@ def csv_lines(queryset: QuerySet[Product], delimiter: str = ";") -> Iterable[str
         buffer.truncate()
         writer.writerow({key: escape_cell(value) for key, value in row.items()})
         yield buffer.getvalue()
+
+
+def keep_columns(
+    columns: list[str], *, attributes: set[str] | None, locales: set[str] | None, channels: set[str] | None
+) -> list[str]:
+    """The header trimmed to the chosen attributes, locales and channels (base columns always stay)."""
+    from apps.core.models import Channel, Locale
+
+    every_locale = set(Locale.objects.values_list("code", flat=True))
+    every_channel = set(Channel.objects.values_list("code", flat=True))
+    kept = []
+    for column in columns:
+        code, *parts = column.split("-")
+        if column in BASE_COLUMNS or column.endswith("-products"):
+            kept.append(column)
+            continue
+        if attributes is not None and code not in attributes:
+            continue
+        if locales is not None and any(p in every_locale and p not in locales for p in parts):
+            continue
+        if channels is not None and any(p in every_channel and p not in channels for p in parts):
+            continue
+        kept.append(column)
+    return kept
+
+
+def xlsx_write(queryset: QuerySet[Product], handle, columns: list[str] | None = None) -> int:
+    """The selection as an XLSX sheet, written in openpyxl's write-only mode (memory stays flat)."""
+    import openpyxl
+
+    columns = columns or header(queryset)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("products")
+    sheet.append(columns)
+    count = 0
+    for row in rows(queryset):
+        sheet.append([escape_cell(row.get(column, "")) for column in columns])
+        count += 1
+    book.save(handle)
+    return count

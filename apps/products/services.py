@@ -11,7 +11,7 @@ from typing import Any
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from stdnum import ean
 
@@ -667,6 +667,16 @@ def product_revert(*, actor: User | None, product: Product, event_id: int) -> Pr
         return product_update(actor=actor, product=current, expected_version=current.version, changes=target)
 
 
+_COMPLETENESS_UPSERT = """
+INSERT INTO products_completeness (product_id, channel_id, locale_id, required, missing, ratio)
+SELECT p, c, l, r, CASE WHEN m = '' THEN '{}'::varchar[] ELSE string_to_array(m, ',')::varchar[] END, q
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::smallint[], %s::text[], %s::smallint[])
+    AS t(p, c, l, r, m, q)
+ON CONFLICT (product_id, channel_id, locale_id)
+DO UPDATE SET required = EXCLUDED.required, missing = EXCLUDED.missing, ratio = EXCLUDED.ratio
+"""
+
+
 def completeness_compute(products: Sequence[Product]) -> None:
     """Store completeness per product × channel × locale from the families' channel requirements."""
     if not products:
@@ -677,14 +687,14 @@ def completeness_compute(products: Sequence[Product]) -> None:
         "family_id", "channel_id", "attribute__code"
     ):
         required.setdefault((family_id, channel_id), []).append(code)
-    channels = list(Channel.objects.prefetch_related("locales"))
+    channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
     localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
-    rows = []
+    columns: tuple[list, ...] = ([], [], [], [], [], [])
     for product in products:
         values = effective_values(product)
-        for channel in channels:
+        for channel, locales in channels:
             codes = sorted(required.get((product.family_id, channel.pk), []))
-            for locale in channel.locales.all():
+            for locale in locales:
                 missing = [
                     c
                     for c in codes
@@ -692,25 +702,16 @@ def completeness_compute(products: Sequence[Product]) -> None:
                     is None
                 ]
                 ratio = 100 if not codes else (100 * (len(codes) - len(missing))) // len(codes)
-                rows.append(
-                    Completeness(
-                        product=product,
-                        channel=channel,
-                        locale=locale,
-                        required=len(codes),
-                        missing=missing,
-                        ratio=ratio,
-                    )
-                )
-    Completeness.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["product", "channel", "locale"],
-        update_fields=["required", "missing", "ratio"],
-    )
+                row = (product.pk, channel.pk, locale.pk, len(codes), ",".join(missing), ratio)
+                for column, value in zip(columns, row, strict=True):
+                    column.append(value)
+    # One statement whatever the number of rows (imports write thousands at once), instead of an ORM
+    # bulk_create that builds and sends six parameters per row.
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPLETENESS_UPSERT, list(columns))
     served = Q(pk__in=[])
-    for channel in channels:
-        served |= Q(channel=channel, locale__in=list(channel.locales.all()))
+    for channel, locales in channels:
+        served |= Q(channel=channel, locale__in=locales)
     Completeness.objects.filter(product__in=products).exclude(served).delete()
 
 

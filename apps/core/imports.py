@@ -1,0 +1,160 @@
+"""Import jobs, whatever they import: each app registers its importers here (core never imports them),
+and the admin, the Celery task and `manage.py import_catalog` run them through the same job services.
+
+An importer is `run(actor, handle, name, skip_invalid, dry_run, progress) -> ImportReport`; it raises
+`ImportRejected` (nothing written) when a row is refused and invalid rows are not to be skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.models import ImportJob, User
+from apps.core.services import audit_record
+from apps.core.tabular import ImportRejected, ImportReport
+
+Runner = Callable[..., ImportReport]
+
+
+@dataclass(frozen=True)
+class Importer:
+    kind: str
+    label: str
+    permission: str
+    run: Runner
+
+
+importers: dict[str, Importer] = {}
+
+
+def importer_register(importer: Importer) -> None:
+    importers[importer.kind] = importer
+
+
+def count_rows(handle: IO[bytes], name: str = "") -> int:
+    """Rows after the header, for the progress bar (multi-line cells make a CSV's an upper bound)."""
+    if handle.read(4) == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
+        import openpyxl
+
+        handle.seek(0)
+        try:
+            rows = (openpyxl.load_workbook(handle, read_only=True).worksheets[0].max_row or 1) - 1
+        except Exception:  # a damaged file: the import itself says what is wrong with it
+            rows = 0
+        handle.seek(0)
+        return rows
+    handle.seek(0)
+    lines, last = 0, b"\n"
+    while block := handle.read(1 << 20):
+        lines += block.count(b"\n")
+        last = block[-1:]
+    handle.seek(0)
+    return max(lines - (last == b"\n"), 0)
+
+
+def progress_key(job_id: int) -> str:
+    return f"noel:import-job:{job_id}:progress"
+
+
+def job_progress(job: ImportJob) -> dict[str, Any]:
+    """Rows done, total, rate and seconds left, for the progress bar while the job runs."""
+    done, started = cache.get(progress_key(job.pk), (0, None))
+    elapsed = time.time() - started if started else 0
+    rate = done / elapsed if elapsed else 0
+    total = max(job.rows_total, done)
+    left = (total - done) / rate if rate else None
+    return {
+        "done": done,
+        "total": total,
+        "percent": int(100 * done / total) if total else 0,
+        "rate": round(rate),
+        "eta": round(left) if left is not None else None,
+    }
+
+
+@transaction.atomic
+def import_job_create(
+    *, actor: User, kind: str, upload: UploadedFile, skip_invalid: bool = False
+) -> ImportJob:
+    """Keep the uploaded file and queue its dry run (the preview)."""
+    importer = importers.get(kind)
+    if importer is None:
+        raise ValidationError({"kind": f"unknown import {kind!r}"})
+    if not actor.has_perm(importer.permission):
+        raise ValidationError({"kind": f"{actor.get_username()} may not import {importer.label}"})
+    job = ImportJob(kind=kind, name=upload.name, skip_invalid=skip_invalid, created_by=actor)
+    job.file.save(upload.name, upload, save=False)
+    with job.file.open("rb") as handle:
+        job.rows_total = count_rows(handle, job.name)
+    job.save()
+    audit_record(
+        actor=actor, action="import.upload", object_type="import", object_code=f"{job.pk} {job.name}"
+    )
+    _queue(job, dry_run=True)
+    return job
+
+
+@transaction.atomic
+def import_job_confirm(*, actor: User, job: ImportJob) -> ImportJob:
+    """Apply a previewed file; refused when its preview found errors and invalid rows are not skipped."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.PREVIEWED:
+        raise ValidationError(f"import {job.pk} is {job.get_status_display().lower()}: nothing to confirm")
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="import.confirm", object_type="import", object_code=f"{job.pk} {job.name}"
+    )
+    _queue(job, dry_run=False)
+    return job
+
+
+def _queue(job: ImportJob, *, dry_run: bool) -> None:
+    from apps.core.tasks import import_job_run as task
+
+    transaction.on_commit(lambda: task.delay(job.pk, dry_run))
+
+
+def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob:
+    """Run a job's importer (as a dry run for the preview) and keep its report with the job."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    importer = importers[job.kind]
+    started = time.time()
+    cache.set(progress_key(job.pk), (0, started), 24 * 3600)
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+
+    def progress(done: int) -> None:
+        cache.set(progress_key(job.pk), (done, started), 24 * 3600)
+
+    status = ImportJob.Status.PREVIEWED if dry_run else ImportJob.Status.DONE
+    try:
+        with job.file.open("rb") as handle:
+            report = importer.run(
+                actor=job.created_by,
+                handle=handle,
+                name=job.name,
+                skip_invalid=job.skip_invalid,
+                dry_run=dry_run,
+                progress=progress,
+            ).as_dict()
+    except ImportRejected as rejected:
+        report = {**rejected.report, "errors": rejected.as_dicts()[:1000], "refused": True}
+        report.setdefault("error_count", len(rejected.errors))
+        status = ImportJob.Status.REFUSED
+    except Exception as exc:
+        report, status = {"failure": f"{type(exc).__name__}: {exc}"}, ImportJob.Status.FAILED
+        ImportJob.objects.filter(pk=job.pk).update(status=status, report=report, finished_at=timezone.now())
+        raise
+    field = "preview" if dry_run else "report"
+    ImportJob.objects.filter(pk=job.pk).update(status=status, finished_at=timezone.now(), **{field: report})
+    job.refresh_from_db()
+    return job

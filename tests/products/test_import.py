@@ -1,0 +1,258 @@
+import io
+
+import openpyxl
+import pytest
+
+from apps.core.models import AuditLog
+from apps.core.tabular import ImportRejected
+from apps.products import flat, services
+from apps.products.imports import products_import
+from apps.products.models import Completeness, Product
+from tests.products.fixtures import texts
+
+
+def run(text: str | bytes, actor=None, **options):
+    data = text.encode() if isinstance(text, str) else text
+    return products_import(actor=actor, handle=io.BytesIO(data), name="products.csv", **options)
+
+
+def refused(text: str | bytes, **options) -> list:
+    before = Product.objects.count(), AuditLog.objects.count()
+    with pytest.raises(ImportRejected) as caught:
+        run(text, **options)
+    assert (Product.objects.count(), AuditLog.objects.count()) == before, "a refused import changed nothing"
+    return caught.value.errors
+
+
+HEADER = "sku;family;categories;enabled;name-fr_FR;description-fr_FR-web;rrp-EUR;weight;weight-unit;materials"
+
+
+def test_import_creates_products_with_values_versions_audit_and_completeness(
+    shop, django_capture_on_commit_callbacks
+):
+    text = (
+        HEADER + "\nTOY-1;toys;plush;1;Renne;Doux;19.90;250;GRAM;wood,plush\nTOY-2;toys;toys;0;Lutin;;9;;;\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = run(text, actor=shop.merchandiser)
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (2, 0, 0, 0)
+    toy = Product.objects.get(sku="TOY-1")
+    assert toy.values == {
+        "name": {"fr_FR": {"*": "Renne"}},
+        "description": {"fr_FR": {"web": "Doux"}},
+        "rrp": {"*": {"*": {"EUR": "19.90"}}},
+        "weight": {"*": {"*": {"amount": "250", "unit": "GRAM"}}},
+        "materials": {"*": {"*": ["plush", "wood"]}},
+    }
+    assert toy.categories == ["plush"] and toy.enabled and toy.status == Product.Status.DRAFT
+    assert toy.search_text.startswith("toy-1") and "renne" in toy.search_text
+    assert toy.events.count() == 1 and toy.events.get().pgh_context.metadata["source"] == "import"
+    assert AuditLog.objects.filter(action="product.create", object_code="TOY-1", source="import").exists()
+    assert Completeness.objects.get(product=toy, channel=shop.web, locale__code="fr_FR").ratio == 100
+    assert not Product.objects.get(sku="TOY-2").enabled
+    assert len(callbacks) == 1, "one event for the whole import"
+
+
+def test_reimport_of_the_same_file_changes_nothing_and_makes_no_version(shop):
+    text = HEADER + "\nTOY-1;toys;plush;1;Renne;Doux;19.90;250;GRAM;wood\n"
+    run(text)
+    version = Product.objects.get(sku="TOY-1").version
+    audits = AuditLog.objects.count()
+    report = run(text)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    toy = Product.objects.get(sku="TOY-1")
+    assert toy.version == version and toy.events.count() == 1 and AuditLog.objects.count() == audits
+
+
+def test_update_changes_only_the_columns_of_the_file_and_an_empty_cell_clears(shop):
+    run(HEADER + "\nTOY-1;toys;plush;1;Renne;Doux;19.90;250;GRAM;wood\n")
+    report = run("sku,name-fr_FR,description-fr_FR-web\nTOY-1,Renne rouge,\n")
+    assert report.updated == 1
+    toy = Product.objects.get(sku="TOY-1")
+    assert toy.values["name"] == {"fr_FR": {"*": "Renne rouge"}}
+    assert "description" not in toy.values and toy.values["rrp"] == {"*": {"*": {"EUR": "19.90"}}}
+    assert toy.version == 2 and toy.events.count() == 2
+
+
+def test_export_imports_back_unchanged(shop):
+    services.product_create(
+        actor=None,
+        sku="TOY-1",
+        family=shop.toys,
+        categories=["plush"],
+        gtin="4006381333931",
+        values={
+            "name": texts('=HYPERLINK("x")', "Reindeer"),
+            "description": {"fr_FR": {"web": "Doux\nsur deux lignes; avec « guillemets »"}},
+            "rrp": {"*": {"*": {"EUR": "19.90"}}},
+            "weight": {"*": {"*": {"amount": "250", "unit": "GRAM"}}},
+            "materials": {"*": {"*": ["wood", "plush"]}},
+            "fragile": {"*": {"*": True}},
+            "age_min": {"*": {"*": "3"}},
+        },
+        associations={},
+    )
+    model = services.product_create(
+        actor=None, sku="JUMPER", family=shop.apparel, family_variant=shop.by_color_size, is_model=True,
+        values={"name": texts("Pull")},
+    )  # fmt: skip
+    services.product_create(
+        actor=None, sku="JUMPER-RED-S", family=shop.apparel, parent=model,
+        values={"color": {"*": {"*": "red"}}, "size": {"*": {"*": "s"}}},
+    )  # fmt: skip
+    services.product_update(
+        actor=None,
+        product=Product.objects.get(sku="TOY-1"),
+        expected_version=1,
+        changes={"associations": {"X_SELL": ["JUMPER"]}},
+    )
+    before = {
+        p.sku: (p.values, p.categories, p.gtin, p.version, p.associations) for p in Product.objects.all()
+    }
+    exported = "".join(flat.csv_lines(Product.objects.order_by("sku")))
+    assert "'=HYPERLINK" in exported
+    report = run(exported)
+    assert (report.unchanged, report.updated, report.created) == (3, 0, 0)
+    after = {
+        p.sku: (p.values, p.categories, p.gtin, p.version, p.associations) for p in Product.objects.all()
+    }
+    assert after == before
+    Product.objects.all().update(version=1)
+    for product in Product.objects.exclude(is_model=True).order_by("-parent_id"):
+        product.delete()
+    Product.objects.all().delete()
+    report = run(exported)
+    assert report.created == 3
+    recreated = {p.sku: (p.values, p.categories, p.gtin, p.associations) for p in Product.objects.all()}
+    assert recreated == {sku: (v, c, g, a) for sku, (v, c, g, _version, a) in before.items()}
+
+
+def test_variants_and_models_in_one_file_parents_first(shop):
+    report = run(
+        "sku;family;family_variant;parent;name-fr_FR;color;size;weight;weight-unit\n"
+        "PULL;apparel;color_then_size;;Pull;;;;\n"
+        "PULL-RED;apparel;;PULL;;red;;;\n"
+        "PULL-RED-S;apparel;;PULL-RED;;;s;300;GRAM\n"
+    )
+    assert report.created == 3
+    leaf = Product.objects.get(sku="PULL-RED-S")
+    assert leaf.parent.sku == "PULL-RED" and leaf.parent.is_model and leaf.parent.parent.sku == "PULL"
+    assert leaf.axis_key == "size=s"
+
+
+def test_xlsx_is_read_like_csv(shop):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["sku", "family", "age_min", "release_date", "fragile"])
+    sheet.append(["TOY-X", "toys", 3, "2025-12-01", True])
+    data = io.BytesIO()
+    book.save(data)
+    report = products_import(actor=None, handle=io.BytesIO(data.getvalue()), name="p.xlsx")
+    assert report.created == 1
+    assert Product.objects.get(sku="TOY-X").values == {
+        "age_min": {"*": {"*": "3"}},
+        "release_date": {"*": {"*": "2025-12-01"}},
+        "fragile": {"*": {"*": True}},
+    }
+
+
+def test_bom_and_windows_line_endings_and_multiline_cells_are_read(shop):
+    text = '\ufeffsku,family,description-fr_FR-web\r\nTOY-1,toys,"deux\r\nlignes"\r\nTOY-2,toys,x\r\n'
+    assert run(text).created == 2
+    assert Product.objects.get(sku="TOY-1").values["description"]["fr_FR"]["web"] == "deux\r\nlignes"
+
+
+def test_skip_invalid_imports_the_rest_and_reports_the_bad_rows(shop):
+    report = run("sku;family;age_min\nTOY-1;toys;3\nTOY-2;toys;abc\nTOY-3;toys;4\n", skip_invalid=True)
+    assert (report.created, report.rejected) == (2, 1)
+    [error] = report.errors
+    assert (error.row, error.column, error.sku, error.value) == (3, "age_min", "TOY-2", "abc")
+    assert set(Product.objects.values_list("sku", flat=True)) == {"TOY-1", "TOY-3"}
+
+
+def test_dry_run_reports_and_writes_nothing(shop):
+    report = run("sku;family\nTOY-1;toys\n", dry_run=True)
+    assert report.created == 1 and report.dry_run
+    assert not Product.objects.exists()
+
+
+def test_approved_product_gets_a_pending_change_as_in_the_admin(shop):
+    run("sku;family;name-fr_FR\nTOY-1;toys;Renne\n")
+    Product.objects.filter(sku="TOY-1").update(status=Product.Status.APPROVED)
+    report = run("sku;name-fr_FR\nTOY-1;Renne rouge\n", actor=shop.merchandiser)
+    assert report.pending == 1
+    toy = Product.objects.get(sku="TOY-1")
+    assert toy.values["name"]["fr_FR"]["*"] == "Renne"
+    assert toy.pending_change.changes["values"]["name"] == {"fr_FR": {"*": "Renne rouge"}}
+
+
+def test_a_merchandiser_imports_only_products_of_their_categories(shop):
+    from guardian.shortcuts import assign_perm
+
+    from apps.products.models import Category
+
+    assign_perm("products.edit_products_in", shop.merchandiser, Category.objects.get(code="plush"))
+    with pytest.raises(ImportRejected) as caught:
+        run("sku;family;categories\nTOY-1;toys;plush\nTOY-2;toys;decorations\n", actor=shop.merchandiser)
+    [error] = caught.value.errors
+    assert (error.row, error.column, error.sku) == (3, "categories", "TOY-2")
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "words"),
+    [
+        ("sku|family\nTOY-1|toys\n", 1, "sku|family", "delimiter"),
+        ("family;name-fr_FR\ntoys;x\n", 1, "sku", "no sku"),
+        ("sku;family\nTOY-1;toys\nTOY-1;toys\n", 3, "sku", "first at row 2"),
+        ("sku;family;colour\nTOY-1;toys;red\n", 1, "colour", "unknown attribute colour"),
+        ("sku;family;name-xx_XX\nTOY-1;toys;x\n", 1, "name-xx_XX", "unknown or inactive locale xx_XX"),
+        ("sku;family;description-fr_FR-shop\nTOY-1;toys;x\n", 1, "description-fr_FR-shop", "unknown channel"),
+        ("sku;family;age_min\nTOY-1;toys;3.5x\n", 2, "age_min", "not a number"),
+        ("sku;family;release_date\nTOY-1;toys;31/12/2025\n", 2, "release_date", "not a date"),
+        ("sku;family;fragile\nTOY-1;toys;maybe\n", 2, "fragile", "not yes/no"),
+        ("sku;family;enabled\nTOY-1;toys;maybe\n", 2, "enabled", "not yes/no"),
+        ("sku;family;materials\nTOY-1;toys;wood,steel\n", 2, "materials", "'steel'"),
+        ("sku;family;parent\nV-1;apparel;GHOST\n", 2, "parent", "parent GHOST does not exist"),
+        ("sku;family;name-fr_FR\nTOY-1;toys;=1+1\n", 2, "name-fr_FR", "formula"),
+        ("sku;family\nTOY-1;nope\n", 2, "family", "unknown family nope"),
+        ("sku;family;X_SELL-products\nTOY-1;toys;GHOST\n", 2, "associations", "GHOST does not exist"),
+        ("sku;family\nTOY-1;toys;extra\n", 2, "", "check the delimiter"),
+        ("", 1, "", "empty"),
+    ],
+)
+def test_bad_input_is_refused_with_row_and_column_and_changes_nothing(shop, text, row, column, words):
+    errors = refused(text)
+    assert (errors[0].row, errors[0].column) == (row, column)
+    assert words in errors[0].reason
+
+
+def test_a_file_that_is_not_utf8_says_which_encoding_it_looks_like(shop):
+    data = "sku;family;name-fr_FR\nTOY-1;toys;Élan de Noël à la crème brûlée\n".encode("cp1252")
+    [error] = refused(data)
+    assert "the file is not UTF-8 (it looks like cp125" in error.reason
+
+
+def test_a_truncated_xlsx_is_refused(shop):
+    book = openpyxl.Workbook()
+    book.active.append(["sku", "family"])
+    book.active.append(["TOY-1", "toys"])
+    data = io.BytesIO()
+    book.save(data)
+    [error] = refused(data.getvalue()[: len(data.getvalue()) // 2])
+    assert "damaged or truncated" in error.reason
+
+
+def test_a_header_error_lists_every_bad_column_at_once(shop):
+    errors = refused("sku;family;colour;name-xx_XX\nTOY-1;toys;x;y\n")
+    assert [e.column for e in errors] == ["colour", "name-xx_XX"]
+
+
+@pytest.mark.parametrize("size", [20, 200])
+def test_query_count_does_not_grow_with_rows(shop, size, django_assert_max_num_queries):
+    lines = [HEADER] + [f"TOY-{n};toys;plush;1;Renne {n};Doux;19.90;250;GRAM;wood" for n in range(size)]
+    text = "\n".join(lines) + "\n"
+    with django_assert_max_num_queries(45):
+        assert run(text).created == size
+    with django_assert_max_num_queries(30):
+        assert run(text).unchanged == size
