@@ -17,12 +17,13 @@ from typing import Any
 
 import nh3
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.db.models import Q
+from django.utils.encoding import filepath_to_uri
 
 from apps.assets.selectors import FeedImage, feed_images
-from apps.channels.models import Feed
+from apps.channels.models import DEFAULT_MAPPING, Feed
 from apps.core.models import Channel
 from apps.core.money import Money
 from apps.inventory.models import StockLevel, StockLocation
@@ -81,14 +82,21 @@ class Context:
     attribute_types: dict[str, str]
     stores: list[StockLocation]
 
-    @property
-    def media_attributes(self) -> list[str]:
-        media = [code for code, kind in self.attribute_types.items() if kind == Attribute.Type.MEDIA]
-        return sorted(media, key=lambda code: (code != "main_image", code))
+    media_attributes: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def absolute(url: str) -> str:
         return url if "://" in url else settings.NOEL_PUBLIC_URL.rstrip("/") + url
+
+    def media_url(self, path: str) -> str:
+        """The public URL of a stored file. Local storage's is its base URL and the quoted name: joined
+        here without urljoin, which costs more than everything else an item needs."""
+        if "://" in path:
+            return path
+        if isinstance(default_storage, FileSystemStorage):
+            return self.absolute(default_storage.base_url + filepath_to_uri(path))
+        return self.absolute(default_storage.url(path))
 
     @property
     def locale(self) -> str:
@@ -96,7 +104,7 @@ class Context:
 
     def text(self, item: Item, name: str) -> str:
         """A mapped field's value in the feed's locale and channel, as plain text."""
-        code = self.feed.field(name)
+        code = self.mapping.get(name)
         if not code:
             return ""
         value = value_of(item.values, code, self.locale, self.channel.code)
@@ -145,6 +153,7 @@ def build_context(feed: Feed, at: datetime) -> Context:
             "attribute__code", "code", "labels"
         )
     }
+    types = dict(Attribute.objects.values_list("code", "type"))
     stores: list[StockLocation] = []
     if feed.format == Feed.Format.GOOGLE_LOCAL:
         stores = list(
@@ -152,13 +161,16 @@ def build_context(feed: Feed, at: datetime) -> Context:
                 kind=StockLocation.Kind.STORE, is_active=True, channels=feed.channel
             ).order_by("code")
         )
+    media = [code for code, kind in types.items() if kind == Attribute.Type.MEDIA]
     return Context(
+        media_attributes=sorted(media, key=lambda code: (code != "main_image", code)),
+        mapping={name: feed.field(name) for name in {**DEFAULT_MAPPING, **feed.mapping}},
         feed=feed,
         channel=feed.channel,
         at=at,
         category_paths=paths,
         option_labels=options,
-        attribute_types=dict(Attribute.objects.values_list("code", "type")),
+        attribute_types=types,
         stores=stores,
     )
 
@@ -224,8 +236,9 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
     tree = _family_tree(rows)
     completeness = {
         pid: (ratio, missing)
+        # A range, not a list of 2,000 ids: Django prepares each element of an IN list one by one.
         for pid, ratio, missing in Completeness.objects.filter(
-            product_id__in=ids, channel=ctx.channel, locale__code=ctx.locale
+            product_id__gte=low, product_id__lt=high, channel=ctx.channel, locale__code=ctx.locale
         ).values_list("product_id", "ratio", "missing")
     }
     prices = prices_at(ids, ctx.channel, ctx.at)
@@ -233,15 +246,20 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
     pictures = feed_images(ids, ctx.channel, ctx.at)
     stores = _store_stock(ids, ctx) if ctx.stores else {}
     result = []
+    inherited: dict[int, tuple[dict[str, Any], set[str]]] = {}  # per parent: its lineage merged, once
     for row in rows:
         lineage = _lineage(row, tree)
-        values: dict[str, Any] = {}
-        categories = set(row["categories"])
-        for ancestor in lineage:
-            values = merge(values, ancestor["values"])
-            categories.update(ancestor["categories"])
+        values, categories = row["values"], set(row["categories"])
+        if lineage:
+            parent = row["parent_id"]
+            if parent not in inherited:
+                merged: dict[str, Any] = {}
+                for ancestor in lineage:
+                    merged = merge(merged, ancestor["values"])
+                inherited[parent] = (merged, {c for a in lineage for c in a["categories"]})
+            values = merge(inherited[parent][0], values)
+            categories |= inherited[parent][1]
         ratio, missing = completeness.get(row["id"], (0, ["?"]))
-        values = merge(values, row["values"])
         result.append(
             Item(
                 product_id=row["id"],
@@ -270,7 +288,7 @@ def _images(pictures: list[FeedImage], values: dict[str, Any], ctx: Context) -> 
     for code in ctx.media_attributes:
         path = value_of(values, code, ctx.locale, ctx.channel.code)
         if path:
-            images.append(Image(url=path if "://" in path else ctx.absolute(default_storage.url(path))))
+            images.append(Image(url=ctx.media_url(path)))
     return images
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from apps.core.models import Channel
@@ -58,17 +59,21 @@ def price_history(price: Price) -> list[dict[str, Any]]:
     return rows
 
 
+_PRICES_AT = """
+SELECT product_id, amount, compare_at FROM pricing_price
+WHERE product_id = ANY(%s) AND channel_id = %s AND currency = %s
+"""
+
+
 def prices_at(product_ids: Sequence[int], channel: Channel, at: datetime) -> dict[int, ChannelPrice]:
     """Prices of products on a channel at any instant, past, present or future, in two queries.
 
     Computed from the base prices and the promotions in force at `at` by the same function as the stored
     effective prices, so a preview of 1 December shows what the switch will produce then.
     """
-    rows = list(
-        Price.objects.filter(product_id__in=product_ids, channel=channel, currency_id=channel.currency_id)
-        .values_list("product_id", "amount", "compare_at")
-        .order_by()
-    )
+    with connection.cursor() as cursor:  # ANY(array): one parameter, however many products a feed chunk has
+        cursor.execute(_PRICES_AT, [list(product_ids), channel.pk, channel.currency_id])
+        rows = cursor.fetchall()
     adjustments = adjustments_at([(pid, channel.pk, amount) for pid, amount, _c in rows], at)
     result = {}
     for product_id, amount, compare_at in rows:
