@@ -18,6 +18,7 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="noel-bench-media-")
 setup(100_000, database="noel_bench_feeds")
 
 from django.conf import settings  # noqa: E402
+from django.core.files.storage import default_storage  # noqa: E402
 
 from apps.channels import services  # noqa: E402
 from apps.channels.models import Feed  # noqa: E402
@@ -36,6 +37,7 @@ feed, _created = Feed.objects.get_or_create(
 settings.CELERY_TASK_ALWAYS_EAGER = True
 run = services.feed_build_start(actor=None, feed=feed)
 token = services.pull_token_create(actor=None, channel=google)
+packed = default_storage.size(f"{run.file}.gz")
 port = 8766
 url = f"http://127.0.0.1:{port}/feeds/google/{feed.file_name}"
 with gunicorn(port, MEDIA_ROOT=os.environ["MEDIA_ROOT"]):
@@ -45,5 +47,6 @@ with gunicorn(port, MEDIA_ROOT=os.environ["MEDIA_ROOT"]):
     full = wrk(url, auth, "Accept-Encoding: gzip", connections=50)
 print(
     f"feed pull, gunicorn 2 workers, wrk 50 connections: unchanged (304) {unchanged} | "
-    f"full gzip download ({run.size:,} bytes, {run.published:,} items) {full} | baseline /healthz {baseline}"
+    f"full download, gzip ({packed:,} bytes for {run.size:,}, {run.published:,} items) {full} | "
+    f"baseline /healthz {baseline}"
 )

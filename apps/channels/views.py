@@ -6,6 +6,10 @@ polling every minute costs next to nothing; a changed one streams from storage, 
 
 from __future__ import annotations
 
+import hashlib
+import time
+
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe
@@ -22,14 +26,33 @@ def _token(request: HttpRequest) -> str:
     return request.GET.get("token", "")
 
 
+# Channels poll the same URL with the same token many times a second at peak: each web process remembers
+# its last answers for NOEL_FEED_PULL_MEMORY seconds, so a 304 then costs no query. A revoked token or a
+# new file is seen within that time.
+_recent: dict[tuple[str, str, str], tuple[float, bool, selectors.Serving | None]] = {}
+
+
+def _lookup(channel: str, file: str, raw: str) -> tuple[bool, selectors.Serving | None]:
+    key = (channel, file, hashlib.sha256(raw.encode()).hexdigest())
+    now = time.monotonic()
+    remembered = _recent.get(key)
+    if remembered is not None and remembered[0] > now and settings.NOEL_FEED_PULL_MEMORY:
+        return remembered[1], remembered[2]
+    allowed = bool(raw) and services.pull_token_check(channel, raw)
+    serving = selectors.serving(channel, file) if allowed else None
+    if len(_recent) > 10_000:
+        _recent.clear()
+    _recent[key] = (now + settings.NOEL_FEED_PULL_MEMORY, allowed, serving)
+    return allowed, serving
+
+
 @require_safe
 def feed_pull(request: HttpRequest, channel: str, file: str) -> HttpResponse:
-    raw = _token(request)
-    if not raw or not services.pull_token_check(channel, raw):
+    allowed, serving = _lookup(channel, file, _token(request))
+    if not allowed:
         response = HttpResponse("A valid pull token is required.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="noel feeds"'
         return response
-    serving = selectors.serving(channel, file)
     if serving is None:
         return HttpResponse(
             "No such feed, or it has not been built yet.\n", status=404, content_type="text/plain"

@@ -167,6 +167,8 @@ NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
 NOEL_PUBLIC_URL = env("NOEL_PUBLIC_URL", default="http://localhost:8000")
 # Products per feed chunk; a build splits the catalog into chunks that several workers build at once.
 NOEL_FEED_CHUNK = env.int("NOEL_FEED_CHUNK", default=2000)
+# Seconds each web process remembers a feed pull's answer (token valid, file serving): 304s without queries.
+NOEL_FEED_PULL_MEMORY = env.float("NOEL_FEED_PULL_MEMORY", default=2.0)
 
 LOGGING = {
     "version": 1,

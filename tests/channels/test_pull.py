@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from apps.channels import services
+from apps.channels import services, views
 from apps.channels.models import PullToken
 from tests.channels.helpers import read
 
@@ -17,6 +17,13 @@ def published(feeds):
     run = services.feed_build_start(actor=None, feed=feeds.google)
     token = services.pull_token_create(actor=None, channel=feeds.shop.google)
     return run, token
+
+
+@pytest.fixture(autouse=True)
+def no_memory(settings):
+    """Every answer from the database, unless a test turns the pull memory on."""
+    settings.NOEL_FEED_PULL_MEMORY = 0
+    views._recent.clear()
 
 
 def body(response) -> bytes:
@@ -70,3 +77,17 @@ def test_an_unbuilt_or_unknown_file_is_404_for_a_valid_token(client, published):
     _run, token = published
     assert client.get("/feeds/google/products.csv", {"token": token}).status_code == 404
     assert client.get("/feeds/google/other.xml", {"token": token}).status_code == 404
+
+
+def test_a_polling_channel_gets_its_304_without_a_query_while_the_answer_is_remembered(
+    client, published, settings, django_assert_num_queries
+):
+    run, token = published
+    settings.NOEL_FEED_PULL_MEMORY = 60
+    headers = {"If-None-Match": f'"{run.checksum}"'}
+    assert client.get(URL, {"token": token}, headers=headers).status_code == 304
+    with django_assert_num_queries(0):
+        assert client.get(URL, {"token": token}, headers=headers).status_code == 304
+    services.pull_token_revoke(actor=None, token=PullToken.objects.get())
+    views._recent.clear()  # what NOEL_FEED_PULL_MEMORY seconds do
+    assert client.get(URL, {"token": token}, headers=headers).status_code == 401
