@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.pricing",
     "apps.inventory",
+    "apps.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
+
+# A campaign whose promotions take more than this share off a price is refused at submission and start.
+NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")
 
 LOGGING = {
     "version": 1,
