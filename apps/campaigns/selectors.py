@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -519,3 +520,42 @@ def coupons_export_rows(campaign: Campaign) -> Iterator[list[str]]:
             "" if coupon.usage_limit is None else str(coupon.usage_limit),
             str(coupon.uses),
         ]
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    campaigns: list[Campaign]
+    overlap: bool  # two campaigns share a channel that day
+    in_month: bool = True
+
+
+def campaign_calendar(
+    days: Sequence[date], zone: ZoneInfo, *, channel: str = "", month: int = 0
+) -> list[CalendarDay]:
+    """The campaigns on each day (local midnight to midnight in `zone`), cancelled ones left out, and
+    whether two of them share a channel that day. Two queries whatever the range."""
+    first = datetime.combine(days[0], time.min, zone)
+    last = datetime.combine(days[-1] + timedelta(days=1), time.min, zone)
+    campaigns = (
+        Campaign.objects.exclude(status=Campaign.Status.CANCELLED)
+        .filter(starts_at__lt=last, ends_at__gt=first)
+        .prefetch_related(Prefetch("channels", queryset=Channel.objects.only("id", "code").order_by("code")))
+        .order_by("starts_at", "code")
+    )
+    if channel:
+        campaigns = campaigns.filter(channels__code=channel).distinct()
+    campaigns = list(campaigns)
+    result = []
+    for day in days:
+        start = datetime.combine(day, time.min, zone)
+        end = datetime.combine(day + timedelta(days=1), time.min, zone)
+        today = [c for c in campaigns if c.starts_at < end and c.ends_at > start]
+        seen: set[str] = set()
+        overlap = False
+        for campaign in today:
+            codes = {ch.code for ch in campaign.channels.all()}
+            overlap = overlap or bool(seen & codes)
+            seen |= codes
+        result.append(CalendarDay(day, today, overlap, not month or day.month == month))
+    return result

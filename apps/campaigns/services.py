@@ -83,6 +83,16 @@ def _check_window(starts_at: datetime, ends_at: datetime, now: datetime, *, plan
         )
 
 
+def window_check(
+    starts_at: datetime, ends_at: datetime, zone_name: str, *, planning: bool = True
+) -> tuple[datetime, datetime]:
+    """The window as instants, or the reason it is refused (forms call it to show the error on its field)."""
+    _zone(zone_name)
+    starts_at, ends_at = localize(starts_at, zone_name, "starts_at"), localize(ends_at, zone_name, "ends_at")
+    _check_window(starts_at, ends_at, timezone.now(), planning=planning)
+    return starts_at, ends_at
+
+
 def _decimal(value: Any, field: str) -> Decimal:
     try:
         return to_decimal(value)
@@ -184,9 +194,7 @@ def campaign_create(
     tz: str = "Europe/Paris",
     notes: str = "",
 ) -> Campaign:
-    _zone(tz)
-    starts_at, ends_at = localize(starts_at, tz, "starts_at"), localize(ends_at, tz, "ends_at")
-    _check_window(starts_at, ends_at, timezone.now(), planning=True)
+    starts_at, ends_at = window_check(starts_at, ends_at, tz)
     if not channels:
         raise ValidationError({"channels": "choose at least one channel"})
     if Campaign.objects.filter(code__iexact=code).exists():
@@ -319,6 +327,17 @@ def promotion_add(
     })  # fmt: skip
     _announce(campaign)
     return promotion
+
+
+@transaction.atomic
+def promotion_remove(*, actor: User, promotion: Promotion) -> None:
+    """Take a promotion out of a draft (or a submission, which goes back to draft)."""
+    campaign = _editable(promotion.campaign, actor, None)
+    code = promotion.code
+    promotion.delete()
+    _touch(campaign, actor)
+    _audit(actor, campaign, "promotion_remove", {"promotion": code})
+    _announce(campaign)
 
 
 def _check_target(

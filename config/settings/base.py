@@ -247,6 +247,20 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Campaigns"),
+                "items": [
+                    _nav(_("Campaigns"), "campaign", "campaigns", "campaign"),
+                    {
+                        "title": _("Campaign calendar"),
+                        "icon": "calendar_month",
+                        "link": reverse_lazy("admin:campaigns_campaign_calendar"),
+                        "permission": _can("campaigns.view_campaign"),
+                    },
+                    _nav(_("Promotions"), "percent", "campaigns", "promotion"),
+                    _nav(_("Coupons"), "confirmation_number", "campaigns", "coupon"),
+                ],
+            },
+            {
                 "title": _("Channels"),
                 "items": [_nav(_("Channels"), "storefront", "core", "channel")],
             },
