@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 
+from apps.campaigns.api import router as campaigns_router
 from apps.core.api import router as core_router
 from apps.core.api_auth import StaffSessionAuth, TokenAuth, TokenRateThrottle
 from apps.core.batches import BatchRejected
@@ -32,6 +33,7 @@ api.add_router("/", catalog_reference_router)
 api.add_router("/products", products_router)
 api.add_router("/prices", pricing_router)
 api.add_router("/stock", inventory_router)
+api.add_router("/campaigns", campaigns_router)
 
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "filters", "payload"}

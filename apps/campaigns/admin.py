@@ -4,7 +4,6 @@ cancel; a calendar where overlaps show; a preview of any instant. Every write go
 from __future__ import annotations
 
 import calendar
-import csv
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +25,7 @@ from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
 
 from apps.campaigns import selectors, services
+from apps.campaigns.downloads import csv_response
 from apps.campaigns.models import EDITABLE, Campaign, Coupon, Promotion
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
@@ -387,18 +387,6 @@ class CampaignAdmin(ModelAdmin):
             channels=Channel.objects.order_by("code"), previous=previous, following=following,
             weekdays=[calendar.day_abbr[i] for i in range(7)],
         )  # fmt: skip
-
-
-class Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(rows, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(Echo(), delimiter=";")
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class PromotionForm(forms.ModelForm):
