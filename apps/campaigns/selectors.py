@@ -358,7 +358,11 @@ class Impact:
 
 
 def _s(amount: Decimal) -> str:
-    return format(amount.normalize(), "f") if amount == amount.to_integral() else format(amount, "f")
+    """20.0000 → "20", 2.2500 → "2.25", 7.5 → "7.50": how people write prices."""
+    if amount == amount.to_integral():
+        return f"{amount.quantize(Decimal(1)):f}"
+    normal = amount.normalize()
+    return f"{normal:f}" if -normal.as_tuple().exponent > 2 else f"{amount.quantize(Decimal('0.01')):f}"
 
 
 def campaign_impact(campaign: Campaign, *, now: datetime) -> Impact:
