@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Field, Query, Router
 
 from apps.campaigns import selectors
 from apps.campaigns.downloads import csv_response
@@ -24,8 +24,8 @@ PUBLISHED = [s for s in Campaign.Status.values if s not in (Campaign.Status.DRAF
 class CampaignFilters(InputSchema):
     status: Campaign.Status | None = None
     channel: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def _queryset(request: HttpRequest) -> QuerySet[Campaign]:
@@ -86,14 +86,14 @@ def _campaign(campaign: Campaign) -> dict:
 @router.get("", summary="List campaigns", response=dict)
 def list_campaigns(request: HttpRequest, filters: Query[CampaignFilters]):
     """Approved, scheduled, live, ended and cancelled campaigns by start, with their promotions; a token
-    limited to channels sees only the campaigns on them. `limit` ≤ 200."""
+    limited to channels sees only the campaigns on them. `limit` ≤ 200, `offset` ≤ 1,000,000."""
     require(request, "read", "campaigns.view_campaign")
     queryset = _queryset(request)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.channel:
         queryset = queryset.filter(channels__code=filters.channel).distinct()
-    limit, offset = max(1, min(filters.limit, 200)), max(0, filters.offset)
+    limit, offset = filters.limit, filters.offset
     page = list(queryset[offset : offset + limit + 1])
     return {
         "items": [_campaign(c) for c in page[:limit]],

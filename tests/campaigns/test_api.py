@@ -77,3 +77,8 @@ def test_anonymous_and_wrong_scope_tokens_are_refused(client, published, headers
         headers = bearer(token_for(roles=(Role.MERCHANDISER,), username="merch-bot"))
     response = client.get(f"{URL}/C1/coupons.csv", **headers)
     assert response.status_code == status and response.json()["code"] in ("unauthenticated", "forbidden")
+
+
+def test_an_offset_out_of_range_is_bad_input(client, published):
+    response = client.get(f"{URL}?offset=9223372036854775807", **bearer(token_for()))
+    assert response.status_code == 400 and response.json()["field"] == "offset"
