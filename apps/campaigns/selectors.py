@@ -46,11 +46,11 @@ class Facts:
     status: str
 
 
+# The brand is read only when a target asks for it: it means reading each product's whole values document.
+_BRAND = "COALESCE(p.values #>> '{brand,*,*}', pp.values #>> '{brand,*,*}', ppp.values #>> '{brand,*,*}', '')"
 _FACTS_SQL = """
 SELECT p.id, p.sku, pp.sku, ppp.sku, f.code,
-       p.categories || COALESCE(pp.categories, '{}') || COALESCE(ppp.categories, '{}'),
-       COALESCE(p.values #>> '{brand,*,*}', pp.values #>> '{brand,*,*}', ppp.values #>> '{brand,*,*}', ''),
-       p.status
+       p.categories || COALESCE(pp.categories, '{}') || COALESCE(ppp.categories, '{}'), BRAND, p.status
 FROM products_product p
 JOIN products_family f ON f.id = p.family_id
 LEFT JOIN products_product pp ON pp.id = p.parent_id
@@ -58,22 +58,27 @@ LEFT JOIN products_product ppp ON ppp.id = pp.parent_id
 """
 
 
-def _facts_rows(where: str, params: list) -> Iterator[Facts]:
+def _facts_rows(where: str, params: list, brands: bool) -> Iterator[Facts]:
+    sql = _FACTS_SQL.replace("BRAND", _BRAND if brands else "''", 1)
     with connection.cursor() as cursor:
-        cursor.execute(f"{_FACTS_SQL} WHERE {where} ORDER BY p.id", params)
+        cursor.execute(f"{sql} WHERE {where} ORDER BY p.id", params)
         while rows := cursor.fetchmany(5000):
             for pid, sku, parent, grand, family, categories, brand, status in rows:
                 skus = frozenset(s for s in (sku, parent, grand) if s)
                 yield Facts(pid, skus, family, frozenset(categories), brand.casefold(), status)
 
 
-def product_facts(product_ids: Iterable[int]) -> Iterator[Facts]:
-    return _facts_rows("p.id = ANY(%s)", [sorted(set(product_ids))])
+def product_facts(product_ids: Iterable[int], *, brands: bool = True) -> Iterator[Facts]:
+    return _facts_rows("p.id = ANY(%s)", [sorted(set(product_ids))], brands)
 
 
-def sellable_facts() -> Iterator[Facts]:
+def sellable_facts(*, brands: bool = True) -> Iterator[Facts]:
     """Every sellable product (not models), streamed: the scan behind a campaign's affected products."""
-    return _facts_rows("NOT p.is_model", [])
+    return _facts_rows("NOT p.is_model", [], brands)
+
+
+def need_brands(targets: Iterable[Target]) -> bool:
+    return any(t.brands or "brand" in t.filter for t in targets)
 
 
 def category_subtrees(codes: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -223,7 +228,9 @@ def _resolve(
     targets = compile_targets(promotions)
     matched = {
         facts.product_id: [p for p in promotions if targets[p.pk].matches(facts)]
-        for facts in product_facts(p for p, channel, _b in rows if channel in on_channel)
+        for facts in product_facts(
+            (p for p, channel, _b in rows if channel in on_channel), brands=need_brands(targets.values())
+        )
     }
     resolved = {}
     for product_id, channel_id, base in rows:
@@ -264,7 +271,8 @@ def campaign_products(campaign: Campaign) -> list[Facts]:
     targets = list(compile_targets(campaign_promotions(campaign)).values())
     if not targets:
         return []
-    return [facts for facts in sellable_facts() if any(t.matches(facts) for t in targets)]
+    scan = sellable_facts(brands=need_brands(targets))
+    return [facts for facts in scan if any(t.matches(facts) for t in targets)]
 
 
 _PRICES_SQL = """
@@ -365,7 +373,7 @@ def _s(amount: Decimal) -> str:
     return f"{normal:f}" if -normal.as_tuple().exponent > 2 else f"{amount.quantize(Decimal('0.01')):f}"
 
 
-def campaign_impact(campaign: Campaign, *, now: datetime) -> Impact:
+def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True) -> Impact:
     """Old and new price of every targeted product on every channel of the campaign, and the guard
     rails: discount above the maximum, below cost, not below the regular price, two overlapping
     exclusive promotions (errors); no price, no stock, not approved, not complete (warnings)."""
@@ -406,9 +414,10 @@ def campaign_impact(campaign: Campaign, *, now: datetime) -> Impact:
                 Finding("below_cost", "error", sku, channel.code,
                         f"{where} is below the cost {_s(cost)}", {**numbers, "cost": _s(cost)})
             )  # fmt: skip
-    findings += _missing_prices(facts, channels, prices, skus)
     findings += _exclusive_overlaps(campaign, facts, channels, skus)
-    findings += _readiness(facts, channels, skus)
+    if warnings:
+        findings += _missing_prices(facts, channels, prices, skus)
+        findings += _readiness(facts, channels, skus)
     return Impact(changes, findings)
 
 

@@ -479,10 +479,12 @@ def coupons_generate(
 # --- workflow ----------------------------------------------------------------------------------------
 
 
-def _check(campaign: Campaign, now: datetime) -> selectors.Impact:
-    """Guard rails, stored on the campaign for the approver; errors refuse with every finding."""
-    impact = selectors.campaign_impact(campaign, now=now)
-    campaign.findings = impact.summary(now)
+def _check(campaign: Campaign, now: datetime, *, warnings: bool = True) -> selectors.Impact:
+    """Guard rails, stored on the campaign for the approver; errors refuse with every finding. At the
+    start only errors matter (warnings were shown at approval), so they are not recomputed then."""
+    impact = selectors.campaign_impact(campaign, now=now, warnings=warnings)
+    if warnings or impact.errors:
+        campaign.findings = impact.summary(now)
     return impact
 
 
@@ -613,7 +615,7 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
         _audit(None, campaign, "end", {"missed": True})
         _announce(campaign)
         return campaign
-    impact = _check(campaign, now)
+    impact = _check(campaign, now, warnings=False)
     if impact.errors:
         campaign.status = S.DRAFT
         campaign.rejection_comment = (
