@@ -1,6 +1,7 @@
 """Shared set-up of the benchmarks: a dedicated, disposable `noel_bench` database on the same PostgreSQL
 server (DATABASE_URL's, or the embedded one), migrated and filled with the demo catalog at the wanted
-size. A database of another size is dropped and rebuilt."""
+size. A database of another size is dropped and rebuilt. NOEL_BENCH_DB names another one, so that
+benchmarks run side by side on a shared server do not rebuild each other's."""
 
 from __future__ import annotations
 
@@ -29,24 +30,26 @@ def _admin(sql: str, url: str) -> list:
 
 
 def setup(products: int, database: str = "noel_bench") -> None:
-    """Point Django at the bench database (`database`, rebuilt when its catalog is not `products` big)."""
+    """Point Django at the bench database (`database`, or NOEL_BENCH_DB; rebuilt when its catalog is not
+    `products` big)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ["DEBUG"] = "false"
     from config import embedded_pg
 
     base = urlsplit(embedded_pg.database_url().replace("postgres://", "postgresql://", 1))
     maintenance = urlunsplit(base._replace(path="/postgres"))
-    bench_url = urlunsplit(base._replace(path=f"/{database}"))
-    exists = f"SELECT 1 FROM pg_database WHERE datname = '{database}'"
+    name = os.environ.get("NOEL_BENCH_DB", database)
+    bench_url = urlunsplit(base._replace(path=f"/{name}"))
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
     if _admin(exists, maintenance):
         try:
             have = _admin("SELECT count(*) FROM products_product", bench_url)[0][0]
         except Exception:  # not migrated yet
             have = -1
         if have != products:
-            _admin(f"DROP DATABASE {database} WITH (FORCE)", maintenance)
+            _admin(f'DROP DATABASE "{name}" WITH (FORCE)', maintenance)
     if not _admin(exists, maintenance):
-        _admin(f"CREATE DATABASE {database}", maintenance)
+        _admin(f'CREATE DATABASE "{name}"', maintenance)
     os.environ["DATABASE_URL"] = bench_url
 
     import django

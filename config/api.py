@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 
 from apps.assets.api import router as assets_router
+from apps.campaigns.api import router as campaigns_router
 from apps.channels.api import router as channels_router
 from apps.core.api import router as core_router
 from apps.core.api_auth import StaffSessionAuth, TokenAuth, TokenRateThrottle
@@ -34,6 +35,7 @@ api.add_router("/", catalog_reference_router)
 api.add_router("/products", products_router)
 api.add_router("/prices", pricing_router)
 api.add_router("/stock", inventory_router)
+api.add_router("/campaigns", campaigns_router)
 api.add_router("/assets", assets_router)
 api.add_router("/channels", channels_router)
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.pricing",
     "apps.inventory",
     "apps.assets",
+    "apps.campaigns",
     "apps.channels",
 ]
 
@@ -161,6 +162,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
 
+# A campaign whose promotions take more than this share off a price is refused at submission and start.
+NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")
 # Digital assets: the largest file accepted, in bytes (default 50 MB).
 NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
 # Where Noel is reached from outside: picture URLs in feeds are made absolute with it.
@@ -253,6 +256,20 @@ UNFOLD = {
                     _nav(_("Stock locations"), "warehouse", "inventory", "stocklocation"),
                     _nav(_("Safety buffers"), "shield", "inventory", "channelstockpolicy"),
                     _nav(_("Stock movements"), "swap_vert", "inventory", "stockmovement"),
+                ],
+            },
+            {
+                "title": _("Campaigns"),
+                "items": [
+                    _nav(_("Campaigns"), "campaign", "campaigns", "campaign"),
+                    {
+                        "title": _("Campaign calendar"),
+                        "icon": "calendar_month",
+                        "link": reverse_lazy("admin:campaigns_campaign_calendar"),
+                        "permission": _can("campaigns.view_campaign"),
+                    },
+                    _nav(_("Promotions"), "percent", "campaigns", "promotion"),
+                    _nav(_("Coupons"), "confirmation_number", "campaigns", "coupon"),
                 ],
             },
             {

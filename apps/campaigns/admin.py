@@ -1,0 +1,466 @@
+"""Campaigns in the admin: plan, submit, review (old and new prices, guard rails), approve or reject,
+cancel; a calendar where overlaps show; a preview of any instant. Every write goes through the services."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+from unfold.forms import ActionForm
+from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
+
+from apps.campaigns import selectors, services
+from apps.campaigns.downloads import csv_response
+from apps.campaigns.models import EDITABLE, Campaign, Coupon, Promotion
+from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.models import Channel
+from apps.pricing.selectors import prices_at
+from apps.products.models import Product
+
+S = Campaign.Status
+PAGE = 200
+
+
+def _report(admin_obj, request, call) -> bool:
+    """Run a service; its refusal becomes the message the person reads."""
+    try:
+        call()
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        admin_obj.message_user(request, text, messages.ERROR)
+        return False
+    return True
+
+
+class CampaignForm(forms.ModelForm):
+    """Times are typed as wall-clock times of the campaign's timezone (DST gaps and repeats refused)."""
+
+    class Meta:
+        model = Campaign
+        fields = ["code", "name", "starts_at", "ends_at", "timezone", "channels", "notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        moved = {"starts_at", "ends_at", "timezone"} & set(self.changed_data)
+        if moved and all(cleaned.get(f) for f in ("starts_at", "ends_at", "timezone")):
+            try:
+                services.window_check(
+                    wall_time(cleaned["starts_at"]), wall_time(cleaned["ends_at"]), cleaned["timezone"]
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+def wall_time(value: datetime) -> datetime:
+    """What the person typed (the admin reads it in the current timezone), as a naive wall-clock time that
+    the service reads in the campaign's own timezone."""
+    return timezone.make_naive(value, timezone.get_current_timezone())
+
+
+class PromotionInline(ReadOnlyAdminMixin, TabularInline):
+    model = Promotion
+    fields = ("code", "benefit", "value", "currency", "priority", "stacking", "target")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    verbose_name_plural = _("promotions (add them from the promotions list)")
+
+    @display(description=_("target"))
+    def target(self, obj: Promotion) -> str:
+        parts = [
+            *(f"SKU {s}" for s in obj.skus), *(f"▸{c}" for c in obj.categories),
+            *(f"family {f}" for f in obj.families), *(f"brand {b}" for b in obj.brands),
+            *([f"filter {obj.product_filter}"] if obj.product_filter else []),
+        ]  # fmt: skip
+        return ", ".join(parts)
+
+
+class CouponInline(ReadOnlyAdminMixin, TabularInline):
+    model = Coupon
+    fields = ("code", "usage_limit", "uses", "valid_from", "valid_until", "batch")
+    readonly_fields = fields
+    extra = 0
+    per_page = 20
+    verbose_name_plural = _("coupons")
+
+
+class CampaignActionForm(ActionForm):
+    comment = forms.CharField(
+        label=_("comment"), required=False, widget=UnfoldAdminTextInputWidget(attrs={"size": 30})
+    )
+    count = forms.IntegerField(
+        label=_("coupons to generate"), required=False, widget=UnfoldAdminIntegerFieldWidget()
+    )
+    prefix = forms.CharField(label=_("prefix"), required=False, widget=UnfoldAdminTextInputWidget())
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ModelAdmin):
+    form = CampaignForm
+    action_form = CampaignActionForm
+    list_display = ("code", "name", "status_badge", "window", "channel_list", "owner", "approver")
+    list_filter = ("status", "channels")
+    search_fields = ("code", "name")
+    list_select_related = ("owner", "approver")
+    show_full_result_count = False
+    inlines = [PromotionInline, CouponInline]
+    actions = ["submit", "approve", "reject", "cancel", "generate_coupons"]
+    readonly_fields = ("status", "owner", "approver", "rejection_comment", "findings_summary", "links")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("channels")
+
+    def get_fields(self, request, obj=None):
+        fields = ["code", "name", "starts_at", "ends_at", "timezone", "channels", "notes"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status not in EDITABLE:
+            return [
+                "code",
+                "name",
+                "starts_at",
+                "ends_at",
+                "timezone",
+                "channels",
+                "notes",
+                *self.readonly_fields,
+            ]
+        return ["code", *self.readonly_fields] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        common = {
+            "name": data["name"], "notes": data.get("notes", ""),
+            "starts_at": wall_time(data["starts_at"]), "ends_at": wall_time(data["ends_at"]),
+        }  # fmt: skip
+        if change:
+            saved = services.campaign_update(
+                actor=request.user, campaign=obj, timezone=data["timezone"], channels=list(data["channels"]),
+                **common,
+            )  # fmt: skip
+        else:
+            saved = services.campaign_create(
+                actor=request.user, code=data["code"], tz=data["timezone"], channels=list(data["channels"]),
+                **common,
+            )  # fmt: skip
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        """Channels were set by the service; only the (read-only) inlines remain."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._guarded(
+            request, lambda: super(CampaignAdmin, self).add_view(request, form_url, extra_context)
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._guarded(
+            request,
+            lambda: super(CampaignAdmin, self).change_view(request, object_id, form_url, extra_context),
+        )
+
+    def _guarded(self, request, view):
+        """A service refusal on save shows as a message on the form, not a server error."""
+        try:
+            return view()
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @display(description=_("status"), label={
+        S.DRAFT: "info", S.SUBMITTED: "warning", S.APPROVED: "success", S.SCHEDULED: "success",
+        S.LIVE: "danger", S.ENDED: "info", S.CANCELLED: "info",
+    })  # fmt: skip
+    def status_badge(self, obj: Campaign) -> str:
+        return obj.status
+
+    @display(description=_("window"), ordering="starts_at")
+    def window(self, obj: Campaign) -> str:
+        zone = ZoneInfo(obj.timezone)
+        start, end = obj.starts_at.astimezone(zone), obj.ends_at.astimezone(zone)
+        return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} ({obj.timezone})"
+
+    @display(description=_("channels"))
+    def channel_list(self, obj: Campaign) -> str:
+        return ", ".join(sorted(c.code for c in obj.channels.all()))
+
+    @display(description=_("guard rails"))
+    def findings_summary(self, obj: Campaign) -> str:
+        found = obj.findings or {}
+        if not found:
+            return "—"
+        return (
+            _(
+                "%(errors)s error(s), %(warnings)s warning(s) on %(products)s product(s), "
+                "checked %(checked_at)s"
+            )
+            % found
+        )
+
+    @display(description=_("pages"))
+    def links(self, obj: Campaign) -> str:
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">{}</a> · '
+            '<a class="text-primary-600 underline" href="{}">{}</a> · '
+            '<a class="text-primary-600 underline" href="{}">{}</a>',
+            reverse("admin:campaigns_campaign_review", args=[obj.pk]), _("Review: prices and guard rails"),
+            reverse("admin:campaigns_campaign_preview", args=[obj.pk]), _("Preview at an instant"),
+            reverse("admin:campaigns_campaign_coupons_csv", args=[obj.pk]), _("Coupons (CSV)"),
+        )  # fmt: skip
+
+    # --- actions: each calls a service per campaign ---------------------------------------------------
+
+    def _each(self, request, queryset, call, done: str) -> None:
+        ok = sum(_report(self, request, lambda c=c: call(c)) for c in queryset)
+        if ok:
+            self.message_user(request, done % {"count": ok}, messages.SUCCESS)
+
+    @action(description=_("Submit for approval"), permissions=["submit"])
+    def submit(self, request, queryset):
+        self._each(request, queryset, lambda c: services.campaign_submit(actor=request.user, campaign=c),
+                   _("%(count)d campaign(s) submitted."))  # fmt: skip
+
+    @action(description=_("Approve"), permissions=["approve"])
+    def approve(self, request, queryset):
+        comment = request.POST.get("comment", "")
+        self._each(request, queryset,
+                   lambda c: services.campaign_approve(actor=request.user, campaign=c, comment=comment),
+                   _("%(count)d campaign(s) approved."))  # fmt: skip
+
+    @action(description=_("Reject with the comment given beside"), permissions=["approve"])
+    def reject(self, request, queryset):
+        comment = request.POST.get("comment", "")
+        self._each(request, queryset,
+                   lambda c: services.campaign_reject(actor=request.user, campaign=c, comment=comment),
+                   _("%(count)d campaign(s) sent back."))  # fmt: skip
+
+    @action(description=_("Cancel (a live campaign gives its prices back at once)"), permissions=["change"])
+    def cancel(self, request, queryset):
+        comment = request.POST.get("comment", "")
+        self._each(request, queryset,
+                   lambda c: services.campaign_cancel(actor=request.user, campaign=c, comment=comment),
+                   _("%(count)d campaign(s) cancelled."))  # fmt: skip
+
+    @action(description=_("Generate coupons (count and prefix beside)"), permissions=["change"])
+    def generate_coupons(self, request, queryset):
+        try:
+            count = int(request.POST.get("count") or 0)
+        except ValueError:
+            count = 0
+        prefix = request.POST.get("prefix", "")
+        self._each(request, queryset,
+                   lambda c: services.coupons_generate(
+                       actor=request.user, campaign=c, count=count, prefix=prefix),
+                   _("Coupons generated for %(count)d campaign(s)."))  # fmt: skip
+
+    def has_submit_permission(self, request) -> bool:
+        return request.user.has_perm("campaigns.submit_campaign")
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("campaigns.approve_campaign")
+
+    # --- pages ----------------------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("calendar/", view(self.calendar_view), name="campaigns_campaign_calendar"),
+            path("<int:object_id>/review/", view(self.review_view), name="campaigns_campaign_review"),
+            path("<int:object_id>/preview/", view(self.preview_view), name="campaigns_campaign_preview"),
+            path(
+                "<int:object_id>/coupons.csv", view(self.coupons_csv), name="campaigns_campaign_coupons_csv"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _campaign(self, request, object_id) -> Campaign:
+        campaign = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
+        return campaign
+
+    def _page(self, request, title: str, template: str, **context):
+        return TemplateResponse(
+            request, f"admin/campaigns/campaign/{template}",
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context},
+        )  # fmt: skip
+
+    def review_view(self, request: HttpRequest, object_id: int):
+        """The approver's page: every targeted product's old and new price per channel, the findings,
+        and approve or reject with a comment."""
+        campaign = self._campaign(request, object_id)
+        if request.method == "POST":
+            comment = request.POST.get("comment", "")
+            verb = request.POST.get("decision")
+            call = services.campaign_approve if verb == "approve" else services.campaign_reject
+            if _report(self, request, lambda: call(actor=request.user, campaign=campaign, comment=comment)):
+                self.message_user(request, _("Decision recorded."), messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        impact = selectors.campaign_impact(campaign, now=timezone.now())
+        changes = Paginator(impact.changes, PAGE).get_page(request.GET.get("page"))
+        return self._page(
+            request, _("Review of %(code)s") % {"code": campaign.code}, "review.html", original=campaign,
+            changes=changes, errors=impact.errors[:PAGE], warnings=impact.warnings[:PAGE],
+            error_count=len(impact.errors), warning_count=len(impact.warnings),
+            can_decide=campaign.status == S.SUBMITTED and self.has_approve_permission(request),
+        )  # fmt: skip
+
+    def preview_view(self, request: HttpRequest, object_id: int):
+        """Prices per channel at a chosen instant, from apps.pricing.selectors.prices_at: the same
+        computation the switch stores when that instant comes."""
+        campaign = self._campaign(request, object_id)
+        zone = ZoneInfo(campaign.timezone)
+        typed = parse_datetime(request.GET.get("at", "") or "")
+        at = (
+            services.localize(typed, campaign.timezone, "at")
+            if typed
+            else max(campaign.starts_at, timezone.now())
+        )
+        products = Paginator([f.product_id for f in selectors.campaign_products(campaign)], PAGE).get_page(
+            request.GET.get("page")
+        )
+        ids = list(products.object_list)
+        skus = dict(Product.objects.filter(pk__in=ids).values_list("pk", "sku"))
+        channels = []
+        for channel in campaign.channels.order_by("code"):
+            priced = prices_at(ids, channel, at)
+            channels.append((channel, [(skus[pid], priced.get(pid)) for pid in sorted(ids, key=skus.get)]))
+        return self._page(
+            request, _("Preview of %(code)s") % {"code": campaign.code}, "preview.html", original=campaign,
+            at=at.astimezone(zone), at_input=at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            channels=channels,
+            products=products, applies=campaign.status in (S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED),
+        )  # fmt: skip
+
+    def coupons_csv(self, request: HttpRequest, object_id: int):
+        campaign = self._campaign(request, object_id)
+        if not request.user.has_perm("campaigns.view_coupon"):
+            raise PermissionDenied
+        return csv_response(selectors.coupons_export_rows(campaign), f"coupons-{campaign.code}.csv")
+
+    def calendar_view(self, request: HttpRequest):
+        """Month or week, optionally one channel: each day lists its campaigns; days where two campaigns
+        share a channel are marked."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        zone = timezone.get_current_timezone()
+        mode = "week" if request.GET.get("view") == "week" else "month"
+        try:
+            anchor = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            anchor = timezone.localdate()
+        channel = request.GET.get("channel", "")
+        if mode == "month":
+            weeks = calendar.Calendar().monthdatescalendar(anchor.year, anchor.month)
+            days = [d for week in weeks for d in week]
+            previous = (anchor.replace(day=1) - timedelta(days=1)).replace(day=1)
+            following = (anchor.replace(day=28) + timedelta(days=4)).replace(day=1)
+            month = anchor.month
+        else:
+            monday = anchor - timedelta(days=anchor.weekday())
+            days = [monday + timedelta(days=i) for i in range(7)]
+            previous, following, month = monday - timedelta(days=7), monday + timedelta(days=7), 0
+        cells = selectors.campaign_calendar(days, zone, channel=channel, month=month)
+        return self._page(
+            request, _("Campaign calendar"), "calendar.html", mode=mode, anchor=anchor,
+            weeks=[cells[i:i + 7] for i in range(0, len(cells), 7)], channel=channel,
+            channels=Channel.objects.order_by("code"), previous=previous, following=following,
+            weekdays=[calendar.day_abbr[i] for i in range(7)],
+        )  # fmt: skip
+
+
+class PromotionForm(forms.ModelForm):
+    overrides = forms.JSONField(
+        label=_("per-channel benefit"), required=False, initial=dict,
+        help_text=_('{"google": ["amount_off", "5"]}: the channel gets this benefit instead'),
+    )  # fmt: skip
+    confirm = forms.BooleanField(label=_("confirm a percentage below 1"), required=False)
+
+    class Meta:
+        model = Promotion
+        fields = [
+            "campaign", "code", "name", "skus", "categories", "families", "brands", "product_filter",
+            "benefit", "value", "currency", "priority", "stacking", "buy_x_get_y", "buy_quantity",
+            "free_quantity",
+        ]  # fmt: skip
+
+
+@admin.register(Promotion)
+class PromotionAdmin(ModelAdmin):
+    """Promotions are added to a draft through the service (all checks) and removed the same way."""
+
+    form = PromotionForm
+    list_display = ("code", "campaign", "benefit", "value", "currency", "priority", "stacking")
+    list_filter = ("benefit", "stacking")
+    search_fields = ("code", "campaign__code")
+    list_select_related = ("campaign",)
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = list(PromotionForm.Meta.fields)
+        return [*fields, "overrides", "confirm"] if obj is None else fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campaign":
+            kwargs["queryset"] = Campaign.objects.filter(status__in=EDITABLE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        buy_free = (
+            (data["buy_quantity"] or 0, data["free_quantity"] or 0) if data.get("buy_x_get_y") else None
+        )
+        saved = services.promotion_add(
+            actor=request.user, campaign=data["campaign"], code=data["code"], name=data.get("name", ""),
+            benefit=data["benefit"], value=data["value"],
+            currency=data["currency"].code if data.get("currency") else None,
+            skus=data.get("skus") or [], categories=data.get("categories") or [],
+            families=data.get("families") or [], brands=data.get("brands") or [],
+            product_filter=data.get("product_filter") or {},
+            overrides={k: tuple(v) for k, v in (data.get("overrides") or {}).items()},
+            priority=data.get("priority") or 0, stacking=data["stacking"], buy_x_get_y=buy_free,
+            confirm=data.get("confirm", False),
+        )  # fmt: skip
+        obj.pk = saved.pk
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_model(self, request, obj):
+        services.promotion_remove(actor=request.user, promotion=obj)
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ("code", "campaign", "usage_limit", "uses", "valid_from", "valid_until", "batch")
+    list_filter = ("campaign",)
+    search_fields = ("code",)
+    list_select_related = ("campaign",)
+    show_full_result_count = False

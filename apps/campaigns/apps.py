@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignsConfig(AppConfig):
+    name = "apps.campaigns"
+    label = "campaigns"
+    verbose_name = _("Campaigns")
+    role_permissions = {
+        "marketer": {
+            "campaigns.view_*",
+            "campaigns.add_campaign",
+            "campaigns.change_campaign",
+            "campaigns.submit_campaign",
+            "campaigns.add_promotion",
+            "campaigns.change_promotion",
+            "campaigns.add_coupon",
+            "campaigns.view_coupon",
+        },
+        "approver": {"campaigns.view_*", "campaigns.approve_campaign"},
+        "merchandiser": {"campaigns.view_campaign", "campaigns.view_promotion"},
+        "channel_manager": {"campaigns.view_campaign", "campaigns.view_promotion"},
+        "integrator": {"campaigns.view_campaign", "campaigns.view_promotion", "campaigns.view_coupon"},
+        "store_staff": {"campaigns.view_campaign", "campaigns.view_coupon"},
+        "admin": {"campaigns.*"},
+    }
+
+    def ready(self) -> None:
+        from apps.campaigns.selectors import campaign_adjustments
+        from apps.pricing.modifiers import price_modifier_register
+
+        price_modifier_register(campaign_adjustments)

@@ -1,0 +1,574 @@
+"""Reads of campaigns: which products a promotion targets, what it does to their prices at an instant,
+and the guard rails. All set-based: a few queries for a batch of 10,000 prices, never one per row.
+
+The same `_resolve` serves the price modifier that pricing calls (stored recompute and previews at any
+instant, through apps.pricing.selectors.prices_at) and the approver's page and guard rails, so what is
+checked and shown before approval is what the switch produces.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch, Q
+
+from apps.campaigns.models import APPLYING, Benefit, Campaign, Promotion, PromotionOverride
+from apps.core.models import Channel
+from apps.core.money import currency_exponent
+from apps.inventory.selectors import available_to_sell
+from apps.pricing.modifiers import Adjustment
+from apps.products.models import Category, Completeness, Product
+
+FILTER_KEYS = frozenset({"family", "category", "brand", "sku_prefix", "status"})
+
+
+def max_discount() -> Decimal:
+    return Decimal(str(getattr(settings, "NOEL_CAMPAIGN_MAX_DISCOUNT", "0.70")))
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What targeting looks at, inherited down from product models: a variant is in its model's
+    categories, has its brand, and is targeted by its model's SKU."""
+
+    product_id: int
+    skus: frozenset[str]
+    family: str
+    categories: frozenset[str]
+    brand: str
+    status: str
+
+
+# The brand is read only when a target asks for it: it means reading each product's whole values document.
+_BRAND = "COALESCE(p.values #>> '{brand,*,*}', pp.values #>> '{brand,*,*}', ppp.values #>> '{brand,*,*}', '')"
+_FACTS_SQL = """
+SELECT p.id, p.sku, pp.sku, ppp.sku, f.code,
+       p.categories || COALESCE(pp.categories, '{}') || COALESCE(ppp.categories, '{}'), BRAND, p.status
+FROM products_product p
+JOIN products_family f ON f.id = p.family_id
+LEFT JOIN products_product pp ON pp.id = p.parent_id
+LEFT JOIN products_product ppp ON ppp.id = pp.parent_id
+"""
+
+
+def _facts_rows(where: str, params: list, brands: bool) -> Iterator[Facts]:
+    sql = _FACTS_SQL.replace("BRAND", _BRAND if brands else "''", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} WHERE {where} ORDER BY p.id", params)
+        while rows := cursor.fetchmany(5000):
+            for pid, sku, parent, grand, family, categories, brand, status in rows:
+                skus = frozenset(s for s in (sku, parent, grand) if s)
+                yield Facts(pid, skus, family, frozenset(categories), brand.casefold(), status)
+
+
+def product_facts(product_ids: Iterable[int], *, brands: bool = True) -> Iterator[Facts]:
+    return _facts_rows("p.id = ANY(%s)", [sorted(set(product_ids))], brands)
+
+
+def sellable_facts(*, brands: bool = True) -> Iterator[Facts]:
+    """Every sellable product (not models), streamed: the scan behind a campaign's affected products."""
+    return _facts_rows("NOT p.is_model", [], brands)
+
+
+def need_brands(targets: Iterable[Target]) -> bool:
+    return any(t.brands or "brand" in t.filter for t in targets)
+
+
+def category_subtrees(codes: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Category code → the codes of its whole subtree, in two queries whatever the number of codes."""
+    nodes = dict(Category.objects.filter(code__in=set(codes)).values_list("code", "path"))
+    if not nodes:
+        return {}
+    below = Q()
+    for path in nodes.values():
+        below |= Q(path__startswith=path)
+    all_nodes = list(Category.objects.filter(below).values_list("code", "path"))
+    return {code: frozenset(c for c, p in all_nodes if p.startswith(path)) for code, path in nodes.items()}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A promotion's target compiled once per batch into sets, so matching a product is a few lookups."""
+
+    skus: frozenset[str]
+    categories: frozenset[str]
+    families: frozenset[str]
+    brands: frozenset[str]
+    filter: dict = field(default_factory=dict)
+    filter_categories: frozenset[str] = frozenset()
+
+    def matches(self, facts: Facts) -> bool:
+        return bool(
+            (self.skus & facts.skus)
+            or (self.categories & facts.categories)
+            or facts.family in self.families
+            or (facts.brand and facts.brand in self.brands)
+            or (self.filter and self._filter_matches(facts))
+        )
+
+    def _filter_matches(self, facts: Facts) -> bool:
+        f = self.filter
+        return (
+            ("family" not in f or facts.family in f["family"])
+            and ("category" not in f or bool(self.filter_categories & facts.categories))
+            and ("brand" not in f or facts.brand in {b.casefold() for b in f["brand"]})
+            and ("sku_prefix" not in f or any(s.startswith(f["sku_prefix"]) for s in facts.skus))
+            and ("status" not in f or facts.status in f["status"])
+        )
+
+
+def compile_targets(promotions: Sequence[Promotion]) -> dict[int, Target]:
+    """Promotion id → Target, expanding every category subtree in one go."""
+    codes = set()
+    for promotion in promotions:
+        codes.update(promotion.categories)
+        codes.update((promotion.product_filter or {}).get("category", []))
+    subtrees = category_subtrees(codes)
+
+    def expand(names: Iterable[str]) -> frozenset[str]:
+        return frozenset(c for name in names for c in subtrees.get(name, ()))
+
+    return {
+        p.pk: Target(
+            skus=frozenset(p.skus),
+            categories=expand(p.categories),
+            families=frozenset(p.families),
+            brands=frozenset(b.casefold() for b in p.brands),
+            filter=dict(p.product_filter or {}),
+            filter_categories=expand((p.product_filter or {}).get("category", [])),
+        )
+        for p in promotions
+    }
+
+
+def _promotions(queryset) -> list[Promotion]:
+    """Promotions with their campaign, the campaign's channels (with currency) and overrides: 3 queries."""
+    return list(
+        queryset.select_related("campaign")
+        .prefetch_related(
+            Prefetch("campaign__channels", queryset=Channel.objects.only("id", "code", "currency_id")),
+            Prefetch("overrides", queryset=PromotionOverride.objects.all()),
+        )
+        .order_by("-priority", "campaign__starts_at", "code")
+    )
+
+
+def promotions_in_force(at: datetime, *, including: Campaign | None = None) -> list[Promotion]:
+    """Promotions whose campaign applies at `at`, best first; `including` adds a campaign not yet
+    approved (what it would do, for its guard rails and its approver)."""
+    applying = Q(campaign__status__in=APPLYING)
+    if including is not None:
+        applying |= Q(campaign=including)
+    return _promotions(
+        Promotion.objects.filter(applying, campaign__starts_at__lte=at, campaign__ends_at__gt=at)
+    )
+
+
+def benefit_for(promotion: Promotion, channel_id: int) -> tuple[str, Decimal]:
+    for override in promotion.overrides.all():
+        if override.channel_id == channel_id:
+            return override.benefit, override.value
+    return promotion.benefit, promotion.value
+
+
+def apply_benefit(benefit: str, value: Decimal, amount: Decimal) -> Decimal:
+    if benefit == Benefit.PERCENTAGE_OFF:
+        return amount * (1 - value / 100)
+    if benefit == Benefit.AMOUNT_OFF:
+        return amount - value
+    return value
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What the promotions in force do to one price: the amount (maybe not below the base: the guard
+    rails report it, the modifier ignores it) and which promotions made it."""
+
+    base: Decimal
+    amount: Decimal
+    promotions: tuple[Promotion, ...]
+
+    @property
+    def codes(self) -> str:
+        return "+".join(p.code for p in self.promotions)
+
+    def adjustment(self) -> Adjustment:
+        return Adjustment(
+            amount=self.amount,
+            promotion=self.codes[:100],
+            valid_from=max(p.campaign.starts_at for p in self.promotions),
+            valid_until=min(p.campaign.ends_at for p in self.promotions),
+        )
+
+
+def _resolve(
+    rows: Sequence[tuple[int, int, Decimal]], promotions: Sequence[Promotion]
+) -> dict[tuple[int, int], Resolved]:
+    """Best promotion first (priority, then earliest campaign): an exclusive one applies alone; otherwise
+    every cumulative promotion applies in turn and exclusive ones are left out."""
+    if not rows or not promotions:
+        return {}
+    channel_ids = {channel for _p, channel, _b in rows}
+    on_channel: dict[int, set[int]] = defaultdict(set)
+    currencies: dict[int, str] = {}
+    for promotion in promotions:
+        for channel in promotion.campaign.channels.all():
+            if channel.pk in channel_ids:
+                on_channel[channel.pk].add(promotion.pk)
+                currencies[channel.pk] = channel.currency_id
+    if not on_channel:
+        return {}
+    targets = compile_targets(promotions)
+    matched = {
+        facts.product_id: [p for p in promotions if targets[p.pk].matches(facts)]
+        for facts in product_facts(
+            (p for p, channel, _b in rows if channel in on_channel), brands=need_brands(targets.values())
+        )
+    }
+    resolved = {}
+    for product_id, channel_id, base in rows:
+        here = on_channel.get(channel_id, set())
+        applicable = [p for p in matched.get(product_id, ()) if p.pk in here]
+        if not applicable:
+            continue
+        if applicable[0].stacking == Promotion.Stacking.EXCLUSIVE:
+            chosen = applicable[:1]
+        else:
+            chosen = [p for p in applicable if p.stacking == Promotion.Stacking.CUMULATIVE]
+        amount = base
+        for promotion in chosen:
+            amount = apply_benefit(*benefit_for(promotion, channel_id), amount)
+        places = Decimal(1).scaleb(-currency_exponent(currencies[channel_id]))
+        amount = max(amount, Decimal(0)).quantize(places, rounding=ROUND_HALF_UP)
+        resolved[(product_id, channel_id)] = Resolved(base, amount, tuple(chosen))
+    return resolved
+
+
+def campaign_adjustments(
+    rows: Sequence[tuple[int, int, Decimal]], at: datetime
+) -> dict[tuple[int, int], Adjustment]:
+    """The price modifier registered with pricing: promotions of approved, scheduled or live campaigns
+    in force at `at`. A promotion never raises a price, nor claims one it leaves unchanged."""
+    if not rows:
+        return {}
+    resolved = _resolve(rows, promotions_in_force(at))
+    return {pair: r.adjustment() for pair, r in resolved.items() if r.amount < r.base}
+
+
+def campaign_promotions(campaign: Campaign) -> list[Promotion]:
+    return _promotions(campaign.promotions.all())
+
+
+def campaign_products(campaign: Campaign) -> list[Facts]:
+    """The sellable products any of the campaign's promotions targets (one scan of the catalog)."""
+    targets = list(compile_targets(campaign_promotions(campaign)).values())
+    if not targets:
+        return []
+    scan = sellable_facts(brands=need_brands(targets))
+    return [facts for facts in scan if any(t.matches(facts) for t in targets)]
+
+
+_PRICES_SQL = """
+SELECT pr.product_id, pr.channel_id, pr.amount, pr.cost
+FROM pricing_price pr
+JOIN core_channel c ON c.id = pr.channel_id AND c.currency_id = pr.currency
+WHERE pr.product_id = ANY(%s) AND pr.channel_id = ANY(%s)
+"""
+
+
+def base_prices(
+    product_ids: Iterable[int], channel_ids: Iterable[int]
+) -> dict[tuple[int, int], tuple[Decimal, Decimal | None]]:
+    """(product, channel) → (base amount in the channel's currency, cost), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PRICES_SQL, [sorted(set(product_ids)), sorted(set(channel_ids))])
+        return {(p, c): (amount, cost) for p, c, amount, cost in cursor.fetchall()}
+
+
+def campaign_pairs(campaign: Campaign) -> list[tuple[int, int]]:
+    """(product, channel) pairs whose effective price the campaign switches: targeted and priced."""
+    channel_ids = list(campaign.channels.values_list("pk", flat=True))
+    ids = [f.product_id for f in campaign_products(campaign)]
+    return sorted(base_prices(ids, channel_ids)) if ids and channel_ids else []
+
+
+def instant_to_check(campaign: Campaign, now: datetime) -> datetime:
+    """The campaign's prices are judged when it runs: at its start, or now if it is already running."""
+    return now if campaign.starts_at <= now < campaign.ends_at else campaign.starts_at
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """One line of the approver's page: a product's price on a channel before and during the campaign."""
+
+    product_id: int
+    sku: str
+    channel: str
+    currency: str
+    old: Decimal
+    new: Decimal
+    cost: Decimal | None
+    promotions: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One guard-rail result for one product on one channel, with the rule and its numbers."""
+
+    rule: str
+    severity: str  # "error" blocks submission and start; "warning" does not
+    sku: str
+    channel: str
+    message: str
+    numbers: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "sku": self.sku,
+            "channel": self.channel,
+            "message": self.message,
+            "numbers": self.numbers,
+        }
+
+
+@dataclass
+class Impact:
+    """Everything an approver needs: each price change and each finding."""
+
+    changes: list[PriceChange]
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def summary(self, at: datetime, limit: int = 200) -> dict:
+        return {
+            "checked_at": at.isoformat(),
+            "products": len({c.product_id for c in self.changes}),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "items": [f.as_dict() for f in (self.errors + self.warnings)[:limit]],
+        }
+
+
+def _s(amount: Decimal) -> str:
+    """20.0000 → "20", 2.2500 → "2.25", 7.5 → "7.50": how people write prices."""
+    if amount == amount.to_integral():
+        return f"{amount.quantize(Decimal(1)):f}"
+    normal = amount.normalize()
+    return f"{normal:f}" if -normal.as_tuple().exponent > 2 else f"{amount.quantize(Decimal('0.01')):f}"
+
+
+def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True) -> Impact:
+    """Old and new price of every targeted product on every channel of the campaign, and the guard
+    rails: discount above the maximum, below cost, not below the regular price, two overlapping
+    exclusive promotions (errors); no price, no stock, not approved, not complete (warnings)."""
+    at = instant_to_check(campaign, now)
+    channels = {c.pk: c for c in campaign.channels.all()}
+    facts = {f.product_id: f for f in campaign_products(campaign)}
+    skus = dict(Product.objects.filter(pk__in=list(facts)).values_list("pk", "sku")) if facts else {}
+    prices = base_prices(facts, channels) if facts and channels else {}
+    rows = [(p, c, amount) for (p, c), (amount, _cost) in prices.items()]
+    resolved = _resolve(rows, promotions_in_force(at, including=campaign))
+    findings: list[Finding] = []
+    changes: list[PriceChange] = []
+    limit = max_discount()
+    for (product_id, channel_id), r in sorted(
+        resolved.items(), key=lambda i: (skus[i[0][0]], channels[i[0][1]].code)
+    ):
+        channel, sku, cost = channels[channel_id], skus[product_id], prices[(product_id, channel_id)][1]
+        changes.append(
+            PriceChange(product_id, sku, channel.code, channel.currency_id, r.base, r.amount, cost, r.codes)
+        )
+        numbers = {"regular": _s(r.base), "sale": _s(r.amount), "currency": channel.currency_id}
+        where = f"{sku} on {channel.code}: {_s(r.base)} → {_s(r.amount)} {channel.currency_id}"
+        if r.amount >= r.base:
+            findings.append(
+                Finding("not_below_regular", "error", sku, channel.code,
+                        f"{where}: the sale price is not below the regular price", numbers)
+            )  # fmt: skip
+            continue
+        share = (r.base - r.amount) / r.base
+        if share > limit:
+            findings.append(
+                Finding("discount_above_max", "error", sku, channel.code,
+                        f"{where} is {share * 100:.0f} % off, more than the {limit * 100:.0f} % allowed",
+                        {**numbers, "discount_pct": f"{share * 100:.1f}", "max_pct": f"{limit * 100:.0f}"})
+            )  # fmt: skip
+        if cost is not None and r.amount < cost:
+            findings.append(
+                Finding("below_cost", "error", sku, channel.code,
+                        f"{where} is below the cost {_s(cost)}", {**numbers, "cost": _s(cost)})
+            )  # fmt: skip
+    findings += _exclusive_overlaps(campaign, facts, channels, skus)
+    if warnings:
+        findings += _missing_prices(facts, channels, prices, skus)
+        findings += _readiness(facts, channels, skus)
+    return Impact(changes, findings)
+
+
+def _missing_prices(facts, channels, prices, skus) -> list[Finding]:
+    return [
+        Finding("no_price", "warning", skus[pid], channel.code,
+                f"{skus[pid]} has no {channel.currency_id} price on {channel.code}: nothing to discount")
+        for pid in sorted(facts, key=skus.get)
+        for cid, channel in sorted(channels.items(), key=lambda i: i[1].code)
+        if (pid, cid) not in prices
+    ]  # fmt: skip
+
+
+def _exclusive_overlaps(campaign: Campaign, facts, channels, skus) -> list[Finding]:
+    """A product in two exclusive promotions whose windows overlap on a shared channel: which one wins
+    would depend on a priority nobody chose for that product."""
+    ours = [p for p in campaign_promotions(campaign) if p.stacking == Promotion.Stacking.EXCLUSIVE]
+    if not ours:
+        return []
+    others = _promotions(
+        Promotion.objects.filter(
+            stacking=Promotion.Stacking.EXCLUSIVE,
+            campaign__status__in=[
+                Campaign.Status.SUBMITTED, Campaign.Status.APPROVED, Campaign.Status.SCHEDULED,
+                Campaign.Status.LIVE,
+            ],
+            campaign__starts_at__lt=campaign.ends_at,
+            campaign__ends_at__gt=campaign.starts_at,
+        ).exclude(campaign=campaign)
+    )  # fmt: skip
+    everyone = ours + others
+    targets = compile_targets(everyone)
+    on = {p.pk: {c.pk for c in p.campaign.channels.all()} for p in everyone}
+    findings = []
+    for pid in sorted(facts, key=skus.get):
+        hits = [p for p in everyone if targets[p.pk].matches(facts[pid])]
+        if len(hits) < 2:
+            continue
+        for cid, channel in sorted(channels.items(), key=lambda i: i[1].code):
+            here = [p for p in hits if cid in on[p.pk]]
+            if len(here) >= 2 and any(p.campaign_id == campaign.pk for p in here):
+                codes = [f"{p.code} ({p.campaign.code})" for p in here]
+                findings.append(
+                    Finding("exclusive_overlap", "error", skus[pid], channel.code,
+                            f"{skus[pid]} on {channel.code} is in overlapping exclusive promotions "
+                            f"{', '.join(codes)}", {"promotions": codes})
+                )  # fmt: skip
+    return findings
+
+
+def _readiness(facts, channels, skus) -> list[Finding]:
+    """Warnings: sold out on a channel, not approved, not complete for a channel."""
+    if not facts or not channels:
+        return []
+    codes = {c.code: c for c in channels.values()}
+    stock = available_to_sell(facts, codes)
+    incomplete: dict[tuple[int, int], int] = {}
+    for pid, cid, ratio in Completeness.objects.filter(
+        product_id__in=list(facts), channel_id__in=list(channels), ratio__lt=100
+    ).values_list("product_id", "channel_id", "ratio"):
+        incomplete[(pid, cid)] = min(ratio, incomplete.get((pid, cid), 100))
+    findings = []
+    for pid in sorted(facts, key=skus.get):
+        sku = skus[pid]
+        if facts[pid].status != Product.Status.APPROVED:
+            findings.append(
+                Finding("not_approved", "warning", sku, "",
+                        f"{sku} is {facts[pid].status}, not approved", {"status": facts[pid].status})
+            )  # fmt: skip
+        for cid, channel in sorted(channels.items(), key=lambda i: i[1].code):
+            if stock.get((pid, channel.code), 0) == 0:
+                findings.append(
+                    Finding("no_stock", "warning", sku, channel.code,
+                            f"{sku} has no stock to sell on {channel.code}", {"available": 0})
+                )  # fmt: skip
+            if (pid, cid) in incomplete:
+                ratio = incomplete[(pid, cid)]
+                findings.append(
+                    Finding("incomplete", "warning", sku, channel.code,
+                            f"{sku} is {ratio} % complete for {channel.code}", {"completeness_pct": ratio})
+                )  # fmt: skip
+    return findings
+
+
+COUPON_COLUMNS = [
+    "code",
+    "campaign",
+    "promotion",
+    "channels",
+    "valid_from",
+    "valid_until",
+    "usage_limit",
+    "uses",
+]
+
+
+def coupons_export_rows(campaign: Campaign) -> Iterator[list[str]]:
+    """The coupons as the shop and the stores load them: a header, then one row per code (UTC instants)."""
+    yield COUPON_COLUMNS
+    coupons = (
+        campaign.coupons.select_related("promotion")
+        .prefetch_related(Prefetch("channels", queryset=Channel.objects.only("id", "code").order_by("code")))
+        .order_by("code")
+    )
+    for coupon in coupons.iterator(chunk_size=2000):
+        yield [
+            coupon.code,
+            campaign.code,
+            coupon.promotion.code if coupon.promotion else "",
+            "|".join(c.code for c in coupon.channels.all()),
+            coupon.valid_from.astimezone(UTC).isoformat(),
+            coupon.valid_until.astimezone(UTC).isoformat(),
+            "" if coupon.usage_limit is None else str(coupon.usage_limit),
+            str(coupon.uses),
+        ]
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    campaigns: list[Campaign]
+    overlap: bool  # two campaigns share a channel that day
+    in_month: bool = True
+
+
+def campaign_calendar(
+    days: Sequence[date], zone: ZoneInfo, *, channel: str = "", month: int = 0
+) -> list[CalendarDay]:
+    """The campaigns on each day (local midnight to midnight in `zone`), cancelled ones left out, and
+    whether two of them share a channel that day. Two queries whatever the range."""
+    first = datetime.combine(days[0], time.min, zone)
+    last = datetime.combine(days[-1] + timedelta(days=1), time.min, zone)
+    campaigns = (
+        Campaign.objects.exclude(status=Campaign.Status.CANCELLED)
+        .filter(starts_at__lt=last, ends_at__gt=first)
+        .prefetch_related(Prefetch("channels", queryset=Channel.objects.only("id", "code").order_by("code")))
+        .order_by("starts_at", "code")
+    )
+    if channel:
+        campaigns = campaigns.filter(channels__code=channel).distinct()
+    campaigns = list(campaigns)
+    result = []
+    for day in days:
+        start = datetime.combine(day, time.min, zone)
+        end = datetime.combine(day + timedelta(days=1), time.min, zone)
+        today = [c for c in campaigns if c.starts_at < end and c.ends_at > start]
+        seen: set[str] = set()
+        overlap = False
+        for campaign in today:
+            codes = {ch.code for ch in campaign.channels.all()}
+            overlap = overlap or bool(seen & codes)
+            seen |= codes
+        result.append(CalendarDay(day, today, overlap, not month or day.month == month))
+    return result
