@@ -18,6 +18,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from apps.channels.models import Feed
 from apps.channels.selectors import Context, Item, money
@@ -216,9 +217,10 @@ def _effective_dates(item: Item) -> str:
     price = item.price
     if not price or not price.promotion or not (price.valid_from and price.valid_until):
         return ""
-    return (
-        f"{price.valid_from.isoformat(timespec='minutes')}/{price.valid_until.isoformat(timespec='minutes')}"
+    start, end = (
+        timezone.localtime(at).isoformat(timespec="minutes") for at in (price.valid_from, price.valid_until)
     )
+    return f"{start}/{end}"
 
 
 def _xml_item(entry: Entry) -> str:
