@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core import context, events
@@ -144,21 +145,31 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 
 
 def audit_record_many(entries: list[dict[str, Any]]) -> None:
-    """Append many audit rows in a few statements (bulk writes: imports); same fields as audit_record."""
-    source, request = context.source.get(), context.request_id.get()
-    AuditLog.objects.bulk_create(
-        [
-            AuditLog(
-                actor=e["actor"] if e["actor"] is not None and e["actor"].pk else None,
-                actor_label=e["actor"].get_username() if e["actor"] is not None else "system",
-                action=e["action"],
-                object_type=e["object_type"],
-                object_code=str(e["object_code"]),
-                diff=e.get("diff") or {},
-                source=e.get("source") or source,
-                request_id=request,
+    """Append many audit rows with one COPY (bulk writes: imports); same fields as audit_record.
+
+    COPY because an INSERT of thousands of rows spends its time quoting nine parameters per row."""
+    if not entries:
+        return
+    source, request, now = context.source.get(), context.request_id.get(), timezone.now()
+    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_AUDIT) as copy:
+        for e in entries:
+            actor = e["actor"]
+            copy.write_row(
+                (
+                    now,
+                    actor.pk if actor is not None and actor.pk else None,
+                    actor.get_username() if actor is not None else "system",
+                    e["action"],
+                    e["object_type"],
+                    str(e["object_code"]),
+                    json.dumps(e.get("diff") or {}),
+                    e.get("source") or source,
+                    request,
+                )
             )
-            for e in entries
-        ],
-        batch_size=2000,
-    )
+
+
+_COPY_AUDIT = (
+    "COPY core_auditlog (created_at, actor_id, actor_label, action, object_type, object_code, diff, source,"
+    " request_id) FROM STDIN"
+)

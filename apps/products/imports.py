@@ -644,6 +644,18 @@ RETURNING id, sku, (xmax = 0)
 """
 
 
+def _triggers_without_subtransactions() -> None:
+    """Name no trigger to skip, so that pgtrigger's guard in each row trigger finds its setting.
+
+    Unset, `pgtrigger.ignore` makes `_pgtrigger_should_ignore()` raise and catch an error for every row
+    written; each caught error aborts a subtransaction, and PostgreSQL then walks every after-trigger
+    event queued so far in the transaction (the deferred foreign-key checks of all earlier rows). In one
+    long import that made each chunk slower than the one before. An empty list ignores nothing: every
+    row is still versioned; the setting ends with the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
 def products_import(
     *,
     actor: User | None,
@@ -668,6 +680,7 @@ def products_import(
     importer.report.dry_run = dry_run
     try:
         with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
+            _triggers_without_subtransactions()
             for chunk in importer.read(table):
                 importer.apply(chunk)
                 if progress is not None:

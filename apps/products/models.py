@@ -13,6 +13,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -324,6 +325,8 @@ class Product(models.Model):
             GinIndex(fields=["search_vector"], name="products_search_gin"),
             models.Index(fields=["family", "status"], name="products_family_status_idx"),
             models.Index(fields=["status", "sku"], name="products_status_sku_idx"),
+            # SKUs are unique whatever their case: the single-write check and the import's look this up
+            models.Index(Upper("sku"), name="products_sku_upper_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

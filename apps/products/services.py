@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pghistory
+import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -25,7 +26,6 @@ from apps.products.models import (
     AssociationType,
     Attribute,
     Category,
-    Completeness,
     Family,
     FamilyRequirement,
     FamilyVariant,
@@ -676,6 +676,12 @@ ON CONFLICT (product_id, channel_id, locale_id)
 DO UPDATE SET required = EXCLUDED.required, missing = EXCLUDED.missing, ratio = EXCLUDED.ratio
 """
 
+_COMPLETENESS_UNSERVED_DELETE = """
+DELETE FROM products_completeness
+WHERE product_id = ANY(%s::bigint[])
+  AND (channel_id, locale_id) NOT IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))
+"""
+
 
 def completeness_compute(products: Sequence[Product]) -> None:
     """Store completeness per product × channel × locale from the families' channel requirements."""
@@ -706,13 +712,16 @@ def completeness_compute(products: Sequence[Product]) -> None:
                 for column, value in zip(columns, row, strict=True):
                     column.append(value)
     # One statement whatever the number of rows (imports write thousands at once), instead of an ORM
-    # bulk_create that builds and sends six parameters per row.
-    with connection.cursor() as cursor:
+    # bulk_create that builds and sends six parameters per row. A server-side binding cursor sends the
+    # arrays as parameters: Django's client-side binding would quote each element in Python.
+    served = [(channel.pk, locale.pk) for channel, locales in channels for locale in locales]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_COMPLETENESS_UPSERT, list(columns))
-    served = Q(pk__in=[])
-    for channel, locales in channels:
-        served |= Q(channel=channel, locale__in=locales)
-    Completeness.objects.filter(product__in=products).exclude(served).delete()
+        cursor.execute(
+            _COMPLETENESS_UNSERVED_DELETE,
+            [sorted({p.pk for p in products}), [c for c, _l in served], [lo for _c, lo in served]],
+        )
 
 
 @transaction.atomic

@@ -113,6 +113,15 @@ def test_completeness_per_channel_and_locale_lists_what_is_missing(shop):
     ).exists()
 
 
+def test_completeness_of_a_locale_no_longer_served_is_dropped_and_the_rest_kept(shop):
+    product = toy(shop, name=texts("Renne"))
+    shop.web.locales.remove(shop.web.locales.get(code="en_GB"))
+    services.completeness_compute([product])
+    assert not Completeness.objects.filter(product=product, channel=shop.web, locale__code="en_GB").exists()
+    assert ratio(product, shop.web, "fr_FR").missing == ["description"]
+    assert ratio(product, shop.google, "fr_FR").missing == ["brand"]
+
+
 def test_completeness_follows_edits(shop):
     product = toy(shop, name=texts("Renne"))
     edit(shop, product, values={"brand": {"*": {"*": "Noel"}}})
