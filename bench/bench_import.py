@@ -186,7 +186,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(sys.argv[2])
         sys.exit(0)
-    setup(N_SEEDED, database=os.environ.get("NOEL_BENCH_DATABASE", "noel_bench"))
+    setup(N_SEEDED)
     run_id = f"B{int(time.time()) % 1_000_000:06d}"
     with tempfile.TemporaryDirectory() as scratch:
         small, large = Path(scratch) / "small.csv", Path(scratch) / "large.csv"
