@@ -33,7 +33,9 @@ def test_runs_and_their_held_back_items_are_listed(client, built):
     runs = client.get("/api/v1/channels/google/runs", **bearer(token)).json()
     assert [run["id"] for run in runs["items"]] == [built.pk] and runs["next_cursor"] is None
     issues = client.get(f"/api/v1/channels/google/runs/{built.pk}/issues", **bearer(token)).json()
-    assert issues == [{"sku": "NOBRAND", "field": "brand", "rule": "complete", "message": issues[0]["message"]}]
+    assert issues == [
+        {"sku": "NOBRAND", "field": "brand", "rule": "complete", "message": issues[0]["message"]}
+    ]
     assert "brand" in issues[0]["message"]
 
 
