@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.assets",
     "apps.channels",
+    "apps.stores",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,99 @@
+"""The store page: plain server-rendered HTML for a tablet, with a fragment fetched as the user types."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.inventory.models import StockLocation
+from apps.stores import selectors
+
+PERMISSION = "stores.use_store_page"
+SESSION_KEY = "store_location"
+
+
+def store_staff_only(view):
+    """Signed in (else the store's own login page) and holding the page's permission (else 403)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('stores:login')}?next={request.get_full_path()}")
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class StoreLoginView(LoginView):
+    template_name = "stores/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("stores:page")
+
+
+def current_store(request: HttpRequest) -> StockLocation | None:
+    """The store chosen in this session, else the person's home store."""
+    chosen = request.session.get(SESSION_KEY)
+    if chosen:
+        store = StockLocation.objects.filter(pk=chosen, kind=StockLocation.Kind.STORE, is_active=True).first()
+        if store is not None:
+            return store
+    return selectors.home_store(request.user)
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    return {"store": current_store(request), "stores": selectors.stores(), **extra}
+
+
+@store_staff_only
+def page(request: HttpRequest) -> HttpResponse:
+    """The search page. A scan or a typed code that names one product opens it at once."""
+    term = request.GET.get("q", "").strip()
+    found = selectors.lookup(term, locale=selectors.page_locale()) if term else None
+    if found is not None and found.exact:
+        return redirect("stores:product", sku=found.exact)
+    return render(request, "stores/page.html", _context(request, term=term, found=found))
+
+
+@store_staff_only
+def search(request: HttpRequest) -> HttpResponse:
+    """The results fragment the page fetches as the user types."""
+    term = request.GET.get("q", "").strip()
+    found = selectors.lookup(term, locale=selectors.page_locale(), scanned=False) if term else None
+    return render(request, "stores/_results.html", {"term": term, "found": found})
+
+
+@store_staff_only
+def product(request: HttpRequest, sku: str) -> HttpResponse:
+    item = selectors.card_product(sku)
+    if item is None:
+        raise Http404
+    context = _context(request, term="")
+    card = selectors.product_card(
+        item, here=context["store"], locale=selectors.page_locale(), at=timezone.now()
+    )
+    return render(request, "stores/product.html", {**context, "card": card, "now": timezone.now()})
+
+
+@require_POST
+@store_staff_only
+def choose_store(request: HttpRequest) -> HttpResponse:
+    """Kept in the session: a person without a home store, or lending a hand in another one."""
+    code = request.POST.get("store", "")
+    store = StockLocation.objects.filter(code=code, kind=StockLocation.Kind.STORE, is_active=True).first()
+    if store is None:
+        request.session.pop(SESSION_KEY, None)
+    else:
+        request.session[SESSION_KEY] = store.pk
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/store/") else reverse("stores:page"))
