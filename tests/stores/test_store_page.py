@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.assets.models import Rendition
 from apps.channels import services as channel_services
 from apps.core.models import Role
 from apps.inventory.models import StockLevel
@@ -19,6 +20,7 @@ from apps.inventory.services import StockLine, stock_apply_batch
 from apps.pricing import modifiers
 from apps.products import services as product_services
 from apps.stores import services
+from tests.assets.factories import picture, upload
 from tests.channels.helpers import GTINS, read
 from tests.core.factories import UserFactory
 from tests.products.fixtures import texts
@@ -204,3 +206,15 @@ def test_a_person_without_a_home_store_chooses_one_for_the_session(client, feeds
     response = client.post("/store/choose/", {"store": "LILLE", "next": url})
     assert response.url == url
     assert 'data-location="LILLE"' in product_row(client.get(url).content.decode(), 'class="stock big"')
+
+
+def test_the_main_picture_is_shown_in_its_store_screen_rendition(
+    client, feeds, staff, django_capture_on_commit_callbacks
+):
+    toy = feeds.sellable("TOY-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload("toy.jpg", picture(1600, 1200), product=toy, role="main")
+    rendition = Rendition.objects.get(asset__product_links__product=toy, spec__code="store_screen")
+    assert (rendition.width, rendition.height) == (600, 450)
+    html = client.get(reverse("stores:product", args=["TOY-1"])).content.decode()
+    assert f'src="{rendition.file.url}"' in html
