@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.core.models import Channel
 from apps.pricing.models import EffectivePrice, Price
@@ -64,17 +64,31 @@ def prices_at(product_ids: Sequence[int], channel: Channel, at: datetime) -> dic
     Computed from the base prices and the promotions in force at `at` by the same function as the stored
     effective prices, so a preview of 1 December shows what the switch will produce then.
     """
+    return {pid: price for (pid, _ch), price in channel_prices_at(product_ids, [channel], at).items()}
+
+
+def channel_prices_at(
+    product_ids: Sequence[int], channels: Sequence[Channel], at: datetime
+) -> dict[tuple[int, int], ChannelPrice]:
+    """(product id, channel id) → price, for several channels at once (a store screen shows them all):
+    the same computation as `prices_at`, in two queries whatever the number of channels."""
+    if not channels:
+        return {}
+    in_currency = Q()
+    for channel in channels:
+        in_currency |= Q(channel=channel, currency_id=channel.currency_id)
     rows = list(
-        Price.objects.filter(product_id__in=product_ids, channel=channel, currency_id=channel.currency_id)
-        .values_list("product_id", "amount", "compare_at")
+        Price.objects.filter(in_currency, product_id__in=product_ids)
+        .values_list("product_id", "channel_id", "amount", "compare_at")
         .order_by()
     )
-    adjustments = adjustments_at([(pid, channel.pk, amount) for pid, amount, _c in rows], at)
+    currency = {channel.pk: channel.currency_id for channel in channels}
+    adjustments = adjustments_at([(pid, ch, amount) for pid, ch, amount, _c in rows], at)
     result = {}
-    for product_id, amount, compare_at in rows:
-        adjustment = adjustments.get((product_id, channel.pk))
-        result[product_id] = ChannelPrice(
-            currency=channel.currency_id,
+    for product_id, channel_id, amount, compare_at in rows:
+        adjustment = adjustments.get((product_id, channel_id))
+        result[(product_id, channel_id)] = ChannelPrice(
+            currency=currency[channel_id],
             regular=amount,
             amount=adjustment.amount if adjustment else amount,
             compare_at=compare_at if compare_at and compare_at > amount else None,

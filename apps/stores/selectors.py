@@ -22,7 +22,7 @@ from apps.core.models import Channel
 from apps.core.money import Money
 from apps.inventory.models import StockLocation
 from apps.inventory.selectors import available_to_sell
-from apps.pricing.selectors import ChannelPrice, prices_at
+from apps.pricing.selectors import ChannelPrice, channel_prices_at
 from apps.products import values as vals
 from apps.products.models import Attribute, AttributeOption, FamilyVariant, Product
 from apps.products.selectors import product_search
@@ -116,8 +116,10 @@ def lookup(term: str, *, locale: str, scanned: bool = True) -> Lookup:
             Q(gtin=term) | Q(sku__in={term, term.upper(), term.lower()}), enabled=True
         ).values_list("pk", "sku")[:1]
     )
+    if exact and scanned:
+        result.exact = exact[0][1]  # the page opens it: no list to build
+        return result
     if exact:
-        result.exact = exact[0][1]
         ids = [exact[0][0]]
     else:
         ids = list(
@@ -135,7 +137,7 @@ def lookup(term: str, *, locale: str, scanned: bool = True) -> Lookup:
 
 def _groups(product_ids: Sequence[int], locale: str) -> list[Group]:
     """Matches grouped under their top model, each model with all its sellable variants and their
-    axis values as chips. Five queries whatever the number of matches."""
+    axis values as chips. Six queries whatever the number of matches."""
     roots = list(
         dict.fromkeys(
             root
@@ -145,10 +147,10 @@ def _groups(product_ids: Sequence[int], locale: str) -> list[Group]:
             for root in [grandparent or parent or pk]
         )
     )[:MAX_MODELS]
+    # Level by level, so that each condition uses its index (an OR across a join scans the table).
+    sub_models = list(Product.objects.filter(parent_id__in=roots).values_list("pk", flat=True))
     members = list(
-        Product.objects.filter(
-            Q(pk__in=roots) | Q(parent__in=roots) | Q(parent__parent__in=roots), enabled=True
-        )
+        Product.objects.filter(Q(pk__in=[*roots, *sub_models]) | Q(parent_id__in=sub_models), enabled=True)
         .select_related("family__label_attribute", "parent__parent")
         .order_by("sku")
     )
@@ -349,8 +351,8 @@ def _picture(product: Product, values: dict[str, Any], channels: Sequence[Channe
 
 
 def product_card(product: Product, *, here: StockLocation | None, locale: str, at: datetime) -> Card:
-    """All a salesperson needs about one product. A constant number of queries: the channels' count
-    multiplies the price lookups (one each), the stores' count multiplies nothing."""
+    """All a salesperson needs about one product, in a constant number of queries whatever the number of
+    stores and channels."""
     values = _merged(product)
     family = product.family
     lineage = (product, product.parent, product.parent and product.parent.parent)
@@ -368,10 +370,9 @@ def product_card(product: Product, *, here: StockLocation | None, locale: str, a
     shown = [(a.label(locale), _display(values, a.code, options, locale)) for a in attributes]
     channels = list(Channel.objects.filter(is_active=True).order_by("code"))
     available = available_to_sell([product.pk], [c.code for c in channels])
+    prices = channel_prices_at([product.pk], channels, at)
     lines = [
-        ChannelLine(
-            c.code, c.name, prices_at([product.pk], c, at).get(product.pk), available[(product.pk, c.code)]
-        )
+        ChannelLine(c.code, c.name, prices.get((product.pk, c.pk)), available[(product.pk, c.code)])
         for c in channels
     ]
     every = stock_by_location(product.pk, here)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.inventory.models import StockLocation
@@ -41,18 +42,12 @@ class StoreLoginView(LoginView):
         return reverse("stores:page")
 
 
-def current_store(request: HttpRequest) -> StockLocation | None:
-    """The store chosen in this session, else the person's home store."""
-    chosen = request.session.get(SESSION_KEY)
-    if chosen:
-        store = StockLocation.objects.filter(pk=chosen, kind=StockLocation.Kind.STORE, is_active=True).first()
-        if store is not None:
-            return store
-    return selectors.home_store(request.user)
-
-
 def _context(request: HttpRequest, **extra) -> dict:
-    return {"store": current_store(request), "stores": selectors.stores(), **extra}
+    """The stores to choose from, and the current one: chosen in this session, else the home store."""
+    stores = selectors.stores()
+    chosen = request.session.get(SESSION_KEY)
+    store = next((s for s in stores if s.pk == chosen), None) if chosen else None
+    return {"store": store or selectors.home_store(request.user), "stores": stores, **extra}
 
 
 @store_staff_only
@@ -82,7 +77,10 @@ def product(request: HttpRequest, sku: str) -> HttpResponse:
     card = selectors.product_card(
         item, here=context["store"], locale=selectors.page_locale(), at=timezone.now()
     )
-    return render(request, "stores/product.html", {**context, "card": card, "now": timezone.now()})
+    sections = [(_("Other stores"), card.stores), (_("Warehouses"), card.warehouses)]
+    return render(
+        request, "stores/product.html", {**context, "card": card, "sections": sections, "now": timezone.now()}
+    )
 
 
 @require_POST

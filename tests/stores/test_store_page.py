@@ -46,11 +46,10 @@ def paris(feeds, staff):
 
 
 def product_row(html: str, marker: str) -> str:
-    """The piece of the page from a data-* marker to the end of its element line."""
+    """The piece of the page from a marker to the end of its table row, list item or block."""
     start = html.index(marker)
-    return html[
-        start : html.index("</tr>", start) if "data-channel" in marker else html.index("</div>", start)
-    ]
+    ends = [i for i in (html.find(end, start) for end in ("</tr>", "</li>", "</div>")) if i != -1]
+    return html[start : min(ends)]
 
 
 def test_store_staff_reach_the_store_page_and_nothing_else(client, feeds, staff):
