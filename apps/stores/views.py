@@ -52,11 +52,12 @@ def _context(request: HttpRequest, **extra) -> dict:
 
 @store_staff_only
 def page(request: HttpRequest) -> HttpResponse:
-    """The search page. A scan or a typed code that names one product opens it at once."""
+    """The search page. A scan or a typed code that names one product shows it in this very answer (no
+    redirect: one round trip per scan); the address bar is then set to the product's own URL."""
     term = request.GET.get("q", "").strip()
     found = selectors.lookup(term, locale=selectors.page_locale()) if term else None
     if found is not None and found.exact:
-        return redirect("stores:product", sku=found.exact)
+        return _product_page(request, found.exact)
     return render(request, "stores/page.html", _context(request, term=term, found=found))
 
 
@@ -70,6 +71,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @store_staff_only
 def product(request: HttpRequest, sku: str) -> HttpResponse:
+    return _product_page(request, sku)
+
+
+def _product_page(request: HttpRequest, sku: str) -> HttpResponse:
     item = selectors.card_product(sku)
     if item is None:
         raise Http404
@@ -79,7 +84,15 @@ def product(request: HttpRequest, sku: str) -> HttpResponse:
     )
     sections = [(_("Other stores"), card.stores), (_("Warehouses"), card.warehouses)]
     return render(
-        request, "stores/product.html", {**context, "card": card, "sections": sections, "now": timezone.now()}
+        request,
+        "stores/product.html",
+        {
+            **context,
+            "card": card,
+            "sections": sections,
+            "now": timezone.now(),
+            "canonical": reverse("stores:product", args=[sku]),
+        },
     )
 
 

@@ -2,6 +2,11 @@
 // Enter (what a barcode scanner sends) submits the form and opens an exact match at once.
 (function () {
   "use strict";
+  // A scan answers with the product at /store/?q=<code>: show its own address, so Back and reload work.
+  var canonical = document.body.dataset.canonical;
+  if (canonical && window.location.pathname + window.location.search !== canonical) {
+    window.history.replaceState(null, "", canonical);
+  }
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });

@@ -74,7 +74,7 @@ def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_serve
     search.fill("")
     page.keyboard.type(GTINS[0])
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/store/p/REINDEER-1/")
+    expect(page).to_have_url(f"{live_server.url}/store/p/REINDEER-1/")
 
     expect(page.locator("h1")).to_have_text("Plush reindeer")
     expect(page.locator(".here")).to_contain_text("2 in stock")
