@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from stdnum import ean
@@ -88,7 +88,7 @@ class Lookup:
 
     term: str
     groups: list[Group] = field(default_factory=list)
-    exact: str = ""  # the SKU a scan or a typed code named exactly: the page opens it at once
+    exact: Product | None = None  # the product a scan or a typed code named: the page shows it at once
     misread: bool = False
     unknown: bool = False
     close: list[tuple[str, str]] = field(default_factory=list)  # (sku, name) of near codes
@@ -111,16 +111,12 @@ def lookup(term: str, *, locale: str, scanned: bool = True) -> Lookup:
     if term.isdigit() and full_length and not ean.is_valid(term):
         result.misread = True
         return result
-    exact = list(
-        Product.objects.filter(
-            Q(gtin=term) | Q(sku__in={term, term.upper(), term.lower()}), enabled=True
-        ).values_list("pk", "sku")[:1]
-    )
-    if exact and scanned:
-        result.exact = exact[0][1]  # the page opens it: no list to build
+    exact = _sellable().filter(Q(gtin=term) | Q(sku__in={term, term.upper(), term.lower()})).first()
+    if exact is not None and scanned:
+        result.exact = exact  # the page shows it at once: no list to build
         return result
-    if exact:
-        ids = [exact[0][0]]
+    if exact is not None:
+        ids = [exact.pk]
     else:
         ids = list(
             product_search(Product.objects.filter(enabled=True), term)
@@ -391,14 +387,15 @@ def product_card(product: Product, *, here: StockLocation | None, locale: str, a
     )
 
 
+def _sellable() -> QuerySet[Product]:
+    """Products a customer can buy (not models), with what their card reads, in one query."""
+    return Product.objects.select_related(
+        "family__label_attribute", "family__image_attribute", "parent__parent", "family_variant"
+    ).filter(enabled=True, is_model=False)
+
+
 def card_product(sku: str) -> Product | None:
-    return (
-        Product.objects.select_related(
-            "family__label_attribute", "family__image_attribute", "parent__parent", "family_variant"
-        )
-        .filter(sku=sku, enabled=True, is_model=False)
-        .first()
-    )
+    return _sellable().filter(sku=sku).first()
 
 
 def home_store(user: Any) -> StockLocation | None:

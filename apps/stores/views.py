@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.inventory.models import StockLocation
+from apps.products.models import Product
 from apps.stores import selectors
 
 PERMISSION = "stores.use_store_page"
@@ -71,13 +72,13 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @store_staff_only
 def product(request: HttpRequest, sku: str) -> HttpResponse:
-    return _product_page(request, sku)
-
-
-def _product_page(request: HttpRequest, sku: str) -> HttpResponse:
     item = selectors.card_product(sku)
     if item is None:
         raise Http404
+    return _product_page(request, item)
+
+
+def _product_page(request: HttpRequest, item: Product) -> HttpResponse:
     context = _context(request, term="")
     card = selectors.product_card(
         item, here=context["store"], locale=selectors.page_locale(), at=timezone.now()
@@ -91,7 +92,7 @@ def _product_page(request: HttpRequest, sku: str) -> HttpResponse:
             "card": card,
             "sections": sections,
             "now": timezone.now(),
-            "canonical": reverse("stores:product", args=[sku]),
+            "canonical": reverse("stores:product", args=[item.sku]),
         },
     )
 
