@@ -218,3 +218,9 @@ def test_the_main_picture_is_shown_in_its_store_screen_rendition(
     assert (rendition.width, rendition.height) == (600, 450)
     html = client.get(reverse("stores:product", args=["TOY-1"])).content.decode()
     assert f'src="{rendition.file.url}"' in html
+
+
+def test_while_typing_a_partial_code_is_not_a_misread_and_close_codes_show(client, feeds, staff):
+    feeds.sellable("TOY-1", gtin=GTINS[0])
+    html = client.get("/store/search/", {"q": GTINS[0][:12]}).content.decode()
+    assert "misread" not in html and "TOY-1" in html
