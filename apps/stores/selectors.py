@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from stdnum import ean
@@ -168,17 +168,22 @@ def _groups(product_ids: Sequence[int], locale: str) -> list[Group]:
 
 def _axes(family_variant_ids: set[int]) -> list[str]:
     """Axis attribute codes of these family variants, level 1 then level 2 (colour, then size)."""
-    codes = [
-        code
-        for model in (FamilyVariant.axes.through, FamilyVariant.sub_axes.through)
-        for code in model.objects.filter(familyvariant_id__in=family_variant_ids)
-        .order_by("attribute__sort_order", "attribute__code")
-        .values_list("attribute__code", flat=True)
+    if not family_variant_ids:
+        return []
+    levels = [
+        model.objects.filter(familyvariant_id__in=family_variant_ids)
+        .annotate(level=Value(n))
+        .values_list("level", "attribute__sort_order", "attribute__code")
+        for n, model in enumerate((FamilyVariant.axes.through, FamilyVariant.sub_axes.through))
     ]
-    return list(dict.fromkeys(codes))
+    rows = levels[0].union(levels[1], all=True).order_by("level", "attribute__sort_order", "attribute__code")
+    return list(dict.fromkeys(code for _level, _order, code in rows))
 
 
 def _option_labels(codes: Iterable[str], locale: str) -> dict[tuple[str, str], str]:
+    codes = list(codes)
+    if not codes:
+        return {}
     return {
         (attribute, code): _label(labels, locale, code)
         for attribute, code, labels in AttributeOption.objects.filter(
@@ -361,7 +366,7 @@ def product_card(product: Product, *, here: StockLocation | None, locale: str, a
         )
         if family.label_attribute_id != a.pk and a.code not in axes
     ]
-    selects = [a.code for a in attributes if a.type in (T.SELECT, T.MULTISELECT)]
+    selects = [a.code for a in attributes if a.type in (T.SELECT, T.MULTISELECT) and a.code in values]
     options = _option_labels([*axes, *selects], locale)
     shown = [(a.label(locale), _display(values, a.code, options, locale)) for a in attributes]
     channels = list(Channel.objects.filter(is_active=True).order_by("code"))
