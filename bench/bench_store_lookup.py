@@ -25,6 +25,7 @@ from apps.inventory.models import StockLevel, StockLocation  # noqa: E402
 from apps.inventory.selectors import available_to_sell  # noqa: E402
 from apps.pricing.selectors import prices_at  # noqa: E402
 from apps.products.models import Product  # noqa: E402
+from apps.stores import selectors  # noqa: E402
 
 STORES = 50
 STOCKED = 4_000  # products with a stock line in every store: 200,000 levels
@@ -87,16 +88,8 @@ assert staff is not None and staff.has_perm("stores.use_store_page"), "the demo 
 client = Client()
 client.force_login(staff)
 client.post("/store/choose/", {"store": stores[0].code})
-gtins = sorted(
-    rng.sample(
-        list(
-            Product.objects.filter(is_model=False, gtin__isnull=False).values_list("gtin", flat=True)[
-                :STOCKED
-            ]
-        ),
-        40,
-    )
-)
+stocked_gtins = Product.objects.filter(is_model=False, gtin__isnull=False).order_by("pk")
+gtins = sorted(rng.sample(list(stocked_gtins.values_list("gtin", flat=True)[:STOCKED]), 40))
 
 
 def scan(gtin: str) -> tuple[float, int]:
@@ -116,11 +109,17 @@ for gtin in gtins:
     elapsed, count = scan(gtin)
     times.append(elapsed)
     counts.add(count)
-naive = []
-for gtin in gtins[:10]:
+naive, data = [], []  # like for like: the data of one card, without the request and the HTML
+here = stores[0]
+for gtin in gtins:
     began = time.perf_counter()
     naive_card(gtin)
-    naive.append((time.perf_counter() - began) * 1000)
+    middle = time.perf_counter()
+    selectors.product_card(
+        selectors.lookup(gtin, locale="fr_FR").exact, here=here, locale="fr_FR", at=timezone.now()
+    )
+    data.append((time.perf_counter() - middle) * 1000)
+    naive.append((middle - began) * 1000)
 
 
 def p95(times: list[float]) -> float:
@@ -138,7 +137,8 @@ median, baseline = statistics.median(times), statistics.median(naive)
 print(
     f"store GTIN lookup, 100000 products, {stores_total} stores: median {median:.1f} ms, "
     f"p95 {p95(times):.1f} ms, "
-    f"queries {sorted(counts)} (target < 50 ms) | baseline per-store ORM loop, data only {baseline:.1f} ms "
-    f"-> {baseline / median:.1f}x; {max(counts)} bare SELECT 1 take {statistics.median(floor):.1f} ms now, "
+    f"queries {sorted(counts)} (target < 50 ms) | card data {statistics.median(data):.1f} ms vs baseline "
+    f"per-store ORM loop {baseline:.1f} ms -> {baseline / statistics.median(data):.1f}x; "
+    f"{max(counts)} bare SELECT 1 take {statistics.median(floor):.1f} ms now, "
     f"load average {os.getloadavg()[0]:.1f}"
 )

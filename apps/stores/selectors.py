@@ -167,9 +167,8 @@ def _groups(product_ids: Sequence[int], locale: str) -> list[Group]:
 
 
 def _axes(family_variant_ids: set[int]) -> list[str]:
-    """Axis attribute codes of these family variants, level 1 then level 2 (colour, then size)."""
-    if not family_variant_ids:
-        return []
+    """Axis attribute codes of these family variants, level 1 then level 2 (colour, then size). One
+    query, asked even when there are none, so that every card costs the same."""
     levels = [
         model.objects.filter(familyvariant_id__in=family_variant_ids)
         .annotate(level=Value(n))
@@ -181,9 +180,6 @@ def _axes(family_variant_ids: set[int]) -> list[str]:
 
 
 def _option_labels(codes: Iterable[str], locale: str) -> dict[tuple[str, str], str]:
-    codes = list(codes)
-    if not codes:
-        return {}
     return {
         (attribute, code): _label(labels, locale, code)
         for attribute, code, labels in AttributeOption.objects.filter(
@@ -366,7 +362,7 @@ def product_card(product: Product, *, here: StockLocation | None, locale: str, a
         )
         if family.label_attribute_id != a.pk and a.code not in axes
     ]
-    selects = [a.code for a in attributes if a.type in (T.SELECT, T.MULTISELECT) and a.code in values]
+    selects = [a.code for a in attributes if a.type in (T.SELECT, T.MULTISELECT)]
     options = _option_labels([*axes, *selects], locale)
     shown = [(a.label(locale), _display(values, a.code, options, locale)) for a in attributes]
     channels = list(Channel.objects.filter(is_active=True).order_by("code"))
