@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +27,7 @@ def store_staff_only(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('stores:login')}?next={request.get_full_path()}")
+            return redirect_to_login(request.get_full_path(), login_url=reverse("stores:login"))
         if not request.user.has_perm(PERMISSION):
             raise PermissionDenied
         return view(request, *args, **kwargs)
