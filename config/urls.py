@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.channels import views as channel_views
@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("feeds/<slug:channel>/<str:file>", channel_views.feed_pull, name="feed_pull"),
+    path("store/", include("apps.stores.urls")),
 ]
 
 if settings.DEBUG:

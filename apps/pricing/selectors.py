@@ -60,8 +60,9 @@ def price_history(price: Price) -> list[dict[str, Any]]:
 
 
 _PRICES_AT = """
-SELECT product_id, amount, compare_at FROM pricing_price
-WHERE product_id = ANY(%s) AND channel_id = %s AND currency = %s
+SELECT p.product_id, p.channel_id, p.amount, p.compare_at FROM pricing_price p
+JOIN unnest(%s::bigint[], %s::varchar[]) AS c(id, currency) ON c.id = p.channel_id AND c.currency = p.currency
+WHERE p.product_id = ANY(%s)
 """
 
 
@@ -71,15 +72,26 @@ def prices_at(product_ids: Sequence[int], channel: Channel, at: datetime) -> dic
     Computed from the base prices and the promotions in force at `at` by the same function as the stored
     effective prices, so a preview of 1 December shows what the switch will produce then.
     """
+    return {pid: price for (pid, _ch), price in channel_prices_at(product_ids, [channel], at).items()}
+
+
+def channel_prices_at(
+    product_ids: Sequence[int], channels: Sequence[Channel], at: datetime
+) -> dict[tuple[int, int], ChannelPrice]:
+    """(product id, channel id) → price, for several channels at once (a store screen shows them all):
+    the same computation as `prices_at`, in two queries whatever the number of channels."""
+    if not channels:
+        return {}
+    currency = {channel.pk: channel.currency_id for channel in channels}
     with connection.cursor() as cursor:  # ANY(array): one parameter, however many products a feed chunk has
-        cursor.execute(_PRICES_AT, [list(product_ids), channel.pk, channel.currency_id])
+        cursor.execute(_PRICES_AT, [list(currency), list(currency.values()), list(product_ids)])
         rows = cursor.fetchall()
-    adjustments = adjustments_at([(pid, channel.pk, amount) for pid, amount, _c in rows], at)
+    adjustments = adjustments_at([(pid, ch, amount) for pid, ch, amount, _c in rows], at)
     result = {}
-    for product_id, amount, compare_at in rows:
-        adjustment = adjustments.get((product_id, channel.pk))
-        result[product_id] = ChannelPrice(
-            currency=channel.currency_id,
+    for product_id, channel_id, amount, compare_at in rows:
+        adjustment = adjustments.get((product_id, channel_id))
+        result[(product_id, channel_id)] = ChannelPrice(
+            currency=currency[channel_id],
             regular=amount,
             amount=adjustment.amount if adjustment else amount,
             compare_at=compare_at if compare_at and compare_at > amount else None,

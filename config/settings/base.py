@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.assets",
     "apps.campaigns",
     "apps.channels",
+    "apps.stores",
 ]
 
 MIDDLEWARE = [

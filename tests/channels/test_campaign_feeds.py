@@ -21,7 +21,11 @@ START, END = datetime(2026, 12, 1, tzinfo=PARIS), datetime(2026, 12, 26, tzinfo=
 def prices(run) -> tuple[str, str | None, str | None]:
     item = ET.fromstring(read(run)).find("channel/item")
     sale, dates = item.find(f"{G}sale_price"), item.find(f"{G}sale_price_effective_date")
-    return item.find(f"{G}price").text, sale.text if sale is not None else None, dates.text if dates is not None else None
+    return (
+        item.find(f"{G}price").text,
+        sale.text if sale is not None else None,
+        dates.text if dates is not None else None,
+    )
 
 
 def test_the_google_feed_carries_the_campaign_from_its_start_to_its_end(

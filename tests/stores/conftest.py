@@ -1,0 +1,1 @@
+from tests.channels.conftest import feeds  # noqa: F401  (the Google feed over the test shop)
