@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -33,7 +33,6 @@ from apps.products import selectors as product_selectors
 from apps.products.models import Attribute, AttributeOption, Category, Completeness, Product
 from apps.products.values import merge, value_of
 
-CHUNK_SIZE = 2000
 _SPACES = re.compile(r"\s+")
 
 
@@ -306,13 +305,6 @@ def _store_stock(ids: list[int], ctx: Context) -> dict[int, list[StoreStock]]:
             StoreStock(store.code, max(on_hand - reserved, 0), store.click_and_collect, store.pickup_sla)
         )
     return result
-
-
-def iter_items(feed: Feed, at: datetime) -> Iterator[Item]:
-    """Every item of a feed at an instant, chunk by chunk (memory stays flat)."""
-    ctx = build_context(feed, at)
-    for low, high in chunk_bounds(feed):
-        yield from items(ctx, low, high)
 
 
 @dataclass(frozen=True)
