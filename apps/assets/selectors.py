@@ -45,13 +45,13 @@ def feed_images(product_ids: Sequence[int], channel: Channel, at: datetime) -> d
         return {}
     lineage = {
         pk: [pk, *(a for a in (parent, grandparent) if a)]
-        for pk, parent, grandparent in Product.objects.filter(pk__in=ids).values_list(
+        for pk, parent, grandparent in Product.objects.filter(pk__any=ids).values_list(
             "pk", "parent_id", "parent__parent_id"
         )
     }
     owners = {a for chain in lineage.values() for a in chain}
     links = list(
-        ProductAsset.objects.filter(product_id__in=owners, role__in=(Role.MAIN, Role.GALLERY))
+        ProductAsset.objects.filter(product_id__any=owners, role__in=(Role.MAIN, Role.GALLERY))
         .filter(Q(channel__isnull=True) | Q(channel=channel))
         .filter(_usable_at(at))
         .values_list(
@@ -64,7 +64,7 @@ def feed_images(product_ids: Sequence[int], channel: Channel, at: datetime) -> d
         asset_id: (name, w, h)
         for asset_id, name, w, h in Rendition.objects.filter(
             spec__channel=channel,
-            asset_id__in={link[4] for link in links},
+            asset_id__any={link[4] for link in links},
             source_sha256=F("asset__sha256"),
         ).values_list("asset_id", "file", "width", "height")
     }

@@ -69,7 +69,7 @@ def _facts_rows(where: str, params: list, brands: bool) -> Iterator[Facts]:
 
 
 def product_facts(product_ids: Iterable[int], *, brands: bool = True) -> Iterator[Facts]:
-    return _facts_rows("p.id = ANY(%s)", [sorted(set(product_ids))], brands)
+    return _facts_rows("p.id = ANY(%s::bigint[])", [sorted(set(product_ids))], brands)
 
 
 def sellable_facts(*, brands: bool = True) -> Iterator[Facts]:
@@ -279,7 +279,7 @@ _PRICES_SQL = """
 SELECT pr.product_id, pr.channel_id, pr.amount, pr.cost
 FROM pricing_price pr
 JOIN core_channel c ON c.id = pr.channel_id AND c.currency_id = pr.currency
-WHERE pr.product_id = ANY(%s) AND pr.channel_id = ANY(%s)
+WHERE pr.product_id = ANY(%s::bigint[]) AND pr.channel_id = ANY(%s::bigint[])
 """
 
 

@@ -295,7 +295,7 @@ def _store_stock(ids: list[int], ctx: Context) -> dict[int, list[StoreStock]]:
     stores = {store.pk: store for store in ctx.stores}
     result: dict[int, list[StoreStock]] = {}
     levels = (
-        StockLevel.objects.filter(product_id__in=ids, location_id__in=list(stores))
+        StockLevel.objects.filter(product_id__any=ids, location_id__in=list(stores))
         .order_by("product_id", "location__code")
         .values_list("product_id", "location_id", "on_hand", "reserved")
     )

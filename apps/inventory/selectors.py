@@ -16,7 +16,7 @@ JOIN inventory_stocklocation loc ON loc.id = l.location_id AND loc.is_active
 JOIN inventory_stocklocation_channels lc ON lc.stocklocation_id = l.location_id
 JOIN core_channel c ON c.id = lc.channel_id
 LEFT JOIN inventory_channelstockpolicy p ON p.channel_id = lc.channel_id
-WHERE l.product_id = ANY(%s)
+WHERE l.product_id = ANY(%s::bigint[])
 GROUP BY l.product_id, c.code
 """
 

@@ -62,7 +62,7 @@ def price_history(price: Price) -> list[dict[str, Any]]:
 _PRICES_AT = """
 SELECT p.product_id, p.channel_id, p.amount, p.compare_at FROM pricing_price p
 JOIN unnest(%s::bigint[], %s::varchar[]) AS c(id, currency) ON c.id = p.channel_id AND c.currency = p.currency
-WHERE p.product_id = ANY(%s)
+WHERE p.product_id = ANY(%s::bigint[])
 """
 
 
