@@ -86,10 +86,18 @@ def child(limit: int, workers: int) -> None:
     started = time.perf_counter()
     run = build(feed, limit, workers)
     seconds = time.perf_counter() - started
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    peak = max(u.ru_maxrss for u in usage)
+    cpu = sum(u.ru_utime + u.ru_stime for u in usage)  # Python's CPU only: PostgreSQL's is not counted
     print(
         json.dumps(
-            {"items": run.items, "published": run.published, "seconds": seconds, "rss_mb": peak / 1024}
+            {
+                "items": run.items,
+                "published": run.published,
+                "seconds": seconds,
+                "cpu": cpu,
+                "rss_mb": peak / 1024,
+            }
         )
     )
 
@@ -163,5 +171,6 @@ print(
     f"{large['published']:,} published) | baseline naive ORM loop {baseline:,.0f} items/s "
     f"(2,000 items) → {rate / baseline:.1f}× | peak RSS {small['rss_mb']:.0f} MB at {small['items']:,} "
     f"items, {large['rss_mb']:.0f} MB at {large['items']:,} items "
-    f"({large['rss_mb'] / small['rss_mb'] - 1:+.0%})"
+    f"({large['rss_mb'] / small['rss_mb'] - 1:+.0%}) | {large['items'] / large['cpu']:,.0f} items per Python "
+    f"CPU-second | load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 )
