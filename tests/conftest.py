@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.products.fixtures", "tests.celery_worker", "tests.s3"]
+pytest_plugins = ["tests.products.fixtures", "tests.pricing.fixtures", "tests.celery_worker", "tests.s3"]
 
 
 def pytest_report_header(config):

@@ -5,7 +5,6 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,6 @@ from apps.channels.selectors import Image, Item
 from apps.core.models import Channel
 from apps.inventory.models import StockLocation
 from apps.inventory.services import StockLine, stock_apply_batch
-from apps.pricing import modifiers
 from apps.pricing.services import price_set
 from apps.products import services as product_services
 from tests.channels.helpers import read
@@ -138,22 +136,6 @@ def test_the_local_inventory_feed_lists_each_store_with_its_stock_and_click_and_
         {"store_code": "PARIS", "id": "TOY-1", "quantity": "4", "price": "20.00 EUR",
          "availability": "in_stock", "pickup_method": "buy", "pickup_sla": "same_day"},
     ]  # fmt: skip
-
-
-@pytest.fixture
-def christmas():
-    start, end = datetime(2026, 12, 1, tzinfo=PARIS), datetime(2026, 12, 26, tzinfo=PARIS)
-
-    def twenty_percent(rows, at):
-        if not start <= at < end:
-            return {}
-        return {
-            (p, c): modifiers.Adjustment(base * Decimal("0.8"), "XMAS", start, end) for p, c, base in rows
-        }
-
-    modifiers.price_modifier_register(twenty_percent)
-    yield start
-    modifiers.price_modifier_unregister(twenty_percent)
 
 
 def test_a_preview_at_the_start_of_a_promotion_shows_the_sale_price_and_serves_nothing_new(feeds, christmas):

@@ -4,7 +4,6 @@ channels' figures."""
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +17,6 @@ from apps.channels import services as channel_services
 from apps.core.models import Role
 from apps.inventory.models import StockLevel
 from apps.inventory.services import StockLine, stock_apply_batch
-from apps.pricing import modifiers
 from apps.products import services as product_services
 from apps.products.models import AttributeOption
 from apps.stores import services
@@ -146,22 +144,6 @@ def test_sold_out_on_the_web_and_in_stock_in_one_store_shows_both(client, feeds,
     assert "Sold out" in elsewhere and "-1" not in elsewhere and "No click and collect" in elsewhere
     assert "394.2 km" in elsewhere  # from Paris, as the crow flies
     assert "Sold out" in product_row(html, 'data-location="WH"')
-
-
-@pytest.fixture
-def christmas():
-    start, end = datetime(2026, 12, 1, tzinfo=PARIS_TZ), datetime(2026, 12, 26, tzinfo=PARIS_TZ)
-
-    def twenty_percent(rows, at):
-        if not start <= at < end:
-            return {}
-        return {
-            (p, c): modifiers.Adjustment(base * Decimal("0.8"), "XMAS", start, end) for p, c, base in rows
-        }
-
-    modifiers.price_modifier_register(twenty_percent)
-    yield start
-    modifiers.price_modifier_unregister(twenty_percent)
 
 
 def test_a_live_promotion_shows_the_price_of_the_google_feed_at_the_same_instant(
