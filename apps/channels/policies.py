@@ -8,26 +8,17 @@ keep their role's rights over every channel.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from apps.channels.models import Feed, FeedIssue, FeedRun
 from apps.core.models import Channel, User
+from apps.core.policies import granted_scope
 
 MANAGE = "core.manage_channel"
 
 
 def channel_scope(user: User) -> set[str] | None:
     """Channel codes the person is limited to, or None when unlimited."""
-    cached = getattr(user, "_noel_channel_scope", False)
-    if cached is not False:
-        return cached
-    scope = None
-    if not user.is_superuser:
-        granted = get_objects_for_user(user, MANAGE, klass=Channel, accept_global_perms=False)
-        codes = set(granted.values_list("code", flat=True))
-        scope = codes or None
-    user._noel_channel_scope = scope
-    return scope
+    return granted_scope(user, MANAGE, Channel, lambda granted: set(granted.values_list("code", flat=True)))
 
 
 def _limit(queryset: QuerySet, user: User, path: str) -> QuerySet:

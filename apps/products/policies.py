@@ -8,9 +8,9 @@ such grants keep their role's rights over the whole catalog.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from apps.core.models import User
+from apps.core.policies import granted_scope
 from apps.products.models import Category, Product
 
 TEAM_PERMISSION = "products.edit_products_in"
@@ -18,20 +18,14 @@ TEAM_PERMISSION = "products.edit_products_in"
 
 def category_scope(user: User) -> set[str] | None:
     """Category codes (whole subtrees) the person is limited to, or None when unlimited."""
-    cached = getattr(user, "_noel_category_scope", False)
-    if cached is not False:
-        return cached
-    scope = None
-    if not user.is_superuser:
-        granted = get_objects_for_user(user, TEAM_PERMISSION, klass=Category, accept_global_perms=False)
-        paths = list(granted.values_list("path", flat=True))
-        if paths:
-            subtree = Q()
-            for path in paths:
-                subtree |= Q(path__startswith=path)
-            scope = set(Category.objects.filter(subtree).values_list("code", flat=True))
-    user._noel_category_scope = scope
-    return scope
+    return granted_scope(user, TEAM_PERMISSION, Category, _subtree_codes)
+
+
+def _subtree_codes(granted: QuerySet[Category]) -> set[str]:
+    subtree = Q()
+    for path in granted.values_list("path", flat=True):
+        subtree |= Q(path__startswith=path)
+    return set(Category.objects.filter(subtree).values_list("code", flat=True)) if subtree else set()
 
 
 def visible_products(user: User, queryset: QuerySet[Product]) -> QuerySet[Product]:
