@@ -56,7 +56,7 @@ def test_a_bad_window_typed_in_the_admin_is_refused_with_its_reason(xmas, clock,
 def inline_management() -> dict:
     return {
         f"{prefix}-{key}": value
-        for prefix in ("promotions", "coupons")
+        for prefix in ("banners", "promotions", "coupons")
         for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MIN_NUM_FORMS", "0"),
                            ("MAX_NUM_FORMS", "1000"))
     }  # fmt: skip
