@@ -495,9 +495,10 @@ def _check_banner(campaign: Campaign, asset: Asset) -> None:
             {"banners": f"{name} is {asset.get_status_display().lower()}: pick an active image"}
         )
     if asset.valid_until is not None and asset.valid_until < campaign.ends_at:
+        zone = ZoneInfo(campaign.timezone)
         raise ValidationError(
-            {"banners": f"{name}: its rights end {asset.valid_until:%Y-%m-%d %H:%M %Z}, before the campaign "
-                        f"does ({campaign.ends_at:%Y-%m-%d %H:%M %Z})"}
+            {"banners": f"{name}: its rights end {asset.valid_until.astimezone(zone):%Y-%m-%d %H:%M %Z}, "
+                        f"before the campaign does ({campaign.ends_at.astimezone(zone):%Y-%m-%d %H:%M %Z})"}
         )  # fmt: skip
 
 
