@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,9 +25,10 @@ from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
 
+from apps.assets.admin import thumbnail_html
 from apps.campaigns import selectors, services
 from apps.campaigns.downloads import csv_response
-from apps.campaigns.models import EDITABLE, Campaign, Coupon, Promotion
+from apps.campaigns.models import EDITABLE, Banner, Campaign, Coupon, Promotion
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
 from apps.pricing.selectors import prices_at
@@ -101,6 +103,53 @@ class CouponInline(ReadOnlyAdminMixin, TabularInline):
     verbose_name_plural = _("coupons")
 
 
+class BannersFormSet(BaseInlineFormSet):
+    """Saved through campaign_banners_set: the rows kept, in the order of their position."""
+
+    actor = None
+
+    def save(self, commit=True):
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        if not self.deleted_forms and not any(form.has_changed() for form in self.forms):
+            return []
+        kept = sorted(
+            (form.cleaned_data.get("position") or 0, n, form.cleaned_data["asset"])
+            for n, form in enumerate(self.forms)
+            if form not in self.deleted_forms and form.cleaned_data.get("asset")
+        )
+        services.campaign_banners_set(
+            actor=self.actor, campaign=self.instance, assets=[asset for *_order, asset in kept]
+        )
+        return []
+
+
+class BannerInline(TabularInline):
+    model = Banner
+    formset = BannersFormSet
+    fields = ("picture", "asset", "position")
+    readonly_fields = ("picture",)
+    raw_id_fields = ("asset",)
+    extra = 0
+    verbose_name_plural = _("banners (pictures from the DAM)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("asset")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type("BannersFormSet", (formset,), {"actor": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        editable = obj is None or obj.status in EDITABLE
+        return editable and super().has_change_permission(request, obj)
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+    @display(description=_("picture"))
+    def picture(self, obj: Banner) -> str:
+        return thumbnail_html(obj.asset) if obj.pk else "—"
+
+
 class CampaignActionForm(ActionForm):
     comment = forms.CharField(
         label=_("comment"), required=False, widget=UnfoldAdminTextInputWidget(attrs={"size": 30})
@@ -120,7 +169,7 @@ class CampaignAdmin(ModelAdmin):
     search_fields = ("code", "name")
     list_select_related = ("owner", "approver")
     show_full_result_count = False
-    inlines = [PromotionInline, CouponInline]
+    inlines = [BannerInline, PromotionInline, CouponInline]
     actions = ["submit", "approve", "reject", "cancel", "generate_coupons"]
     readonly_fields = ("status", "owner", "approver", "rejection_comment", "findings_summary", "links")
 
@@ -404,10 +453,33 @@ class PromotionForm(forms.ModelForm):
             "free_quantity",
         ]  # fmt: skip
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "overrides" in self.fields:
+            self.fields["overrides"].initial = {
+                o.channel.code: [o.benefit, f"{o.value.normalize():f}"]
+                for o in self.instance.overrides.select_related("channel")
+            }
+
+
+def _promotion_input(data: dict) -> dict:
+    """The form's fields as promotion_add and promotion_update take them."""
+    buy_free = (data["buy_quantity"] or 0, data["free_quantity"] or 0) if data.get("buy_x_get_y") else None
+    return {
+        "name": data.get("name", ""), "benefit": data["benefit"], "value": data["value"],
+        "currency": data["currency"].code if data.get("currency") else None,
+        "skus": data.get("skus") or [], "categories": data.get("categories") or [],
+        "families": data.get("families") or [], "brands": data.get("brands") or [],
+        "product_filter": data.get("product_filter") or {},
+        "overrides": {k: tuple(v) for k, v in (data.get("overrides") or {}).items()},
+        "priority": data.get("priority") or 0, "stacking": data["stacking"], "buy_x_get_y": buy_free,
+    }  # fmt: skip
+
 
 @admin.register(Promotion)
 class PromotionAdmin(ModelAdmin):
-    """Promotions are added to a draft through the service (all checks) and removed the same way."""
+    """Promotions of a draft are added, edited and removed through the services (all checks); editing
+    a submission sends its campaign back to draft."""
 
     form = PromotionForm
     list_display = ("code", "campaign", "benefit", "value", "currency", "priority", "stacking")
@@ -417,11 +489,14 @@ class PromotionAdmin(ModelAdmin):
     show_full_result_count = False
 
     def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+        editable = obj is None or obj.campaign.status in EDITABLE
+        return editable and super().has_change_permission(request, obj)
 
     def get_fields(self, request, obj=None):
-        fields = list(PromotionForm.Meta.fields)
-        return [*fields, "overrides", "confirm"] if obj is None else fields
+        return [*PromotionForm.Meta.fields, "overrides", "confirm"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["campaign", "code"] if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "campaign":
@@ -430,28 +505,30 @@ class PromotionAdmin(ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        buy_free = (
-            (data["buy_quantity"] or 0, data["free_quantity"] or 0) if data.get("buy_x_get_y") else None
-        )
+        confirm = data.get("confirm", False)
+        if change:
+            services.promotion_update(
+                actor=request.user, promotion=obj, confirm=confirm, **_promotion_input(data)
+            )
+            return
         saved = services.promotion_add(
-            actor=request.user, campaign=data["campaign"], code=data["code"], name=data.get("name", ""),
-            benefit=data["benefit"], value=data["value"],
-            currency=data["currency"].code if data.get("currency") else None,
-            skus=data.get("skus") or [], categories=data.get("categories") or [],
-            families=data.get("families") or [], brands=data.get("brands") or [],
-            product_filter=data.get("product_filter") or {},
-            overrides={k: tuple(v) for k, v in (data.get("overrides") or {}).items()},
-            priority=data.get("priority") or 0, stacking=data["stacking"], buy_x_get_y=buy_free,
-            confirm=data.get("confirm", False),
+            actor=request.user, campaign=data["campaign"], code=data["code"], confirm=confirm,
+            **_promotion_input(data),
         )  # fmt: skip
         obj.pk = saved.pk
 
     def add_view(self, request, form_url="", extra_context=None):
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        return self._guarded(
+            request, lambda: super(PromotionAdmin, self).add_view(request, form_url, extra_context)
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._guarded(
+            request,
+            lambda: super(PromotionAdmin, self).change_view(request, object_id, form_url, extra_context),
+        )
+
+    _guarded = CampaignAdmin._guarded
 
     def delete_model(self, request, obj):
         services.promotion_remove(actor=request.user, promotion=obj)

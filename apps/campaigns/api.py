@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,7 +11,7 @@ from ninja import Field, Query, Router
 
 from apps.campaigns import selectors
 from apps.campaigns.downloads import csv_response
-from apps.campaigns.models import Campaign, Promotion
+from apps.campaigns.models import Banner, Campaign, Promotion
 from apps.core.api_auth import allowed_channels, require
 from apps.core.api_schema import InputSchema
 from apps.core.models import Channel
@@ -39,6 +40,7 @@ def _queryset(request: HttpRequest) -> QuerySet[Campaign]:
                     "-priority", "code"
                 ),
             ),
+            Prefetch("banners", queryset=Banner.objects.select_related("asset").order_by("position", "pk")),
         )
         .order_by("starts_at", "code")
     )
@@ -70,7 +72,19 @@ def _promotion(promotion: Promotion) -> dict:
     }  # fmt: skip
 
 
-def _campaign(campaign: Campaign) -> dict:
+def _banner(request: HttpRequest, banner: Banner) -> dict:
+    asset = banner.asset
+    return {
+        "asset": asset.pk,
+        "name": asset.original_name,
+        "url": request.build_absolute_uri(default_storage.url(asset.file.name)),
+        "width": asset.width,
+        "height": asset.height,
+        "alt_text": asset.alt_text,
+    }
+
+
+def _campaign(request: HttpRequest, campaign: Campaign) -> dict:
     return {
         "code": campaign.code,
         "name": campaign.name,
@@ -80,6 +94,7 @@ def _campaign(campaign: Campaign) -> dict:
         "timezone": campaign.timezone,
         "channels": [c.code for c in campaign.channels.all()],
         "promotions": [_promotion(p) for p in campaign.promotions.all()],
+        "banners": [_banner(request, b) for b in campaign.banners.all()],
     }
 
 
@@ -96,7 +111,7 @@ def list_campaigns(request: HttpRequest, filters: Query[CampaignFilters]):
     limit, offset = filters.limit, filters.offset
     page = list(queryset[offset : offset + limit + 1])
     return {
-        "items": [_campaign(c) for c in page[:limit]],
+        "items": [_campaign(request, c) for c in page[:limit]],
         "next_offset": offset + limit if len(page) > limit else None,
     }
 
@@ -104,7 +119,7 @@ def list_campaigns(request: HttpRequest, filters: Query[CampaignFilters]):
 @router.get("/{code}", summary="One campaign", response=dict)
 def get_campaign(request: HttpRequest, code: str):
     require(request, "read", "campaigns.view_campaign")
-    return _campaign(get_object_or_404(_queryset(request), code=code))
+    return _campaign(request, get_object_or_404(_queryset(request), code=code))
 
 
 @router.get("/{code}/coupons.csv", summary="Coupon codes (CSV)", response={200: None})

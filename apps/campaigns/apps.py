@@ -14,6 +14,9 @@ class CampaignsConfig(AppConfig):
             "campaigns.submit_campaign",
             "campaigns.add_promotion",
             "campaigns.change_promotion",
+            "campaigns.add_banner",
+            "campaigns.change_banner",
+            "campaigns.delete_banner",
             "campaigns.add_coupon",
             "campaigns.view_coupon",
         },
@@ -26,7 +29,9 @@ class CampaignsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from apps.campaigns.selectors import campaign_adjustments
+        from apps.assets.selectors import asset_usage_register
+        from apps.campaigns.selectors import banner_usage, campaign_adjustments
         from apps.pricing.modifiers import price_modifier_register
 
         price_modifier_register(campaign_adjustments)
+        asset_usage_register(banner_usage)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from apps.assets.models import Asset
 from apps.core.models import Channel, Currency
 
 CODE_VALIDATOR = RegexValidator(r"^[A-Za-z0-9_-]+$", _("Letters, digits, - and _ only."))
@@ -214,3 +215,20 @@ class Coupon(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Banner(models.Model):
+    """A DAM picture the shop and the stores show for the campaign; the DAM refuses to delete it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="banners")
+    asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["campaign", "position", "id"]
+        verbose_name = _("banner")
+        verbose_name_plural = _("banners")
+        constraints = [models.UniqueConstraint(fields=["campaign", "asset"], name="campaigns_banner_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.asset_id}"

@@ -19,7 +19,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q
 
-from apps.campaigns.models import APPLYING, Benefit, Campaign, Promotion, PromotionOverride
+from apps.assets.models import Asset
+from apps.assets.selectors import Usage
+from apps.campaigns.models import APPLYING, Banner, Benefit, Campaign, Promotion, PromotionOverride
 from apps.core.models import Channel
 from apps.core.money import currency_exponent
 from apps.inventory.selectors import available_to_sell
@@ -346,6 +348,7 @@ class Impact:
 
     changes: list[PriceChange]
     findings: list[Finding]
+    pairs: list[tuple[int, int]] = field(default_factory=list)  # what the switch marks: targeted, priced
 
     @property
     def errors(self) -> list[Finding]:
@@ -387,22 +390,24 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
     findings: list[Finding] = []
     changes: list[PriceChange] = []
     limit = max_discount()
-    for (product_id, channel_id), r in sorted(
-        resolved.items(), key=lambda i: (skus[i[0][0]], channels[i[0][1]].code)
-    ):
+    codes = {pk: c.code for pk, c in channels.items()}
+    in_order = sorted(resolved.items(), key=lambda i: (skus[i[0][0]], codes[i[0][1]]))
+    for (product_id, channel_id), r in in_order:
         channel, sku, cost = channels[channel_id], skus[product_id], prices[(product_id, channel_id)][1]
         changes.append(
             PriceChange(product_id, sku, channel.code, channel.currency_id, r.base, r.amount, cost, r.codes)
         )
+        share = (r.base - r.amount) / r.base if r.amount < r.base else None
+        if share is not None and share <= limit and (cost is None or r.amount >= cost):
+            continue  # the common case, kept cheap: nothing to report, no message to format
         numbers = {"regular": _s(r.base), "sale": _s(r.amount), "currency": channel.currency_id}
         where = f"{sku} on {channel.code}: {_s(r.base)} → {_s(r.amount)} {channel.currency_id}"
-        if r.amount >= r.base:
+        if share is None:
             findings.append(
                 Finding("not_below_regular", "error", sku, channel.code,
                         f"{where}: the sale price is not below the regular price", numbers)
             )  # fmt: skip
             continue
-        share = (r.base - r.amount) / r.base
         if share > limit:
             findings.append(
                 Finding("discount_above_max", "error", sku, channel.code,
@@ -418,7 +423,7 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
     if warnings:
         findings += _missing_prices(facts, channels, prices, skus)
         findings += _readiness(facts, channels, skus)
-    return Impact(changes, findings)
+    return Impact(changes, findings, sorted(prices))
 
 
 def _missing_prices(facts, channels, prices, skus) -> list[Finding]:
@@ -500,6 +505,16 @@ def _readiness(facts, channels, skus) -> list[Finding]:
                             f"{sku} is {ratio} % complete for {channel.code}", {"completeness_pct": ratio})
                 )  # fmt: skip
     return findings
+
+
+def banner_usage(asset: Asset) -> list[Usage]:
+    """The DAM's "where is this asset used": the campaigns showing it as a banner, whatever their state."""
+    return [
+        Usage("campaign", code, f"banner, {Campaign.Status(status).label.lower()}")
+        for code, status in Banner.objects.filter(asset=asset)
+        .order_by("campaign__starts_at", "campaign__code")
+        .values_list("campaign__code", "campaign__status")
+    ]
 
 
 COUPON_COLUMNS = [

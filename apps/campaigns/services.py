@@ -20,9 +20,19 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from apps.assets.models import Asset
 from apps.campaigns import selectors
 from apps.campaigns.events import CampaignChanged
-from apps.campaigns.models import APPLYING, EDITABLE, Benefit, Campaign, Coupon, Promotion, PromotionOverride
+from apps.campaigns.models import (
+    APPLYING,
+    EDITABLE,
+    Banner,
+    Benefit,
+    Campaign,
+    Coupon,
+    Promotion,
+    PromotionOverride,
+)
 from apps.core import events
 from apps.core.models import Channel, User
 from apps.core.money import MoneyError, currency_exponent, to_decimal
@@ -252,6 +262,64 @@ def campaign_update(
     return campaign
 
 
+def _promotion_checked(
+    campaign: Campaign, where: str, *, benefit: str, value: Any, currency: str | None, skus: Sequence[str],
+    categories: Sequence[str], families: Sequence[str], brands: Sequence[str], product_filter: dict,
+    overrides: dict[str, tuple[str, Any]], stacking: str, buy_x_get_y: tuple[int, int] | None,
+    confirm: bool, confirm_overrides: bool,
+) -> tuple[dict[str, Any], list[PromotionOverride]]:  # fmt: skip
+    """Every check of a promotion's content, shared by add and update: the model fields and the
+    per-channel overrides to store, or the first reason it is refused."""
+    amount = _decimal(value, "value")
+    channels = list(campaign.channels.all())
+    currency = currency or (
+        channels[0].currency_id if benefit != Benefit.PERCENTAGE_OFF and channels else None
+    )
+    _check_benefit(benefit, amount, currency, where, field="value", confirm=confirm)
+    if stacking not in Promotion.Stacking.values:
+        raise ValidationError({"stacking": f"{where}: stacking is exclusive or cumulative, not {stacking!r}"})
+    _check_target(where, skus, categories, families, brands, product_filter)
+    by_code = {c.code: c for c in channels}
+    parsed_overrides = []
+    for channel_code, (o_benefit, o_value) in overrides.items():
+        channel = by_code.get(channel_code)
+        if channel is None:
+            raise ValidationError(
+                {"overrides": f"{where}: {channel_code} is not a channel of {campaign.code}"}
+            )
+        o_amount = _decimal(o_value, "overrides")
+        _check_benefit(
+            o_benefit, o_amount, channel.currency_id, f"{where} on {channel_code}", field="overrides",
+            confirm=confirm_overrides,
+        )  # fmt: skip
+        parsed_overrides.append(PromotionOverride(channel=channel, benefit=o_benefit, value=o_amount))
+    buy, free = buy_x_get_y or (None, None)
+    if buy_x_get_y is not None and (buy < 1 or free < 1):
+        raise ValidationError({"buy_x_get_y": f"{where}: buy X get Y needs X and Y of at least 1"})
+    fields = {
+        "skus": list(skus), "categories": list(categories), "families": list(families),
+        "brands": list(brands), "product_filter": product_filter, "benefit": benefit, "value": amount,
+        "currency_id": currency, "stacking": stacking, "buy_x_get_y": buy_x_get_y is not None,
+        "buy_quantity": buy, "free_quantity": free,
+    }  # fmt: skip
+    return fields, parsed_overrides
+
+
+def _promotion_store(promotion: Promotion, overrides: list[PromotionOverride], campaign: Campaign) -> None:
+    """Validate and save the promotion with exactly these overrides, then check its currencies."""
+    promotion.full_clean(exclude=["campaign", "currency"])
+    promotion.save()
+    promotion.overrides.all().delete()
+    for override in overrides:
+        override.promotion = promotion
+    PromotionOverride.objects.bulk_create(overrides)
+    _check_currencies(promotion, list(campaign.channels.all()))
+
+
+def _overrides_out(overrides: dict[str, tuple[str, Any]]) -> dict[str, list[str]]:
+    return {c: [b, str(v)] for c, (b, v) in sorted(overrides.items())}
+
+
 @transaction.atomic
 def promotion_add(
     *,
@@ -279,54 +347,100 @@ def promotion_add(
     `confirm` accepts a percentage below 1 (otherwise refused as ambiguous: 0.9 for 90 %?).
     """
     campaign = _editable(campaign, actor, None)
-    where = f"promotion {code}"
     if Promotion.objects.filter(code__iexact=code).exists():
         raise ValidationError({"code": f"a promotion {code} already exists"})
-    amount = _decimal(value, "value")
-    channels = list(campaign.channels.all())
-    currency = currency or (
-        channels[0].currency_id if benefit != Benefit.PERCENTAGE_OFF and channels else None
-    )
-    _check_benefit(benefit, amount, currency, where, field="value", confirm=confirm)
-    if stacking not in Promotion.Stacking.values:
-        raise ValidationError({"stacking": f"{where}: stacking is exclusive or cumulative, not {stacking!r}"})
-    _check_target(where, skus, categories, families, brands, product_filter or {})
-    by_code = {c.code: c for c in channels}
-    parsed_overrides = []
-    for channel_code, (o_benefit, o_value) in (overrides or {}).items():
-        channel = by_code.get(channel_code)
-        if channel is None:
-            raise ValidationError(
-                {"overrides": f"{where}: {channel_code} is not a channel of {campaign.code}"}
-            )
-        o_amount = _decimal(o_value, "overrides")
-        _check_benefit(
-            o_benefit, o_amount, channel.currency_id, f"{where} on {channel_code}", field="overrides",
-            confirm=confirm,
-        )  # fmt: skip
-        parsed_overrides.append(PromotionOverride(channel=channel, benefit=o_benefit, value=o_amount))
-    buy, free = buy_x_get_y or (None, None)
-    if buy_x_get_y is not None and (buy < 1 or free < 1):
-        raise ValidationError({"buy_x_get_y": f"{where}: buy X get Y needs X and Y of at least 1"})
-    promotion = Promotion(
-        campaign=campaign, code=code, name=name, skus=list(skus), categories=list(categories),
-        families=list(families), brands=list(brands), product_filter=product_filter or {}, benefit=benefit,
-        value=amount, currency_id=currency, priority=priority, stacking=stacking,
-        buy_x_get_y=buy_x_get_y is not None, buy_quantity=buy, free_quantity=free,
+    fields, parsed_overrides = _promotion_checked(
+        campaign, f"promotion {code}", benefit=benefit, value=value, currency=currency, skus=skus,
+        categories=categories, families=families, brands=brands, product_filter=product_filter or {},
+        overrides=overrides or {}, stacking=stacking, buy_x_get_y=buy_x_get_y, confirm=confirm,
+        confirm_overrides=confirm,
     )  # fmt: skip
-    promotion.full_clean(exclude=["campaign", "currency"])
-    promotion.save()
-    for override in parsed_overrides:
-        override.promotion = promotion
-    PromotionOverride.objects.bulk_create(parsed_overrides)
-    _check_currencies(promotion, channels)
+    promotion = Promotion(campaign=campaign, code=code, name=name, priority=priority, **fields)
+    _promotion_store(promotion, parsed_overrides, campaign)
     _touch(campaign, actor)
     _audit(actor, campaign, "promotion_add", {
-        "promotion": code, "benefit": benefit, "value": f"{amount.normalize():f}", "currency": currency,
-        "overrides": {c: [b, str(v)] for c, (b, v) in (overrides or {}).items()},
+        "promotion": code, "benefit": benefit, "value": f"{fields['value'].normalize():f}",
+        "currency": fields["currency_id"], "overrides": _overrides_out(overrides or {}),
     })  # fmt: skip
     _announce(campaign)
     return promotion
+
+
+PROMOTION_EDITABLE = frozenset({
+    "name", "skus", "categories", "families", "brands", "product_filter", "benefit", "value", "currency",
+    "overrides", "priority", "stacking", "buy_x_get_y",
+})  # fmt: skip
+
+
+def _promotion_now(promotion: Promotion) -> dict[str, Any]:
+    """A promotion as promotion_add takes it, to compare and merge with an edit."""
+    return {
+        "name": promotion.name, "skus": list(promotion.skus), "categories": list(promotion.categories),
+        "families": list(promotion.families), "brands": list(promotion.brands),
+        "product_filter": dict(promotion.product_filter or {}), "benefit": promotion.benefit,
+        "value": promotion.value, "currency": promotion.currency_id, "priority": promotion.priority,
+        "stacking": promotion.stacking,
+        "overrides": {
+            o.channel.code: (o.benefit, o.value) for o in promotion.overrides.select_related("channel")
+        },
+        "buy_x_get_y": (promotion.buy_quantity, promotion.free_quantity) if promotion.buy_x_get_y else None,
+    }  # fmt: skip
+
+
+def _same(field: str, old: Any, new: Any) -> bool:
+    if field == "value":
+        return _decimal(new, "value") == old
+    if field == "overrides":
+        return {c: (b, _decimal(v, "overrides")) for c, (b, v) in new.items()} == old
+    if field == "buy_x_get_y" and new is not None:
+        return tuple(new) == old
+    return new == old
+
+
+@transaction.atomic
+def promotion_update(
+    *, actor: User, promotion: Promotion, confirm: bool = False, **changes: Any
+) -> Promotion:
+    """Change a promotion of a draft (or a submission, which goes back to draft) with the checks of
+    promotion_add; a percentage below 1 already accepted stays accepted while it is not changed."""
+    campaign = _editable(promotion.campaign, actor, None)
+    promotion = Promotion.objects.select_for_update().get(pk=promotion.pk)
+    unknown = set(changes) - PROMOTION_EDITABLE
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "cannot be changed here"})
+    now = _promotion_now(promotion)
+    diff = {k: [now[k], v] for k, v in changes.items() if not _same(k, now[k], v)}
+    if not diff:
+        return promotion
+    wanted = {**now, **changes}
+    fields, parsed_overrides = _promotion_checked(
+        campaign, f"promotion {promotion.code}", benefit=wanted["benefit"], value=wanted["value"],
+        currency=wanted["currency"], skus=wanted["skus"], categories=wanted["categories"],
+        families=wanted["families"], brands=wanted["brands"], product_filter=wanted["product_filter"] or {},
+        overrides=wanted["overrides"] or {}, stacking=wanted["stacking"], buy_x_get_y=wanted["buy_x_get_y"],
+        confirm=confirm or not {"benefit", "value"} & set(diff),
+        confirm_overrides=confirm or "overrides" not in diff,
+    )  # fmt: skip
+    for key, value in {**fields, "name": wanted["name"], "priority": wanted["priority"]}.items():
+        setattr(promotion, key, value)
+    _promotion_store(promotion, parsed_overrides, campaign)
+    _touch(campaign, actor)
+    _audit(actor, campaign, "promotion_update", {
+        "promotion": promotion.code,
+        **{k: [_jsonable(a), _jsonable(b)] for k, (a, b) in diff.items()},
+    })  # fmt: skip
+    _announce(campaign)
+    return promotion
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 @transaction.atomic
@@ -367,6 +481,49 @@ def _check_target(
         missing = sorted(set(asked) - set(found)) if asked else []
         if missing:
             raise ValidationError({field: f"{where}: unknown {field} {', '.join(missing[:10])}"})
+
+
+# --- banners -----------------------------------------------------------------------------------------
+
+
+def _check_banner(campaign: Campaign, asset: Asset) -> None:
+    name = asset.original_name
+    if asset.kind != Asset.Kind.IMAGE:
+        raise ValidationError({"banners": f"{name} is a {asset.get_kind_display().lower()}, not an image"})
+    if asset.status != Asset.Status.ACTIVE:
+        raise ValidationError(
+            {"banners": f"{name} is {asset.get_status_display().lower()}: pick an active image"}
+        )
+    if asset.valid_until is not None and asset.valid_until < campaign.ends_at:
+        zone = ZoneInfo(campaign.timezone)
+        raise ValidationError(
+            {"banners": f"{name}: its rights end {asset.valid_until.astimezone(zone):%Y-%m-%d %H:%M %Z}, "
+                        f"before the campaign does ({campaign.ends_at.astimezone(zone):%Y-%m-%d %H:%M %Z})"}
+        )  # fmt: skip
+
+
+@transaction.atomic
+def campaign_banners_set(*, actor: User, campaign: Campaign, assets: Sequence[Asset]) -> list[Banner]:
+    """The campaign's banners, in this order: DAM images whose rights last the whole window. A draft or
+    a submission (which goes back to draft) only; the same list again changes nothing."""
+    campaign = _editable(campaign, actor, None)
+    before = list(campaign.banners.order_by("position", "pk").values_list("asset_id", flat=True))
+    wanted = [asset.pk for asset in assets]
+    if len(set(wanted)) != len(wanted):
+        raise ValidationError({"banners": "the same picture is listed twice"})
+    if wanted == before:
+        return list(campaign.banners.order_by("position", "pk"))
+    for asset in assets:
+        if asset.pk not in before:
+            _check_banner(campaign, asset)
+    campaign.banners.all().delete()
+    banners = Banner.objects.bulk_create(
+        [Banner(campaign=campaign, asset=asset, position=n) for n, asset in enumerate(assets)]
+    )
+    _touch(campaign, actor)
+    _audit(actor, campaign, "banners", {"assets": [before, wanted]})
+    _announce(campaign)
+    return banners
 
 
 # --- coupons -----------------------------------------------------------------------------------------
@@ -558,10 +715,11 @@ def _tick_soon() -> None:
     campaigns_tick.delay()
 
 
-def _switch(campaign: Campaign, now: datetime) -> int:
+def _switch(campaign: Campaign, now: datetime, pairs: list[tuple[int, int]] | None = None) -> int:
     """Recompute, in the caller's transaction, the effective prices the campaign touches on all its
-    channels. The modifier reads the status just written, so the new prices commit with it."""
-    pairs = selectors.campaign_pairs(campaign)
+    channels (`pairs` when the guard rails just listed them). The modifier reads the status just
+    written, so the new prices commit with it."""
+    pairs = selectors.campaign_pairs(campaign) if pairs is None else pairs
     effective_prices_mark_dirty(pairs)
     effective_prices_recompute(at=now)
     return len(pairs)
@@ -628,7 +786,7 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
         return campaign
     campaign.status, campaign.started_at = S.LIVE, now
     campaign.save()
-    switched = _switch(campaign, now)
+    switched = _switch(campaign, now, impact.pairs)
     _audit(
         None,
         campaign,

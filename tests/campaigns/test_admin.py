@@ -56,7 +56,7 @@ def test_a_bad_window_typed_in_the_admin_is_refused_with_its_reason(xmas, clock,
 def inline_management() -> dict:
     return {
         f"{prefix}-{key}": value
-        for prefix in ("promotions", "coupons")
+        for prefix in ("banners", "promotions", "coupons")
         for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MIN_NUM_FORMS", "0"),
                            ("MAX_NUM_FORMS", "1000"))
     }  # fmt: skip
@@ -147,3 +147,63 @@ def test_people_without_campaign_rights_are_kept_out(xmas, clock, client, page):
 
     login(client, UserFactory(username="nobody"))
     assert client.get(f"{URL}{page}").status_code in (302, 403)
+
+
+def _promotion_form(**changes) -> dict:
+    form = {
+        "name": "", "skus": "", "categories": "plush", "families": "", "brands": "", "product_filter": "{}",
+        "benefit": "percentage_off", "value": "20", "currency": "", "priority": "0", "stacking": "exclusive",
+        "buy_quantity": "", "free_quantity": "", "overrides": "{}",
+    }  # fmt: skip
+    return {**form, **changes}
+
+
+def test_a_promotion_edited_in_the_admin_goes_through_the_service(xmas, clock, client):
+    campaign = plan(xmas)
+    services.campaign_submit(actor=xmas.marketer, campaign=campaign)
+    promotion = campaign.promotions.get()
+    login(client, xmas.marketer)
+    url = f"/admin/campaigns/promotion/{promotion.pk}/change/"
+    refused = client.post(url, _promotion_form(value="900"), follow=True).content.decode()
+    assert "a percentage of 900 % is more than 100 %" in refused
+    assert Campaign.objects.get().status == S.SUBMITTED
+    overrides = '{"google": ["amount_off", "1"]}'
+    form = _promotion_form(skus="TOY-2", value="15", priority="2", overrides=overrides)
+    assert client.post(url, form).status_code == 302
+    promotion.refresh_from_db()
+    assert (promotion.skus, promotion.value, promotion.priority) == (["TOY-2"], 15, 2)
+    assert {(o.channel.code, o.benefit, o.value) for o in promotion.overrides.all()} == {
+        ("google", "amount_off", 1)
+    }
+    assert Campaign.objects.get().status == S.DRAFT
+    assert AuditLog.objects.filter(action="campaign.promotion_update", actor=xmas.marketer).count() == 1
+    assert overrides in client.get(url).content.decode().replace("&quot;", '"')
+
+
+def test_a_promotion_of_an_approved_campaign_is_read_only_in_the_admin(xmas, clock, client):
+    promotion = approved(xmas).promotions.get()
+    login(client, xmas.marketer)
+    response = client.post(f"/admin/campaigns/promotion/{promotion.pk}/change/", _promotion_form(value="50"))
+    assert response.status_code == 403
+    assert Promotion.objects.get().value == 20
+
+
+def test_banners_are_linked_in_the_campaign_page_through_the_service(xmas, clock, client):
+    from tests.assets.factories import upload
+
+    campaign = plan(xmas)
+    banner = upload("sapin.jpg")
+    login(client, xmas.marketer)
+    form = {
+        "name": "Christmas", "starts_at_0": "2026-12-01", "starts_at_1": "00:00:00",
+        "ends_at_0": "2026-12-26", "ends_at_1": "00:00:00", "timezone": "Europe/Paris",
+        "channels": [xmas.web.pk, xmas.google.pk], "notes": "", **inline_management(),
+        "banners-TOTAL_FORMS": "1", "banners-0-id": "", "banners-0-campaign": campaign.pk,
+        "banners-0-asset": banner.pk, "banners-0-position": "0",
+    }  # fmt: skip
+    response = client.post(f"{URL}{campaign.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(campaign.banners.values_list("asset", flat=True)) == [banner.pk]
+    assert AuditLog.objects.filter(action="campaign.banners", actor=xmas.marketer).exists()
+    page = client.get(f"{URL}{campaign.pk}/change/").content.decode()
+    assert banner.file.url in page
