@@ -30,3 +30,8 @@ class CampaignsConfig(AppConfig):
         from apps.pricing.modifiers import price_modifier_register
 
         price_modifier_register(campaign_adjustments)
+
+        from apps.campaigns.dashboard import campaigns_panel
+        from apps.core.dashboard import panels
+
+        panels[_("Campaigns")] = campaigns_panel
