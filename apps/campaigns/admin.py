@@ -31,6 +31,7 @@ from apps.campaigns.downloads import csv_response
 from apps.campaigns.models import EDITABLE, Banner, Campaign, Coupon, Promotion
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
+from apps.inventory.selectors import forecast_alpha, forecast_days
 from apps.pricing.selectors import prices_at
 from apps.products.models import Product
 
@@ -271,8 +272,10 @@ class CampaignAdmin(ModelAdmin):
         return format_html(
             '<a class="text-primary-600 underline" href="{}">{}</a> · '
             '<a class="text-primary-600 underline" href="{}">{}</a> · '
+            '<a class="text-primary-600 underline" href="{}">{}</a> · '
             '<a class="text-primary-600 underline" href="{}">{}</a>',
             reverse("admin:campaigns_campaign_review", args=[obj.pk]), _("Review: prices and guard rails"),
+            reverse("admin:campaigns_campaign_readiness", args=[obj.pk]), _("Readiness and stock-out risk"),
             reverse("admin:campaigns_campaign_preview", args=[obj.pk]), _("Preview at an instant"),
             reverse("admin:campaigns_campaign_coupons_csv", args=[obj.pk]), _("Coupons (CSV)"),
         )  # fmt: skip
@@ -337,6 +340,9 @@ class CampaignAdmin(ModelAdmin):
             path("<int:object_id>/review/", view(self.review_view), name="campaigns_campaign_review"),
             path("<int:object_id>/preview/", view(self.preview_view), name="campaigns_campaign_preview"),
             path(
+                "<int:object_id>/readiness/", view(self.readiness_view), name="campaigns_campaign_readiness"
+            ),
+            path(
                 "<int:object_id>/coupons.csv", view(self.coupons_csv), name="campaigns_campaign_coupons_csv"
             ),
             *super().get_urls(),
@@ -399,6 +405,27 @@ class CampaignAdmin(ModelAdmin):
             at=at.astimezone(zone), at_input=at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
             channels=channels,
             products=products, applies=campaign.status in (S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED),
+        )  # fmt: skip
+
+    def readiness_view(self, request: HttpRequest, object_id: int):
+        """Per targeted product and channel: approved, complete, in stock, picture valid; per product the
+        stock-out risk until the end with the numbers behind it. `?problem=` keeps one kind of problem."""
+        campaign = self._campaign(request, object_id)
+        readiness = selectors.campaign_readiness(campaign, now=timezone.now())
+        problem = request.GET.get("problem", "")
+        products = readiness.products
+        if problem in selectors.PROBLEMS:
+            products = [(pid, sku) for pid, sku in products if readiness.has_problem(pid, problem)]
+        page = Paginator(products, PAGE).get_page(request.GET.get("page"))
+        rows = [
+            (sku, readiness.risks[pid], [(c, readiness.checks[(pid, c.pk)]) for c in readiness.channels])
+            for pid, sku in page.object_list
+        ]
+        return self._page(
+            request, _("Readiness of %(code)s") % {"code": campaign.code}, "readiness.html",
+            original=campaign, readiness=readiness, rows=rows, products=page, problem=problem,
+            problems=[(p, selectors.PROBLEMS[p], n) for p, n in readiness.counts().items()],
+            alpha=forecast_alpha(), days=forecast_days(),
         )  # fmt: skip
 
     def coupons_csv(self, request: HttpRequest, object_id: int):

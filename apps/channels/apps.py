@@ -31,8 +31,8 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.channels import services
-        from apps.channels.dashboard import feeds_panel
+        from apps.channels.dashboard import channels_panel
         from apps.core.dashboard import panels
 
         services.subscribe()
-        panels[_("Feeds")] = feeds_panel
+        panels[_("Channels and feeds")] = channels_panel

@@ -100,3 +100,21 @@ def channel_prices_at(
             valid_until=adjustment.valid_until if adjustment else None,
         )
     return result
+
+
+_MISMATCHES = """
+SELECT s.channel_id, count(*) FROM (
+    SELECT channel_id, min(amount) OVER w <> max(amount) OVER w AS differs
+    FROM pricing_effectiveprice WHERE amount IS NOT NULL
+    WINDOW w AS (PARTITION BY product_id, currency)
+) s WHERE s.differs GROUP BY s.channel_id
+"""
+
+
+def price_mismatches() -> dict[int, int]:
+    """Channel id → products whose effective price there differs from their effective price on
+    another channel selling in the same currency (a promotion on the shop and not in the store, a
+    price typed on one channel only), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MISMATCHES)
+        return dict(cursor.fetchall())

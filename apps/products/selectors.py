@@ -166,3 +166,35 @@ def catalog_readiness() -> tuple[dict[str, int], dict[str, int]]:
         .values_list("channel__code", "n")
     )
     return by_status, not_ready
+
+
+_COMPLETE_BY_CHANNEL = """
+SELECT s.channel_id, count(*), count(*) FILTER (WHERE s.lowest = 100)
+FROM (
+    SELECT c.channel_id, c.product_id, min(c.ratio) AS lowest
+    FROM products_completeness c JOIN products_product p ON p.id = c.product_id
+    WHERE NOT p.is_model AND p.status <> 'retired'
+    GROUP BY c.channel_id, c.product_id
+) s
+GROUP BY s.channel_id
+"""
+
+
+@dataclass(frozen=True)
+class ChannelCompleteness:
+    """Sellable, not retired products with a completeness for a channel, and those complete in every
+    locale it serves (what a feed requires)."""
+
+    products: int
+    complete: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.complete / self.products, 1) if self.products else 100.0
+
+
+def completeness_by_channel() -> dict[int, ChannelCompleteness]:
+    """Channel id → completeness of its catalog, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPLETE_BY_CHANNEL)
+        return {cid: ChannelCompleteness(total, done) for cid, total, done in cursor.fetchall()}

@@ -101,8 +101,3 @@ def test_a_merchandiser_sees_runs_but_cannot_build(client, runs, feeds):
     assert client.get("/admin/channels/feedrun/").status_code == 200
     client.get(f"/admin/channels/feed/{feeds.google.pk}/build/")
     assert FeedRun.objects.count() == 2
-
-
-def test_the_admin_home_shows_each_feed_with_what_it_publishes_and_holds_back(manager, runs, feeds):
-    page = manager.get("/admin/").content.decode()
-    assert "google/products.xml: published / held back" in page and "2 / 1" in page

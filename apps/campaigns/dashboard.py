@@ -1,0 +1,81 @@
+"""The campaigns' panel on the admin home: upcoming and live campaigns, how ready each is, how long until
+it starts, and what is blocking it, each linked to where it is fixed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.campaigns import selectors
+from apps.campaigns.models import Campaign
+from apps.core.dashboard import Block, Cell, Table, duration, shown_to
+from apps.core.models import Role
+
+S = Campaign.Status
+COMING = (S.DRAFT, S.SUBMITTED, S.APPROVED, S.SCHEDULED, S.LIVE)
+
+
+def campaigns_panel(request: HttpRequest) -> list[Block]:
+    if not request.user.has_perm("campaigns.view_campaign") or not shown_to(
+        request, Role.MARKETER, Role.APPROVER, Role.MERCHANDISER
+    ):
+        return []
+    now = timezone.now()
+    limit = int(getattr(settings, "NOEL_DASHBOARD_CAMPAIGNS", 10))
+    campaigns = list(
+        Campaign.objects.filter(status__in=COMING, ends_at__gt=now).order_by("starts_at", "code")[:limit]
+    )
+    readiness = selectors.campaigns_readiness(campaigns, now=now)
+    rows, blocking = [], []
+    for campaign in campaigns:
+        ready = readiness[campaign.pk]
+        change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        page = reverse("admin:campaigns_campaign_readiness", args=[campaign.pk])
+        review = reverse("admin:campaigns_campaign_review", args=[campaign.pk])
+        if campaign.starts_at > now:
+            when = _("starts in %(time)s") % {"time": duration(campaign.starts_at - now)}
+        else:
+            when = _("live, ends in %(time)s") % {"time": duration(campaign.ends_at - now)}
+        rows.append(
+            [
+                Cell(campaign.code, change),
+                Cell(campaign.get_status_display()),
+                Cell(when),
+                Cell(len(ready.products), page),
+                Cell(f"{ready.ready:g} %", page, alert=ready.ready < 100),
+                Cell(f"{ready.approved:g} %", f"{page}?problem=approval", alert=ready.approved < 100),
+                Cell(f"{ready.complete:g} %", f"{page}?problem=completeness", alert=ready.complete < 100),
+                Cell(f"{ready.in_stock:g} %", f"{page}?problem=stock", alert=ready.in_stock < 100),
+                Cell(f"{ready.images:g} %", f"{page}?problem=image", alert=ready.images < 100),
+            ]
+        )
+        if campaign.status == S.DRAFT:
+            blocking.append([Cell(campaign.code, change), Cell(_("draft: to submit for approval"), change)])
+        elif campaign.status == S.SUBMITTED:
+            blocking.append([Cell(campaign.code, change), Cell(_("waiting for approval"), review)])
+        errors = (campaign.findings or {}).get("errors", 0)
+        if errors:
+            label = _("%(n)d guard-rail error(s) at the last check") % {"n": errors}
+            blocking.append([Cell(campaign.code, change), Cell(label, review, alert=True)])
+        for problem, count in ready.counts().items():
+            if count:
+                label = _("%(n)d product(s): %(problem)s") % {
+                    "n": count,
+                    "problem": selectors.PROBLEMS[problem],
+                }
+                blocking.append(
+                    [Cell(campaign.code, change), Cell(label, f"{page}?problem={problem}", alert=True)]
+                )
+    columns = [
+        _("Campaign"), _("Status"), _("When"), _("Products"), _("Ready"), _("Approved"), _("Complete"),
+        _("In stock"), _("Valid pictures"),
+    ]  # fmt: skip
+    return [
+        Table(columns, rows, name="campaigns", empty=_("No campaign coming.")),
+        Table(
+            [_("Campaign"), _("What is blocking")], blocking, name="blocking", empty=_("Nothing is blocking.")
+        ),
+    ]
