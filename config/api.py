@@ -20,6 +20,7 @@ from apps.pricing.api import router as pricing_router
 from apps.products.api import reference_router as catalog_reference_router
 from apps.products.api import router as products_router
 from apps.products.services import VersionConflict
+from apps.quality.api import router as quality_router
 
 api = NinjaAPI(
     title="Noel API",
@@ -38,6 +39,7 @@ api.add_router("/stock", inventory_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/assets", assets_router)
 api.add_router("/channels", channels_router)
+api.add_router("/quality", quality_router)
 
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "filters", "payload"}

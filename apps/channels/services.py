@@ -39,6 +39,8 @@ from apps.core.services import audit_record
 from apps.inventory.events import StockChanged
 from apps.pricing.events import EffectivePricesChanged
 from apps.products.events import ProductsChanged
+from apps.quality.selectors import Blocker, blocked_products
+from apps.quality.services import HeldBack, feed_held_back_record
 
 log = logging.getLogger(__name__)
 KEEP_RUNS = 10
@@ -217,12 +219,17 @@ def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> C
     drop_sold_out = run.feed.sold_out == Feed.SoldOut.DROP
     text, manifest, issues = [], [], []
     counts = {"items": 0, "published": 0, "held_back": 0, "dropped": 0}
-    for item in selectors.items(ctx, low, high):
+    chunk_items = selectors.items(ctx, low, high)
+    blocked = blocked_products(ctx.channel, [item.product_id for item in chunk_items], ctx.locale)
+    for item in chunk_items:
         counts["items"] += 1
         if drop_sold_out and item.available <= 0:
             counts["dropped"] += 1
             continue
-        problems: list[formats.Violation] = []
+        problems: list[formats.Violation] = [
+            formats.Violation("quality", f"quality:{b.rule}"[:64], _blocker_message(b, item))
+            for b in blocked.get(item.product_id, [])
+        ]
         if not item.complete:
             missing = ", ".join(item.missing)
             problems.append(
@@ -252,6 +259,13 @@ def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> C
         text.append(chunk)
         manifest.append(f"{item.sku}\t{hashlib.sha1(chunk.encode(), usedforsecurity=False).hexdigest()}\n")
     return ChunkResult("".join(text), "".join(manifest), issues, **counts)
+
+
+def _blocker_message(blocker: Blocker, item: selectors.Item) -> str:
+    where = (
+        "" if blocker.on_product == item.product_id else f" (on its model {item.group or blocker.on_product})"
+    )
+    return f"quality finding #{blocker.finding_id} {blocker.rule}{where}: {blocker.message}"
 
 
 def feed_chunk_build(run_id: int, index: int, low: int, high: int) -> dict[str, int]:
@@ -360,7 +374,24 @@ def _publish(run: FeedRun, *, name: str, checksum: str, size: int, totals: dict[
         action = "feed.previewed" if run.preview else "feed.published"
         _audit(None, action, run.feed, {"run": run.pk, "checksum": checksum, "published": run.published})
     _prune(run.feed)
+    if not run.preview and run.status == FeedRun.Status.SUCCEEDED:
+        _record_held_back(run)
     return run
+
+
+def _record_held_back(run: FeedRun) -> None:
+    """Tell the quality app what this run held back, so it shows among the product's findings."""
+    held = FeedIssue.objects.filter(run=run, product__isnull=False).values_list(
+        "product_id", "field", "rule", "message"
+    )
+    feed_held_back_record(
+        channel=run.feed.channel,
+        run=run.pk,
+        items=(
+            HeldBack(pid, field, rule, message)
+            for pid, field, rule, message in held.iterator(chunk_size=5000)
+        ),
+    )
 
 
 def _push_target(url: str) -> S3Storage:

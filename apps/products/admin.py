@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
@@ -39,8 +41,10 @@ from apps.products.models import (
 
 BASE_FIELDS = ["sku", "gtin", "family", "family_variant", "parent", "is_model", "enabled"]
 
-# Upper apps add inlines to the product form (pictures…) here; the catalog never imports them.
+# Upper apps add inlines to the product form (pictures…) and bulk actions to the product list (quality
+# re-check…) here; the catalog never imports them.
 product_inlines: list[type[InlineModelAdmin]] = []
+product_actions: list[Callable] = []
 
 
 class AttributeOptionInline(TabularInline):
@@ -498,6 +502,10 @@ class ProductAdmin(ModelAdmin):
         )
         response["Content-Disposition"] = 'attachment; filename="products.csv"'
         return response
+
+    def _get_base_actions(self):
+        """The list's own actions, then those upper apps registered in `product_actions`."""
+        return [*super()._get_base_actions(), *(self.get_action(func) for func in product_actions)]
 
     def has_approve_permission(self, request):
         return request.user.has_perm("products.approve_product")

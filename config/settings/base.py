@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.assets",
     "apps.campaigns",
+    "apps.quality",
     "apps.channels",
     "apps.stores",
 ]
@@ -174,6 +175,28 @@ NOEL_FEED_CHUNK = env.int("NOEL_FEED_CHUNK", default=2000)
 # Seconds each web process remembers a feed pull's answer (token valid, file serving): 304s without queries.
 NOEL_FEED_PULL_MEMORY = env.float("NOEL_FEED_PULL_MEMORY", default=2.0)
 
+# Data quality (apps.quality): products per check batch (on change and nightly), and the rules' settings.
+NOEL_QUALITY_CHUNK = env.int("NOEL_QUALITY_CHUNK", default=2000)
+# Channels whose prices must agree, groups separated by ";" (Google must show the web shop's price).
+NOEL_QUALITY_PRICE_GROUPS = [
+    [code.strip() for code in group.split(",") if code.strip()]
+    for group in env("NOEL_QUALITY_PRICE_GROUPS", default="web,google,meta").split(";")
+    if group.strip()
+]
+# A price further than this share from the median of its past values is reported.
+NOEL_QUALITY_PRICE_JUMP = env("NOEL_QUALITY_PRICE_JUMP", default="0.5")
+# Words that must never reach a channel text (comma-separated; case and accents ignored).
+NOEL_QUALITY_FORBIDDEN_WORDS = env.list(
+    "NOEL_QUALITY_FORBIDDEN_WORDS", default=["lorem ipsum", "todo", "tbd", "à compléter", "xxx"]
+)
+# The locale texts are written in first; other locales are checked as its translations.
+NOEL_QUALITY_SOURCE_LOCALE = env("NOEL_QUALITY_SOURCE_LOCALE", default="fr_FR")
+# The attribute holding descriptions, for the swapped and near-duplicate description rules.
+NOEL_QUALITY_DESCRIPTION = env("NOEL_QUALITY_DESCRIPTION", default="description")
+# Near-duplicates: descriptions at least this long, sharing at least this share of their word triples.
+NOEL_QUALITY_DUPLICATE_MIN_CHARS = env.int("NOEL_QUALITY_DUPLICATE_MIN_CHARS", default=80)
+NOEL_QUALITY_DUPLICATE_SIMILARITY = env.float("NOEL_QUALITY_DUPLICATE_SIMILARITY", default=0.8)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -281,6 +304,13 @@ UNFOLD = {
                     _nav(_("Feed runs"), "history", "channels", "feedrun"),
                     _nav(_("Held-back items"), "report", "channels", "feedissue"),
                     _nav(_("Pull tokens"), "key", "channels", "pulltoken"),
+                ],
+            },
+            {
+                "title": _("Data quality"),
+                "items": [
+                    _nav(_("Quality findings"), "rule", "quality", "finding"),
+                    _nav(_("Quality scores"), "grade", "quality", "productscore"),
                 ],
             },
             {

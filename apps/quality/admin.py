@@ -1,0 +1,177 @@
+"""The findings list (filterable by rule, severity, channel, open or resolved, kind of rule), the scores,
+the findings and score on the product form, and a re-check action on each."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+
+from apps.products.admin import product_actions, product_inlines
+from apps.quality import services
+from apps.quality.models import Finding, ProductScore, Severity
+from apps.quality.registry import CATEGORIES, rules
+
+
+class RuleFilter(admin.SimpleListFilter):
+    """The registry's rules (no query to list them)."""
+
+    title = _("rule")
+    parameter_name = "rule__exact"
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in rules]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(rule=self.value()) if self.value() else queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = _("kind of rule")
+    parameter_name = "category__exact"
+
+    def lookups(self, request, model_admin):
+        return list(CATEGORIES.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(category=self.value()) if self.value() else queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("resolved", _("Resolved"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+def _recheck(modeladmin, request, product_ids) -> None:
+    report = services.quality_check(product_ids=product_ids, actor=request.user)
+    modeladmin.message_user(
+        request,
+        _("%(products)d product(s) re-checked: %(opened)d finding(s) opened, %(resolved)d resolved.")
+        % {"products": report.products, "opened": report.opened, "resolved": report.resolved},
+        messages.SUCCESS,
+    )
+
+
+@admin.register(Finding)
+class FindingAdmin(ModelAdmin):
+    list_display = ("rule", "severity_badge", "product_link", "channel", "locale", "message", "first_seen",
+                    "last_seen", "resolved_at")  # fmt: skip
+    list_filter = (RuleFilter, "severity", "channel", OpenFilter, CategoryFilter)
+    list_select_related = ("product", "channel")
+    search_fields = ("product__sku",)
+    search_help_text = _("SKU")
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-last_seen", "-id")
+    actions = ["recheck_selected"]
+    readonly_fields = [f.name for f in Finding._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_check_permission(self, request):
+        return request.user.has_perm("quality.check_quality")
+
+    @display(description=_("severity"), label={Severity.BLOCKING: "danger", Severity.WARNING: "warning"})
+    def severity_badge(self, obj: Finding) -> tuple[str, str]:
+        return obj.severity, obj.get_severity_display()
+
+    @display(description=_("product"), ordering="product__sku")
+    def product_link(self, obj: Finding) -> str:
+        url = reverse("admin:products_product_change", args=[obj.product_id])
+        return format_html('<a class="text-primary-600 underline" href="{}">{}</a>', url, obj.product.sku)
+
+    @action(description=_("Re-check the products of the selection"), permissions=["check"])
+    def recheck_selected(self, request, queryset):
+        _recheck(self, request, set(queryset.values_list("product_id", flat=True)))
+
+
+@admin.register(ProductScore)
+class ProductScoreAdmin(ModelAdmin):
+    list_display = ("product", "score", "blocking", "warnings", "channels", "checked_at")
+    list_select_related = ("product",)
+    search_fields = ("product__sku",)
+    show_full_result_count = False
+    ordering = ("score", "product_id")
+    actions = ["recheck_selected"]
+    readonly_fields = ("product", "score", "blocking", "warnings", "channels", "checked_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_check_permission(self, request):
+        return request.user.has_perm("quality.check_quality")
+
+    @action(description=_("Re-check the products of the selection"), permissions=["check"])
+    def recheck_selected(self, request, queryset):
+        _recheck(self, request, set(queryset.values_list("product_id", flat=True)))
+
+
+class ProductFindingsInline(TabularInline):
+    """The product's open findings, on its form (read-only)."""
+
+    model = Finding
+    extra = 0
+    can_delete = False
+    fields = ("rule", "severity", "channel", "locale", "message", "first_seen", "last_seen")
+    readonly_fields = fields
+    verbose_name_plural = _("Open quality findings")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(resolved_at__isnull=True).select_related("channel")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProductScoreInline(TabularInline):
+    model = ProductScore
+    extra = 0
+    can_delete = False
+    fields = ("score", "blocking", "warnings", "channels", "checked_at")
+    readonly_fields = fields
+    verbose_name_plural = _("Quality score")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@action(description=_("Re-check data quality"))
+def recheck_quality(modeladmin, request, queryset):
+    """On the product list, which knows nothing of quality's permissions: checked here."""
+    if not request.user.has_perm("quality.check_quality"):
+        modeladmin.message_user(request, _("You may not re-check data quality."), messages.ERROR)
+        return
+    _recheck(modeladmin, request, list(queryset.values_list("pk", flat=True)))
+
+
+product_inlines += [ProductScoreInline, ProductFindingsInline]
+product_actions.append(recheck_quality)

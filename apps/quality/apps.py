@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    name = "apps.quality"
+    label = "quality"
+    verbose_name = _("Data quality")
+    default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "merchandiser": {"quality.view_finding", "quality.view_productscore", "quality.check_quality"},
+        "marketer": {"quality.view_finding", "quality.view_productscore"},
+        "approver": {"quality.view_finding", "quality.view_productscore", "quality.check_quality"},
+        "channel_manager": {"quality.view_finding", "quality.view_productscore", "quality.check_quality"},
+        "integrator": {"quality.view_finding", "quality.view_productscore"},
+        "admin": {"quality.*"},
+    }
+
+    def ready(self) -> None:
+        from apps.core.dashboard import panels
+        from apps.quality import rules, services  # noqa: F401  (rules register themselves on import)
+        from apps.quality.dashboard import quality_panel
+
+        services.subscribe()
+        panels[_("Data quality")] = quality_panel

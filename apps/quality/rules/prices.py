@@ -1,0 +1,244 @@
+"""Price anomalies: jumps away from a price's history, likely typos, sales below cost or beyond the
+campaign maximum, and channels that should agree but do not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from statistics import median
+
+from django.conf import settings
+from django.db import connection
+
+from apps.campaigns.selectors import max_discount
+from apps.products.values import value_of
+from apps.quality.models import Severity
+from apps.quality.registry import Batch, Hit, Rule, register
+
+_PRICES = """
+SELECT pr.product_id, pr.channel_id, c.code, pr.currency, pr.amount, pr.cost,
+       ep.amount, ep.regular_amount, ep.promotion
+FROM pricing_price pr
+JOIN core_channel c ON c.id = pr.channel_id AND c.currency_id = pr.currency AND c.is_active
+LEFT JOIN pricing_effectiveprice ep ON ep.product_id = pr.product_id AND ep.channel_id = pr.channel_id
+WHERE pr.product_id = ANY(%s::bigint[])
+ORDER BY pr.product_id, c.code
+"""
+# The amounts a price had before its current one (pghistory keeps every change), the last ten.
+_HISTORY = """
+SELECT pr.product_id, pr.channel_id, e.amount
+FROM pricing_price pr
+JOIN LATERAL (
+    SELECT ev.amount FROM pricing_priceevent ev WHERE ev.pgh_obj_id = pr.id
+    ORDER BY ev.pgh_id DESC OFFSET 1 LIMIT 10
+) e ON true
+WHERE pr.product_id = ANY(%s::bigint[])
+"""
+TYPO_RATIOS = (Decimal(10), Decimal("0.1"), Decimal(100), Decimal("0.01"))
+TYPO_TOLERANCE = Decimal("0.05")
+
+
+class PriceRow:
+    __slots__ = (
+        "amount",
+        "channel",
+        "channel_id",
+        "cost",
+        "currency",
+        "effective",
+        "product_id",
+        "promotion",
+        "regular",
+    )
+
+    def __init__(self, row: tuple) -> None:
+        (self.product_id, self.channel_id, self.channel, self.currency, self.amount, self.cost,
+         self.effective, self.regular, self.promotion) = row  # fmt: skip
+
+    @property
+    def shown(self) -> Decimal:
+        """What the channel shows now: the effective price when computed, else the base price."""
+        return self.effective if self.effective is not None else self.amount
+
+
+class Prices:
+    """A batch's prices, effective prices and price history, read once for every price rule."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+
+    @cached_property
+    def rows(self) -> list[PriceRow]:
+        with connection.cursor() as cursor:
+            cursor.execute(_PRICES, [self.batch.ids])
+            return [PriceRow(row) for row in cursor.fetchall()]
+
+    @cached_property
+    def by_product(self) -> dict[int, list[PriceRow]]:
+        grouped: dict[int, list[PriceRow]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.product_id, []).append(row)
+        return grouped
+
+    @cached_property
+    def history(self) -> dict[tuple[int, int], list[Decimal]]:
+        found: dict[tuple[int, int], list[Decimal]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(_HISTORY, [self.batch.ids])
+            for pid, channel_id, amount in cursor.fetchall():
+                found.setdefault((pid, channel_id), []).append(amount)
+        return found
+
+    def reference(self, row: PriceRow) -> tuple[Decimal | None, str]:
+        """What the price should be near: its own history, else its other channels, else the RRP."""
+        past = self.history.get((row.product_id, row.channel_id))
+        if past:
+            return Decimal(median(past)), "history"
+        others = [
+            o.amount
+            for o in self.by_product.get(row.product_id, [])
+            if o.channel_id != row.channel_id and o.currency == row.currency
+        ]
+        if others:
+            return Decimal(median(others)), "other channels"
+        rrp = (
+            value_of(self.batch.merged_values(row.product_id), "rrp")
+            if row.product_id in self.batch.products
+            else None
+        )
+        if isinstance(rrp, dict) and rrp.get(row.currency):
+            try:
+                return Decimal(str(rrp[row.currency])), "recommended price"
+            except InvalidOperation:
+                return None, ""
+        return None, ""
+
+
+def _prices(batch: Batch) -> Prices:
+    if not hasattr(batch, "_prices"):
+        batch._prices = Prices(batch)  # type: ignore[attr-defined]
+    return batch._prices  # type: ignore[attr-defined]
+
+
+def typo_ratio(amount: Decimal, reference: Decimal) -> Decimal | None:
+    """The power of ten a price is off by (×10, ÷10, ×100 for a missing decimal point), if it is."""
+    if reference <= 0 or amount <= 0:
+        return None
+    ratio = amount / reference
+    return next((r for r in TYPO_RATIOS if abs(ratio / r - 1) <= TYPO_TOLERANCE), None)
+
+
+@register
+class PriceTypo(Rule):
+    code = "price_typo"
+    severity = Severity.BLOCKING
+    category = "prices"
+    description = "A price ×10, ÷10 or ×100 (missing decimal point) its history, other channels or RRP."
+
+    def run(self, batch: Batch) -> Iterator[Hit]:
+        prices = _prices(batch)
+        for row in prices.rows:
+            reference, source = prices.reference(row)
+            ratio = typo_ratio(row.amount, reference) if reference is not None else None
+            if ratio is not None:
+                yield Hit(
+                    row.product_id,
+                    f"{row.channel}: {row.amount:.2f} {row.currency} looks like a typo, ×{ratio.normalize()} "
+                    f"its {source} ({reference:.2f})",
+                    {"amount": row.amount, "reference": reference, "source": source, "ratio": ratio},
+                    channel_id=row.channel_id,
+                )
+
+
+@register
+class PriceJump(Rule):
+    code = "price_jump"
+    severity = Severity.WARNING
+    category = "prices"
+    description = "A price far from the median of its past values (NOEL_QUALITY_PRICE_JUMP, default 50 %)."
+
+    def run(self, batch: Batch) -> Iterator[Hit]:
+        prices = _prices(batch)
+        limit = Decimal(str(settings.NOEL_QUALITY_PRICE_JUMP))
+        for row in prices.rows:
+            past = prices.history.get((row.product_id, row.channel_id))
+            if not past:
+                continue
+            reference = Decimal(median(past))
+            if reference <= 0 or typo_ratio(row.amount, reference) is not None:
+                continue
+            change = (row.amount - reference) / reference
+            if abs(change) > limit:
+                yield Hit(
+                    row.product_id,
+                    f"{row.channel}: {row.amount:.2f} {row.currency} is {change:+.0%} from its usual "
+                    f"{reference:.2f}",
+                    {"amount": row.amount, "median": reference, "change": round(change, 4), "past": past},
+                    channel_id=row.channel_id,
+                )
+
+
+@register
+class BelowCost(Rule):
+    code = "below_cost"
+    severity = Severity.BLOCKING
+    category = "prices"
+    description = "The price a channel shows (sale included) is below the product's cost."
+
+    def run(self, batch: Batch) -> Iterator[Hit]:
+        for row in _prices(batch).rows:
+            if row.cost is not None and row.shown < row.cost:
+                kind = "sale price" if row.promotion else "price"
+                yield Hit(
+                    row.product_id,
+                    f"{row.channel}: {kind} {row.shown:.2f} {row.currency} below cost {row.cost:.2f}",
+                    {"shown": row.shown, "cost": row.cost, "promotion": row.promotion},
+                    channel_id=row.channel_id,
+                )
+
+
+@register
+class DiscountAboveMaximum(Rule):
+    code = "discount_above_max"
+    severity = Severity.BLOCKING
+    category = "prices"
+    description = "A live promotion takes more off than the campaign maximum (NOEL_CAMPAIGN_MAX_DISCOUNT)."
+
+    def run(self, batch: Batch) -> Iterator[Hit]:
+        limit = max_discount()
+        for row in _prices(batch).rows:
+            if not row.promotion or not row.regular or row.effective is None:
+                continue
+            discount = 1 - row.effective / row.regular
+            if discount > limit:
+                yield Hit(
+                    row.product_id,
+                    f"{row.channel}: {row.promotion} takes {discount:.0%} off ({row.regular:.2f} → "
+                    f"{row.effective:.2f}), above the maximum {limit:.0%}",
+                    {"discount": round(discount, 4), "maximum": limit, "promotion": row.promotion},
+                    channel_id=row.channel_id,
+                )
+
+
+@register
+class ChannelPriceMismatch(Rule):
+    code = "channel_price_mismatch"
+    severity = Severity.WARNING
+    category = "prices"
+    description = "Channels that should agree (NOEL_QUALITY_PRICE_GROUPS) show different prices."
+
+    def run(self, batch: Batch) -> Iterator[Hit]:
+        groups = [set(group) for group in settings.NOEL_QUALITY_PRICE_GROUPS]
+        for pid, rows in _prices(batch).by_product.items():
+            for group in groups:
+                shown = {(r.channel, r.currency): r.shown for r in rows if r.channel in group}
+                for currency in {c for _ch, c in shown}:
+                    amounts = {ch: a for (ch, c), a in shown.items() if c == currency}
+                    if len(set(amounts.values())) > 1:
+                        listed = ", ".join(f"{ch} {a:.2f}" for ch, a in sorted(amounts.items()))
+                        yield Hit(
+                            pid,
+                            f"prices differ on {', '.join(sorted(amounts))}: {listed} {currency}",
+                            {"amounts": amounts, "currency": currency, "group": sorted(group)},
+                        )
