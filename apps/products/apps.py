@@ -32,6 +32,16 @@ class ProductsConfig(AppConfig):
         from apps.products.imports import products_import
 
         importer_register(Importer("products", _("products"), "products.change_product", products_import))
+        from apps.products.akeneo import catalog_import
+
+        importer_register(
+            Importer(
+                "catalog",
+                _("a catalog set up from Akeneo's files (ZIP)"),
+                "products.add_attribute",
+                catalog_import,
+            )
+        )
         from apps.core.events import ChannelChanged, subscribe
         from apps.products.services import on_channel_changed
 
