@@ -62,25 +62,54 @@ TYPES = {
 }
 # Akeneo's standard measurement units (factor to the standard unit), for a family Noel does not have yet.
 UNITS = {
-    "weight": ("KILOGRAM", [
-        ("MILLIGRAM", "mg", "0.000001"), ("GRAM", "g", "0.001"), ("KILOGRAM", "kg", "1"),
-        ("TON", "t", "1000"), ("OUNCE", "oz", "0.028349523125"), ("POUND", "lb", "0.45359237"),
-    ]),
-    "length": ("METER", [
-        ("MILLIMETER", "mm", "0.001"), ("CENTIMETER", "cm", "0.01"), ("DECIMETER", "dm", "0.1"),
-        ("METER", "m", "1"), ("KILOMETER", "km", "1000"), ("INCH", "in", "0.0254"), ("FOOT", "ft", "0.3048"),
-        ("YARD", "yd", "0.9144"), ("MILE", "mi", "1609.344"),
-    ]),
-    "volume": ("CUBIC_METER", [
-        ("CUBIC_MILLIMETER", "mm³", "0.000000001"), ("CUBIC_CENTIMETER", "cm³", "0.000001"),
-        ("MILLILITER", "ml", "0.000001"), ("CENTILITER", "cl", "0.00001"), ("DECILITER", "dl", "0.0001"),
-        ("LITER", "l", "0.001"), ("CUBIC_DECIMETER", "dm³", "0.001"), ("CUBIC_METER", "m³", "1"),
-    ]),
-    "area": ("SQUARE_METER", [
-        ("SQUARE_MILLIMETER", "mm²", "0.000001"), ("SQUARE_CENTIMETER", "cm²", "0.0001"),
-        ("SQUARE_DECIMETER", "dm²", "0.01"), ("SQUARE_METER", "m²", "1"),
-    ]),
-}  # fmt: skip
+    "weight": (
+        "KILOGRAM",
+        [
+            ("MILLIGRAM", "mg", "0.000001"),
+            ("GRAM", "g", "0.001"),
+            ("KILOGRAM", "kg", "1"),
+            ("TON", "t", "1000"),
+            ("OUNCE", "oz", "0.028349523125"),
+            ("POUND", "lb", "0.45359237"),
+        ],
+    ),
+    "length": (
+        "METER",
+        [
+            ("MILLIMETER", "mm", "0.001"),
+            ("CENTIMETER", "cm", "0.01"),
+            ("DECIMETER", "dm", "0.1"),
+            ("METER", "m", "1"),
+            ("KILOMETER", "km", "1000"),
+            ("INCH", "in", "0.0254"),
+            ("FOOT", "ft", "0.3048"),
+            ("YARD", "yd", "0.9144"),
+            ("MILE", "mi", "1609.344"),
+        ],
+    ),
+    "volume": (
+        "CUBIC_METER",
+        [
+            ("CUBIC_MILLIMETER", "mm³", "0.000000001"),
+            ("CUBIC_CENTIMETER", "cm³", "0.000001"),
+            ("MILLILITER", "ml", "0.000001"),
+            ("CENTILITER", "cl", "0.00001"),
+            ("DECILITER", "dl", "0.0001"),
+            ("LITER", "l", "0.001"),
+            ("CUBIC_DECIMETER", "dm³", "0.001"),
+            ("CUBIC_METER", "m³", "1"),
+        ],
+    ),
+    "area": (
+        "SQUARE_METER",
+        [
+            ("SQUARE_MILLIMETER", "mm²", "0.000001"),
+            ("SQUARE_CENTIMETER", "cm²", "0.0001"),
+            ("SQUARE_DECIMETER", "dm²", "0.01"),
+            ("SQUARE_METER", "m²", "1"),
+        ],
+    ),
+}
 VALIDATION_RULES = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "url": r"https?://\S+"}
 
 
@@ -176,6 +205,12 @@ def sniff(handle: IO[bytes], name: str) -> str | None:
     return _kind(header)
 
 
+def detect(path: Path) -> bool:
+    """One of Akeneo's set-up or product model files (a product file alone is Noel's flat format too)."""
+    with path.open("rb") as handle:
+        return sniff(handle, path.name) not in (None, "products")
+
+
 def files_in(paths: Iterable[Path], scratch: Path) -> list[tuple[Path, Path]]:
     """(file, root) for the CSV and XLSX files of files, folders and ZIP archives (extracted into
     `scratch`, refusing an entry that would land outside it); media paths are looked up from the root."""
@@ -196,9 +231,9 @@ def _extract(path: Path, target: Path) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        raise ImportRejected([RowError(1, "", _("{name} is not a readable ZIP file ({exc})").format(
-            name=path.name, exc=exc
-        ))]) from exc  # fmt: skip
+        raise ImportRejected(
+            [RowError(1, "", _("{name} is not a readable ZIP file ({exc})").format(name=path.name, exc=exc))]
+        ) from exc
     with archive:
         for info in archive.infolist():
             parts = PurePosixPath(info.filename.replace("\\", "/")).parts
@@ -207,9 +242,17 @@ def _extract(path: Path, target: Path) -> None:
                 or ".." in parts
                 or re.match(r"^[A-Za-z]:", info.filename)
             ):
-                raise ImportRejected([RowError(1, "", _(
-                    "{name}: the entry {entry!r} points outside the archive; nothing was imported"
-                ).format(name=path.name, entry=info.filename))])  # fmt: skip
+                raise ImportRejected(
+                    [
+                        RowError(
+                            1,
+                            "",
+                            _(
+                                "{name}: the entry {entry!r} points outside the archive; nothing was imported"
+                            ).format(name=path.name, entry=info.filename),
+                        )
+                    ]
+                )
             if parts and parts[0] != "__MACOSX":
                 archive.extract(info, target)
 
@@ -278,9 +321,11 @@ class CatalogSet:
                     self.identifiers.add(code)
                 elif kind and kind not in TYPES:
                     self.unsupported[code] = kind
-                    notes.append(_("attribute {code} (type {kind}, which Noel does not have)").format(
-                        code=code, kind=kind
-                    ))  # fmt: skip
+                    notes.append(
+                        _("attribute {code} (type {kind}, which Noel does not have)").format(
+                            code=code, kind=kind
+                        )
+                    )
         return notes
 
     def _setup_row(
@@ -297,9 +342,17 @@ class CatalogSet:
             if defer:
                 return False
             outcome = None
-            self._refuse(part, RowError(number, "parent", _("parent {code} does not exist").format(
-                code=row.get("parent", "")
-            ), row.get("code", ""), row.get("parent", "")), file)  # fmt: skip
+            self._refuse(
+                part,
+                RowError(
+                    number,
+                    "parent",
+                    _("parent {code} does not exist").format(code=row.get("parent", "")),
+                    row.get("code", ""),
+                    row.get("parent", ""),
+                ),
+                file,
+            )
         except _Refused as refused:
             outcome = None
             self._refuse(
@@ -463,9 +516,12 @@ def _channel(run: CatalogSet, row: dict[str, str]) -> str:
     labels = _labels(row)
     name = next(iter(labels.values()), "") or row["code"]
     return setup.channel_save(
-        actor=run.actor, code=_required(row, "code"), name=name, locales=_codes(row, "locales"),
+        actor=run.actor,
+        code=_required(row, "code"),
+        name=name,
+        locales=_codes(row, "locales"),
         currency=currencies[0],
-    )[1]  # fmt: skip
+    )[1]
 
 
 def _attribute_group(run: CatalogSet, row: dict[str, str]) -> str:
@@ -491,9 +547,10 @@ def _regex(row: dict[str, str]) -> str:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise _Refused("validation_regexp", _("{pattern!r} is not a valid pattern ({exc})").format(
-            pattern=row["validation_regexp"], exc=exc
-        )) from None  # fmt: skip
+        raise _Refused(
+            "validation_regexp",
+            _("{pattern!r} is not a valid pattern ({exc})").format(pattern=row["validation_regexp"], exc=exc),
+        ) from None
     return pattern
 
 
@@ -502,9 +559,12 @@ def _measurement_family(run: CatalogSet, row: dict[str, str]) -> MeasurementFami
     family = MeasurementFamily.objects.filter(code__iexact=code).first()
     if family is None:
         if code.lower() not in UNITS:
-            raise _Refused("metric_family", _(
-                "measurement family {code} does not exist in Noel: create it (with its units) first"
-            ).format(code=code))  # fmt: skip
+            raise _Refused(
+                "metric_family",
+                _(
+                    "measurement family {code} does not exist in Noel: create it (with its units) first"
+                ).format(code=code),
+            )
         standard, units = UNITS[code.lower()]
         family = setup.measurement_family_save(
             actor=run.actor, code=code, standard_unit=standard, units=units
@@ -629,9 +689,15 @@ def _family_variant(run: CatalogSet, row: dict[str, str]) -> str:
     if second and not sub_axes:
         raise _Refused("variant-attributes_2", _("attributes of a second level need variant-axes_2"))
     return setup.family_variant_save(
-        actor=run.actor, code=_required(row, "code"), family=family, labels=_labels(row), axes=axes,
-        variant_attributes=first, sub_axes=sub_axes, sub_attributes=second,
-    )[1]  # fmt: skip
+        actor=run.actor,
+        code=_required(row, "code"),
+        family=family,
+        labels=_labels(row),
+        axes=axes,
+        variant_attributes=first,
+        sub_axes=sub_axes,
+        sub_attributes=second,
+    )[1]
 
 
 _HANDLERS: dict[str, tuple[Callable[[CatalogSet, dict[str, str]], str], tuple[str, ...]]] = {
@@ -710,10 +776,11 @@ class _Translator:
             Family.objects.exclude(image_attribute=None).values_list("image_attribute__code", flat=True)
         )
         self.variants = {
-            v.code: v for v in FamilyVariant.objects.select_related("family").prefetch_related(
+            v.code: v
+            for v in FamilyVariant.objects.select_related("family").prefetch_related(
                 "axes", "variant_attributes", "sub_axes", "sub_attributes"
             )
-        }  # fmt: skip
+        }
         self.models: dict[str, tuple[str | None, str | None]] = {
             sku: (parent, variant)
             for sku, parent, variant in Product.objects.filter(is_model=True).values_list(
@@ -744,9 +811,17 @@ class _Translator:
             else:
                 plan.append((index, column, code))
         if not any(flat == "sku" for _i, flat, _c in plan):
-            raise ImportRejected([RowError(1, "sku", _(
-                "{file}: the header has no identifier column ({codes})"
-            ).format(file=self.path.name, codes=", ".join(sorted(self.run.identifiers))))])  # fmt: skip
+            raise ImportRejected(
+                [
+                    RowError(
+                        1,
+                        "sku",
+                        _("{file}: the header has no identifier column ({codes})").format(
+                            file=self.path.name, codes=", ".join(sorted(self.run.identifiers))
+                        ),
+                    )
+                ]
+            )
         return plan
 
     def write(self, text: IO[str]) -> None:
@@ -773,9 +848,15 @@ class _Translator:
                 try:
                     self._row(row, codes)
                 except _Refused as refused:
-                    self.errors.append(RowError(number, self.renamed.get(refused.column, refused.column),
-                                                f"{self.path.name}: {refused.reason}", row.get("sku", ""),
-                                                row.get(refused.column, "")))  # fmt: skip
+                    self.errors.append(
+                        RowError(
+                            number,
+                            self.renamed.get(refused.column, refused.column),
+                            f"{self.path.name}: {refused.reason}",
+                            row.get("sku", ""),
+                            row.get(refused.column, ""),
+                        )
+                    )
                     continue
                 writer.writerow([row.get(c, "") for c in columns])
                 self.numbers.append(number)
@@ -817,9 +898,11 @@ class _Translator:
             return None
         if grand is None and list(variant.sub_axes.all()) and self.kind == "products":
             return None  # a product straight under a two-level model: the flat import says what is wrong
-        level = (variant.sub_axes.all(), variant.sub_attributes.all()) if grand else (
-            variant.axes.all(), variant.variant_attributes.all()
-        )  # fmt: skip
+        level = (
+            (variant.sub_axes.all(), variant.sub_attributes.all())
+            if grand
+            else (variant.axes.all(), variant.variant_attributes.all())
+        )
         return {a.code for group in level for a in group}
 
     def _inherited(self, parent: str, column: str, cell: str, attribute: Attribute) -> bool:

@@ -32,14 +32,20 @@ class ProductsConfig(AppConfig):
         from apps.products.imports import products_import
 
         importer_register(Importer("products", _("products"), "products.change_product", products_import))
-        from apps.products.akeneo import catalog_import
+        from apps.products import akeneo, shopify
 
+        setting_up = "products.add_attribute"
+        label = _("a catalog from Akeneo's export files (ZIP)")
+        importer_register(
+            Importer("catalog", label, setting_up, akeneo.catalog_import, detect=akeneo.detect, sets=True)
+        )
         importer_register(
             Importer(
-                "catalog",
-                _("a catalog set up from Akeneo's files (ZIP)"),
-                "products.add_attribute",
-                catalog_import,
+                "shopify",
+                _("Shopify's product CSV"),
+                setting_up,
+                shopify.shopify_import,
+                detect=shopify.detect,
             )
         )
         from apps.core.events import ChannelChanged, subscribe
