@@ -194,21 +194,23 @@ ORDER = (
 )
 
 
-def sniff(handle: IO[bytes], name: str) -> str | None:
-    """The Akeneo kind of one file, from its header (the handle is rewound)."""
+def kind_of(path: Path) -> str | None:
+    """The Akeneo kind of one file, from its header; a file that cannot be read is refused, named."""
     try:
-        header = Table(handle, name).header
-    except ImportRejected:
-        return None
-    finally:
-        handle.seek(0)
-    return _kind(header)
+        with path.open("rb") as handle:
+            return _kind(Table(handle, path.name).header)
+    except ImportRejected as refused:
+        raise ImportRejected(
+            [dataclasses.replace(e, reason=f"{path.name}: {e.reason}") for e in refused.errors]
+        ) from refused
 
 
 def detect(path: Path) -> bool:
     """One of Akeneo's set-up or product model files (a product file alone is Noel's flat format too)."""
-    with path.open("rb") as handle:
-        return sniff(handle, path.name) not in (None, "products")
+    try:
+        return kind_of(path) not in (None, "products")
+    except ImportRejected:
+        return False
 
 
 def files_in(paths: Iterable[Path], scratch: Path) -> list[tuple[Path, Path]]:
@@ -999,8 +1001,7 @@ def catalog_import(
             paths = [upload]
         kinds = []
         for path, root in files_in(paths, scratch / "files"):
-            with path.open("rb") as opened:
-                kind = sniff(opened, path.name)
+            kind = kind_of(path)
             if kind is None:
                 reason = _(
                     "{file}: not an Akeneo export file Noel knows (attributes, attribute options, "

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from apps.assets.models import Asset, ProductAsset
-from apps.core.models import AuditLog, Channel, Locale
+from apps.core.models import AuditLog, Channel, ImportJob, Locale
 from apps.core.tabular import ImportRejected
-from apps.products import services
+from apps.products import flat, services
 from apps.products.akeneo import catalog_import
+from apps.products.imports import products_import
 from apps.products.models import (
     Attribute,
     AttributeOption,
@@ -182,13 +185,7 @@ def test_a_dry_run_checks_the_whole_set_and_writes_nothing(db, settings):
 
 
 def test_an_uploaded_zip_imports_like_the_folder(db):
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        for path in DATA.rglob("*"):
-            if path.is_file():
-                zipped.write(path, f"export_2024/{path.relative_to(DATA)}")
-    archive.seek(0)
-    report = catalog_import(actor=None, handle=archive, name="catalog.zip")
+    report = catalog_import(actor=None, handle=zipped(DATA), name="catalog.zip")
     assert report.error_count == 0 and Product.objects.count() == 8 and Asset.objects.count() == 3
 
 
@@ -320,3 +317,85 @@ def test_categories_may_come_before_their_parent(db, export):
 def test_a_person_without_set_up_rights_may_not_import_a_catalog(db, shop):
     with pytest.raises(PermissionDenied, match="may not set up the catalog"):
         catalog_import(actor=shop.merchandiser, paths=[DATA])
+
+
+def zipped(folder: Path) -> io.BytesIO:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as target:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                target.write(path, f"export_2024/{path.relative_to(folder)}")
+    archive.seek(0)
+    return archive
+
+
+def test_the_command_takes_the_set_in_dependency_order_and_prints_a_summary_per_file(db, tmp_path):
+    archive = tmp_path / "catalog.zip"
+    archive.write_bytes(zipped(DATA).getvalue())
+    out = io.StringIO()
+    call_command("import_catalog", str(archive), "--dry-run", stdout=out, stderr=io.StringIO())
+    assert not Product.objects.exists(), "a dry run"
+    call_command("import_catalog", str(archive), stdout=(out := io.StringIO()), stderr=io.StringIO())
+    text = out.getvalue()
+    assert "(catalog)" in text and text.index("attributes.csv (attributes)") < text.index(
+        "products.csv (products)"
+    )
+    assert "    5 rows: 5 created, 0 updated" in text and "columns ignored: fabric_origin, groups" in text
+    assert "rows/s" in text and Product.objects.count() == 8
+
+
+def test_the_command_refuses_the_whole_set_naming_file_row_and_column(db, export):
+    spoil(export, "attribute_options.csv", "material;wool", "fabric;wool")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_catalog", str(export), "--format", "akeneo", stdout=io.StringIO(), stderr=err)
+    assert (
+        "row 10, column attribute (wool): attribute_options.csv: unknown attribute fabric" in err.getvalue()
+    )
+    assert not Attribute.objects.exists()
+
+
+def test_a_zip_uploaded_in_the_admin_is_previewed_then_imported(
+    db, admin_client, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("catalog.zip", zipped(DATA).getvalue(), "application/zip")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/core/importjob/add/", {"kind": "catalog", "file": upload})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.status == ImportJob.Status.PREVIEWED, job.preview
+    assert job.preview["created"] == 44 and not Product.objects.exists()
+    assert [f["file"] for f in job.preview["files"]][-2:] == ["product_models.csv", "products.csv"]
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/core/importjob/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Product.objects.count() == 8
+
+
+def test_set_up_files_may_be_xlsx(db, export):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in (export / "attribute_options.csv").read_text(encoding="utf-8").splitlines():
+        sheet.append(line.split(";"))
+    book.save(export / "attribute_options.xlsx")
+    (export / "attribute_options.csv").unlink()
+    catalog_import(actor=None, paths=[export])
+    assert AttributeOption.objects.get(attribute__code="material", code="wool").labels["fr_FR"] == "Laine"
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_its_name_and_encoding(db, export):
+    (export / "categories.csv").write_bytes("code;parent;label-fr_FR\nhome;;Maison d'été\n".encode("cp1252"))
+    [error] = refused([export])
+    assert error.reason.startswith("categories.csv: the file is not UTF-8")
+
+
+def test_an_export_of_the_imported_catalog_imports_back_unchanged(db, tmp_path):
+    catalog_import(actor=None, paths=[DATA])
+    exported = tmp_path / "noel.csv"
+    queryset = Product.objects.order_by("parent__parent_id", "parent_id", "sku")
+    exported.write_text("".join(flat.csv_lines(queryset)), encoding="utf-8")
+    versions = list(Product.objects.values_list("sku", "version").order_by("sku"))
+    report = products_import(actor=None, handle=exported.open("rb"), name="noel.csv")
+    assert (report.unchanged, report.created, report.updated) == (8, 0, 0)
+    assert list(Product.objects.values_list("sku", "version").order_by("sku")) == versions
