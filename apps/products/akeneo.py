@@ -397,25 +397,14 @@ class CatalogSet:
         return part
 
     def _flat(self, translator: _Translator, part: ImportReport) -> None:
-        with tempfile.TemporaryFile("w+b") as flat_file:
-            text = io.TextIOWrapper(flat_file, encoding="utf-8", newline="")
-            translator.write(text)
-            text.flush()
-            text.detach()
-            flat_file.seek(0)
-            done = self.done
-            try:
-                flat = products_import(
-                    actor=self.actor,
-                    handle=flat_file,
-                    name=translator.path.name,
-                    skip_invalid=self.skip_invalid,
-                    progress=(lambda rows: self.progress(done + rows)) if self.progress else None,
-                )
-            except ImportRejected as rejected:
-                flat = ImportReport(rejected=len(rejected.errors), errors=list(rejected.errors))
-                flat.error_count = len(rejected.errors)
-                flat.columns_ignored = rejected.report.get("columns_ignored", [])
+        done = self.done
+        flat = flat_import(
+            actor=self.actor,
+            write=translator.write,
+            name=translator.path.name,
+            skip_invalid=self.skip_invalid,
+            progress=(lambda rows: self.progress(done + rows)) if self.progress else None,
+        )
         for name in ("created", "updated", "unchanged", "pending", "rejected"):
             setattr(part, name, getattr(part, name) + getattr(flat, name))
         part.rows += translator.rows
@@ -826,14 +815,13 @@ class _Translator:
             )
         return plan
 
-    def write(self, text: IO[str]) -> None:
+    def write(self, writer: Any) -> None:
         with self.path.open("rb") as handle:
             table = Table(handle, self.path.name)
             plan = self._plan(table.header)
             columns = list(dict.fromkeys(flat_column for _i, flat_column, _c in plan))
             if self.kind == "product_models" and "family" not in columns:
                 columns.append("family")
-            writer = csv.writer(text, delimiter=";", lineterminator="\n")
             writer.writerow(columns)
             for number, cells in table.rows():
                 cells = cells + [""] * (len(table.header) - len(cells))
@@ -955,6 +943,34 @@ class _Translator:
         row = self.numbers[error.row - 1] if 0 < error.row <= len(self.numbers) else error.row
         column = self.renamed.get(error.column, error.column)
         return dataclasses.replace(error, row=row, column=column, reason=f"{self.path.name}: {error.reason}")
+
+
+def flat_import(
+    *,
+    actor: User | None,
+    write: Callable[[Any], None],
+    name: str,
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    """Rows another format was translated into, written (`write(csv_writer)`) as a flat file and
+    imported by the flat import; a refusal comes back as the report's errors (row numbers of the flat
+    file), for the caller to put back in its own file's terms."""
+    with tempfile.TemporaryFile("w+b") as flat_file:
+        text = io.TextIOWrapper(flat_file, encoding="utf-8", newline="")
+        write(csv.writer(text, delimiter=";", lineterminator="\n"))
+        text.flush()
+        text.detach()
+        flat_file.seek(0)
+        try:
+            return products_import(
+                actor=actor, handle=flat_file, name=name, skip_invalid=skip_invalid, progress=progress
+            )
+        except ImportRejected as rejected:
+            report = ImportReport(rejected=len(rejected.errors), errors=list(rejected.errors))
+            report.error_count = len(rejected.errors)
+            report.columns_ignored = rejected.report.get("columns_ignored", [])
+            return report
 
 
 def _same(a: str, b: str) -> bool:

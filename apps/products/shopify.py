@@ -14,12 +14,9 @@ shipping, Google Shopping…) are reported once each, by name.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import html
-import io
 import re
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,8 +32,7 @@ from apps.core import context
 from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import setup
-from apps.products.akeneo import UNITS
-from apps.products.imports import products_import
+from apps.products.akeneo import UNITS, flat_import
 from apps.products.models import Attribute, AttributeGroup, Family, MeasurementFamily
 
 T = Attribute.Type
@@ -384,24 +380,17 @@ def _write_flat(run: ShopifyImport, name: str, progress: Progress | None) -> Imp
     columns = list(
         dict.fromkeys(["sku", "family", "parent", "family_variant", *(c for _n, r in rows for c in r)])
     )
-    with tempfile.TemporaryFile("w+b") as flat_file:
-        text = io.TextIOWrapper(flat_file, encoding="utf-8", newline="")
-        writer = csv.writer(text, delimiter=";", lineterminator="\n")
+
+    def write(writer: Any) -> None:
         writer.writerow(columns)
         for number, row in rows:
             writer.writerow([row.get(c, "") for c in columns])
             run.numbers.append(number)
-        text.flush()
-        text.detach()
-        flat_file.seek(0)
-        try:
-            flat = products_import(
-                actor=run.actor, handle=flat_file, name=name, skip_invalid=run.skip_invalid, progress=progress
-            )
-            errors = flat.errors
-        except ImportRejected as rejected:
-            flat, errors = ImportReport(), rejected.errors
-    for error in errors:
+
+    flat = flat_import(
+        actor=run.actor, write=write, name=name, skip_invalid=run.skip_invalid, progress=progress
+    )
+    for error in flat.errors:
         number = run.numbers[error.row - 1] if 0 < error.row <= len(run.numbers) else error.row
         run.report.rejected += 1
         run.report.error(dataclasses.replace(error, row=number, column=run.column_of(error.column)))
