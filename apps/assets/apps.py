@@ -35,3 +35,7 @@ class AssetsConfig(AppConfig):
         from apps.products.api import product_extras
 
         product_extras["assets"] = product_assets
+        from apps.assets.imports import DamMediaStore
+        from apps.products.akeneo import media_stores
+
+        media_stores.append(DamMediaStore())

@@ -27,10 +27,15 @@ Runner = Callable[..., ImportReport]
 
 @dataclass(frozen=True)
 class Importer:
+    """`detect(path)` tells a file of another tool's format (Akeneo, Shopify) from its header, for the
+    command; an importer of `sets` takes all the files at once (`paths=`), in its own order."""
+
     kind: str
     label: str
     permission: str
     run: Runner
+    detect: Callable[[Any], bool] | None = None
+    sets: bool = False
 
 
 importers: dict[str, Importer] = {}

@@ -1,6 +1,7 @@
-"""`manage.py import_catalog PATH… [--dry-run] [--skip-invalid] [--format noel|akeneo]`: files, folders or
-ZIPs, taken in dependency order (products, then prices, then stock), through the same importers as the
-admin, with progress on a terminal and a summary per file."""
+"""`manage.py import_catalog PATH… [--dry-run] [--skip-invalid] [--format noel|akeneo|shopify]`: files,
+folders or ZIPs, taken in dependency order (products, then prices, then stock; an Akeneo set in its own
+order), through the same importers as the admin, with progress on a terminal and a summary per file.
+Without --format, Akeneo's set-up files and Shopify's product CSV are told by their header."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from apps.core.imports import importers
 from apps.core.tabular import ImportRejected
 
 ORDER = ("products", "prices", "stock")
+FORMATS = {"noel": "", "akeneo": "catalog", "shopify": "shopify"}  # format → importer kind
 
 
 def kind_of(path: Path) -> str:
@@ -32,22 +34,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-invalid", action="store_true", help="import the valid rows, report the rest"
         )
-        parser.add_argument("--format", choices=["noel", "akeneo", "shopify"], default="noel")
+        parser.add_argument(
+            "--format", choices=list(FORMATS), help="the files' format (default: told by their header)"
+        )
         parser.add_argument("--kind", choices=ORDER, help="what every file holds (default: from its name)")
 
     def handle(self, *args, **options) -> None:
-        if options["format"] == "shopify":
-            raise CommandError(
-                "Shopify's product CSV is not supported yet: export the products in Noel's flat format"
-            )
         with tempfile.TemporaryDirectory() as scratch:
             files = self._files([Path(p) for p in options["paths"]], Path(scratch))
             if not files:
                 raise CommandError("no .csv or .xlsx file found in " + ", ".join(options["paths"]))
-            files.sort(key=lambda f: (ORDER.index(options["kind"] or kind_of(f)), str(f)))
-            failed = False
-            for path in files:
-                failed |= not self._import(path, options["kind"] or kind_of(path), options)
+            other = FORMATS[options["format"]] if options["format"] else self._detect(files)
+            if other and importers[other].sets:
+                failed = not self._import(None, other, options, paths=[Path(p) for p in options["paths"]])
+            elif other:
+                results = [
+                    self._import(path, other, options) for path in files
+                ]  # every file, even after a refusal
+                failed = not all(results)
+            else:
+                files.sort(key=lambda f: (ORDER.index(options["kind"] or kind_of(f)), str(f)))
+                failed = False
+                for path in files:
+                    failed |= not self._import(path, options["kind"] or kind_of(path), options)
         if failed:
             raise CommandError("some files were refused: nothing of them was written")
 
@@ -67,29 +76,38 @@ class Command(BaseCommand):
                 found.append(path)
         return found
 
-    def _import(self, path: Path, kind: str, options: dict) -> bool:
+    def _detect(self, files: list[Path]) -> str:
+        """The importer of another tool's format that claims one of the files, else "" (Noel's own)."""
+        for path in files:
+            for kind, importer in importers.items():
+                if importer.detect is not None and importer.detect(path):
+                    return kind
+        return ""
+
+    def _import(self, path: Path | None, kind: str, options: dict, paths: list[Path] | None = None) -> bool:
         terminal = sys.stderr.isatty()
+        label = path.name if path else kind
 
         def progress(done: int) -> None:
             if terminal:
-                sys.stderr.write(f"\r  {path.name}: {done:,} rows")
+                sys.stderr.write(f"\r  {label}: {done:,} rows")
                 sys.stderr.flush()
 
-        self.stdout.write(f"{path} ({kind}{', dry run' if options['dry_run'] else ''})")
+        self.stdout.write(
+            f"{path or ', '.join(map(str, paths or []))} ({kind}{', dry run' if options['dry_run'] else ''})"
+        )
+        run = {
+            "actor": None,
+            "skip_invalid": options["skip_invalid"],
+            "dry_run": options["dry_run"],
+            "progress": progress,
+        }
         try:
-            with path.open("rb") as handle:
-                report = (
-                    importers[kind]
-                    .run(
-                        actor=None,
-                        handle=handle,
-                        name=path.name,
-                        skip_invalid=options["skip_invalid"],
-                        dry_run=options["dry_run"],
-                        progress=progress,
-                    )
-                    .as_dict()
-                )
+            if path is None:
+                report = importers[kind].run(paths=paths, **run).as_dict()
+            else:
+                with path.open("rb") as handle:
+                    report = importers[kind].run(handle=handle, name=path.name, **run).as_dict()
         except ImportRejected as rejected:
             if terminal:
                 sys.stderr.write("\n")
@@ -104,10 +122,17 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         for error in report["errors"][:100]:
             self.stderr.write(f"  skipped row {error['row']}, column {error['column']}: {error['reason']}")
+        for part in report.get("files", []):
+            self.stdout.write(f"  {part['file']} ({part['kind']})")
+            self._summary(part, "    ")
+        self._summary(report, "  ")
+        return True
+
+    def _summary(self, report: dict, indent: str) -> None:
         self.stdout.write(
-            "  {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, {pending} pending "
+            indent
+            + "{rows} rows: {created} created, {updated} updated, {unchanged} unchanged, {pending} pending "
             "approval, {rejected} rejected; columns ignored: {ignored}; {rows_per_second:,} rows/s".format(
                 ignored=", ".join(report["columns_ignored"]) or "none", **report
             )
         )
-        return True

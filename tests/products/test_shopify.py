@@ -1,0 +1,139 @@
+"""Shopify's product CSV: handles with options become product models and variants, a handle with one
+variant a simple product; the set-up it needs is created; HTML is cleaned for channels that forbid it."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.core.models import AuditLog
+from apps.core.tabular import ImportRejected
+from apps.products import flat, services
+from apps.products.models import Attribute, AttributeOption, Family, FamilyVariant, Product
+from apps.products.shopify import shopify_import
+
+EXPORT = Path(__file__).parent / "data" / "shopify" / "products_export.csv"
+
+
+def run(data: bytes | None = None, **options):
+    data = EXPORT.read_bytes() if data is None else data
+    return shopify_import(actor=None, handle=io.BytesIO(data), name="products_export.csv", **options)
+
+
+def spoiled(old: str, new: str) -> bytes:
+    text = EXPORT.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1).encode()
+
+
+def refused(data: bytes) -> list:
+    before = Product.objects.count(), Attribute.objects.count(), AuditLog.objects.count()
+    with pytest.raises(ImportRejected) as caught:
+        run(data)
+    assert (Product.objects.count(), Attribute.objects.count(), AuditLog.objects.count()) == before
+    return caught.value.errors
+
+
+def test_an_export_imports_into_an_empty_noel(db):
+    report = run()
+    assert (report.created, report.rejected, report.error_count) == (5, 0, 0)
+    jumper = Product.objects.get(sku="wool-jumper")
+    assert jumper.is_model and jumper.family.code == "shopify"
+    assert jumper.family_variant == FamilyVariant.objects.get(code="shopify_size_color")
+    assert jumper.values["name"] == {"en_GB": {"*": "Wool jumper"}}
+    assert jumper.values["brand"] == {"*": {"*": "Highland Knits"}}
+    assert jumper.values["image"] == {"*": {"*": "https://cdn.shopify.com/s/files/1/jumper-red.jpg"}}
+    assert jumper.values["images"] == {"*": {"*": "https://cdn.shopify.com/s/files/1/jumper-back.jpg"}}
+    description = jumper.values["description"]["en_GB"]["*"]
+    assert (
+        "<strong>wool</strong>" in description
+        and "script" not in description
+        and "onclick" not in description
+    )
+    red_m = Product.objects.get(sku="JMP-M-RED")
+    assert red_m.parent == jumper and red_m.gtin == "4006381333986"
+    assert red_m.values["size"] == {"*": {"*": "m"}} and red_m.values["color"] == {"*": {"*": "red"}}
+    assert red_m.values["price"] == {"*": {"*": {"EUR": "59.00"}}}
+    assert red_m.values["compare_at_price"] == {"*": {"*": {"EUR": "79.00"}}}
+    assert red_m.values["weight"] == {"*": {"*": {"amount": "470", "unit": "GRAM"}}}
+    green = Product.objects.get(sku="JMP-M-GREEN")
+    assert "compare_at_price" not in green.values
+    assert green.values["variant_image"] == {"*": {"*": "https://cdn.shopify.com/s/files/1/jumper-green.jpg"}}
+    assert AttributeOption.objects.get(attribute__code="color", code="green").labels == {"en_GB": "Green"}
+    towel = Product.objects.get(sku="TOWEL-1")
+    assert towel.parent is None and not towel.is_model and not towel.enabled, "a draft is not enabled"
+    assert towel.values["price"] == {"*": {"*": {"EUR": "12.50"}}}
+    for ignored in ("Variant Inventory Qty", "Product Category", "Variant Taxable", "Gift Card"):
+        assert report.columns_ignored.count(ignored) == 1
+    assert AuditLog.objects.filter(action="product.create", object_code="JMP-S-RED", source="import").exists()
+
+
+def test_html_is_cleaned_for_channels_that_forbid_it(shop):
+    AttributeOption.objects.filter(attribute__code="color", code="red").update(labels={"fr_FR": "Rouge"})
+    run()
+    description = Product.objects.get(sku="wool-jumper").values["description"]["fr_FR"]
+    assert description["google"] == "A warm wool jumper. Knitted in Scotland."
+    assert description["web"].startswith("<p>A warm <strong>wool</strong> jumper.</p>")
+    assert "alert" not in description["web"]
+    family = Family.objects.get(code="shopify")
+    assert family.attributes.filter(code="name").get().max_length == 150, "Noel's own attribute is kept"
+    assert AttributeOption.objects.get(attribute__code="color", code="red").labels == {"fr_FR": "Rouge"}
+
+
+def test_reimport_changes_nothing_and_a_round_trip_through_the_flat_export_is_unchanged(db, tmp_path):
+    run()
+    versions = list(Product.objects.values_list("sku", "version").order_by("sku"))
+    report = run()
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 5)
+    assert list(Product.objects.values_list("sku", "version").order_by("sku")) == versions
+    exported = tmp_path / "noel.csv"
+    exported.write_text(
+        "".join(flat.csv_lines(Product.objects.order_by("parent_id", "sku"))), encoding="utf-8"
+    )
+    out = io.StringIO()
+    call_command("import_catalog", str(exported), stdout=out)
+    assert "5 unchanged" in out.getvalue()
+    assert services.effective_values(Product.objects.get(sku="JMP-M-RED"))["name"] == {
+        "en_GB": {"*": "Wool jumper"}
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "row", "column", "reason"),
+    [
+        (",62.00,,", ",sixty,,", 4, "Variant Price", "'sixty' is not a number"),
+        (",,,,,M,,Green,", ",,,,,,,Green,", 4, "Option1 Value", "Size has no value"),
+        ("wool-jumper,Wool jumper,", "wool-jumper,,", 2, "Title", "needs its Title"),
+        (",4006381333986,", ",4006381333987,", 3, "Variant Barcode", "check digit"),
+        (",JMP-M-GREEN,", ",JMP-M-RED,", 4, "Variant SKU", "SKU appears again"),
+        ("Highland Home", "=HYPERLINK(1)", 5, "Vendor", "a formula is not data"),
+    ],
+)
+def test_bad_input_is_refused_with_row_column_and_reason(db, old, new, row, column, reason):
+    errors = refused(spoiled(old, new))
+    assert any(e.row == row and e.column == column and reason in e.reason for e in errors), errors
+
+
+def test_a_file_without_handles_is_refused(db):
+    [error] = refused(b"Title,Variant SKU\nJumper,JMP-1\n")
+    assert (error.row, error.column) == (1, "Handle")
+
+
+def test_skip_invalid_imports_the_other_products(db):
+    report = run(spoiled(",62.00,,", ",sixty,,"), skip_invalid=True)
+    assert report.rejected == 1 and Product.objects.filter(sku="JMP-M-RED").exists()
+    assert not Product.objects.filter(sku="JMP-M-GREEN").exists()
+
+
+def test_the_command_tells_a_shopify_file_by_its_header(db, tmp_path):
+    out = io.StringIO()
+    call_command("import_catalog", str(EXPORT), "--dry-run", stdout=out)
+    assert "(shopify, dry run)" in out.getvalue() and "5 created" in out.getvalue()
+    assert not Product.objects.exists()
+    bad = tmp_path / "shop.csv"
+    bad.write_bytes(spoiled(",62.00,,", ",sixty,,"))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_catalog", str(bad), "--format", "shopify", stdout=io.StringIO(), stderr=err)
+    assert "row 4, column Variant Price (JMP-M-GREEN): 'sixty' is not a number" in err.getvalue()
