@@ -39,10 +39,10 @@ from apps.core.tabular import (
     is_formula,
     unescape,
 )
-from apps.products import policies, services
+from apps.products import flat, policies, services
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
-from apps.products.models import AssociationType, Attribute, Family, FamilyVariant, Product
+from apps.products.models import AssociationType, Attribute, Category, Family, FamilyVariant, Product
 
 T = Attribute.Type
 CHUNK = 2000
@@ -174,6 +174,12 @@ class ProductImporter:
         }
         self.variant_codes = {v.code: v for v in self.variants.values()}
         self.scope = policies.category_scope(actor) if actor is not None else None
+        self.types = {code: attribute.type for code, attribute in catalog.attributes.items()}
+        self.categories = set(Category.objects.values_list("code", flat=True))
+        # Rows that repeat what Noel holds skip validation (see _unchanged), unless the importer is limited
+        # to some categories or a measurement comes without its unit column (or the other way round): then
+        # an equal cell does not mean an unchanged value, and every row takes the full path.
+        self.quick = self.scope is None and _measurements_whole(columns, catalog)
         self.seen: dict[str, int] = {}
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
@@ -245,19 +251,37 @@ class ProductImporter:
 
     # -- one chunk ---------------------------------------------------------------------------------------
     def apply(self, chunk: list[_Row]) -> None:
+        stored = {
+            sku: rest
+            for sku, *rest in Product.objects.filter(sku__in=[row.sku for row in chunk]).values_list(
+                "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
+                "values", "associations",
+            )
+        }  # fmt: skip
+        if self.quick:
+            left = [row for row in chunk if not (row.sku in stored and self._unchanged(row, stored[row.sku]))]
+            self.report.unchanged += len(chunk) - len(left)
+            chunk = left
+        if not chunk:
+            return
         skus = [row.sku for row in chunk]
         related = ("family", "family_variant", "parent__family_variant", "parent__parent__family_variant")
-        existing = {
-            p.sku: p
-            for p in Product.objects.select_for_update(of=("self",))
-            .select_related(*related)
-            .filter(sku__in=skus)
-        }
-        clashes = dict(
-            Product.objects.annotate(upper=Upper("sku"))
-            .filter(upper__in=[s.upper() for s in skus if s not in existing])
-            .values_list("upper", "sku")
+        known = [sku for sku in skus if sku in stored]
+        existing = (
+            {
+                p.sku: p
+                for p in Product.objects.select_for_update(of=("self",))
+                .select_related(*related)
+                .filter(sku__in=known)
+            }
+            if known
+            else {}
         )
+        fresh = [s.upper() for s in skus if s not in existing]
+        clashes = {}
+        if fresh:
+            upper = Product.objects.annotate(upper=Upper("sku")).filter(upper__in=fresh)
+            clashes = dict(upper.values_list("upper", "sku"))
         parent_skus = {row.cells.get("parent", "").strip() for row in chunk} - {""}
         parents = {p.sku: p for p in Product.objects.select_related(*related).filter(sku__in=parent_skus)}
         for product in [*existing.values(), *parents.values()]:
@@ -313,6 +337,37 @@ class ProductImporter:
             )  # fmt: skip
             self.report.pending += 1
             self.touched.append(product.sku)
+
+    def _unchanged(self, row: _Row, stored: list[Any]) -> bool:
+        """Every cell already says what Noel holds, as Noel exports it: the full path would find the row
+        unchanged, so it is spared validation (a re-import is cheap). Another spelling of the same data
+        ("12.50" for "12.5") is not recognised here: it takes the full path, which decides."""
+        family, parent, variant, enabled, categories, gtin, values, associations = stored
+        exported = flat.value_cells(values, self.types)
+        base = {"parent": parent or "", "family_variant": variant or "", "gtin": gtin or ""}
+        for column in self.columns:
+            cell, kind = row.cells[column.name], column.kind
+            if kind in ("value", "price", "unit") and self.types[column.code] == T.MULTISELECT:
+                codes = sorted({c.strip() for c in cell.split(",") if c.strip()})
+                same = ",".join(codes) == exported.get(column.name, "")
+            elif kind in ("value", "price", "unit"):
+                text = cell if self.types[column.code] == T.TEXTAREA else cell.strip()
+                same = text == exported.get(column.name, "")
+            elif kind == "association":
+                skus = sorted({s.strip() for s in cell.split(",") if s.strip()})
+                same = row.sku not in skus and associations.get(column.code) == (skus or None)
+            elif kind == "categories":
+                codes = sorted({c.strip() for c in cell.split(",") if c.strip()})
+                same = codes == categories and self.categories.issuperset(codes)
+            elif kind == "family":
+                same = cell.strip() in ("", family)
+            elif kind == "enabled":
+                same = _boolean(cell) is enabled
+            else:
+                same = kind == "sku" or cell.strip() == base[kind]
+            if not same:
+                return False
+        return True
 
     def _share_variants(self, product: Product) -> None:
         """Point loaded products at the prefetched family variants, so validation asks no more queries."""
@@ -584,6 +639,15 @@ class _Lookups(services._BatchLookups):
 class _RowRefused(Exception):
     def __init__(self, errors: list[RowError]):
         self.errors = errors
+
+
+def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
+    """Each measurement of the file has both its amount and its unit column."""
+    amounts, units = set(), set()
+    for column in columns:
+        if column.kind in ("value", "unit") and catalog.attributes[column.code].type == T.MEASUREMENT:
+            (units if column.kind == "unit" else amounts).add((column.code, column.locale, column.channel))
+    return amounts == units
 
 
 def _boolean(cell: str) -> bool | None:
