@@ -403,6 +403,7 @@ class ProductPicturesInline(TabularInline):
     ordering_field = "position"
     hide_ordering_field = True
     verbose_name_plural = _("Pictures (drag to reorder: the first is the main picture)")
+    hide_title = True  # the row title would be the object's ids; the columns say it all
 
     def get_queryset(self, request):
         return (

@@ -116,6 +116,7 @@ def import_job_confirm(*, actor: User, job: ImportJob) -> ImportJob:
         raise ValidationError(f"import {job.pk} is {job.get_status_display().lower()}: nothing to confirm")
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
+    cache.delete(progress_key(job.pk))  # the bar starts from zero, not from where the dry run ended
     audit_record(
         actor=actor, action="import.confirm", object_type="import", object_code=f"{job.pk} {job.name}"
     )

@@ -42,6 +42,12 @@ class RowError:
         return f"{where}{f' ({self.sku})' if self.sku else ''}: {self.reason}"
 
 
+def in_file_order(errors: list[RowError]) -> list[RowError]:
+    """Some checks run as a row is read, others when its chunk is validated: people read the refused rows
+    top to bottom, each row's errors in the order they were found."""
+    return sorted(errors, key=lambda error: error.row)
+
+
 @dataclass
 class ImportReport:
     """What an import did (or would do, for a dry run); kept with the job and printed by the command."""
@@ -73,7 +79,7 @@ class ImportReport:
             "pending": self.pending,
             "rejected": self.rejected,
             "error_count": self.error_count,
-            "errors": [asdict(e) for e in self.errors],
+            "errors": [asdict(e) for e in in_file_order(self.errors)],
             "columns_ignored": self.columns_ignored,
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(rate),
@@ -85,9 +91,9 @@ class ImportRejected(ValidationError):
     """An import refused as a whole: nothing was written; each error names its row and column."""
 
     def __init__(self, errors: list[RowError], report: dict[str, Any] | None = None):
-        self.errors = errors
+        self.errors = in_file_order(errors)
         self.report = report or {}
-        super().__init__([str(e) for e in errors[:50]] or [_("the file was refused")])
+        super().__init__([str(e) for e in self.errors[:50]] or [_("the file was refused")])
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [asdict(e) for e in self.errors]

@@ -86,6 +86,7 @@ class StockInline(ReadOnlyAdminMixin, TabularInline):
     extra = 0
     show_change_link = True
     verbose_name_plural = _("stock (counts change in stock levels or through the API)")
+    hide_title = True  # the row title would be the object's ids; the columns say it all
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("location")

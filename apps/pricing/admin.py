@@ -204,6 +204,7 @@ class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):
     extra = 0
     show_change_link = True
     verbose_name_plural = _("prices (edit them in the price list)")
+    hide_title = True  # the row title would be the object's ids; the columns say it all
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel")

@@ -1,6 +1,11 @@
 """`make test`: the same PostgreSQL and broker choice as local, tuned for speed."""
 
 from .local import *  # noqa: F403
+from .local import env
+
+# Each test process keeps its own cache unless CACHE_URL is given (browser journeys share one with their
+# workers that way, as `make run` does through its folder).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,8 +11,12 @@ from django.utils import timezone
 from apps.assets import services
 from apps.assets.models import Asset, ProductAsset
 from apps.core.models import AuditLog, Role
+from apps.inventory.models import StockLevel
+from apps.inventory.services import StockLine, stock_apply_batch
+from apps.pricing.services import price_set
 from tests.assets.factories import picture, upload, zip_of
 from tests.core.factories import UserFactory
+from tests.inventory.factories import LocationFactory
 from tests.products.test_admin import _form_data
 
 URL = "/admin/assets/asset/"
@@ -152,6 +156,21 @@ def test_the_product_form_shows_the_pictures_and_saves_their_new_order(merch, ca
         .values_list("asset__original_name", "role")
     )
     assert sorted(order, key=lambda r: r[1] != "main") == [("b.jpg", "main"), ("a.jpg", "gallery")]
+
+
+def test_the_rows_of_pictures_prices_and_stock_on_the_product_form_are_not_titled_with_database_ids(
+    merch, catalog
+):
+    toy = catalog.products[0]
+    link = services.product_asset_link(actor=None, product=toy, asset=upload("a.jpg"), role="main")
+    price = price_set(actor=None, product=toy, channel=catalog.google, amount="29.90")
+    LocationFactory(code="WH", channels=[catalog.google])
+    stock_apply_batch(actor=None, lines=[StockLine(sku=toy.sku, location="WH", quantity=12)])
+    level = StockLevel.objects.get(product=toy)
+    page = merch.get(f"/admin/products/product/{toy.pk}/change/").content.decode()
+    assert "a.jpg" in page and "29.90" in page
+    for row in (link, price, level):
+        assert str(row) not in page
 
 
 def test_others_may_look_but_only_merchandisers_upload(client, catalog):

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from apps.core.imports import job_progress
 from apps.core.models import ImportJob
 from apps.products.models import Product
 
@@ -32,6 +33,20 @@ def test_upload_previews_then_confirm_imports(shop, client, django_capture_on_co
     assert Product.objects.count() == 2
 
 
+def test_the_progress_bar_of_a_confirmed_import_starts_from_zero_not_from_its_dry_run(
+    shop, client, django_capture_on_commit_callbacks
+):
+    client.force_login(shop.merchandiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "sku;family\nTOY-1;toys\nTOY-2;toys\n")
+    job = ImportJob.objects.get()
+    assert job_progress(job)["done"] == 2  # the dry run went through the file
+    client.post(f"/admin/core/importjob/{job.pk}/confirm/")  # queued: no worker has started it yet
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.RUNNING and job_progress(job)["done"] == 0
+    assert "0 of 2 rows" in client.get(f"/admin/core/importjob/{job.pk}/change/").content.decode()
+
+
 def test_a_refused_preview_lists_each_bad_row_and_cannot_be_confirmed(
     shop, client, django_capture_on_commit_callbacks
 ):
@@ -44,6 +59,8 @@ def test_a_refused_preview_lists_each_bad_row_and_cannot_be_confirmed(
     assert (
         "age_min" in page and "&#x27;old&#x27; is not a number" in page and "Confirm the import" not in page
     )
+    assert "Nothing was imported" in page
+    assert 'href="/admin/core/importjob/add/">upload the corrected file' in page
     errors = client.get(f"/admin/core/importjob/{job.pk}/errors.csv").content.decode()
     assert errors.splitlines()[1].startswith("3;age_min;TOY-2;old;")
     client.post(f"/admin/core/importjob/{job.pk}/confirm/")

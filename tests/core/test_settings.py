@@ -1,4 +1,5 @@
-"""Production settings stop start-up with a message naming what is missing or malformed."""
+"""Settings: production stops start-up with a message naming what is missing or malformed; `make run`
+shares its cache between processes."""
 
 import os
 import subprocess
@@ -53,3 +54,25 @@ def test_a_malformed_variable_stops_start_up_and_is_named(name, value, message):
     result = _load_production({**GOOD, name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_under_make_run_the_worker_and_the_web_process_share_the_import_progress():
+    """`make run` settings with no CACHE_URL: a second process reads the progress the first recorded."""
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local")
+    job = 900_000 + os.getpid()
+    write = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        f"from apps.core.imports import progress_key; cache.set(progress_key({job}), (400, 1.0), 60)"
+    )
+    read = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        f"from apps.core.imports import progress_key; print(cache.get(progress_key({job}))); "
+        f"cache.delete(progress_key({job}))"
+    )
+    for code in (write, read):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["(400,", "1.0)"]

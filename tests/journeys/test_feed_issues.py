@@ -2,7 +2,6 @@
 and approved, the feed is rebuilt by a real Celery worker, and the item is published."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -16,22 +15,14 @@ from apps.products import services as products
 from apps.products.models import Attribute
 from config.celery import app as celery_app
 from tests.channels.helpers import read
-from tests.core.factories import UserFactory
 from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
+from tests.journeys.helpers import PASSWORD, list_action, person, wait_for_run
 from tests.products.factories import AttributeFactory
 from tests.products.fixtures import build_shop, texts
 from tests.workers import celery_workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pw-noel-2026"
-
-
-def person(username, role):
-    user = UserFactory(username=username, roles=[role], language="en")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 def toy(shop, sku, **values):
@@ -50,16 +41,6 @@ def toy(shop, sku, **values):
     price_set(actor=None, product=product, channel=shop.google, amount="24.90")
     stock_apply_batch(actor=None, lines=[StockLine(sku=sku, location="WH", quantity=8)])
     return product
-
-
-def wait_for_run(page, url: str) -> FeedRun:
-    deadline = time.monotonic() + 90
-    run = FeedRun.objects.latest("id")
-    while run.status == FeedRun.Status.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.5)
-        run.refresh_from_db()
-    page.goto(url)
-    return run
 
 
 def test_the_channel_manager_sees_the_held_back_item_and_it_goes_out_once_fixed(login, live_server):
@@ -100,18 +81,11 @@ def test_the_channel_manager_sees_the_held_back_item_and_it_goes_out_once_fixed(
         margot.fill('input[name="v|brand|*|*"]', "Lutin & Co")
         margot.click('button[name="_continue"]')
         margot.wait_for_load_state()
-        margot.goto(f"{live_server.url}/admin/products/product/?q=LUTIN")
-        margot.check(f'input.action-select[value="{broken.pk}"]')
-        margot.select_option('select[name="action"]', "submit_selected")
-        margot.locator('button[type="submit"][name="index"], button:has-text("Run")').first.click()
-        expect(margot.locator("body")).to_contain_text("1 product(s) submitted")
+        products_list = f"{live_server.url}/admin/products/product/?q=LUTIN"
+        list_action(margot, products_list, broken.pk, "submit_selected", "1 product(s) submitted")
 
         arthur = login("arthur.b", PASSWORD)
-        arthur.goto(f"{live_server.url}/admin/products/product/?q=LUTIN")
-        arthur.check(f'input.action-select[value="{broken.pk}"]')
-        arthur.select_option('select[name="action"]', "approve_selected")
-        arthur.locator('button[type="submit"][name="index"], button:has-text("Run")').first.click()
-        expect(arthur.locator("body")).to_contain_text("1 product(s) approved")
+        list_action(arthur, products_list, broken.pk, "approve_selected", "1 product(s) approved")
 
         chloe.goto(f"{live_server.url}/admin/channels/feed/{feed.pk}/change/")
         chloe.get_by_role("link", name="Build now").click()

@@ -227,6 +227,13 @@ def test_bad_input_is_refused_with_row_and_column_and_changes_nothing(shop, text
     assert words in errors[0].reason
 
 
+def test_refused_rows_are_listed_in_the_order_of_the_file(shop):
+    """A repeated SKU is caught as the row is read, a bad family only when its chunk is checked: the
+    person still reads the rows top to bottom."""
+    errors = refused("sku;family\nTOY-1;jouets\nTOY-2;toys\nTOY-1;toys\nTOY-3;nope\n")
+    assert [(e.row, e.column) for e in errors] == [(2, "family"), (4, "sku"), (5, "family")]
+
+
 def test_a_file_that_is_not_utf8_says_which_encoding_it_looks_like(shop):
     data = "sku;family;name-fr_FR\nTOY-1;toys;Élan de Noël à la crème brûlée\n".encode("cp1252")
     [error] = refused(data)

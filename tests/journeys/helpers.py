@@ -1,0 +1,62 @@
+"""What several journeys do the same way: people with a role and a password, a bulk action on an admin
+list, waiting for a feed run built by a real worker, pictures to upload."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from playwright.sync_api import Page, expect
+
+from apps.channels.models import FeedRun
+from tests.core.factories import UserFactory
+
+PASSWORD = "pw-noel-2026"
+
+
+def person(username: str, role: str):
+    user = UserFactory(username=username, roles=[role], language="en")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def list_action(page: Page, url: str, pk: int, action: str, done: str) -> None:
+    """Tick one row of an admin list, run a bulk action on it and wait for its success message."""
+    page.goto(url)
+    page.check(f'input.action-select[value="{pk}"]')
+    page.select_option('select[name="action"]', action)
+    page.locator('button[type="submit"][name="index"], button:has-text("Run")').first.click()
+    expect(page.locator("body")).to_contain_text(done)
+
+
+def wait_for_run(page: Page | None = None, url: str = "", after: int = 0) -> FeedRun:
+    """The newest feed run once the workers have finished it (90 s at most), then open `url`."""
+    deadline = time.monotonic() + 90
+    run = FeedRun.objects.filter(pk__gt=after).order_by("-id").first()
+    while (run is None or run.status == FeedRun.Status.RUNNING) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run = FeedRun.objects.filter(pk__gt=after).order_by("-id").first()
+    assert run is not None, "no feed run was started"
+    if page is not None and url:
+        page.goto(url)
+    return run
+
+
+def wait_for_runs(count: int, after: int) -> list[FeedRun]:
+    """`count` feed runs started after run `after`, once all of them are finished."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        runs = list(FeedRun.objects.filter(pk__gt=after).select_related("feed__channel").order_by("id"))
+        if len(runs) >= count and all(r.status != FeedRun.Status.RUNNING for r in runs):
+            return runs
+        time.sleep(0.3)
+    raise AssertionError(f"expected {count} finished feed runs after #{after}, got {runs}")
+
+
+def picture(color: str, size: int = 600) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), color).save(buffer, "PNG")
+    return buffer.getvalue()
