@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from celery.result import allow_join_result
 from django.conf import settings
 from django.db import connection
 
@@ -58,8 +59,11 @@ def celery_workers(count: int, queue: str) -> Iterator[list[subprocess.Popen]]:
         for n in range(count)
     ]
     try:
-        for n in range(count):
-            heartbeat.apply_async(args=[f"ready-{queue}-{n}"], queue=f"{queue}-{n}").get(timeout=90)
+        # Celery's "inside a task" flag is one global: eager tasks run at once by the live server's thread
+        # and the test's can leave it set, and the test is never a task, so its waits are always allowed.
+        with allow_join_result():
+            for n in range(count):
+                heartbeat.apply_async(args=[f"ready-{queue}-{n}"], queue=f"{queue}-{n}").get(timeout=90)
         yield procs
     finally:
         celery_app.conf.task_always_eager = True
