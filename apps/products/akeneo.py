@@ -410,6 +410,7 @@ class CatalogSet:
             skip_invalid=self.skip_invalid,
             progress=(lambda rows: self.progress(done + rows)) if self.progress else None,
         )
+        self.done += translator.rows
         for name in ("created", "updated", "unchanged", "pending", "rejected"):
             setattr(part, name, getattr(part, name) + getattr(flat, name))
         part.rows += translator.rows
@@ -838,7 +839,6 @@ class _Translator:
                 if self.keep is not None and not self.keep(row):
                     continue
                 self.rows += 1
-                self.run._tick()
                 codes = {flat: code for _index, flat, code in plan if code}
                 try:
                     self._row(row, codes)

@@ -407,3 +407,9 @@ def test_a_file_of_codes_and_labels_only_is_told_by_its_name(db, export):
     report = catalog_import(actor=None, paths=[export])
     assert {"file": "association_types.csv", "kind": "association_types"}.items() <= report.files[5].items()
     assert AssociationType.objects.get(code="X_SELL").labels == {"en_US": "Cross sell"}
+
+
+def test_progress_counts_the_rows_of_every_file_and_never_goes_back(db):
+    seen: list[int] = []
+    report = catalog_import(actor=None, paths=[DATA], progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == report.rows == 46
