@@ -198,11 +198,16 @@ def kind_of(path: Path) -> str | None:
     """The Akeneo kind of one file, from its header; a file that cannot be read is refused, named."""
     try:
         with path.open("rb") as handle:
-            return _kind(Table(handle, path.name).header)
+            header = Table(handle, path.name).header
     except ImportRejected as refused:
         raise ImportRejected(
             [dataclasses.replace(e, reason=f"{path.name}: {e.reason}") for e in refused.errors]
         ) from refused
+    kind = _kind(header)
+    if kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
+        stem = path.stem.lower()
+        kind = next((k for k in ORDER if k.rstrip("s").replace("ie", "y") in stem.replace("ie", "y")), None)
+    return kind
 
 
 def detect(path: Path) -> bool:
@@ -405,6 +410,7 @@ class CatalogSet:
             skip_invalid=self.skip_invalid,
             progress=(lambda rows: self.progress(done + rows)) if self.progress else None,
         )
+        self.done += translator.rows
         for name in ("created", "updated", "unchanged", "pending", "rejected"):
             setattr(part, name, getattr(part, name) + getattr(flat, name))
         part.rows += translator.rows
@@ -833,7 +839,6 @@ class _Translator:
                 if self.keep is not None and not self.keep(row):
                     continue
                 self.rows += 1
-                self.run._tick()
                 codes = {flat: code for _index, flat, code in plan if code}
                 try:
                     self._row(row, codes)

@@ -360,6 +360,8 @@ def shopify_import(
         with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
             try:
                 run.set_up()
+            except ImportRejected:
+                raise
             except ValidationError as exc:
                 raise ImportRejected([RowError(1, "", " ".join(exc.messages))]) from exc
             flat = _write_flat(run, name, progress)

@@ -18,6 +18,7 @@ from apps.products import flat, services
 from apps.products.akeneo import catalog_import
 from apps.products.imports import products_import
 from apps.products.models import (
+    AssociationType,
     Attribute,
     AttributeOption,
     Category,
@@ -399,3 +400,16 @@ def test_an_export_of_the_imported_catalog_imports_back_unchanged(db, tmp_path):
     report = products_import(actor=None, handle=exported.open("rb"), name="noel.csv")
     assert (report.unchanged, report.created, report.updated) == (8, 0, 0)
     assert list(Product.objects.values_list("sku", "version").order_by("sku")) == versions
+
+
+def test_a_file_of_codes_and_labels_only_is_told_by_its_name(db, export):
+    (export / "association_types.csv").write_text("code;label-en_US\nX_SELL;Cross sell\nUPSELL;Upsell\n")
+    report = catalog_import(actor=None, paths=[export])
+    assert {"file": "association_types.csv", "kind": "association_types"}.items() <= report.files[5].items()
+    assert AssociationType.objects.get(code="X_SELL").labels == {"en_US": "Cross sell"}
+
+
+def test_progress_counts_the_rows_of_every_file_and_never_goes_back(db):
+    seen: list[int] = []
+    report = catalog_import(actor=None, paths=[DATA], progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == report.rows == 46

@@ -137,3 +137,12 @@ def test_the_command_tells_a_shopify_file_by_its_header(db, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_catalog", str(bad), "--format", "shopify", stdout=io.StringIO(), stderr=err)
     assert "row 4, column Variant Price (JMP-M-GREEN): 'sixty' is not a number" in err.getvalue()
+
+
+def test_an_attribute_of_another_type_in_noel_is_named_and_nothing_is_written(shop):
+    from tests.products.factories import AttributeFactory
+
+    AttributeFactory(code="tags", type=Attribute.Type.NUMBER)
+    [error] = refused(EXPORT.read_bytes())
+    assert (error.row, error.column) == (1, "Tags") and "tags is a number" in error.reason
+    assert not Family.objects.filter(code="shopify").exists()
