@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -137,3 +137,16 @@ def sketch(hashes: set[int], k: int = 8) -> tuple[int, ...]:
 
 def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
+
+
+LEXICAL = "char n-gram TF-IDF"
+
+
+def mismatch_method(prefer: str | None = None) -> tuple[str, Callable[..., list[Mismatch]]]:
+    """(name, function) of the swapped-description method: the sentence-embedding model of the `[ai]`
+    extra when it is installed, else the lexical one; `prefer=LEXICAL` forces the latter."""
+    from apps.quality import embeddings
+
+    if prefer != LEXICAL and embeddings.available():
+        return embeddings.NAME, embeddings.mismatches
+    return LEXICAL, mismatches
