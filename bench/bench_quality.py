@@ -33,11 +33,12 @@ def prepare() -> None:
             """
             INSERT INTO pricing_price (product_id, channel_id, currency, amount, cost, updated_at)
             SELECT p.id, c.id, c.currency_id,
-                   CASE WHEN c.code = 'google' AND p.id %% 50 = 0 THEN 199.00 ELSE 19.90 END, 9.00, now()
+                   CASE WHEN c.code = 'google' AND p.id %% %s = 0 THEN 199.00 ELSE 19.90 END, 9.00, now()
             FROM products_product p CROSS JOIN core_channel c
             WHERE NOT p.is_model AND c.code IN ('web', 'google')
             ON CONFLICT DO NOTHING
-            """
+            """,
+            [50],
         )
 
 
