@@ -65,8 +65,27 @@ def _recheck(modeladmin, request, product_ids) -> None:
     )
 
 
+class ReadOnlyWithRecheck(ModelAdmin):
+    """Written only by the checks; whoever may re-check can re-run the rules on the selection."""
+
+    actions = ["recheck_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_check_permission(self, request):
+        return request.user.has_perm("quality.check_quality")
+
+    @action(description=_("Re-check the products of the selection"), permissions=["check"])
+    def recheck_selected(self, request, queryset):
+        _recheck(self, request, set(queryset.values_list("product_id", flat=True)))
+
+
 @admin.register(Finding)
-class FindingAdmin(ModelAdmin):
+class FindingAdmin(ReadOnlyWithRecheck):
     list_display = ("rule", "severity_badge", "product_link", "channel", "locale", "message", "first_seen",
                     "last_seen", "resolved_at")  # fmt: skip
     list_filter = (RuleFilter, "severity", "channel", OpenFilter, CategoryFilter)
@@ -76,20 +95,10 @@ class FindingAdmin(ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     ordering = ("-last_seen", "-id")
-    actions = ["recheck_selected"]
     readonly_fields = [f.name for f in Finding._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_check_permission(self, request):
-        return request.user.has_perm("quality.check_quality")
 
     @display(description=_("severity"), label={Severity.BLOCKING: "danger", Severity.WARNING: "warning"})
     def severity_badge(self, obj: Finding) -> tuple[str, str]:
@@ -100,33 +109,15 @@ class FindingAdmin(ModelAdmin):
         url = reverse("admin:products_product_change", args=[obj.product_id])
         return format_html('<a class="text-primary-600 underline" href="{}">{}</a>', url, obj.product.sku)
 
-    @action(description=_("Re-check the products of the selection"), permissions=["check"])
-    def recheck_selected(self, request, queryset):
-        _recheck(self, request, set(queryset.values_list("product_id", flat=True)))
-
 
 @admin.register(ProductScore)
-class ProductScoreAdmin(ModelAdmin):
+class ProductScoreAdmin(ReadOnlyWithRecheck):
     list_display = ("product", "score", "blocking", "warnings", "channels", "checked_at")
     list_select_related = ("product",)
     search_fields = ("product__sku",)
     show_full_result_count = False
     ordering = ("score", "product_id")
-    actions = ["recheck_selected"]
     readonly_fields = ("product", "score", "blocking", "warnings", "channels", "checked_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_check_permission(self, request):
-        return request.user.has_perm("quality.check_quality")
-
-    @action(description=_("Re-check the products of the selection"), permissions=["check"])
-    def recheck_selected(self, request, queryset):
-        _recheck(self, request, set(queryset.values_list("product_id", flat=True)))
 
 
 class ProductFindingsInline(TabularInline):

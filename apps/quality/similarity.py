@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -75,8 +75,8 @@ def mismatches(
     profiles: Sequence[str],
     descriptions: Sequence[str],
     *,
-    threshold: float = 0.12,
-    margin: float = 0.05,
+    threshold: float = 0.3,
+    margin: float = 0.1,
     floor: float = 0.02,
 ) -> list[Mismatch]:
     """Descriptions that do not belong to their product: description i is compared with profile i (its
@@ -112,13 +112,13 @@ def mismatches(
 
 
 def _postings(vectors: Sequence[Vector]) -> dict[str, list[tuple[int, float]]]:
-    """Gram → (profile, weight), leaving out grams found in more than a tenth of the profiles: they weigh
-    little and would make every look-up walk most of the catalog."""
+    """Gram → (profile, weight), leaving out grams found in more than a quarter of the profiles: they weigh
+    little and would make every look-up walk most of the batch."""
     postings: dict[str, list[tuple[int, float]]] = {}
     for j, vector in enumerate(vectors):
         for gram, weight in vector.items():
             postings.setdefault(gram, []).append((j, weight))
-    common = max(10, len(vectors) // 10)
+    common = max(10, len(vectors) // 4)
     return {gram: entries for gram, entries in postings.items() if len(entries) <= common}
 
 
@@ -137,3 +137,16 @@ def sketch(hashes: set[int], k: int = 8) -> tuple[int, ...]:
 
 def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
+
+
+LEXICAL = "char n-gram TF-IDF"
+
+
+def mismatch_method(prefer: str | None = None) -> tuple[str, Callable[..., list[Mismatch]]]:
+    """(name, function) of the swapped-description method: the sentence-embedding model of the `[ai]`
+    extra when it is installed, else the lexical one; `prefer=LEXICAL` forces the latter."""
+    from apps.quality import embeddings
+
+    if prefer != LEXICAL and embeddings.available():
+        return embeddings.NAME, embeddings.mismatches
+    return LEXICAL, mismatches

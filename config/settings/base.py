@@ -195,7 +195,7 @@ NOEL_QUALITY_SOURCE_LOCALE = env("NOEL_QUALITY_SOURCE_LOCALE", default="fr_FR")
 NOEL_QUALITY_DESCRIPTION = env("NOEL_QUALITY_DESCRIPTION", default="description")
 # Near-duplicates: descriptions at least this long, sharing at least this share of their word triples.
 NOEL_QUALITY_DUPLICATE_MIN_CHARS = env.int("NOEL_QUALITY_DUPLICATE_MIN_CHARS", default=80)
-NOEL_QUALITY_DUPLICATE_SIMILARITY = env.float("NOEL_QUALITY_DUPLICATE_SIMILARITY", default=0.8)
+NOEL_QUALITY_DUPLICATE_SIMILARITY = env.float("NOEL_QUALITY_DUPLICATE_SIMILARITY", default=0.7)
 
 LOGGING = {
     "version": 1,

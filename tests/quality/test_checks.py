@@ -96,3 +96,23 @@ def test_scores_count_blocking_and_warnings_overall_and_per_channel(feeds):
     assert score.blocking == blocking >= 1
     assert score.score == max(0, 100 - 20 * score.blocking - 5 * score.warnings)
     assert score.channels["google"] < 100 and set(score.channels) >= {"google", "web"}
+
+
+def test_a_stock_change_rechecks_the_product(feeds, django_capture_on_commit_callbacks):
+    from apps.inventory.services import StockLine, stock_apply_batch
+    from apps.pricing.models import EffectivePrice
+
+    product = good(feeds, "TOY-1")
+    EffectivePrice.objects.filter(product=product, channel=feeds.shop.google).update(promotion="NOEL20")
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_apply_batch(actor=None, lines=[StockLine("TOY-1", "WH", 0)])
+    assert [f.channel.code for f in open_findings(product, "promoted_no_stock")] == ["google"]
+
+
+def test_a_price_change_rechecks_the_product(feeds, django_capture_on_commit_callbacks):
+    from apps.pricing.services import price_set
+
+    product = good(feeds, "TOY-1", price="19.90")
+    with django_capture_on_commit_callbacks(execute=True):
+        price_set(actor=None, product=product, channel=feeds.shop.google, amount="199.00", confirm=True)
+    assert [f.channel.code for f in open_findings(product, "price_typo")] == ["google"]

@@ -4,6 +4,7 @@ campaign maximum, and channels that should agree but do not."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from statistics import median
@@ -91,27 +92,26 @@ class Prices:
         return found
 
     def reference(self, row: PriceRow) -> tuple[Decimal | None, str]:
-        """What the price should be near: its own history, else its other channels, else the RRP."""
+        """What the price should be near: its own history, else the RRP, else the median of at least two
+        other channels (with one other, which of the two is wrong cannot be told)."""
         past = self.history.get((row.product_id, row.channel_id))
         if past:
             return Decimal(median(past)), "history"
-        others = [
-            o.amount
-            for o in self.by_product.get(row.product_id, [])
-            if o.channel_id != row.channel_id and o.currency == row.currency
-        ]
-        if others:
-            return Decimal(median(others)), "other channels"
         rrp = (
             value_of(self.batch.merged_values(row.product_id), "rrp")
             if row.product_id in self.batch.products
             else None
         )
         if isinstance(rrp, dict) and rrp.get(row.currency):
-            try:
+            with suppress(InvalidOperation):
                 return Decimal(str(rrp[row.currency])), "recommended price"
-            except InvalidOperation:
-                return None, ""
+        others = [
+            o.amount
+            for o in self.by_product.get(row.product_id, [])
+            if o.channel_id != row.channel_id and o.currency == row.currency
+        ]
+        if len(others) >= 2:
+            return Decimal(median(others)), "other channels"
         return None, ""
 
 

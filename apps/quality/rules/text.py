@@ -213,12 +213,13 @@ class DescriptionMismatch(Rule):
     severity = Severity.WARNING
     category = "text"
     description = (
-        "A description that talks about another product (swapped descriptions): character n-gram TF-IDF "
-        "against the product's name, brand, family and categories."
+        "A description that talks about another product (swapped descriptions), against the product's "
+        "name, brand, family and categories: character n-gram TF-IDF, or a sentence embedding with [ai]."
     )
 
     def run(self, batch: Batch) -> Iterator[Hit]:
         labels = Labels.of(batch.ctx)
+        method, find = similarity.mismatch_method()
         for locale in batch.ctx.locales:
             keys, profiles, descriptions, scopes = [], [], [], []
             for pid in batch.ids:
@@ -228,7 +229,7 @@ class DescriptionMismatch(Rule):
                     scopes.append(scope)
                     profiles.append(profile(batch, pid, locale, labels))
                     descriptions.append(text)
-            for m in similarity.mismatches(profiles, descriptions):
+            for m in find(profiles, descriptions):
                 pid = keys[m.index]
                 other = batch.products[keys[m.best]]["sku"] if m.best is not None else None
                 message = f"description ({locale}) does not match the product"
@@ -237,7 +238,7 @@ class DescriptionMismatch(Rule):
                 yield Hit(
                     pid,
                     message,
-                    {"own": m.own, "fits": other, "fits_score": m.best_score, "method": "char n-gram TF-IDF"},
+                    {"own": m.own, "fits": other, "fits_score": m.best_score, "method": method},
                     **_where(batch, locale, scopes[m.index]),
                 )
 
