@@ -112,12 +112,29 @@ class CampaignActionForm(ActionForm):
     prefix = forms.CharField(label=_("prefix"), required=False, widget=UnfoldAdminTextInputWidget())
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The work queues the admin home links to."""
+
+    title = _("my work")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("drafts", _("My drafts")), ("to_approve", _("Waiting for my approval"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "drafts":
+            return queryset & selectors.campaigns_drafts_of(request.user)
+        if self.value() == "to_approve":
+            return queryset & selectors.campaigns_awaiting_approval_by(request.user)
+        return queryset
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
     action_form = CampaignActionForm
     list_display = ("code", "name", "status_badge", "window", "channel_list", "owner", "approver")
-    list_filter = ("status", "channels")
+    list_filter = (QueueFilter, "status", "channels")
     search_fields = ("code", "name")
     list_select_related = ("owner", "approver")
     show_full_result_count = False

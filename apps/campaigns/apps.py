@@ -31,7 +31,8 @@ class CampaignsConfig(AppConfig):
 
         price_modifier_register(campaign_adjustments)
 
-        from apps.campaigns.dashboard import campaigns_panel
+        from apps.campaigns.dashboard import campaign_queue_panel, campaigns_panel
         from apps.core.dashboard import panels
 
+        panels[_("My work: campaigns")] = campaign_queue_panel
         panels[_("Campaigns")] = campaigns_panel

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.campaigns import selectors
 from apps.campaigns.models import Campaign
-from apps.core.dashboard import Block, Cell, Table, duration, shown_to
+from apps.core.dashboard import Block, Cell, Table, Tile, duration, shown_to
 from apps.core.models import Role
 
 S = Campaign.Status
@@ -79,3 +79,18 @@ def campaigns_panel(request: HttpRequest) -> list[Block]:
             [_("Campaign"), _("What is blocking")], blocking, name="blocking", empty=_("Nothing is blocking.")
         ),
     ]
+
+
+def campaign_queue_panel(request: HttpRequest) -> list[Block]:
+    """My campaign drafts and the submissions waiting for my approval (not ones I planned or edited)."""
+    user, url = request.user, reverse("admin:campaigns_campaign_changelist")
+    tiles: list[Block] = []
+    if user.has_perm("campaigns.add_campaign") and shown_to(request, Role.MARKETER):
+        drafts = selectors.campaigns_drafts_of(user).count()
+        tiles.append(Tile(_("my campaign drafts"), drafts, f"{url}?queue=drafts"))
+    if user.has_perm("campaigns.approve_campaign") and shown_to(request, Role.APPROVER):
+        waiting = selectors.campaigns_awaiting_approval_by(user).count()
+        tiles.append(
+            Tile(_("campaigns waiting for my approval"), waiting, f"{url}?queue=to_approve", alert=True)
+        )
+    return tiles

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from apps.assets.selectors import channels_images
@@ -752,3 +752,19 @@ def campaign_calendar(
             seen |= codes
         result.append(CalendarDay(day, today, overlap, not month or day.month == month))
     return result
+
+
+def campaigns_drafts_of(user) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(status=Campaign.Status.DRAFT, owner=user)
+
+
+def campaigns_awaiting_approval_by(user) -> QuerySet[Campaign]:
+    """Submitted campaigns this person may approve: not planned, edited or submitted by them."""
+    if not user.has_perm("campaigns.approve_campaign"):
+        return Campaign.objects.none()
+    return (
+        Campaign.objects.filter(status=Campaign.Status.SUBMITTED)
+        .exclude(owner=user)
+        .exclude(submitted_by=user)
+        .exclude(updated_by=user)
+    )

@@ -200,6 +200,23 @@ class MissingImageFilter(admin.SimpleListFilter):
         return selectors.products_missing_image(queryset) if self.value() == "missing" else queryset
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The work queues the admin home links to."""
+
+    title = _("my work")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("drafts", _("My drafts")), ("to_approve", _("Waiting for my approval"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "drafts":
+            return selectors.products_drafts_of(request.user, queryset)
+        if self.value() == "to_approve":
+            return selectors.products_awaiting_approval_by(request.user, queryset)
+        return queryset
+
+
 class ProductActionForm(ActionForm):
     """The action bar, with the category that "Add to category" assigns."""
 
@@ -239,6 +256,7 @@ class ProductAdmin(ModelAdmin):
     )
     list_select_related = ("family", "family__label_attribute")
     list_filter = (
+        QueueFilter,
         "status",
         "family",
         CategoryFilter,

@@ -6,7 +6,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from apps.core.dashboard import Tile
+from apps.core.dashboard import Tile, shown_to
+from apps.core.models import Role
 from apps.products import selectors
 from apps.products.models import Product
 
@@ -29,4 +30,20 @@ def catalog_panel(request: HttpRequest) -> list[Tile]:
         )
         for channel, count in sorted(not_ready.items())
     ]
+    return tiles
+
+
+def product_queue_panel(request: HttpRequest) -> list[Tile]:
+    """My drafts and what waits for my approval (four-eyes: never what I submitted or edited)."""
+    user, url = request.user, reverse("admin:products_product_changelist")
+    tiles = []
+    if user.has_perm("products.change_product") and shown_to(request, Role.MERCHANDISER):
+        tiles.append(
+            Tile(_("my product drafts"), selectors.products_drafts_of(user).count(), f"{url}?queue=drafts")
+        )
+    if user.has_perm("products.approve_product") and shown_to(request, Role.APPROVER):
+        waiting = selectors.products_awaiting_approval_by(user).count()
+        tiles.append(
+            Tile(_("products waiting for my approval"), waiting, f"{url}?queue=to_approve", alert=True)
+        )
     return tiles

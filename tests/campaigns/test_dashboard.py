@@ -2,6 +2,7 @@
 is blocking, linked; for marketers, approvers and merchandisers; its cost does not grow with campaigns."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.test.client import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from apps.campaigns import services
-from apps.campaigns.dashboard import campaigns_panel
+from apps.campaigns.dashboard import campaign_queue_panel, campaigns_panel
 from apps.core.models import Role
 from tests.campaigns.factories import NOW, approved, plan
 from tests.core.factories import UserFactory
@@ -100,3 +101,28 @@ def test_the_admin_home_costs_the_same_queries_for_one_campaign_or_five(xmas, cl
     for n in range(4):
         plan(xmas, code=f"MORE{n}", categories=["toys"], channels=[xmas.web])
     assert count() == one <= 40
+
+
+def queue_for(user) -> dict[str, object]:
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return {tile.label: tile for tile in campaign_queue_panel(request)}
+
+
+def test_campaign_queues_follow_four_eyes_and_link_to_the_filtered_list(xmas, clock, client):
+    plan(xmas, code="MINE")
+    sent = plan(xmas, code="SENT")
+    services.campaign_submit(actor=xmas.marketer, campaign=sent)
+    both = UserFactory(username="max", roles=[Role.MARKETER, Role.APPROVER])
+    own = plan(SimpleNamespace(**{**vars(xmas), "marketer": both}), code="OWN", categories=["decorations"])
+    services.campaign_submit(actor=both, campaign=own)
+    marketer = queue_for(xmas.marketer)
+    assert list(marketer) == ["my campaign drafts"] and marketer["my campaign drafts"].value == 1
+    assert queue_for(both)["campaigns waiting for my approval"].value == 1  # SENT, never his own OWN
+    approver = queue_for(xmas.approver)
+    assert list(approver) == ["campaigns waiting for my approval"]
+    assert approver["campaigns waiting for my approval"].value == 2
+    assert queue_for(UserFactory(username="chloe", roles=[Role.CHANNEL_MANAGER])) == {}
+    client.force_login(both)
+    page = client.get(queue_for(both)["campaigns waiting for my approval"].link).content.decode()
+    assert "SENT" in page and "OWN" not in page and "MINE" not in page
