@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from apps.products import values as vals
-from apps.products.models import Category, Completeness, Family, Product, ProductReview
+from apps.products.models import Category, Completeness, CompletenessSnapshot, Family, Product, ProductReview
 
 _WORD = re.compile(r"[\w-]+", re.UNICODE)
 
@@ -227,3 +229,16 @@ def products_awaiting_approval_by(user: Any, queryset: QuerySet[Product] | None 
         .exclude(updated_by=user)
         .exclude(pending_change__author=user)
     )
+
+
+def completeness_history(*, days: int = 30) -> dict[str, list[tuple[date, float]]]:
+    """Channel code → (day, % of products complete) over the last `days` snapshots, in one query."""
+    since = timezone.localdate() - timedelta(days=days)
+    history: dict[str, list[tuple[date, float]]] = {}
+    for snapshot in (
+        CompletenessSnapshot.objects.filter(day__gte=since)
+        .select_related("channel")
+        .order_by("channel__code", "day")
+    ):
+        history.setdefault(snapshot.channel.code, []).append((snapshot.day, snapshot.percent))
+    return history
