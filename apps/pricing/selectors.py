@@ -103,18 +103,27 @@ def channel_prices_at(
 
 
 _MISMATCHES = """
-SELECT s.channel_id, count(*) FROM (
-    SELECT channel_id, min(amount) OVER w <> max(amount) OVER w AS differs
-    FROM pricing_effectiveprice WHERE amount IS NOT NULL
-    WINDOW w AS (PARTITION BY product_id, currency)
-) s WHERE s.differs GROUP BY s.channel_id
+WITH e AS (
+    SELECT product_id, channel_id, currency, amount FROM pricing_effectiveprice WHERE amount IS NOT NULL
+),
+c AS (SELECT product_id, currency, amount, count(*) AS n FROM e GROUP BY 1, 2, 3),
+m AS (SELECT product_id, currency, max(n) AS best, count(*) AS kinds FROM c GROUP BY 1, 2),
+t AS (
+    SELECT c.product_id, c.currency, count(*) AS leaders
+    FROM c JOIN m USING (product_id, currency) WHERE c.n = m.best GROUP BY 1, 2
+)
+SELECT e.channel_id, count(*)
+FROM e JOIN c USING (product_id, currency, amount) JOIN m USING (product_id, currency)
+JOIN t USING (product_id, currency)
+WHERE m.kinds > 1 AND (c.n < m.best OR t.leaders > 1)
+GROUP BY e.channel_id
 """
 
 
 def price_mismatches() -> dict[int, int]:
-    """Channel id → products whose effective price there differs from their effective price on
-    another channel selling in the same currency (a promotion on the shop and not in the store, a
-    price typed on one channel only), in one query."""
+    """Channel id → products whose effective price there is not the one most channels of the same
+    currency show (a promotion on the shop and not in the store, a price typed on one channel only): the
+    odd channel out is counted, not every channel; with no majority, every channel counts. One query."""
     with connection.cursor() as cursor:
         cursor.execute(_MISMATCHES)
         return dict(cursor.fetchall())

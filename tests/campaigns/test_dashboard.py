@@ -126,3 +126,36 @@ def test_campaign_queues_follow_four_eyes_and_link_to_the_filtered_list(xmas, cl
     client.force_login(both)
     page = client.get(queue_for(both)["campaigns waiting for my approval"].link).content.decode()
     assert "SENT" in page and "OWN" not in page and "MINE" not in page
+
+
+def test_the_whole_admin_home_of_an_administrator_is_bounded_whatever_the_channels_and_campaigns(
+    xmas, clock, client, django_assert_max_num_queries
+):
+    from apps.channels import services as feeds
+    from apps.channels.models import Feed
+    from apps.products.services import completeness_snapshot_take
+    from tests.products.factories import ChannelFactory
+
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    approved(xmas)
+    feeds.feed_create(
+        actor=None, channel=xmas.google, name="products", format=Feed.Format.GOOGLE, locale="fr_FR"
+    )
+    completeness_snapshot_take()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/admin/").content.decode()
+        for name in ("channels", "campaigns", "blocking"):
+            assert f'data-table="{name}"' in page
+        assert 'data-chart="completeness-history"' in page
+        return len(queries)
+
+    with django_assert_max_num_queries(60):
+        one = count()
+    for n in range(3):
+        channel = ChannelFactory(code=f"more{n}")
+        feeds.feed_create(actor=None, channel=channel, name="f", format=Feed.Format.CSV, locale="fr_FR")
+        plan(xmas, code=f"MORE{n}", categories=["decorations"], channels=[channel, xmas.web])
+    completeness_snapshot_take()
+    assert count() == one

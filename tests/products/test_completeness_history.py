@@ -77,3 +77,15 @@ def test_the_chart_is_for_merchandisers_and_channel_managers(catalog):
     assert panel_for(UserFactory(username="lea", roles=[Role.MARKETER])) == []
     [empty] = panel_for(catalog.merchandiser)
     assert empty.kind == "table" and not empty.rows  # no snapshot yet
+
+
+def test_the_chart_coordinates_stay_numbers_for_a_french_reader(catalog, client):
+    import re
+
+    CompletenessSnapshot.objects.create(day=timezone.localdate(), channel=catalog.web, products=3, complete=1)
+    catalog.merchandiser.language = "fr"
+    catalog.merchandiser.save()
+    client.force_login(catalog.merchandiser)
+    page = client.get("/admin/").content.decode()
+    coordinates = re.findall(r' c[xy]="([^"]*)"', page)
+    assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in coordinates)
