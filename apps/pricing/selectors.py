@@ -102,21 +102,24 @@ def channel_prices_at(
     return result
 
 
+# Window functions only (a join of these aggregates made the planner loop over them): per product and
+# currency, `n` rows share each amount, `best` is the most shared, and more rows at `best` than `best`
+# itself means two amounts tie for it.
 _MISMATCHES = """
-WITH e AS (
-    SELECT product_id, channel_id, currency, amount FROM pricing_effectiveprice WHERE amount IS NOT NULL
-),
-c AS (SELECT product_id, currency, amount, count(*) AS n FROM e GROUP BY 1, 2, 3),
-m AS (SELECT product_id, currency, max(n) AS best, count(*) AS kinds FROM c GROUP BY 1, 2),
-t AS (
-    SELECT c.product_id, c.currency, count(*) AS leaders
-    FROM c JOIN m USING (product_id, currency) WHERE c.n = m.best GROUP BY 1, 2
-)
-SELECT e.channel_id, count(*)
-FROM e JOIN c USING (product_id, currency, amount) JOIN m USING (product_id, currency)
-JOIN t USING (product_id, currency)
-WHERE m.kinds > 1 AND (c.n < m.best OR t.leaders > 1)
-GROUP BY e.channel_id
+SELECT channel_id, count(*) FROM (
+    SELECT channel_id, n, best, differs, count(*) FILTER (WHERE n = best) OVER p AS at_best
+    FROM (
+        SELECT channel_id, product_id, currency, n, max(n) OVER p AS best,
+               min(amount) OVER p <> max(amount) OVER p AS differs
+        FROM (
+            SELECT channel_id, product_id, currency, amount,
+                   count(*) OVER (PARTITION BY product_id, currency, amount) AS n
+            FROM pricing_effectiveprice WHERE amount IS NOT NULL
+        ) a WINDOW p AS (PARTITION BY product_id, currency)
+    ) b WINDOW p AS (PARTITION BY product_id, currency)
+) c
+WHERE differs AND (n < best OR at_best > best)
+GROUP BY channel_id
 """
 
 
