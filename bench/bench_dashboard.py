@@ -2,7 +2,7 @@
 a campaign's readiness page, on the demo catalog with 28 days of sales. Baseline, same run: the campaign's
 guard rails (campaign_impact with warnings), which scan the same products over the same channels.
 
-    NOEL_BENCH_DB=noel_bench_dashboard python bench/bench_dashboard.py [PRODUCTS]    (default 20000)
+    NOEL_BENCH_DB=noel_bench python bench/bench_dashboard.py [PRODUCTS]    (default 100000, as the others)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from common import setup
 
-PRODUCTS = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+PRODUCTS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 setup(PRODUCTS, "noel_bench_dashboard")
 
 from django.db import connection  # noqa: E402

@@ -27,6 +27,7 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWi
 from apps.campaigns import selectors, services
 from apps.campaigns.downloads import csv_response
 from apps.campaigns.models import EDITABLE, Campaign, Coupon, Promotion
+from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
 from apps.inventory.selectors import forecast_alpha, forecast_days
@@ -112,21 +113,8 @@ class CampaignActionForm(ActionForm):
     prefix = forms.CharField(label=_("prefix"), required=False, widget=UnfoldAdminTextInputWidget())
 
 
-class QueueFilter(admin.SimpleListFilter):
-    """The work queues the admin home links to."""
-
-    title = _("my work")
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [("drafts", _("My drafts")), ("to_approve", _("Waiting for my approval"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "drafts":
-            return queryset & selectors.campaigns_drafts_of(request.user)
-        if self.value() == "to_approve":
-            return queryset & selectors.campaigns_awaiting_approval_by(request.user)
-        return queryset
+class QueueFilter(BaseQueueFilter):
+    queues = {"drafts": selectors.campaigns_drafts_of, "to_approve": selectors.campaigns_awaiting_approval_by}
 
 
 @admin.register(Campaign)

@@ -39,19 +39,26 @@ def campaigns_panel(request: HttpRequest) -> list[Block]:
             when = _("starts in %(time)s") % {"time": duration(campaign.starts_at - now)}
         else:
             when = _("live, ends in %(time)s") % {"time": duration(campaign.ends_at - now)}
+        shares = [
+            (ready.ready, ""), (ready.approved, "approval"), (ready.complete, "completeness"),
+            (ready.in_stock, "stock"), (ready.images, "image"),
+        ]  # fmt: skip
         rows.append(
             [
                 Cell(campaign.code, change),
                 Cell(campaign.get_status_display()),
                 Cell(when),
-                Cell(len(ready.products), page),
-                Cell(f"{ready.ready:g} %", page, alert=ready.ready < 100),
-                Cell(f"{ready.approved:g} %", f"{page}?problem=approval", alert=ready.approved < 100),
-                Cell(f"{ready.complete:g} %", f"{page}?problem=completeness", alert=ready.complete < 100),
-                Cell(f"{ready.in_stock:g} %", f"{page}?problem=stock", alert=ready.in_stock < 100),
-                Cell(f"{ready.images:g} %", f"{page}?problem=image", alert=ready.images < 100),
+                Cell(len(ready.products), page, alert=not ready.products),
+                *(
+                    Cell(f"{share:g} %", f"{page}?problem={problem}" if problem else page, alert=share < 100)
+                    if ready.products
+                    else Cell("—")
+                    for share, problem in shares
+                ),
             ]
         )
+        if not ready.products:
+            blocking.append([Cell(campaign.code, change), Cell(_("no product targeted"), change, alert=True)])
         if campaign.status == S.DRAFT:
             blocking.append([Cell(campaign.code, change), Cell(_("draft: to submit for approval"), change)])
         elif campaign.status == S.SUBMITTED:

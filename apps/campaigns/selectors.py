@@ -754,16 +754,18 @@ def campaign_calendar(
     return result
 
 
-def campaigns_drafts_of(user) -> QuerySet[Campaign]:
-    return Campaign.objects.filter(status=Campaign.Status.DRAFT, owner=user)
+def campaigns_drafts_of(user, queryset: QuerySet[Campaign] | None = None) -> QuerySet[Campaign]:
+    queryset = Campaign.objects.all() if queryset is None else queryset
+    return queryset.filter(status=Campaign.Status.DRAFT, owner=user)
 
 
-def campaigns_awaiting_approval_by(user) -> QuerySet[Campaign]:
+def campaigns_awaiting_approval_by(user, queryset: QuerySet[Campaign] | None = None) -> QuerySet[Campaign]:
     """Submitted campaigns this person may approve: not planned, edited or submitted by them."""
+    queryset = Campaign.objects.all() if queryset is None else queryset
     if not user.has_perm("campaigns.approve_campaign"):
-        return Campaign.objects.none()
+        return queryset.none()
     return (
-        Campaign.objects.filter(status=Campaign.Status.SUBMITTED)
+        queryset.filter(status=Campaign.Status.SUBMITTED)
         .exclude(owner=user)
         .exclude(submitted_by=user)
         .exclude(updated_by=user)

@@ -18,6 +18,7 @@ from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.models import Channel
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
@@ -200,21 +201,8 @@ class MissingImageFilter(admin.SimpleListFilter):
         return selectors.products_missing_image(queryset) if self.value() == "missing" else queryset
 
 
-class QueueFilter(admin.SimpleListFilter):
-    """The work queues the admin home links to."""
-
-    title = _("my work")
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [("drafts", _("My drafts")), ("to_approve", _("Waiting for my approval"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "drafts":
-            return selectors.products_drafts_of(request.user, queryset)
-        if self.value() == "to_approve":
-            return selectors.products_awaiting_approval_by(request.user, queryset)
-        return queryset
+class QueueFilter(BaseQueueFilter):
+    queues = {"drafts": selectors.products_drafts_of, "to_approve": selectors.products_awaiting_approval_by}
 
 
 class ProductActionForm(ActionForm):

@@ -5,9 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test.client import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.channels import services
@@ -17,6 +15,7 @@ from apps.core.models import Channel, Role
 from apps.inventory.services import StockLine, stock_apply_batch
 from apps.pricing.services import effective_prices_recompute, price_set
 from apps.products.models import Completeness, Product
+from tests.admin_helpers import page_queries
 from tests.core.factories import UserFactory
 from tests.inventory.factories import LocationFactory
 from tests.products.factories import ChannelFactory
@@ -142,15 +141,8 @@ def test_a_channel_manager_limited_to_some_channels_sees_only_their_feeds(feeds,
 
 def test_the_admin_home_costs_the_same_queries_for_one_channel_or_five(client, feeds, built, manager):
     client.force_login(manager)
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            page = client.get("/admin/").content.decode()
-        assert 'data-table="channels"' in page
-        return len(queries)
-
-    one = count()
+    one = page_queries(client, "/admin/", 'data-table="channels"')
     for n in range(4):
         channel = ChannelFactory(code=f"extra{n}", kind=Channel.Kind.MARKETPLACE)
         services.feed_create(actor=None, channel=channel, name="f", format=Feed.Format.CSV, locale="fr_FR")
-    assert count() == one <= 25
+    assert page_queries(client, "/admin/", 'data-table="channels"') == one <= 25
