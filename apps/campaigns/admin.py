@@ -29,6 +29,7 @@ from apps.assets.admin import thumbnail_html
 from apps.campaigns import selectors, services
 from apps.campaigns.downloads import csv_response
 from apps.campaigns.models import EDITABLE, Banner, Campaign, Coupon, Promotion
+from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
 from apps.inventory.selectors import forecast_alpha, forecast_days
@@ -161,12 +162,16 @@ class CampaignActionForm(ActionForm):
     prefix = forms.CharField(label=_("prefix"), required=False, widget=UnfoldAdminTextInputWidget())
 
 
+class QueueFilter(BaseQueueFilter):
+    queues = {"drafts": selectors.campaigns_drafts_of, "to_approve": selectors.campaigns_awaiting_approval_by}
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
     action_form = CampaignActionForm
     list_display = ("code", "name", "status_badge", "window", "channel_list", "owner", "approver")
-    list_filter = ("status", "channels")
+    list_filter = (QueueFilter, "status", "channels")
     search_fields = ("code", "name")
     list_select_related = ("owner", "approver")
     show_full_result_count = False

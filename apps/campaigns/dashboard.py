@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.campaigns import selectors
 from apps.campaigns.models import Campaign
-from apps.core.dashboard import Block, Cell, Table, duration, shown_to
+from apps.core.dashboard import Block, Cell, Table, Tile, duration, shown_to
 from apps.core.models import Role
 
 S = Campaign.Status
@@ -39,19 +39,26 @@ def campaigns_panel(request: HttpRequest) -> list[Block]:
             when = _("starts in %(time)s") % {"time": duration(campaign.starts_at - now)}
         else:
             when = _("live, ends in %(time)s") % {"time": duration(campaign.ends_at - now)}
+        shares = [
+            (ready.ready, ""), (ready.approved, "approval"), (ready.complete, "completeness"),
+            (ready.in_stock, "stock"), (ready.images, "image"),
+        ]  # fmt: skip
         rows.append(
             [
                 Cell(campaign.code, change),
                 Cell(campaign.get_status_display()),
                 Cell(when),
-                Cell(len(ready.products), page),
-                Cell(f"{ready.ready:g} %", page, alert=ready.ready < 100),
-                Cell(f"{ready.approved:g} %", f"{page}?problem=approval", alert=ready.approved < 100),
-                Cell(f"{ready.complete:g} %", f"{page}?problem=completeness", alert=ready.complete < 100),
-                Cell(f"{ready.in_stock:g} %", f"{page}?problem=stock", alert=ready.in_stock < 100),
-                Cell(f"{ready.images:g} %", f"{page}?problem=image", alert=ready.images < 100),
+                Cell(len(ready.products), page, alert=not ready.products),
+                *(
+                    Cell(f"{share:g} %", f"{page}?problem={problem}" if problem else page, alert=share < 100)
+                    if ready.products
+                    else Cell("—")
+                    for share, problem in shares
+                ),
             ]
         )
+        if not ready.products:
+            blocking.append([Cell(campaign.code, change), Cell(_("no product targeted"), change, alert=True)])
         if campaign.status == S.DRAFT:
             blocking.append([Cell(campaign.code, change), Cell(_("draft: to submit for approval"), change)])
         elif campaign.status == S.SUBMITTED:
@@ -79,3 +86,18 @@ def campaigns_panel(request: HttpRequest) -> list[Block]:
             [_("Campaign"), _("What is blocking")], blocking, name="blocking", empty=_("Nothing is blocking.")
         ),
     ]
+
+
+def campaign_queue_panel(request: HttpRequest) -> list[Block]:
+    """My campaign drafts and the submissions waiting for my approval (not ones I planned or edited)."""
+    user, url = request.user, reverse("admin:campaigns_campaign_changelist")
+    tiles: list[Block] = []
+    if user.has_perm("campaigns.add_campaign") and shown_to(request, Role.MARKETER):
+        drafts = selectors.campaigns_drafts_of(user).count()
+        tiles.append(Tile(_("my campaign drafts"), drafts, f"{url}?queue=drafts"))
+    if user.has_perm("campaigns.approve_campaign") and shown_to(request, Role.APPROVER):
+        waiting = selectors.campaigns_awaiting_approval_by(user).count()
+        tiles.append(
+            Tile(_("campaigns waiting for my approval"), waiting, f"{url}?queue=to_approve", alert=True)
+        )
+    return tiles

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from apps.assets.models import Asset
@@ -766,3 +766,21 @@ def campaign_calendar(
             seen |= codes
         result.append(CalendarDay(day, today, overlap, not month or day.month == month))
     return result
+
+
+def campaigns_drafts_of(user, queryset: QuerySet[Campaign] | None = None) -> QuerySet[Campaign]:
+    queryset = Campaign.objects.all() if queryset is None else queryset
+    return queryset.filter(status=Campaign.Status.DRAFT, owner=user)
+
+
+def campaigns_awaiting_approval_by(user, queryset: QuerySet[Campaign] | None = None) -> QuerySet[Campaign]:
+    """Submitted campaigns this person may approve: not planned, edited or submitted by them."""
+    queryset = Campaign.objects.all() if queryset is None else queryset
+    if not user.has_perm("campaigns.approve_campaign"):
+        return queryset.none()
+    return (
+        queryset.filter(status=Campaign.Status.SUBMITTED)
+        .exclude(owner=user)
+        .exclude(submitted_by=user)
+        .exclude(updated_by=user)
+    )

@@ -102,19 +102,31 @@ def channel_prices_at(
     return result
 
 
+# Window functions only (a join of these aggregates made the planner loop over them): per product and
+# currency, `n` rows share each amount, `best` is the most shared, and more rows at `best` than `best`
+# itself means two amounts tie for it.
 _MISMATCHES = """
-SELECT s.channel_id, count(*) FROM (
-    SELECT channel_id, min(amount) OVER w <> max(amount) OVER w AS differs
-    FROM pricing_effectiveprice WHERE amount IS NOT NULL
-    WINDOW w AS (PARTITION BY product_id, currency)
-) s WHERE s.differs GROUP BY s.channel_id
+SELECT channel_id, count(*) FROM (
+    SELECT channel_id, n, best, differs, count(*) FILTER (WHERE n = best) OVER p AS at_best
+    FROM (
+        SELECT channel_id, product_id, currency, n, max(n) OVER p AS best,
+               min(amount) OVER p <> max(amount) OVER p AS differs
+        FROM (
+            SELECT channel_id, product_id, currency, amount,
+                   count(*) OVER (PARTITION BY product_id, currency, amount) AS n
+            FROM pricing_effectiveprice WHERE amount IS NOT NULL
+        ) a WINDOW p AS (PARTITION BY product_id, currency)
+    ) b WINDOW p AS (PARTITION BY product_id, currency)
+) c
+WHERE differs AND (n < best OR at_best > best)
+GROUP BY channel_id
 """
 
 
 def price_mismatches() -> dict[int, int]:
-    """Channel id → products whose effective price there differs from their effective price on
-    another channel selling in the same currency (a promotion on the shop and not in the store, a
-    price typed on one channel only), in one query."""
+    """Channel id → products whose effective price there is not the one most channels of the same
+    currency show (a promotion on the shop and not in the store, a price typed on one channel only): the
+    odd channel out is counted, not every channel; with no majority, every channel counts. One query."""
     with connection.cursor() as cursor:
         cursor.execute(_MISMATCHES)
         return dict(cursor.fetchall())

@@ -20,6 +20,7 @@ from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.models import Channel
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
@@ -204,6 +205,10 @@ class MissingImageFilter(admin.SimpleListFilter):
         return selectors.products_missing_image(queryset) if self.value() == "missing" else queryset
 
 
+class QueueFilter(BaseQueueFilter):
+    queues = {"drafts": selectors.products_drafts_of, "to_approve": selectors.products_awaiting_approval_by}
+
+
 class ProductActionForm(ActionForm):
     """The action bar, with the category that "Add to category" assigns."""
 
@@ -243,6 +248,7 @@ class ProductAdmin(ModelAdmin):
     )
     list_select_related = ("family", "family__label_attribute")
     list_filter = (
+        QueueFilter,
         "status",
         "family",
         CategoryFilter,

@@ -54,6 +54,8 @@ class ProductsConfig(AppConfig):
         subscribe(ChannelChanged, on_channel_changed)
 
         from apps.core.dashboard import panels
-        from apps.products.dashboard import catalog_panel
+        from apps.products.dashboard import catalog_panel, completeness_chart_panel, product_queue_panel
 
+        panels[_("My work: products")] = product_queue_panel
         panels[_("Catalog")] = catalog_panel
+        panels[_("Completeness over time")] = completeness_chart_panel

@@ -398,3 +398,29 @@ class Completeness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ratio}%"
+
+
+class CompletenessSnapshot(models.Model):
+    """One day's completeness of a channel's catalog, taken nightly, for the dashboard's chart over time
+    (the stored completeness only knows today)."""
+
+    day = models.DateField(_("day"))
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    products = models.PositiveIntegerField(_("products"))
+    complete = models.PositiveIntegerField(_("complete in every locale"))
+    taken_at = models.DateTimeField(_("taken"), auto_now=True)
+
+    class Meta:
+        ordering = ["day", "channel"]
+        verbose_name = _("completeness snapshot")
+        verbose_name_plural = _("completeness snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "channel"], name="products_completeness_snapshot_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel_id}: {self.complete}/{self.products}"
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.complete / self.products, 1) if self.products else 100.0

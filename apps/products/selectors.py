@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from apps.products import values as vals
-from apps.products.models import Category, Completeness, Family, Product
+from apps.products.models import Category, Completeness, CompletenessSnapshot, Family, Product, ProductReview
 
 _WORD = re.compile(r"[\w-]+", re.UNICODE)
 
@@ -198,3 +200,45 @@ def completeness_by_channel() -> dict[int, ChannelCompleteness]:
     with connection.cursor() as cursor:
         cursor.execute(_COMPLETE_BY_CHANNEL)
         return {cid: ChannelCompleteness(total, done) for cid, total, done in cursor.fetchall()}
+
+
+def products_drafts_of(user: Any, queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """A person's unfinished work: drafts they last edited, and their pending changes not yet submitted."""
+    queryset = Product.objects.all() if queryset is None else queryset
+    return queryset.filter(
+        Q(status=Product.Status.DRAFT, updated_by=user)
+        | Q(pending_change__author=user, pending_change__submitted=False)
+    )
+
+
+def products_awaiting_approval_by(user: Any, queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """What a person may approve now: submitted products and changes that they neither submitted nor
+    edited (the four-eyes rule of product_approve, as a filter)."""
+    queryset = Product.objects.all() if queryset is None else queryset
+    if not user.has_perm("products.approve_product"):
+        return queryset.none()
+    last_submitter = (
+        ProductReview.objects.filter(product=OuterRef("pk"), action=ProductReview.Action.SUBMIT)
+        .order_by("-created_at", "-id")
+        .values("actor_id")[:1]
+    )
+    return (
+        queryset.filter(Q(status=Product.Status.IN_REVIEW) | Q(pending_change__submitted=True))
+        .alias(submitter=Subquery(last_submitter))
+        .exclude(submitter=user.pk)
+        .exclude(updated_by=user)
+        .exclude(pending_change__author=user)
+    )
+
+
+def completeness_history(*, days: int = 30) -> dict[str, list[tuple[date, float]]]:
+    """Channel code → (day, % of products complete) over the last `days` snapshots, in one query."""
+    since = timezone.localdate() - timedelta(days=days)
+    history: dict[str, list[tuple[date, float]]] = {}
+    for snapshot in (
+        CompletenessSnapshot.objects.filter(day__gte=since)
+        .select_related("channel")
+        .order_by("channel__code", "day")
+    ):
+        history.setdefault(snapshot.channel.code, []).append((snapshot.day, snapshot.percent))
+    return history

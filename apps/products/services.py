@@ -7,6 +7,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pghistory
@@ -14,6 +15,7 @@ import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from stdnum import ean
 
 from apps.core import context, events
@@ -26,6 +28,7 @@ from apps.products.models import (
     AssociationType,
     Attribute,
     Category,
+    CompletenessSnapshot,
     Family,
     FamilyRequirement,
     FamilyVariant,
@@ -895,6 +898,25 @@ def completeness_recompute(*, family_codes: Sequence[str] | None = None, batch: 
         with transaction.atomic():
             completeness_compute(chunk)
         done, last = done + len(chunk), chunk[-1].pk
+
+
+@transaction.atomic
+def completeness_snapshot_take(*, day: date | None = None) -> int:
+    """Keep today's completeness per channel (taken again the same day, it replaces that day's), so the
+    dashboard can draw it over time; returns the channels recorded."""
+    day = day or timezone.localdate()
+    figures = selectors.completeness_by_channel()
+    for channel_id, figure in figures.items():
+        CompletenessSnapshot.objects.update_or_create(
+            day=day,
+            channel_id=channel_id,
+            defaults={"products": figure.products, "complete": figure.complete},
+        )
+    audit_record(
+        actor=None, action="completeness.snapshot", object_type="completeness", object_code=day.isoformat(),
+        diff={"channels": len(figures)},
+    )  # fmt: skip
+    return len(figures)
 
 
 def completeness_schedule(*, family_codes: Sequence[str] | None = None) -> None:

@@ -2,15 +2,15 @@
 is blocking, linked; for marketers, approvers and merchandisers; its cost does not grow with campaigns."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 from django.test.client import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from apps.campaigns import services
-from apps.campaigns.dashboard import campaigns_panel
+from apps.campaigns.dashboard import campaign_queue_panel, campaigns_panel
 from apps.core.models import Role
+from tests.admin_helpers import page_queries
 from tests.campaigns.factories import NOW, approved, plan
 from tests.core.factories import UserFactory
 
@@ -89,14 +89,69 @@ def test_the_panel_is_for_marketers_approvers_and_merchandisers(planned, xmas):
 def test_the_admin_home_costs_the_same_queries_for_one_campaign_or_five(xmas, clock, client):
     client.force_login(xmas.marketer)
     approved(xmas)
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            page = client.get("/admin/").content.decode()
-        assert 'data-table="campaigns"' in page
-        return len(queries)
-
-    one = count()
+    one = page_queries(client, "/admin/", 'data-table="campaigns"')
     for n in range(4):
         plan(xmas, code=f"MORE{n}", categories=["toys"], channels=[xmas.web])
-    assert count() == one <= 40
+    assert page_queries(client, "/admin/", 'data-table="campaigns"') == one <= 40
+
+
+def queue_for(user) -> dict[str, object]:
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return {tile.label: tile for tile in campaign_queue_panel(request)}
+
+
+def test_campaign_queues_follow_four_eyes_and_link_to_the_filtered_list(xmas, clock, client):
+    plan(xmas, code="MINE")
+    sent = plan(xmas, code="SENT")
+    services.campaign_submit(actor=xmas.marketer, campaign=sent)
+    both = UserFactory(username="max", roles=[Role.MARKETER, Role.APPROVER])
+    own = plan(SimpleNamespace(**{**vars(xmas), "marketer": both}), code="OWN", categories=["decorations"])
+    services.campaign_submit(actor=both, campaign=own)
+    marketer = queue_for(xmas.marketer)
+    assert list(marketer) == ["my campaign drafts"] and marketer["my campaign drafts"].value == 1
+    assert queue_for(both)["campaigns waiting for my approval"].value == 1  # SENT, never his own OWN
+    approver = queue_for(xmas.approver)
+    assert list(approver) == ["campaigns waiting for my approval"]
+    assert approver["campaigns waiting for my approval"].value == 2
+    assert queue_for(UserFactory(username="chloe", roles=[Role.CHANNEL_MANAGER])) == {}
+    client.force_login(both)
+    page = client.get(queue_for(both)["campaigns waiting for my approval"].link).content.decode()
+    assert "SENT" in page and "OWN" not in page and "MINE" not in page
+
+
+def test_the_whole_admin_home_of_an_administrator_is_bounded_whatever_the_channels_and_campaigns(
+    xmas, clock, client, django_assert_max_num_queries
+):
+    from apps.channels import services as feeds
+    from apps.channels.models import Feed
+    from apps.products.services import completeness_snapshot_take
+    from tests.products.factories import ChannelFactory
+
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    approved(xmas)
+    feeds.feed_create(
+        actor=None, channel=xmas.google, name="products", format=Feed.Format.GOOGLE, locale="fr_FR"
+    )
+    completeness_snapshot_take()
+    markers = [f'data-table="{name}"' for name in ("channels", "campaigns", "blocking")]
+    markers.append('data-chart="completeness-history"')
+    with django_assert_max_num_queries(60):
+        one = page_queries(client, "/admin/", *markers)
+    for n in range(3):
+        channel = ChannelFactory(code=f"more{n}")
+        feeds.feed_create(actor=None, channel=channel, name="f", format=Feed.Format.CSV, locale="fr_FR")
+        plan(xmas, code=f"MORE{n}", categories=["decorations"], channels=[channel, xmas.web])
+    completeness_snapshot_take()
+    assert page_queries(client, "/admin/", *markers) == one
+
+
+def test_a_campaign_targeting_nothing_says_so_rather_than_looking_ready(xmas, clock):
+    from apps.campaigns.models import Promotion
+
+    empty = plan(xmas, code="EMPTY", categories=["decorations"])
+    Promotion.objects.filter(campaign=empty).update(categories=["nowhere"])
+    campaigns, blocking = panel_for(xmas.marketer)
+    row = rows_of(campaigns)["EMPTY"]
+    assert row["Products"].text == 0 and row["Ready"].text == "—"
+    assert ["EMPTY", "no product targeted"] in [[r[0].text, r[1].text] for r in blocking.rows]

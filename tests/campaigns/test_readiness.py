@@ -13,6 +13,7 @@ from apps.assets.models import ProductAsset
 from apps.campaigns import selectors
 from apps.inventory.services import StockLine, stock_apply_batch, stock_sell
 from apps.products import services as product_services
+from tests.admin_helpers import page_queries
 from tests.assets.factories import picture, upload
 from tests.campaigns.factories import NOW, plan
 from tests.products.fixtures import texts
@@ -119,16 +120,10 @@ def test_the_readiness_page_costs_the_same_queries_for_more_products(ready_shop,
     shop, campaign = ready_shop
     client.force_login(shop.marketer)
     url = f"/admin/campaigns/campaign/{campaign.pk}/readiness/"
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
-
-    before = count()
+    before = page_queries(client, url)
     with time_machine.travel(NOW, tick=False):
         for n in range(4):
             product_services.product_create(
                 actor=shop.merchandiser, sku=f"TOY-X{n}", family=shop.toys, categories=["toys"], values={}
             )
-    assert count() == before
+    assert page_queries(client, url) == before
