@@ -33,6 +33,7 @@ from django.utils import timezone  # noqa: E402
 
 from apps.campaigns import services  # noqa: E402
 from apps.campaigns.models import Campaign  # noqa: E402
+from apps.channels.models import Feed  # noqa: E402
 from apps.core.models import (  # noqa: E402
     Channel,
     Role,
@@ -117,6 +118,8 @@ with measured("submit"):
     impact = services.campaign_submit(actor=marketer, campaign=campaign)
 services.campaign_approve(actor=approver, campaign=campaign)
 
+feeds = Feed.objects.filter(channel__in=channels, is_active=True)
+feeds.update(dirty=False)  # as if just built: the start must mark them
 with time_machine.travel(start + timedelta(seconds=5), tick=True):
     with measured("start"):
         services.campaigns_tick()
@@ -124,6 +127,7 @@ with time_machine.travel(start + timedelta(seconds=5), tick=True):
     assert campaign.status == Campaign.Status.LIVE, campaign.rejection_comment
     switched = EffectivePrice.objects.filter(promotion="BENCH-20", dirty=False).count()
     assert switched == SKUS * len(channels), switched
+    assert feeds.exists() and not feeds.filter(dirty=False).exists()
 
     with measured("scratch"), transaction.atomic():
         effective_prices_mark_dirty(every_pair)
