@@ -1,6 +1,7 @@
 """A campaign on 50,000 SKUs over 4 channels switched on at its start: guard rails again, status and
-every effective price (marked dirty and recomputed) in one transaction. Baseline, same run: recomputing
-every price of the catalog from scratch (100,000 products x 4 channels) with the campaign live.
+every effective price it touches (recomputed, feeds marked dirty) in one transaction. Baseline, same
+run: recomputing every price of the catalog from scratch (100,000 products x 4 channels) with the
+campaign live.
 
 The shared server runs with autovacuum off, so every phase starts by vacuuming the price tables (not
 timed), as autovacuum leaves them in production; without it each run measured the dead rows of the runs
@@ -143,7 +144,8 @@ rows = SKUS * len(channels)
 switch_s, scratch_s = float(figures["start_s"]), float(figures["scratch_s"])
 print(
     f"campaign switch, {SKUS} SKUs x {len(channels)} channels = {rows} prices: start {figures['start']} "
-    f"(guard rails + mark dirty + recompute, one transaction; target < 60 s), end {figures['end']}, "
+    f"(guard rails + its prices recomputed + feeds marked, one transaction; target < 60 s), "
+    f"end {figures['end']}, "
     f"guard rails at submission {figures['submit']} ({len(impact.warnings)} warnings) | baseline: every "
     f"price from scratch ({len(every_pair)} prices) {figures['scratch']} "
     f"-> start {scratch_s / switch_s:.1f}x faster"

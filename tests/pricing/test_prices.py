@@ -257,3 +257,14 @@ def test_marking_and_recomputing_in_one_transaction_goes_through_every_batch(sho
     assert sorted(stored.values_list("amount", "currency", "dirty")) == sorted(
         (Decimal(n + 1), "EUR", False) for n in range(5) for _channel in range(2)
     )
+
+
+def test_a_refresh_recomputes_just_its_pairs_at_once_and_adds_missing_rows(shop):
+    toys = [product_services.product_create(actor=None, sku=f"R{n}", family=shop.toys) for n in range(2)]
+    for toy in toys:
+        Price.objects.create(product=toy, channel=shop.web, currency_id="EUR", amount=Decimal(7))
+    EffectivePrice.objects.create(product=toys[1], channel=shop.web, currency_id="EUR", dirty=True)
+    assert services.effective_prices_refresh([(toys[0].pk, shop.web.pk)]) == 1
+    fresh = EffectivePrice.objects.get(product=toys[0])
+    assert (fresh.amount, fresh.currency_id, fresh.dirty) == (Decimal(7), "EUR", False)
+    assert EffectivePrice.objects.get(product=toys[1]).dirty  # not asked: left to the recompute
