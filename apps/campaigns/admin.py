@@ -524,6 +524,10 @@ class PromotionAdmin(ModelAdmin):
         editable = obj is None or obj.campaign.status in EDITABLE
         return editable and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        editable = obj is None or obj.campaign.status in EDITABLE
+        return editable and super().has_delete_permission(request, obj)
+
     def get_fields(self, request, obj=None):
         return [*PromotionForm.Meta.fields, "overrides", "confirm"]
 

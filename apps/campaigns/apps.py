@@ -14,6 +14,7 @@ class CampaignsConfig(AppConfig):
             "campaigns.submit_campaign",
             "campaigns.add_promotion",
             "campaigns.change_promotion",
+            "campaigns.delete_promotion",
             "campaigns.add_banner",
             "campaigns.change_banner",
             "campaigns.delete_banner",

@@ -231,27 +231,39 @@ def _resolve(
         return {}
     targets = compile_targets(promotions)
     matched = {
-        facts.product_id: [p for p in promotions if targets[p.pk].matches(facts)]
+        facts.product_id: tuple(p for p in promotions if targets[p.pk].matches(facts))
         for facts in product_facts(
             (p for p, channel, _b in rows if channel in on_channel), brands=need_brands(targets.values())
         )
     }
+    # Per channel, what each set of matching promotions comes to, worked out once rather than per row.
+    benefits = {(p.pk, c): benefit_for(p, c) for p in promotions for c in on_channel}
+    places = {c: Decimal(1).scaleb(-currency_exponent(currency)) for c, currency in currencies.items()}
+    chosen_for: dict[tuple[int, tuple[Promotion, ...]], tuple[Promotion, ...]] = {}
     resolved = {}
     for product_id, channel_id, base in rows:
-        here = on_channel.get(channel_id, set())
-        applicable = [p for p in matched.get(product_id, ()) if p.pk in here]
-        if not applicable:
+        hits = matched.get(product_id)
+        if not hits or channel_id not in on_channel:
             continue
-        if applicable[0].stacking == Promotion.Stacking.EXCLUSIVE:
-            chosen = applicable[:1]
-        else:
-            chosen = [p for p in applicable if p.stacking == Promotion.Stacking.CUMULATIVE]
+        key = (channel_id, hits)
+        chosen = chosen_for.get(key)
+        if chosen is None:
+            here = on_channel[channel_id]
+            applicable = [p for p in hits if p.pk in here]
+            if not applicable:
+                chosen = ()
+            elif applicable[0].stacking == Promotion.Stacking.EXCLUSIVE:
+                chosen = tuple(applicable[:1])
+            else:
+                chosen = tuple(p for p in applicable if p.stacking == Promotion.Stacking.CUMULATIVE)
+            chosen_for[key] = chosen
+        if not chosen:
+            continue
         amount = base
         for promotion in chosen:
-            amount = apply_benefit(*benefit_for(promotion, channel_id), amount)
-        places = Decimal(1).scaleb(-currency_exponent(currencies[channel_id]))
-        amount = max(amount, Decimal(0)).quantize(places, rounding=ROUND_HALF_UP)
-        resolved[(product_id, channel_id)] = Resolved(base, amount, tuple(chosen))
+            amount = apply_benefit(*benefits[(promotion.pk, channel_id)], amount)
+        amount = max(amount, Decimal(0)).quantize(places[channel_id], rounding=ROUND_HALF_UP)
+        resolved[(product_id, channel_id)] = Resolved(base, amount, chosen)
     return resolved
 
 

@@ -37,7 +37,7 @@ from apps.core import events
 from apps.core.models import Channel, User
 from apps.core.money import MoneyError, currency_exponent, to_decimal
 from apps.core.services import audit_record
-from apps.pricing.services import effective_prices_mark_dirty, effective_prices_recompute
+from apps.pricing.services import effective_prices_refresh
 
 S = Campaign.Status
 
@@ -720,9 +720,7 @@ def _switch(campaign: Campaign, now: datetime, pairs: list[tuple[int, int]] | No
     channels (`pairs` when the guard rails just listed them). The modifier reads the status just
     written, so the new prices commit with it."""
     pairs = selectors.campaign_pairs(campaign) if pairs is None else pairs
-    effective_prices_mark_dirty(pairs)
-    effective_prices_recompute(at=now)
-    return len(pairs)
+    return effective_prices_refresh(pairs, at=now)
 
 
 @transaction.atomic

@@ -290,15 +290,24 @@ def prices_bulk_edit(
     return len(changed)
 
 
-_MARK_DIRTY = """
+_NEW_ROWS = """
 INSERT INTO pricing_effectiveprice (product_id, channel_id, currency, promotion, dirty)
 SELECT t.product_id, t.channel_id, c.currency_id, '', true
 FROM unnest(%s::bigint[], %s::bigint[]) AS t(product_id, channel_id)
 JOIN core_channel c ON c.id = t.channel_id
 ORDER BY t.product_id, t.channel_id
-ON CONFLICT (product_id, channel_id) DO UPDATE SET dirty = true WHERE NOT pricing_effectiveprice.dirty
+ON CONFLICT (product_id, channel_id) DO
 """
+_MARK_DIRTY = _NEW_ROWS + " UPDATE SET dirty = true WHERE NOT pricing_effectiveprice.dirty"
+_ADD_MISSING = _NEW_ROWS + " NOTHING"
 _MARK_CHUNK = 50_000
+
+
+def _upsert(sql: str, pairs: list[tuple[int, int]]) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), _MARK_CHUNK):
+            chunk = pairs[start : start + _MARK_CHUNK]
+            cursor.execute(sql, [[p for p, _c in chunk], [c for _p, c in chunk]])
 
 
 def effective_prices_mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
@@ -309,10 +318,7 @@ def effective_prices_mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
     pairs = sorted(set(pairs))
     if not pairs:
         return
-    with connection.cursor() as cursor:
-        for start in range(0, len(pairs), _MARK_CHUNK):
-            chunk = pairs[start : start + _MARK_CHUNK]
-            cursor.execute(_MARK_DIRTY, [[p for p, _c in chunk], [c for _p, c in chunk]])
+    _upsert(_MARK_DIRTY, pairs)
     from apps.pricing.tasks import effective_prices_recompute as task
 
     transaction.on_commit(task.delay)
@@ -328,6 +334,15 @@ WHERE e.id IN (
 )
 ORDER BY e.id
 """
+_PAIRS_BATCH = """
+SELECT e.id, e.product_id, e.channel_id, p.amount
+FROM pricing_effectiveprice e
+LEFT JOIN pricing_price p
+    ON p.product_id = e.product_id AND p.channel_id = e.channel_id AND p.currency = e.currency
+WHERE (e.product_id, e.channel_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))
+ORDER BY e.product_id, e.channel_id
+FOR UPDATE OF e
+"""
 _WRITE_BATCH = """
 UPDATE pricing_effectiveprice AS e
 SET amount = t.amount, regular_amount = t.regular, promotion = t.promotion, valid_from = t.valid_from,
@@ -338,13 +353,38 @@ WHERE e.id = t.id
 """
 
 
+def _write(cursor, rows: list[tuple], at: datetime, channel_codes: dict[int, str]) -> None:
+    """Compute locked (id, product, channel, base) rows at `at` through the modifiers, store them clean
+    and announce them after commit."""
+    priced = [(product, channel, base) for _id, product, channel, base in rows if base is not None]
+    adjustments: dict[tuple[int, int], Adjustment] = adjustments_at(priced, at)
+    columns: tuple[list, ...] = ([], [], [], [], [], [])
+    for row_id, product, channel, base in rows:
+        adjustment = adjustments.get((product, channel)) if base is not None else None
+        values = (row_id, adjustment.amount if adjustment else base, base)
+        values += (
+            (adjustment.promotion, adjustment.valid_from, adjustment.valid_until)
+            if adjustment
+            else ("", None, None)
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    cursor.execute(_WRITE_BATCH, list(columns))
+    events.publish(
+        EffectivePricesChanged(
+            product_ids=tuple(sorted({product for _id, product, _c, _b in rows})),
+            channel_codes=tuple(sorted({channel_codes[channel] for _id, _p, channel, _b in rows})),
+        )
+    )
+
+
 def effective_prices_recompute(*, at: datetime | None = None, batch: int = 10_000) -> int:
     """Recompute dirty effective prices in batches of set-based SQL.
 
     Rows are locked in primary-key order and rows another worker holds are skipped, so concurrent
     recomputes neither deadlock nor do the same work twice. Each batch starts after the last id done:
-    inside one transaction (a campaign switch) the rows just cleaned are still in the dirty index, and
-    scanning them again at every batch made the recompute quadratic. A row marked behind that point
+    inside one transaction the rows just cleaned stay in the dirty index until commit, and scanning
+    them again at every batch would grow with the square of the rows. A row marked behind that point
     meanwhile is left to the recompute its marking queued.
     """
     at = at or timezone.now()
@@ -357,24 +397,25 @@ def effective_prices_recompute(*, at: datetime | None = None, batch: int = 10_00
             if not rows:
                 return total
             after = rows[-1][0]
-            priced = [(product, channel, base) for _id, product, channel, base in rows if base is not None]
-            adjustments: dict[tuple[int, int], Adjustment] = adjustments_at(priced, at)
-            columns: tuple[list, ...] = ([], [], [], [], [], [])
-            for row_id, product, channel, base in rows:
-                adjustment = adjustments.get((product, channel)) if base is not None else None
-                values = (row_id, adjustment.amount if adjustment else base, base)
-                values += (
-                    (adjustment.promotion, adjustment.valid_from, adjustment.valid_until)
-                    if adjustment
-                    else ("", None, None)
-                )
-                for column, value in zip(columns, values, strict=True):
-                    column.append(value)
-            cursor.execute(_WRITE_BATCH, list(columns))
-            events.publish(
-                EffectivePricesChanged(
-                    product_ids=tuple(sorted({product for _id, product, _c, _b in rows})),
-                    channel_codes=tuple(sorted({channel_codes[channel] for _id, _p, channel, _b in rows})),
-                )
-            )
+            _write(cursor, rows, at, channel_codes)
         total += len(rows)
+
+
+def effective_prices_refresh(
+    pairs: Iterable[tuple[int, int]], *, at: datetime | None = None, batch: int = 10_000
+) -> int:
+    """Recompute these (product, channel) pairs now, in the caller's transaction: for a switch that
+    must commit together with its cause (a campaign's status). Each price is written once, where
+    marking it dirty and then recomputing it wrote it twice. Rows are locked in the order markers use."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return 0
+    at = at or timezone.now()
+    channel_codes = dict(Channel.objects.values_list("pk", "code"))
+    _upsert(_ADD_MISSING, pairs)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), batch):
+            chunk = pairs[start : start + batch]
+            cursor.execute(_PAIRS_BATCH, [[p for p, _c in chunk], [c for _p, c in chunk]])
+            _write(cursor, cursor.fetchall(), at, channel_codes)
+    return len(pairs)

@@ -185,6 +185,8 @@ def test_a_promotion_of_an_approved_campaign_is_read_only_in_the_admin(xmas, clo
     login(client, xmas.marketer)
     response = client.post(f"/admin/campaigns/promotion/{promotion.pk}/change/", _promotion_form(value="50"))
     assert response.status_code == 403
+    deleting = client.post(f"/admin/campaigns/promotion/{promotion.pk}/delete/", {"post": "yes"})
+    assert deleting.status_code == 403
     assert Promotion.objects.get().value == 20
 
 
@@ -207,3 +209,12 @@ def test_banners_are_linked_in_the_campaign_page_through_the_service(xmas, clock
     assert AuditLog.objects.filter(action="campaign.banners", actor=xmas.marketer).exists()
     page = client.get(f"{URL}{campaign.pk}/change/").content.decode()
     assert banner.file.url in page
+
+
+def test_a_marketer_removes_a_promotion_of_a_draft_through_the_service(xmas, clock, client):
+    promotion = plan(xmas).promotions.get()
+    login(client, xmas.marketer)
+    response = client.post(f"/admin/campaigns/promotion/{promotion.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Promotion.objects.exists()
+    assert AuditLog.objects.filter(action="campaign.promotion_remove", actor=xmas.marketer).exists()

@@ -236,3 +236,35 @@ def test_prices_at_a_future_instant_show_the_promotion_then_and_not_before(shop,
     assert (before.amount, before.promotion, before.compare_at) == (Decimal("20"), "", Decimal("25"))
     assert (during.regular, during.amount, during.currency) == (Decimal("20"), Decimal("15"), "EUR")
     assert (during.promotion, during.valid_from, during.valid_until) == ("XMAS", start, end)
+
+
+def test_marking_and_recomputing_in_one_transaction_goes_through_every_batch(shop):
+    """As a campaign switch does: rows just recomputed stay in the dirty index until commit, and the
+    batches after them must still find the rest."""
+    from django.db import transaction
+
+    toys = [product_services.product_create(actor=None, sku=f"B{n}", family=shop.toys) for n in range(5)]
+    pairs = []
+    for n, toy in enumerate(toys):
+        for channel in (shop.web, shop.google):
+            Price.objects.create(product=toy, channel=channel, currency_id="EUR", amount=Decimal(n + 1))
+            pairs.append((toy.pk, channel.pk))
+    EffectivePrice.objects.create(product=toys[0], channel=shop.web, currency_id="EUR", dirty=False)
+    with transaction.atomic():
+        services.effective_prices_mark_dirty(pairs + pairs[:3])
+        assert services.effective_prices_recompute(batch=3) == len(pairs)
+    stored = EffectivePrice.objects.filter(product__in=toys)
+    assert sorted(stored.values_list("amount", "currency", "dirty")) == sorted(
+        (Decimal(n + 1), "EUR", False) for n in range(5) for _channel in range(2)
+    )
+
+
+def test_a_refresh_recomputes_just_its_pairs_at_once_and_adds_missing_rows(shop):
+    toys = [product_services.product_create(actor=None, sku=f"R{n}", family=shop.toys) for n in range(2)]
+    for toy in toys:
+        Price.objects.create(product=toy, channel=shop.web, currency_id="EUR", amount=Decimal(7))
+    EffectivePrice.objects.create(product=toys[1], channel=shop.web, currency_id="EUR", dirty=True)
+    assert services.effective_prices_refresh([(toys[0].pk, shop.web.pk)]) == 1
+    fresh = EffectivePrice.objects.get(product=toys[0])
+    assert (fresh.amount, fresh.currency_id, fresh.dirty) == (Decimal(7), "EUR", False)
+    assert EffectivePrice.objects.get(product=toys[1]).dirty  # not asked: left to the recompute
