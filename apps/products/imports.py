@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
+import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -253,7 +255,7 @@ class ProductImporter:
     def apply(self, chunk: list[_Row]) -> None:
         stored = {
             sku: rest
-            for sku, *rest in Product.objects.filter(sku__in=[row.sku for row in chunk]).values_list(
+            for sku, *rest in Product.objects.filter(sku__any=[row.sku for row in chunk]).values_list(
                 "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
                 "values", "associations",
             )
@@ -272,7 +274,7 @@ class ProductImporter:
                 p.sku: p
                 for p in Product.objects.select_for_update(of=("self",))
                 .select_related(*related)
-                .filter(sku__in=known)
+                .filter(sku__any=known)
             }
             if known
             else {}
@@ -280,10 +282,10 @@ class ProductImporter:
         fresh = [s.upper() for s in skus if s not in existing]
         clashes = {}
         if fresh:
-            upper = Product.objects.annotate(upper=Upper("sku")).filter(upper__in=fresh)
+            upper = Product.objects.annotate(upper=Upper("sku")).filter(upper__any=fresh)
             clashes = dict(upper.values_list("upper", "sku"))
         parent_skus = {row.cells.get("parent", "").strip() for row in chunk} - {""}
-        parents = {p.sku: p for p in Product.objects.select_related(*related).filter(sku__in=parent_skus)}
+        parents = {p.sku: p for p in Product.objects.select_related(*related).filter(sku__any=parent_skus)}
         for product in [*existing.values(), *parents.values()]:
             self._share_variants(product)
         lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
@@ -579,7 +581,7 @@ class ProductImporter:
                         )
                     )
             ids: dict[str, tuple[int, bool]] = {}
-            with services._history(self.actor):
+            with services._history(self.actor), _triggers_ignored(*_VERSION_TRIGGERS.values()):
                 for level in (0, 1, 2):
                     cursor.execute(_UPSERT, [self.actor.pk if self.actor else None, level])
                     ids.update({sku: (pk, inserted) for pk, sku, inserted in cursor.fetchall()})
@@ -607,7 +609,7 @@ class ProductImporter:
         if models:
             below = Product.objects.filter(Q(parent_id__in=models) | Q(parent__parent_id__in=models))
             products += list(below.exclude(pk__in=[p.pk for p in products]).select_related("parent__parent"))
-        services.completeness_compute(products)
+        services.completeness_compute(products, created={pk for pk, inserted in ids.values() if inserted})
         audit_record_many(entries)
 
     def finish(self) -> None:
@@ -685,27 +687,60 @@ _COPY_STAGE = (
 _FIELDS = (
     'family_id, family_variant_id, parent_id, is_model, enabled, gtin, categories, "values", associations'
 )
+_EVENTS = Product.pgh_event_model
+_VERSIONED = ", ".join(
+    f'"{f.column}"' for f in _EVENTS._meta.concrete_fields if not f.name.startswith("pgh_")
+)
+_VERSION_TRIGGERS = {
+    str(t.operation): t for t in Product._meta.triggers if str(t.operation) in ("INSERT", "UPDATE")
+}
 _UPSERT = f"""
-INSERT INTO products_product (sku, {_FIELDS}, axis_key, search_text, status, version, created_at, updated_at,
-                              updated_by_id)
-SELECT s.sku, s.family_id, s.family_variant_id, parent.id, s.is_model, s.enabled, s.gtin, s.categories,
-       s."values", s.associations, s.axis_key, s.search_text, 'draft', 1, now(), now(), %s
-FROM noel_import_product s LEFT JOIN products_product parent ON parent.sku = s.parent_sku
-WHERE s.lvl = %s
-ON CONFLICT (sku) DO UPDATE SET
-    family_id = EXCLUDED.family_id, family_variant_id = EXCLUDED.family_variant_id,
-    parent_id = EXCLUDED.parent_id, is_model = EXCLUDED.is_model, enabled = EXCLUDED.enabled,
-    gtin = EXCLUDED.gtin, categories = EXCLUDED.categories, "values" = EXCLUDED."values",
-    associations = EXCLUDED.associations, axis_key = EXCLUDED.axis_key, search_text = EXCLUDED.search_text,
-    version = products_product.version + 1, updated_at = now(), updated_by_id = EXCLUDED.updated_by_id
-WHERE (products_product.family_id, products_product.family_variant_id, products_product.parent_id,
-       products_product.is_model, products_product.enabled, products_product.gtin,
-       products_product.categories, products_product."values", products_product.associations)
-      IS DISTINCT FROM
-      (EXCLUDED.family_id, EXCLUDED.family_variant_id, EXCLUDED.parent_id, EXCLUDED.is_model,
-       EXCLUDED.enabled, EXCLUDED.gtin, EXCLUDED.categories, EXCLUDED."values", EXCLUDED.associations)
-RETURNING id, sku, (xmax = 0)
+WITH written AS (
+    INSERT INTO products_product (sku, {_FIELDS}, axis_key, search_text, status, version, created_at,
+                                  updated_at, updated_by_id)
+    SELECT s.sku, s.family_id, s.family_variant_id, parent.id, s.is_model, s.enabled, s.gtin, s.categories,
+           s."values", s.associations, s.axis_key, s.search_text, 'draft', 1, now(), now(), %s
+    FROM noel_import_product s LEFT JOIN products_product parent ON parent.sku = s.parent_sku
+    WHERE s.lvl = %s
+    ON CONFLICT (sku) DO UPDATE SET
+        family_id = EXCLUDED.family_id, family_variant_id = EXCLUDED.family_variant_id,
+        parent_id = EXCLUDED.parent_id, is_model = EXCLUDED.is_model, enabled = EXCLUDED.enabled,
+        gtin = EXCLUDED.gtin, categories = EXCLUDED.categories, "values" = EXCLUDED."values",
+        associations = EXCLUDED.associations, axis_key = EXCLUDED.axis_key,
+        search_text = EXCLUDED.search_text, version = products_product.version + 1, updated_at = now(),
+        updated_by_id = EXCLUDED.updated_by_id
+    WHERE (products_product.family_id, products_product.family_variant_id, products_product.parent_id,
+           products_product.is_model, products_product.enabled, products_product.gtin,
+           products_product.categories, products_product."values", products_product.associations)
+          IS DISTINCT FROM
+          (EXCLUDED.family_id, EXCLUDED.family_variant_id, EXCLUDED.parent_id, EXCLUDED.is_model,
+           EXCLUDED.enabled, EXCLUDED.gtin, EXCLUDED.categories, EXCLUDED."values", EXCLUDED.associations)
+    RETURNING *, (xmax = 0) AS inserted
+), versions AS (
+    INSERT INTO {_EVENTS._meta.db_table} ({_VERSIONED}, pgh_context_id, pgh_created_at, pgh_label, pgh_obj_id)
+    SELECT {_VERSIONED}, (SELECT _pgh_attach_context()), now(),
+           CASE WHEN inserted THEN '{_VERSION_TRIGGERS["INSERT"].label}'
+                ELSE '{_VERSION_TRIGGERS["UPDATE"].label}' END, id
+    FROM written
+)
+SELECT id, sku, inserted FROM written
 """
+
+
+@contextmanager
+def _triggers_ignored(*triggers: pgtrigger.Trigger) -> Iterator[None]:
+    """Skip pghistory's row triggers for the upsert, which writes the same events itself, set-based.
+
+    A trigger per row re-attached the history context and inserted its event one at a time. The upsert's
+    `versions` part writes one event per written row, with the trigger's label and context, in one
+    INSERT … SELECT. Outside the block, `pgtrigger.ignore` names no trigger (see below)."""
+    names = ",".join(trigger.get_pgid(Product) for trigger in triggers)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + names + "}"])
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
 def _triggers_without_subtransactions() -> None:
