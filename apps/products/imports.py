@@ -182,7 +182,7 @@ class ProductImporter:
         # to some categories or a measurement comes without its unit column (or the other way round): then
         # an equal cell does not mean an unchanged value, and every row takes the full path.
         self.quick = self.scope is None and _measurements_whole(columns, catalog)
-        self.seen: dict[str, int] = {}
+        self.skus_table = False  # the temporary table of the SKUs met so far (see _seen_before)
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
         self.caches: tuple[dict, dict, dict] = ({}, {}, {})
@@ -193,59 +193,66 @@ class ProductImporter:
         """Rows grouped in chunks; malformed rows (duplicates, formulas, extra cells) reported here."""
         sku_column = next(c for c in self.columns if c.kind == "sku")
         width = len(table.header)
-        chunk: list[_Row] = []
+        pending: list[tuple[int, str, _Row | RowError]] = []
         for number, cells in table.rows():
             self.report.rows += 1
             if any(cell.strip() for cell in cells[width:]):
-                self._reject(
-                    RowError(
-                        number,
-                        "",
-                        _("{n} cells for {w} columns: check the delimiter and the quoting").format(
-                            n=len(cells), w=width
-                        ),
-                    )
-                )
+                reason = _("{n} cells for {w} columns: check the delimiter and the quoting")
+                pending.append((number, "", RowError(number, "", reason.format(n=len(cells), w=width))))
                 continue
             cells = cells + [""] * (width - len(cells))
             sku = cells[sku_column.index].strip()
             if not sku:
-                self._reject(RowError(number, sku_column.name, _("the SKU is empty")))
+                pending.append((number, "", RowError(number, sku_column.name, _("the SKU is empty"))))
                 continue
-            first = self.seen.get(sku.upper())
-            if first is not None:
-                self._reject(
-                    RowError(
-                        number,
-                        sku_column.name,
-                        _("SKU appears again (first at row {first})").format(first=first),
-                        sku,
-                        sku,
-                    )
-                )
-                continue
-            self.seen[sku.upper()] = number
-            row = _Row(number, sku, {})
-            bad = False
+            row: _Row | RowError = _Row(number, sku, {})
             for column in self.columns:
                 cell = cells[column.index]
                 if is_formula(cell):
-                    self._reject(
-                        RowError(
-                            number, column.name, _("a formula is not data: type the value itself"), sku, cell
-                        )
-                    )
-                    bad = True
+                    reason = _("a formula is not data: type the value itself")
+                    row = RowError(number, column.name, reason, sku, cell)
                     break
                 row.cells[column.name] = unescape(cell)
-            if bad:
-                continue
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+            pending.append((number, sku, row))
+            if len(pending) >= CHUNK:
+                if rows := self._first_occurrences(pending, sku_column.name):
+                    yield rows
+                pending = []
+        if rows := self._first_occurrences(pending, sku_column.name):
+            yield rows
+
+    def _first_occurrences(self, pending: list[tuple[int, str, _Row | RowError]], column: str) -> list[_Row]:
+        """The rows whose SKU (whatever its case) came in no earlier row; the others and the malformed
+        ones refused, in row order. Earlier chunks' SKUs are kept in a temporary table, not in memory, so
+        memory stays flat however long the file."""
+        firsts: dict[str, int] = {}
+        for number, sku, _item in pending:
+            if sku:
+                firsts.setdefault(sku.upper(), number)
+        earlier = self._seen_before(firsts)
+        rows = []
+        for number, sku, item in pending:
+            first = earlier.get(sku.upper(), firsts[sku.upper()]) if sku else number
+            if first != number:
+                reason = _("SKU appears again (first at row {first})").format(first=first)
+                self._reject(RowError(number, column, reason, sku, sku))
+            elif isinstance(item, RowError):
+                self._reject(item)
+            else:
+                rows.append(item)
+        return rows
+
+    def _seen_before(self, firsts: dict[str, int]) -> dict[str, int]:
+        """Of these SKUs (upper case → row), those met in an earlier chunk, with its row; all are recorded."""
+        if not firsts:
+            return {}
+        with connection.cursor() as cursor:
+            if not self.skus_table:
+                cursor.execute(_SKUS_TABLE)
+                cursor.execute("TRUNCATE noel_import_sku")
+                self.skus_table = True
+            cursor.execute(_SKUS_SEEN, [list(firsts), list(firsts.values()), list(firsts)])
+            return dict(cursor.fetchall())
 
     def _reject(self, error: RowError) -> None:
         self.report.rejected += 1
@@ -673,6 +680,16 @@ def _diff(before: tuple | None, product: Product) -> dict[str, Any]:
     return changed
 
 
+_SKUS_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_sku (sku text PRIMARY KEY, row int) ON COMMIT DROP"
+)
+# The SELECT reads the table as it was before the statement: the SKUs of earlier chunks only.
+_SKUS_SEEN = """
+WITH recorded AS (
+    INSERT INTO noel_import_sku SELECT * FROM unnest(%s::text[], %s::int[]) ON CONFLICT DO NOTHING
+)
+SELECT sku, row FROM noel_import_sku WHERE sku = ANY(%s::text[])
+"""
 _STAGE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_product (
     sku varchar(64), lvl int, family_id bigint, family_variant_id bigint, parent_sku varchar(64),

@@ -1,4 +1,5 @@
-"""A re-import skips validation for rows that repeat what Noel holds; these guard where it must not."""
+"""The import's fast paths and where they must not cut corners: rows repeating what Noel holds skip
+validation, and repeated SKUs are found in PostgreSQL, chunk after chunk."""
 
 import pytest
 
@@ -58,3 +59,16 @@ def test_a_changed_cell_among_unchanged_rows_is_written(shop):
     toy = Product.objects.get(sku="TOY-2")
     assert toy.values["name"] == {"fr_FR": {"*": "Renne rouge"}} and toy.version == 2
     assert toy.events.count() == 2
+
+
+def test_a_sku_repeated_in_a_later_chunk_is_refused_with_its_first_row(shop, monkeypatch):
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    with pytest.raises(ImportRejected) as caught:
+        run("sku;family\nTOY-1;toys\nTOY-2;toys\nTOY-3;toys\ntoy-1;toys\nTOY-3;toys\n")
+    assert [(e.row, e.sku, e.reason) for e in caught.value.errors] == [
+        (5, "toy-1", "SKU appears again (first at row 2)"),
+        (6, "TOY-3", "SKU appears again (first at row 4)"),
+    ]
+    assert not Product.objects.exists()
