@@ -185,7 +185,15 @@ class ProductImporter:
         self.skus_table = False  # the temporary table of the SKUs met so far (see _seen_before)
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
-        self.caches: tuple[dict, dict, dict] = ({}, {}, {})
+        self.caches: tuple[dict, dict] = ({}, {})
+        self.uniques_table = False  # the unique values of Noel and of the file so far (see _unique_in_noel)
+        self.unique_codes = sorted(
+            {
+                c.code
+                for c in columns
+                if c.kind in ("value", "price", "unit") and catalog.attributes[c.code].unique
+            }
+        )
         self.report = ImportReport()
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -296,9 +304,10 @@ class ProductImporter:
         for product in [*existing.values(), *parents.values()]:
             self._share_variants(product)
         lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
-        # unique values, allowed attributes and axes hold for the whole file: loaded once, kept current
-        lookups.uniques, lookups.allowed_cache, lookups.axes_cache = self.caches
+        # allowed attributes and axes hold for the whole file: loaded once
+        lookups.allowed_cache, lookups.axes_cache = self.caches
         written: list[tuple[Product, dict[str, Any] | None]] = []
+        rows: dict[str, _Row] = {}
         proposals: list[tuple[Product, dict[str, Any]]] = []
         for row in chunk:
             if row.sku.upper() in clashes:
@@ -337,8 +346,11 @@ class ProductImporter:
             if product.is_model:
                 parents[product.sku] = product
             written.append((product, before))
+            rows[product.sku] = row
+        written = self._unique_in_noel(written, rows)
         if written:
             self._write(written)
+            self._unique_record([product for product, _before in written])
         for product, changes in proposals:
             services.product_update(
                 actor=self.actor, product=product, expected_version=product.version, changes=changes,
@@ -377,6 +389,72 @@ class ProductImporter:
             if not same:
                 return False
         return True
+
+    def _unique_in_noel(
+        self, written: list[tuple[Product, tuple | None]], rows: dict[str, _Row]
+    ) -> list[tuple[Product, tuple | None]]:
+        """The rows whose unique values no other product holds, in Noel or earlier in the file.
+
+        Validation compared them with the chunk's own rows only; PostgreSQL keeps the others' values in a
+        temporary table, so memory does not grow with the file. A model refused here takes its variants
+        with it, as when it is refused by validation."""
+        if not self.unique_codes or not written:
+            return written
+        self._unique_table()
+        asked = [(product, *slot) for product, _before in written for slot in self._unique_slots(product)]
+        if not asked:
+            return written
+        columns = [list(column) for column in zip(*(slot for _product, *slot in asked), strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(_UNIQUES_HELD, [*columns[:3], [json.dumps(value) for value in columns[3]]])
+            held = cursor.fetchall()
+        refused: set[str] = set()
+        for index, other in sorted(held):
+            product, code, locale, channel, value = asked[index - 1]
+            if other != product.sku and product.sku not in refused:
+                issue = services.unique_issue(product, code, locale, channel, value, other)
+                self._reject(self._value_error(rows[product.sku], issue))
+                refused.add(product.sku)
+        kept = []
+        for product, before in written:
+            parent = product.parent
+            if product.sku not in refused and parent is not None and parent.sku in refused:
+                reason = _("parent {sku} does not exist (neither in Noel nor earlier in the file)")
+                self._reject(
+                    RowError(rows[product.sku].number, "parent", reason.format(sku=parent.sku), product.sku)
+                )
+                refused.add(product.sku)
+            if product.sku not in refused:
+                kept.append((product, before))
+        return kept
+
+    def _unique_slots(self, product: Product) -> Iterator[tuple[str, str, str, Any]]:
+        for code in self.unique_codes:
+            for locale, by_channel in product.values.get(code, {}).items():
+                for channel, value in by_channel.items():
+                    yield code, locale, channel, value
+
+    def _unique_table(self) -> None:
+        if self.uniques_table:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(_UNIQUES_TABLE)
+            cursor.execute("TRUNCATE noel_import_unique")
+            cursor.execute(_UNIQUES_OF_NOEL, [self.unique_codes])
+        self.uniques_table = True
+
+    def _unique_record(self, products: list[Product]) -> None:
+        """The unique values just written, for the next chunks to compare with."""
+        if not self.unique_codes:
+            return
+        slots = [
+            (product.sku, code, locale, channel, json.dumps(value))
+            for product in products
+            for code, locale, channel, value in self._unique_slots(product)
+        ]
+        if slots:
+            with connection.cursor() as cursor:
+                cursor.execute(_UNIQUES_RECORD, [list(column) for column in zip(*slots, strict=True)])
 
     def _share_variants(self, product: Product) -> None:
         """Point loaded products at the prefetched family variants, so validation asks no more queries."""
@@ -638,11 +716,15 @@ class ProductImporter:
 
 
 class _Lookups(services._BatchLookups):
-    """The batch lookups, where a product already in Noel does not clash with its own GTIN."""
+    """The batch lookups, where a product already in Noel does not clash with its own GTIN, and unique
+    values are compared with the chunk's rows only (then with Noel's, see `_unique_in_noel`)."""
 
     def gtin_owner(self, product: Product) -> str | None:
         owner = super().gtin_owner(product)
         return None if owner == product.sku else owner
+
+    def _unique_values(self, code: str) -> dict[tuple[str, str, str], str]:
+        return self.uniques.setdefault(code, {})
 
 
 class _RowRefused(Exception):
@@ -689,6 +771,30 @@ WITH recorded AS (
     INSERT INTO noel_import_sku SELECT * FROM unnest(%s::text[], %s::int[]) ON CONFLICT DO NOTHING
 )
 SELECT sku, row FROM noel_import_sku WHERE sku = ANY(%s::text[])
+"""
+_UNIQUES_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_unique (
+    code text, locale text, channel text, value jsonb, sku text
+) ON COMMIT DROP;
+CREATE INDEX IF NOT EXISTS noel_import_unique_value ON noel_import_unique (code, value)
+"""
+_UNIQUES_OF_NOEL = """
+INSERT INTO noel_import_unique
+SELECT a.code, l.key, c.key, c.value, p.sku
+FROM unnest(%s::text[]) AS a(code)
+JOIN products_product p ON p."values" ? a.code,
+LATERAL jsonb_each(p."values" -> a.code) AS l, LATERAL jsonb_each(l.value) AS c
+"""
+_UNIQUES_HELD = """
+SELECT q.n, t.sku
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::jsonb[])
+     WITH ORDINALITY AS q(code, locale, channel, value, n)
+JOIN noel_import_unique t
+  ON t.code = q.code AND t.value = q.value AND t.locale = q.locale AND t.channel = q.channel
+"""
+_UNIQUES_RECORD = """
+INSERT INTO noel_import_unique (sku, code, locale, channel, value)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::jsonb[])
 """
 _STAGE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_product (

@@ -324,12 +324,14 @@ def _unique_issues(
             for channel, value in by_channel.items():
                 other = lookups.unique_owner(product, code, locale, channel, value)
                 if other and other != product.sku:
-                    issues.append(
-                        vals.ValueIssue(
-                            code, f"{value!r} is already used by {other}", locale, channel, product.sku
-                        )
-                    )
+                    issues.append(unique_issue(product, code, locale, channel, value, other))
     return issues
+
+
+def unique_issue(
+    product: Product, code: str, locale: str, channel: str, value: Any, other: str
+) -> vals.ValueIssue:
+    return vals.ValueIssue(code, f"{value!r} is already used by {other}", locale, channel, product.sku)
 
 
 def _axis_issues(product: Product, cleaned: Mapping[str, Any], lookups: _Lookups) -> list[vals.ValueIssue]:
