@@ -1,12 +1,14 @@
 """Import of products from flat files in Akeneo's convention (Noel's own export reads back unchanged).
 
 Why not django-import-export's per-row save: at ~1,000 rows/s it is 100× slower than PostgreSQL allows.
-Here the file is streamed in chunks; each chunk is validated in Python by the very rules of the admin
-(`services._validate`, with attribute, family and uniqueness data loaded once per chunk), then only the
-new and changed rows are COPYed into a temporary table and applied with one set-based
-`INSERT … ON CONFLICT … WHERE … IS DISTINCT FROM …` per variant level. pghistory's triggers version each
-written row, audit rows and completeness are written per chunk in a few statements, and one event
-announces the whole import. Unchanged rows cost no write at all, so a re-import is cheap and idempotent.
+Here the file is streamed in chunks; a row whose cells already say what Noel holds is counted unchanged
+without validation (a re-import); the others are validated in Python by the very rules of the admin
+(`services._validate`, with attribute and family data loaded once), then only the new and changed rows
+are COPYed into a temporary table and applied with one set-based `INSERT … ON CONFLICT … WHERE … IS
+DISTINCT FROM …` per variant level, which writes their pghistory versions in the same statement. Audit
+rows and completeness are COPYed per chunk, and one event announces the whole import. What must be
+compared with the whole file (repeated SKUs, unique values) lives in temporary tables, so memory stays
+flat however long the file.
 
 All or nothing by default: every chunk is written inside one transaction, which is rolled back when any
 row was refused (every refused row is reported with its row number, column, value and reason).
