@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from apps.core.tabular import escape_cell
@@ -81,13 +82,32 @@ def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[s
 
 
 def header(queryset: QuerySet[Product]) -> list[str]:
-    """Every column the selection uses, base columns first, then sorted (one pass over the values)."""
+    """Every column the selection uses, base columns first, then sorted.
+
+    PostgreSQL lists the distinct value slots (attribute, locale, channel, and the keys of a price or a
+    measurement) rather than Python decoding every product's values once more before the rows."""
     types = dict(Attribute.objects.values_list("code", "type"))
+    ids, params = queryset.values("pk").query.sql_with_params()
     seen: set[str] = set()
-    for values, associations in queryset.values_list("values", "associations").iterator(chunk_size=2000):
-        seen.update(value_cells(values, types))
-        seen.update(f"{kind}-products" for kind in associations)
+    with connection.cursor() as cursor:
+        cursor.execute(_VALUE_SLOTS.format(ids=ids), params)
+        for code, locale, channel, keys in cursor.fetchall():
+            sample = dict.fromkeys(keys, "") if keys is not None else ""
+            seen.update(value_cells({code: {locale: {channel: sample}}}, types))
+        cursor.execute(_ASSOCIATION_KINDS.format(ids=ids), params)
+        seen.update(f"{kind}-products" for (kind,) in cursor.fetchall())
     return BASE_COLUMNS + sorted(seen)
+
+
+_VALUE_SLOTS = """
+SELECT DISTINCT a.key, l.key, c.key,
+       CASE WHEN jsonb_typeof(c.value) = 'object' THEN ARRAY(SELECT jsonb_object_keys(c.value)) END
+FROM products_product p, jsonb_each(p."values") a, jsonb_each(a.value) l, jsonb_each(l.value) c
+WHERE p.id IN ({ids})
+"""
+_ASSOCIATION_KINDS = (
+    "SELECT DISTINCT jsonb_object_keys(associations) FROM products_product WHERE id IN ({ids})"
+)
 
 
 def csv_lines(

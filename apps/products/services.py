@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -326,12 +327,14 @@ def _unique_issues(
             for channel, value in by_channel.items():
                 other = lookups.unique_owner(product, code, locale, channel, value)
                 if other and other != product.sku:
-                    issues.append(
-                        vals.ValueIssue(
-                            code, f"{value!r} is already used by {other}", locale, channel, product.sku
-                        )
-                    )
+                    issues.append(unique_issue(product, code, locale, channel, value, other))
     return issues
+
+
+def unique_issue(
+    product: Product, code: str, locale: str, channel: str, value: Any, other: str
+) -> vals.ValueIssue:
+    return vals.ValueIssue(code, f"{value!r} is already used by {other}", locale, channel, product.sku)
 
 
 def _axis_issues(product: Product, cleaned: Mapping[str, Any], lookups: _Lookups) -> list[vals.ValueIssue]:
@@ -670,13 +673,20 @@ def product_revert(*, actor: User | None, product: Product, event_id: int) -> Pr
         return product_update(actor=actor, product=current, expected_version=current.version, changes=target)
 
 
-_COMPLETENESS_UPSERT = """
-INSERT INTO products_completeness (product_id, channel_id, locale_id, required, missing, ratio)
-SELECT p, c, l, r, CASE WHEN m = '' THEN '{}'::varchar[] ELSE string_to_array(m, ',')::varchar[] END, q
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::smallint[], %s::text[], %s::smallint[])
-    AS t(p, c, l, r, m, q)
+_COMPLETENESS_STAGE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS noel_completeness (
+    product_id bigint, channel_id bigint, locale_id bigint, required smallint, missing varchar(100)[],
+    ratio smallint
+) ON COMMIT DROP
+"""
+_COMPLETENESS_COLUMNS = "product_id, channel_id, locale_id, required, missing, ratio"
+_COMPLETENESS_UPSERT = f"""
+INSERT INTO products_completeness ({_COMPLETENESS_COLUMNS})
+SELECT {_COMPLETENESS_COLUMNS} FROM noel_completeness
 ON CONFLICT (product_id, channel_id, locale_id)
 DO UPDATE SET required = EXCLUDED.required, missing = EXCLUDED.missing, ratio = EXCLUDED.ratio
+WHERE (products_completeness.required, products_completeness.missing, products_completeness.ratio)
+      IS DISTINCT FROM (EXCLUDED.required, EXCLUDED.missing, EXCLUDED.ratio)
 """
 
 _COMPLETENESS_UNSERVED_DELETE = """
@@ -686,8 +696,11 @@ WHERE product_id = ANY(%s::bigint[])
 """
 
 
-def completeness_compute(products: Sequence[Product]) -> None:
-    """Store completeness per product × channel × locale from the families' channel requirements."""
+def completeness_compute(products: Sequence[Product], *, created: AbstractSet[int] = frozenset()) -> None:
+    """Store completeness per product × channel × locale from the families' channel requirements.
+
+    `created`: ids of products first written in this transaction, which have no rows to replace: theirs
+    are COPYed straight in (imports create thousands at once)."""
     if not products:
         return
     family_ids = {p.family_id for p in products}
@@ -698,7 +711,35 @@ def completeness_compute(products: Sequence[Product]) -> None:
         required.setdefault((family_id, channel_id), []).append(code)
     channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
     localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
-    columns: tuple[list, ...] = ([], [], [], [], [], [])
+    fresh = [p for p in products if p.pk in created]
+    known = [p for p in products if p.pk not in created]
+    # COPY, whatever the number of rows, rather than an ORM bulk_create that builds and sends six
+    # parameters per row: a raw psycopg cursor, since Django's cursor has no COPY.
+    with transaction.atomic(savepoint=False), psycopg.Cursor(connection.connection) as cursor:
+        if fresh:
+            with cursor.copy(f"COPY products_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
+                _completeness_rows(copy, fresh, channels, required, localizable)
+        if not known:
+            return
+        cursor.execute(_COMPLETENESS_STAGE)
+        cursor.execute("TRUNCATE noel_completeness")
+        with cursor.copy(f"COPY noel_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
+            _completeness_rows(copy, known, channels, required, localizable)
+        cursor.execute(_COMPLETENESS_UPSERT)
+        served = [(channel.pk, locale.pk) for channel, locales in channels for locale in locales]
+        cursor.execute(
+            _COMPLETENESS_UNSERVED_DELETE,
+            [sorted({p.pk for p in known}), [c for c, _l in served], [lo for _c, lo in served]],
+        )
+
+
+def _completeness_rows(
+    copy: psycopg.Copy,
+    products: Sequence[Product],
+    channels: list[tuple[Channel, list]],
+    required: Mapping[tuple[int, int], list[str]],
+    localizable: AbstractSet[str],
+) -> None:
     for product in products:
         values = effective_values(product)
         for channel, locales in channels:
@@ -711,20 +752,7 @@ def completeness_compute(products: Sequence[Product]) -> None:
                     is None
                 ]
                 ratio = 100 if not codes else (100 * (len(codes) - len(missing))) // len(codes)
-                row = (product.pk, channel.pk, locale.pk, len(codes), ",".join(missing), ratio)
-                for column, value in zip(columns, row, strict=True):
-                    column.append(value)
-    # One statement whatever the number of rows (imports write thousands at once), instead of an ORM
-    # bulk_create that builds and sends six parameters per row. A server-side binding cursor sends the
-    # arrays as parameters: Django's client-side binding would quote each element in Python.
-    served = [(channel.pk, locale.pk) for channel, locales in channels for locale in locales]
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_COMPLETENESS_UPSERT, list(columns))
-        cursor.execute(
-            _COMPLETENESS_UNSERVED_DELETE,
-            [sorted({p.pk for p in products}), [c for c, _l in served], [lo for _c, lo in served]],
-        )
+                copy.write_row((product.pk, channel.pk, locale.pk, len(codes), missing, ratio))
 
 
 @transaction.atomic

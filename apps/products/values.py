@@ -8,6 +8,7 @@ multiselect → sorted list of option codes; price → {"EUR": "12.50"}; measure
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from collections.abc import Iterable, Mapping
@@ -62,6 +63,29 @@ class Catalog:
     locales: set[str] = field(default_factory=set)
     channels: set[str] = field(default_factory=set)
     currencies: set[str] = field(default_factory=set)
+    # stored forms already worked out, for the values that repeat across rows (numbers, dates, options,
+    # prices, measurements): an import of 100,000 rows parses each distinct one once
+    known: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def normalise(self, attribute: Attribute, raw: Any) -> Any:
+        """`normalise`, remembered per attribute and raw text (or mapping of texts, for prices and
+        measurements). Free text is not remembered: it seldom repeats."""
+        if attribute.type in _FREE_TEXT:
+            return normalise(attribute, raw, self)
+        if isinstance(raw, str):
+            key: tuple = (attribute.code, raw)
+        elif isinstance(raw, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+        ):
+            key = (attribute.code, *sorted(raw.items()))
+        else:
+            return normalise(attribute, raw, self)
+        stored = self.known.get(key, _UNKNOWN)
+        if stored is _UNKNOWN:
+            if len(self.known) >= _KNOWN_MAX:
+                self.known.clear()
+            stored = self.known[key] = normalise(attribute, raw, self)
+        return copy.copy(stored)  # a list or a dict goes on living in a product's values
 
     @classmethod
     def load(cls) -> Catalog:
@@ -83,6 +107,11 @@ class Catalog:
             channels=set(Channel.objects.values_list("code", flat=True)),
             currencies=set(Currency.objects.filter(is_active=True).values_list("code", flat=True)),
         )
+
+
+_FREE_TEXT = (T.TEXT, T.TEXTAREA, T.IDENTIFIER, T.MEDIA)
+_KNOWN_MAX = 50_000
+_UNKNOWN = object()
 
 
 def _decimal(raw: Any) -> Decimal:
@@ -234,7 +263,7 @@ def clean_values(
                 if is_empty(raw):
                     continue
                 try:
-                    stored = normalise(attribute, raw, catalog)
+                    stored = catalog.normalise(attribute, raw)
                 except ValueError as exc:
                     issues.append(ValueIssue(code, str(exc), locale, channel, sku=sku))
                     continue

@@ -1,4 +1,5 @@
-"""A re-import skips validation for rows that repeat what Noel holds; these guard where it must not."""
+"""The import's fast paths and where they must not cut corners: rows repeating what Noel holds skip
+validation, and repeated SKUs are found in PostgreSQL, chunk after chunk."""
 
 import pytest
 
@@ -58,3 +59,61 @@ def test_a_changed_cell_among_unchanged_rows_is_written(shop):
     toy = Product.objects.get(sku="TOY-2")
     assert toy.values["name"] == {"fr_FR": {"*": "Renne rouge"}} and toy.version == 2
     assert toy.events.count() == 2
+
+
+def test_a_sku_repeated_in_a_later_chunk_is_refused_with_its_first_row(shop, monkeypatch):
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    with pytest.raises(ImportRejected) as caught:
+        run("sku;family\nTOY-1;toys\nTOY-2;toys\nTOY-3;toys\ntoy-1;toys\nTOY-3;toys\n")
+    assert [(e.row, e.sku, e.reason) for e in caught.value.errors] == [
+        (5, "toy-1", "SKU appears again (first at row 2)"),
+        (6, "TOY-3", "SKU appears again (first at row 4)"),
+    ]
+    assert not Product.objects.exists()
+
+
+def test_a_unique_value_of_another_product_is_refused_with_its_owner(shop):
+    run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\n")
+    with pytest.raises(ImportRejected) as caught:
+        run("sku;family;supplier_ref\nTOY-2;toys;ABC-2\nTOY-3;toys;ABC-1\n")
+    [error] = caught.value.errors
+    assert (error.row, error.column, error.sku, error.value) == (3, "supplier_ref", "TOY-3", "ABC-1")
+    assert "already used by TOY-1" in error.reason
+    assert not Product.objects.filter(sku__in=["TOY-2", "TOY-3"]).exists()
+
+
+def test_a_unique_value_taken_in_an_earlier_chunk_is_refused_and_the_rest_imports(shop, monkeypatch):
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\n")
+    report = run(
+        "sku;family;supplier_ref\nTOY-1;toys;ABC-1\nTOY-2;toys;ABC-2\nTOY-3;toys;ABC-3\nTOY-4;toys;ABC-2\n",
+        skip_invalid=True,
+    )
+    assert (report.unchanged, report.created, report.rejected) == (1, 2, 1)
+    [error] = report.errors
+    assert (error.row, error.sku) == (5, "TOY-4") and "already used by TOY-2" in error.reason
+
+
+def test_a_product_keeps_its_own_unique_value_when_it_changes_something_else(shop):
+    run("sku;family;supplier_ref;name-fr_FR\nTOY-1;toys;ABC-1;Renne\n")
+    assert run("sku;family;supplier_ref;name-fr_FR\nTOY-1;toys;ABC-1;Renne rouge\n").updated == 1
+
+
+def test_variants_of_a_model_refused_for_a_unique_value_are_refused_too(shop):
+    from apps.products.models import FamilyVariant
+
+    shop.apparel.attributes.add(shop.toys.attributes.get(code="supplier_ref"))
+    variant = FamilyVariant.objects.get(code="by_color_size")
+    run("sku;family;family_variant;supplier_ref\nTAKEN;apparel;;ABC-9\n")
+    report = run(
+        "sku;family;family_variant;parent;supplier_ref;color;size\n"
+        f"PULL;apparel;{variant.code};;ABC-9;;\n"
+        "PULL-RED-S;apparel;;PULL;;red;s\n",
+        skip_invalid=True,
+    )
+    assert [(e.row, e.column) for e in report.errors] == [(2, "supplier_ref"), (3, "parent")]
+    assert not Product.objects.filter(sku__startswith="PULL").exists()
