@@ -14,6 +14,7 @@ runs they start carry that instant, and the real Celery worker builds them at it
 
 import json
 import re
+import urllib.request
 from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from apps.campaigns import services as campaigns
 from apps.campaigns.models import Campaign
 from apps.campaigns.tasks import campaigns_tick
 from apps.channels import services as channels
@@ -33,6 +35,7 @@ from apps.inventory.services import StockLine, stock_apply_batch
 from apps.pricing.services import price_set
 from apps.products.models import Attribute
 from config.celery import app as celery_app
+from tests.api_helpers import token_for
 from tests.channels.helpers import read, sellable
 from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
@@ -189,3 +192,64 @@ def test_a_christmas_campaign_changes_every_channel_feed_together_and_switches_b
         assert campaign.status == Campaign.Status.ENDED
         for code in ("web", "stores"):
             assert sale_prices(ended[code]) == {"REINDEER": "", "SLEDGE": ""}, code
+
+
+def erp_sets_stock(url: str, token: str, lines: list[dict]) -> dict:
+    request = urllib.request.Request(
+        f"{url}/api/v1/stock/batch",
+        data=json.dumps({"lines": lines}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                 "Idempotency-Key": "erp-sold-out-1"},
+        method="POST",
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def test_an_item_sold_out_by_the_erp_leaves_every_feed_in_one_build_and_is_flagged_on_the_campaign(
+    login, live_server
+):
+    admin = live_server.url + "/admin"
+    celery_app.control.purge()
+    worker = celery_workers(1, celery_app.conf.task_default_queue)
+    with time_machine.travel(PLANNING, tick=True) as clock, worker:
+        shop = christmas_shop()
+        marion = person("marion.b", Role.MARKETER)
+        campaign = campaigns.campaign_create(
+            actor=marion, code="NOEL27", name="Noël 2027", starts_at=START, ends_at=END,
+            channels=[shop.web, shop.stores],
+        )  # fmt: skip
+        campaigns.promotion_add(
+            actor=marion, campaign=campaign, code="TOYS20", benefit="percentage_off", value="20",
+            categories=["toys"],
+        )  # fmt: skip
+        campaigns.campaign_submit(actor=marion, campaign=campaign)
+        campaigns.campaign_approve(actor=shop.approver, campaign=campaign)
+        beat_at(clock, START.replace(**JUST_AFTER), feeds=3)
+        campaign.refresh_from_db()
+        assert campaign.status == Campaign.Status.LIVE
+
+        token = token_for(username="erp")
+        answer = erp_sets_stock(live_server.url, token, [
+            {"sku": "REINDEER", "location": "WH", "quantity": 0},
+            {"sku": "REINDEER", "location": "PARIS", "quantity": 0},
+        ])  # fmt: skip
+        assert (answer["applied"], answer["errors"]) == (2, []), answer
+        runs = beat_at(clock, START.replace(minute=1), feeds=3)  # the next minute's build, one for each feed
+        expected = {"web": "out_of_stock", "google": "out_of_stock", "stores": "out_of_stock"}
+        assert {code: availability(run)["REINDEER"] for code, run in runs.items()} == expected
+        assert {code: availability(run)["SLEDGE"] for code, run in runs.items()} == dict.fromkeys(
+            expected, "in_stock"
+        )
+
+        # The live campaign's review page flags it on both its channels. NOTE for the lead: the campaign
+        # "readiness view" built on another branch is where this belongs once merged; assert there that
+        # REINDEER shows as not ready (no stock) on web and stores, next to these two warnings.
+        page = login("marion.b", PASSWORD)
+        page.goto(f"{admin}/campaigns/campaign/{campaign.pk}/review/")
+        findings = page.locator("[data-findings]")
+        expect(findings).to_contain_text("REINDEER has no stock to sell on web")
+        expect(findings).to_contain_text("REINDEER has no stock to sell on stores")
+        expect(findings).not_to_contain_text("SLEDGE has no stock")
+        screenshot(page, "journey4-sold-out-flagged")
