@@ -191,6 +191,10 @@ def test_a_christmas_campaign_changes_every_channel_feed_together_and_switches_b
         assert campaign.status == Campaign.Status.ENDED
         for code in ("web", "stores"):
             assert feed_field(ended[code], "sale_price") == {"REINDEER": "", "SLEDGE": ""}, code
+        marion = login("marion.b", PASSWORD)  # 26 December: her session of 20 November has expired
+        marion.goto(f"{admin}/campaigns/campaign/")
+        expect(marion.locator("#result_list")).to_contain_text("Ended")
+        screenshot(marion, "journey3-ended")
 
 
 def erp_sets_stock(url: str, token: str, lines: list[dict]) -> dict:
