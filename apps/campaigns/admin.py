@@ -246,8 +246,8 @@ class CampaignAdmin(ModelAdmin):
         S.DRAFT: "info", S.SUBMITTED: "warning", S.APPROVED: "success", S.SCHEDULED: "success",
         S.LIVE: "danger", S.ENDED: "info", S.CANCELLED: "info",
     })  # fmt: skip
-    def status_badge(self, obj: Campaign) -> str:
-        return obj.status
+    def status_badge(self, obj: Campaign) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()  # the label in the person's language, not the code
 
     @display(description=_("window"), ordering="starts_at")
     def window(self, obj: Campaign) -> str:

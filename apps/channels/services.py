@@ -495,14 +495,16 @@ def feeds_mark_dirty(*, channel_codes: list[str] | None = None) -> int:
 
 
 def feeds_build_dirty() -> list[int]:
-    """Start a build of every active feed with changes since its last build (beat, every minute)."""
+    """Start a build of every active feed with changes since its last build (beat, every minute), all as of
+    one instant: a campaign's start reaches the web shop's and the stores' feeds with the same data."""
     feed_runs_expire()
+    at = timezone.now()
     started = []
     busy = FeedRun.objects.filter(status=FeedRun.Status.RUNNING, preview=False).values("feed_id")
     for feed in (
         Feed.objects.filter(dirty=True, is_active=True).exclude(pk__in=busy).select_related("channel")
     ):
-        started.append(feed_build_start(actor=None, feed=feed).pk)
+        started.append(feed_build_start(actor=None, feed=feed, at=at).pk)
     return started
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -23,6 +24,15 @@ def test_the_campaign_list_answers_in_bounded_queries(xmas, clock, client, djang
     with django_assert_max_num_queries(15):
         response = client.get(URL)
     assert response.status_code == 200 and "C11" in response.content.decode()
+
+
+def test_the_campaign_list_shows_each_status_by_its_label_in_the_persons_language(xmas, clock, client):
+    plan(xmas, code="C1")
+    login(client, xmas.marketer)
+    html = client.get(URL).content.decode()
+    cells = re.findall(r"field-status_badge[^>]*>(.*?)</td>", html, re.S)
+    shown = {re.sub(r"<[^>]+>|\s", "", cell) for cell in cells}
+    assert "Draft" in shown and not shown & set(S.values)  # labels, not the codes
 
 
 def test_a_campaign_typed_in_the_admin_is_created_by_the_service_in_local_time(xmas, clock, client):

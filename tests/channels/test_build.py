@@ -1,11 +1,13 @@
 """Feed builds: what goes out, what is held back and why, and that the last good file keeps serving."""
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from apps.channels import services
-from apps.channels.models import FeedRun
+from apps.channels.models import Feed, FeedRun
 from apps.inventory.services import StockLine, stock_apply_batch
 from apps.products.models import Product
 from tests.channels.helpers import GTINS, described, read
@@ -147,3 +149,15 @@ def test_a_sale_to_zero_marks_the_feed_and_the_next_build_sends_it_out_of_stock(
     [run_id] = services.feeds_build_dirty()
     assert google_items(FeedRun.objects.get(pk=run_id))["TOY-1"]["availability"] == "out_of_stock"
     assert services.feeds_build_dirty() == []
+
+
+def test_the_feeds_marked_by_one_change_are_built_as_of_the_same_instant(feeds):
+    web = services.feed_create(
+        actor=None, channel=feeds.shop.web, name="catalog", format=Feed.Format.JSONL, locale="fr_FR"
+    )
+    feeds.sellable("TOY-1")
+    services.feeds_mark_dirty()
+    with time_machine.travel(datetime(2026, 11, 30, 23, 59, 59, 999000, tzinfo=UTC), tick=True):
+        started = FeedRun.objects.filter(pk__in=services.feeds_build_dirty())
+        assert sorted(started.values_list("feed_id", flat=True)) == sorted([feeds.google.pk, web.pk])
+    assert len({run.at for run in started}) == 1

@@ -4,6 +4,7 @@ Without /usr/bin/chromium these tests are skipped with a message, except under C
 `.ci/run` installs Chromium, so a missing browser there is a broken machine, not a reason to skip.
 """
 
+import io
 import os
 from pathlib import Path
 
@@ -14,7 +15,13 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+# The README's pictures of the main screens: written to var/screenshots/docs/ on every run, and over
+# docs/screenshots/ when NOEL_DOCS_SCREENSHOTS=1 (to refresh the committed ones).
+DOCS = (
+    ROOT / "docs" / "screenshots" if os.environ.get("NOEL_DOCS_SCREENSHOTS") == "1" else SCREENSHOTS / "docs"
+)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]  # fmt: skip
 
@@ -61,4 +68,14 @@ def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def docs_screenshot(page, name: str) -> Path:
+    """What the screen shows at 1280 px, no more, in 256 colours: a README picture small enough to commit."""
+    from PIL import Image
+
+    DOCS.mkdir(parents=True, exist_ok=True)
+    path = DOCS / f"{name}.png"
+    Image.open(io.BytesIO(page.screenshot(full_page=False))).quantize(256).save(path, optimize=True)
     return path
