@@ -737,19 +737,30 @@ def _completeness_rows(
     required: Mapping[tuple[int, int], list[str]],
     localizable: AbstractSet[str],
 ) -> None:
+    # the few distinct `missing` lists as array literals, written once each (psycopg would dump every
+    # list element by element: seven lists per product)
+    literals: dict[tuple[str, ...], str] = {}
     for product in products:
         values = effective_values(product)
         for channel, locales in channels:
             codes = sorted(required.get((product.family_id, channel.pk), []))
             for locale in locales:
-                missing = [
+                missing = tuple(
                     c
                     for c in codes
                     if vals.value_of(values, c, locale.code if c in localizable else vals.ANY, channel.code)
                     is None
-                ]
+                )
+                if missing not in literals:
+                    literals[missing] = _array_literal(missing)
                 ratio = 100 if not codes else (100 * (len(codes) - len(missing))) // len(codes)
-                copy.write_row((product.pk, channel.pk, locale.pk, len(codes), missing, ratio))
+                copy.write_row((product.pk, channel.pk, locale.pk, len(codes), literals[missing], ratio))
+
+
+def _array_literal(texts: Iterable[str]) -> str:
+    """PostgreSQL's text form of an array, each element quoted (so that a code such as NULL stays text)."""
+    quoted = ('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' for text in texts)
+    return "{" + ",".join(quoted) + "}"
 
 
 @transaction.atomic
