@@ -714,14 +714,18 @@ def completeness_compute(products: Sequence[Product], *, created: AbstractSet[in
     # parameters per row: a raw psycopg cursor, since Django's cursor has no COPY.
     with transaction.atomic(savepoint=False), psycopg.Cursor(connection.connection) as cursor:
         if fresh:
+            rows = _completeness_rows(fresh, channels, required, localizable)
             with cursor.copy(f"COPY products_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
-                _completeness_rows(copy, fresh, channels, required, localizable)
+                for row in rows:
+                    copy.write_row(row)
         if not known:
             return
         cursor.execute(_COMPLETENESS_STAGE)
         cursor.execute("TRUNCATE noel_completeness")
+        rows = _completeness_rows(known, channels, required, localizable)
         with cursor.copy(f"COPY noel_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
-            _completeness_rows(copy, known, channels, required, localizable)
+            for row in rows:
+                copy.write_row(row)
         cursor.execute(_COMPLETENESS_UPSERT)
         served = [(channel.pk, locale.pk) for channel, locales in channels for locale in locales]
         cursor.execute(
@@ -731,36 +735,28 @@ def completeness_compute(products: Sequence[Product], *, created: AbstractSet[in
 
 
 def _completeness_rows(
-    copy: psycopg.Copy,
     products: Sequence[Product],
     channels: list[tuple[Channel, list]],
     required: Mapping[tuple[int, int], list[str]],
     localizable: AbstractSet[str],
-) -> None:
-    # the few distinct `missing` lists as array literals, written once each (psycopg would dump every
-    # list element by element: seven lists per product)
-    literals: dict[tuple[str, ...], str] = {}
+) -> list[tuple]:
+    """Computed before any COPY starts: a product's inherited values may need its parent read, and a
+    connection in COPY can run no other query (it would wait for the COPY's end for ever)."""
+    rows = []
     for product in products:
         values = effective_values(product)
         for channel, locales in channels:
             codes = sorted(required.get((product.family_id, channel.pk), []))
             for locale in locales:
-                missing = tuple(
+                missing = [
                     c
                     for c in codes
                     if vals.value_of(values, c, locale.code if c in localizable else vals.ANY, channel.code)
                     is None
-                )
-                if missing not in literals:
-                    literals[missing] = _array_literal(missing)
+                ]
                 ratio = 100 if not codes else (100 * (len(codes) - len(missing))) // len(codes)
-                copy.write_row((product.pk, channel.pk, locale.pk, len(codes), literals[missing], ratio))
-
-
-def _array_literal(texts: Iterable[str]) -> str:
-    """PostgreSQL's text form of an array, each element quoted (so that a code such as NULL stays text)."""
-    quoted = ('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' for text in texts)
-    return "{" + ",".join(quoted) + "}"
+                rows.append((product.pk, channel.pk, locale.pk, len(codes), missing, ratio))
+    return rows
 
 
 @transaction.atomic

@@ -29,13 +29,3 @@ def test_an_update_recomputes_the_completeness_it_changes(shop):
     web = Completeness.objects.get(product__sku="TOY-1", channel=shop.web, locale__code="fr_FR")
     assert (web.ratio, web.missing) == (50, ["description"])
 
-
-def test_completeness_lists_reach_postgresql_as_written(db):
-    from django.db import connection
-
-    codes = ["NULL", 'a"b', "c\\d", "e,f", "{g}"]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT %s::varchar[]", [services._array_literal(codes)])
-        assert cursor.fetchone()[0] == codes
-        cursor.execute("SELECT %s::varchar[]", [services._array_literal([])])
-        assert cursor.fetchone()[0] == []
