@@ -28,4 +28,3 @@ def test_an_update_recomputes_the_completeness_it_changes(shop):
     run("sku;description-fr_FR-web\nTOY-1;\n")
     web = Completeness.objects.get(product__sku="TOY-1", channel=shop.web, locale__code="fr_FR")
     assert (web.ratio, web.missing) == (50, ["description"])
-
