@@ -607,22 +607,25 @@ class ProductImporter:
         return raw, given
 
     def _associations(self, product: Product, cells: dict[str, str], refuse: Callable) -> dict | None:
+        """A type's list is the union of its `-products` and `-product_models` cells (Noel keeps one list
+        per type), whatever their order; a type given only as `-product_models` adds to what it had."""
         columns = [c for c in self.columns if c.kind == "association"]
         if not columns:
             return None
         result = {k: list(v) for k, v in product.associations.items()}
-        for column in columns:
-            skus = sorted({s.strip() for s in cells[column.name].split(",") if s.strip()})
-            if product.sku in skus:
-                refuse(column.name, _("a product cannot be associated with itself"))
+        for code in dict.fromkeys(c.code for c in columns):
+            own = [c for c in columns if c.code == code]
+            replaced = any(not c.name.endswith("-product_models") for c in own)
+            skus = set() if replaced else set(result.get(code, []))
+            for column in own:
+                found = {s.strip() for s in cells[column.name].split(",") if s.strip()}
+                if product.sku in found:
+                    refuse(column.name, _("a product cannot be associated with itself"))
+                skus |= found
             if skus:
-                result[column.code] = (
-                    sorted({*result.get(column.code, []), *skus})
-                    if column.name.endswith("-product_models")
-                    else skus
-                )
+                result[code] = sorted(skus)
             else:
-                result.pop(column.code, None)
+                result.pop(code, None)
         return dict(sorted(result.items()))
 
     def _value_error(self, row: _Row, issue: vals.ValueIssue) -> RowError:

@@ -245,13 +245,19 @@ def test_an_item_sold_out_by_the_erp_leaves_every_feed_in_one_build_and_is_flagg
             shown = feed_field(run, "availability")
             assert (shown["REINDEER"], shown["SLEDGE"]) == ("out_of_stock", "in_stock"), code
 
-        # The live campaign's review page flags it on both its channels. NOTE for the lead: the campaign
-        # "readiness view" built on another branch is where this belongs once merged; assert there that
-        # REINDEER shows as not ready (no stock) on web and stores, next to these two warnings.
+        # The live campaign's review page flags it on both its channels...
         page = login("marion.b", PASSWORD)
         page.goto(f"{admin}/campaigns/campaign/{campaign.pk}/review/")
         findings = page.locator("[data-findings]")
         expect(findings).to_contain_text("REINDEER has no stock to sell on web")
         expect(findings).to_contain_text("REINDEER has no stock to sell on stores")
         expect(findings).not_to_contain_text("SLEDGE has no stock")
+        # ...and its readiness view shows it sold out, not in stock on either channel, SLEDGE in stock.
+        page.goto(f"{admin}/campaigns/campaign/{campaign.pk}/readiness/?problem=stock")
+        table = page.locator("[data-readiness-table]")
+        expect(table.locator('[data-sku="REINDEER"] [data-risk]')).to_have_attribute("data-risk", "sold_out")
+        for channel in ("web", "stores"):
+            stock = table.locator(f'[data-sku="REINDEER"] [data-check="{channel}"] span').nth(2)
+            expect(stock).to_have_text("0")
+        expect(table.locator('[data-sku="SLEDGE"]')).to_have_count(0)
         screenshot(page, "journey4-sold-out-flagged")

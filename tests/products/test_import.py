@@ -127,6 +127,19 @@ def test_export_imports_back_unchanged(shop):
     assert recreated == {sku: (v, c, g, a) for sku, (v, c, g, _version, a) in before.items()}
 
 
+def test_an_association_type_is_the_union_of_its_products_and_product_models_columns(shop):
+    """Akeneo writes `-product_models` before `-products`: an empty products cell keeps the models."""
+    run("sku;family;name-fr_FR\nJUMPER;toys;Pull\nBOOTS;toys;Bottes\nTOY-1;toys;Renne\n")
+    run("sku;family;X_SELL-product_models;X_SELL-products\nTOY-1;toys;JUMPER;\n")
+    assert Product.objects.get(sku="TOY-1").associations == {"X_SELL": ["JUMPER"]}
+    run("sku;family;X_SELL-products;X_SELL-product_models\nTOY-1;toys;BOOTS;JUMPER\n")
+    assert Product.objects.get(sku="TOY-1").associations == {"X_SELL": ["BOOTS", "JUMPER"]}
+    run("sku;family;X_SELL-product_models\nTOY-1;toys;\n")
+    assert Product.objects.get(sku="TOY-1").associations == {"X_SELL": ["BOOTS", "JUMPER"]}, "models only add"
+    run("sku;family;X_SELL-products\nTOY-1;toys;\n")
+    assert Product.objects.get(sku="TOY-1").associations == {}
+
+
 def test_variants_and_models_in_one_file_parents_first(shop):
     report = run(
         "sku;family;family_variant;parent;name-fr_FR;color;size;weight;weight-unit\n"
