@@ -219,7 +219,7 @@ class DescriptionMismatch(Rule):
 
     def run(self, batch: Batch) -> Iterator[Hit]:
         labels = Labels.of(batch.ctx)
-        method, find = similarity.mismatch_method()
+        method, find = similarity.mismatch_method(settings.NOEL_QUALITY_SWAP_METHOD)
         for locale in batch.ctx.locales:
             keys, profiles, descriptions, scopes = [], [], [], []
             for pid in batch.ids:
