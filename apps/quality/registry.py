@@ -51,6 +51,9 @@ class CheckContext:
 
     at: datetime
     cache: dict[str, Any] = field(default_factory=dict)
+    # A whole-catalog run builds its catalog-wide data afresh; a re-check of a few products may reuse a
+    # copy a few minutes old (NOEL_QUALITY_INDEX_TTL) rather than read the whole catalog for each change.
+    whole_catalog: bool = False
 
     @cached_property
     def channels(self) -> list[Channel]:

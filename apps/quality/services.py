@@ -219,7 +219,7 @@ def quality_check_catalog(
 ) -> CheckReport:
     """The nightly run: every product, chunk by chunk, sharing one context (catalog-wide data built
     once); one audit row for the whole run rather than one per chunk."""
-    ctx = CheckContext(at=timezone.now())
+    ctx = CheckContext(at=timezone.now(), whole_catalog=True)
     total = CheckReport()
     for ids in product_chunks(chunk):
         total.add(quality_check(product_ids=ids, rule_codes=rule_codes, ctx=ctx, actor=actor, audit=False))

@@ -199,6 +199,8 @@ NOEL_QUALITY_SWAP_METHOD = env("NOEL_QUALITY_SWAP_METHOD", default="auto")
 # Near-duplicates: descriptions at least this long, sharing at least this share of their word triples.
 NOEL_QUALITY_DUPLICATE_MIN_CHARS = env.int("NOEL_QUALITY_DUPLICATE_MIN_CHARS", default=80)
 NOEL_QUALITY_DUPLICATE_SIMILARITY = env.float("NOEL_QUALITY_DUPLICATE_SIMILARITY", default=0.7)
+# Seconds a worker reuses its catalog-wide near-duplicate index for on-change re-checks (nightly: afresh).
+NOEL_QUALITY_INDEX_TTL = env.int("NOEL_QUALITY_INDEX_TTL", default=600)
 
 LOGGING = {
     "version": 1,
