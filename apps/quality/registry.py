@@ -112,10 +112,6 @@ class Batch:
             row = self.ancestors.get(row["parent_id"])
         return chain
 
-    def root(self, product_id: int) -> int:
-        chain = self.lineage(product_id)
-        return chain[-1] if chain else product_id
-
     def merged_values(self, product_id: int) -> dict[str, Any]:
         """Values as a channel sees them: inherited from the models, overridden by the product."""
         values: dict[str, Any] = {}
