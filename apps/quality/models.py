@@ -77,10 +77,6 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
-
 
 class ProductScore(models.Model):
     """A product's quality from 0 to 100, overall and per channel, from its open findings; stored so a

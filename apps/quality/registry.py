@@ -51,6 +51,9 @@ class CheckContext:
 
     at: datetime
     cache: dict[str, Any] = field(default_factory=dict)
+    # A whole-catalog run builds its catalog-wide data afresh; a re-check of a few products may reuse a
+    # copy a few minutes old (NOEL_QUALITY_INDEX_TTL) rather than read the whole catalog for each change.
+    whole_catalog: bool = False
 
     @cached_property
     def channels(self) -> list[Channel]:
@@ -108,10 +111,6 @@ class Batch:
             chain.append(row["parent_id"])
             row = self.ancestors.get(row["parent_id"])
         return chain
-
-    def root(self, product_id: int) -> int:
-        chain = self.lineage(product_id)
-        return chain[-1] if chain else product_id
 
     def merged_values(self, product_id: int) -> dict[str, Any]:
         """Values as a channel sees them: inherited from the models, overridden by the product."""

@@ -219,7 +219,7 @@ def quality_check_catalog(
 ) -> CheckReport:
     """The nightly run: every product, chunk by chunk, sharing one context (catalog-wide data built
     once); one audit row for the whole run rather than one per chunk."""
-    ctx = CheckContext(at=timezone.now())
+    ctx = CheckContext(at=timezone.now(), whole_catalog=True)
     total = CheckReport()
     for ids in product_chunks(chunk):
         total.add(quality_check(product_ids=ids, rule_codes=rule_codes, ctx=ctx, actor=actor, audit=False))
@@ -252,9 +252,7 @@ class HeldBack:
 
 
 @transaction.atomic
-def feed_held_back_record(
-    *, channel: Channel, run: int | str, items: Iterable[HeldBack], product_ids: Sequence[int] | None = None
-) -> CheckReport:
+def feed_held_back_record(*, channel: Channel, run: int | str, items: Iterable[HeldBack]) -> CheckReport:
     """After a feed run: one finding per product and channel naming what was held back; the channel's
     feed findings of products no longer held back are resolved. Items held back *because of* a quality
     finding are not recorded again (that finding already says it)."""
@@ -278,9 +276,8 @@ def feed_held_back_record(
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE quality_finding SET resolved_at = %s WHERE resolved_at IS NULL AND last_seen < %s "
-            "AND rule = %s AND channel_id = %s"
-            + (" AND product_id = ANY(%s::bigint[])" if product_ids else ""),
-            [at, at, rule.code, channel.pk, *([list(product_ids)] if product_ids else [])],
+            "AND rule = %s AND channel_id = %s",
+            [at, at, rule.code, channel.pk],
         )
         report.resolved = cursor.rowcount
     touched = set(grouped)

@@ -142,11 +142,11 @@ def jaccard(a: set[int], b: set[int]) -> float:
 LEXICAL = "char n-gram TF-IDF"
 
 
-def mismatch_method(prefer: str | None = None) -> tuple[str, Callable[..., list[Mismatch]]]:
+def mismatch_method(prefer: str = "auto") -> tuple[str, Callable[..., list[Mismatch]]]:
     """(name, function) of the swapped-description method: the sentence-embedding model of the `[ai]`
-    extra when it is installed, else the lexical one; `prefer=LEXICAL` forces the latter."""
+    extra when it is installed, else the lexical one; `prefer="lexical"` forces the latter."""
     from apps.quality import embeddings
 
-    if prefer != LEXICAL and embeddings.available():
+    if prefer != "lexical" and embeddings.available():
         return embeddings.NAME, embeddings.mismatches
     return LEXICAL, mismatches

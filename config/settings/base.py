@@ -193,9 +193,14 @@ NOEL_QUALITY_FORBIDDEN_WORDS = env.list(
 NOEL_QUALITY_SOURCE_LOCALE = env("NOEL_QUALITY_SOURCE_LOCALE", default="fr_FR")
 # The attribute holding descriptions, for the swapped and near-duplicate description rules.
 NOEL_QUALITY_DESCRIPTION = env("NOEL_QUALITY_DESCRIPTION", default="description")
+# Swapped descriptions: "auto" takes the sentence embedding of the [ai] extra when installed, "lexical"
+# always the character n-gram TF-IDF (the better of the two on French texts, bench/bench_swaps.py).
+NOEL_QUALITY_SWAP_METHOD = env("NOEL_QUALITY_SWAP_METHOD", default="auto")
 # Near-duplicates: descriptions at least this long, sharing at least this share of their word triples.
 NOEL_QUALITY_DUPLICATE_MIN_CHARS = env.int("NOEL_QUALITY_DUPLICATE_MIN_CHARS", default=80)
 NOEL_QUALITY_DUPLICATE_SIMILARITY = env.float("NOEL_QUALITY_DUPLICATE_SIMILARITY", default=0.7)
+# Seconds a worker reuses its catalog-wide near-duplicate index for on-change re-checks (nightly: afresh).
+NOEL_QUALITY_INDEX_TTL = env.int("NOEL_QUALITY_INDEX_TTL", default=600)
 
 LOGGING = {
     "version": 1,

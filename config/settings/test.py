@@ -13,3 +13,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # and a real worker process.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Each test builds its own catalog: no near-duplicate index survives from one check to the next.
+NOEL_QUALITY_INDEX_TTL = 0

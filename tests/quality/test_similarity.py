@@ -53,4 +53,4 @@ def test_the_embedding_method_is_chosen_only_when_installed(monkeypatch):
     assert similarity.mismatch_method()[0] == similarity.LEXICAL
     monkeypatch.setattr(embeddings, "available", lambda: True)
     assert similarity.mismatch_method()[0] == embeddings.NAME
-    assert similarity.mismatch_method(prefer=similarity.LEXICAL)[0] == similarity.LEXICAL
+    assert similarity.mismatch_method(prefer="lexical")[0] == similarity.LEXICAL

@@ -4,6 +4,7 @@ that belong to another product, and near-duplicate descriptions across the catal
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -219,7 +220,7 @@ class DescriptionMismatch(Rule):
 
     def run(self, batch: Batch) -> Iterator[Hit]:
         labels = Labels.of(batch.ctx)
-        method, find = similarity.mismatch_method()
+        method, find = similarity.mismatch_method(settings.NOEL_QUALITY_SWAP_METHOD)
         for locale in batch.ctx.locales:
             keys, profiles, descriptions, scopes = [], [], [], []
             for pid in batch.ids:
@@ -241,6 +242,9 @@ class DescriptionMismatch(Rule):
                     {"own": m.own, "fits": other, "fits_score": m.best_score, "method": method},
                     **_where(batch, locale, scopes[m.index]),
                 )
+
+
+_recent: dict[str, tuple[float, DuplicateIndex]] = {}
 
 
 class DuplicateIndex:
@@ -268,6 +272,22 @@ class DuplicateIndex:
             self.roots[pid] = grand or parent or pid
             for h in similarity.sketch(hashes):
                 self.by_hash.setdefault(h, []).append(pid)
+
+    @classmethod
+    def of(cls, ctx: CheckContext, locale: str) -> DuplicateIndex:
+        """The run's index; outside a whole-catalog run, this process's copy while it is recent."""
+        key = f"duplicates:{locale}"
+        if key not in ctx.cache:
+            built_at, index = _recent.get(locale, (0.0, None))
+            if (
+                ctx.whole_catalog
+                or index is None
+                or time.monotonic() - built_at > settings.NOEL_QUALITY_INDEX_TTL
+            ):
+                index = cls(locale)
+                _recent[locale] = (time.monotonic(), index)
+            ctx.cache[key] = index
+        return ctx.cache[key]
 
     def neighbours(self, pid: int, hashes: set[int], limit: int = 50) -> list[tuple[int, float]]:
         """Other products (not of the same model) whose description resembles this one, best first."""
@@ -299,10 +319,7 @@ class DescriptionDuplicate(Rule):
     def run(self, batch: Batch) -> Iterator[Hit]:
         minimum = settings.NOEL_QUALITY_DUPLICATE_MIN_CHARS
         for locale in batch.ctx.locales:
-            key = f"duplicates:{locale}"
-            if key not in batch.ctx.cache:
-                batch.ctx.cache[key] = DuplicateIndex(locale)
-            index = batch.ctx.cache[key]
+            index = DuplicateIndex.of(batch.ctx, locale)
             for pid in batch.ids:
                 scope, text = description_of(batch.products[pid]["values"], locale)
                 if len(text) < minimum:
