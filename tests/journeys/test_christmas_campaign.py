@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from celery.result import allow_join_result
 from playwright.sync_api import expect
 
 from apps.campaigns import services as campaigns
@@ -99,8 +100,9 @@ def beat_at(clock, instant: datetime, *, feeds: int) -> dict[str, FeedRun]:
     """The clock reaches `instant`; beat's two jobs run there; the worker builds the feeds marked."""
     clock.move_to(instant)
     last = FeedRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    campaigns_tick.apply().get()
-    started = feeds_build_dirty.apply().get()
+    with allow_join_result():  # Celery's global "inside a task" flag: see tests/workers.py
+        campaigns_tick.apply().get()
+        started = feeds_build_dirty.apply().get()
     assert len(started) == feeds, f"feeds rebuilt: {started}"
     return {run.feed.channel.code: run for run in wait_for_runs(feeds, after=last)}
 
