@@ -96,15 +96,16 @@ def feed_field(run: FeedRun, name: str) -> dict[str, str]:
     return found
 
 
-def beat_at(clock, instant: datetime, *, feeds: int) -> dict[str, FeedRun]:
-    """The clock reaches `instant`; beat's two jobs run there; the worker builds the feeds marked."""
+def beat_at(clock, instant: datetime, *, feeds: int | None) -> dict[str, FeedRun]:
+    """The clock reaches `instant`; beat's two jobs run there; the worker builds the feeds marked (`feeds`
+    of them, or however many were, for None)."""
     clock.move_to(instant)
     last = FeedRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with allow_join_result():  # Celery's global "inside a task" flag: see tests/workers.py
         campaigns_tick.apply().get()
         started = feeds_build_dirty.apply().get()
-    assert len(started) == feeds, f"feeds rebuilt: {started}"
-    return {run.feed.channel.code: run for run in wait_for_runs(feeds, after=last)}
+    assert feeds is None or len(started) == feeds, f"feeds rebuilt: {started}"
+    return {run.feed.channel.code: run for run in wait_for_runs(len(started), after=last)}
 
 
 def test_a_christmas_campaign_changes_every_channel_feed_together_and_switches_back(login, live_server):
@@ -171,7 +172,12 @@ def test_a_christmas_campaign_changes_every_channel_feed_together_and_switches_b
         assert feed_field(preview, "sale_price") == ON_SALE
         expect(marion.locator("body")).to_contain_text("24.00")
         screenshot(marion, "journey3-preview")
-        assert beat_at(clock, datetime(2027, 11, 30, 23, 59, tzinfo=PARIS), feeds=0) == {}  # not yet
+        # Not yet: the campaign does not start, and a feed rebuilt for another reason (the real worker's
+        # own follow-up tasks, e.g. pictures or checks of the set-up, may mark every feed) shows no sale.
+        for code, run in beat_at(clock, datetime(2027, 11, 30, 23, 59, tzinfo=PARIS), feeds=None).items():
+            assert set(feed_field(run, "sale_price").values()) <= {""}, code
+        campaign.refresh_from_db()
+        assert campaign.status in (Campaign.Status.APPROVED, Campaign.Status.SCHEDULED)
         live = beat_at(clock, START.replace(**JUST_AFTER), feeds=2)
         campaign.refresh_from_db()
         assert campaign.status == Campaign.Status.LIVE
