@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
-from common import setup
+from common import backend_cpu, setup
 
 SKUS = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
 setup(100_000)
@@ -44,19 +44,6 @@ from apps.core.services import user_create  # noqa: E402
 from apps.pricing.models import EffectivePrice, Price  # noqa: E402
 from apps.pricing.services import effective_prices_mark_dirty, effective_prices_recompute  # noqa: E402
 from apps.products.models import Product  # noqa: E402
-
-
-def backend_cpu() -> float | None:
-    """CPU seconds of this connection's PostgreSQL backend so far, if its /proc entry is readable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def vacuumed() -> None:

@@ -66,6 +66,21 @@ def setup(products: int, database: str = "noel_bench") -> None:
         print(f"seeded {Product.objects.count()} products in {time.perf_counter() - started:.0f} s")
 
 
+def backend_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far, if its /proc entry is readable."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def gunicorn(port: int, workers: int = 2, **env: str) -> Iterator[None]:
     """The production web server on the bench database, until the block ends."""

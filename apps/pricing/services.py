@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core import context, events, idempotency
-from apps.core.batches import BatchRejected, LineError
+from apps.core.batches import BatchRejected, LineError, triggers_without_subtransactions
 from apps.core.models import Channel, User
 from apps.core.money import MoneyError, currency_exponent, to_decimal
 from apps.core.services import audit_record
@@ -220,6 +220,7 @@ def prices_apply_batch(
 def _apply_batch(
     actor: User | None, lines: Sequence[PriceLine], *, partial: bool, confirm: bool
 ) -> dict[str, Any]:
+    triggers_without_subtransactions()
     channels = {c.code: c for c in Channel.objects.all()}
     products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
     errors: list[LineError] = []

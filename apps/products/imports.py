@@ -31,6 +31,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from apps.core import context, events
+from apps.core.batches import triggers_without_subtransactions
 from apps.core.models import AuditLog, User
 from apps.core.services import audit_record_many
 from apps.core.tabular import (
@@ -861,7 +862,8 @@ def _triggers_ignored(*triggers: pgtrigger.Trigger) -> Iterator[None]:
 
     A trigger per row re-attached the history context and inserted its event one at a time. The upsert's
     `versions` part writes one event per written row, with the trigger's label and context, in one
-    INSERT … SELECT. Outside the block, `pgtrigger.ignore` names no trigger (see below)."""
+    INSERT … SELECT. Outside the block, `pgtrigger.ignore` names no trigger
+    (see `triggers_without_subtransactions`)."""
     names = ",".join(trigger.get_pgid(Product) for trigger in triggers)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + names + "}"])
@@ -869,18 +871,6 @@ def _triggers_ignored(*triggers: pgtrigger.Trigger) -> Iterator[None]:
             yield
         finally:
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-
-
-def _triggers_without_subtransactions() -> None:
-    """Name no trigger to skip, so that pgtrigger's guard in each row trigger finds its setting.
-
-    Unset, `pgtrigger.ignore` makes `_pgtrigger_should_ignore()` raise and catch an error for every row
-    written; each caught error aborts a subtransaction, and PostgreSQL then walks every after-trigger
-    event queued so far in the transaction (the deferred foreign-key checks of all earlier rows). In one
-    long import that made each chunk slower than the one before. An empty list ignores nothing: every
-    row is still versioned; the setting ends with the transaction."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
 def products_import(
@@ -907,7 +897,7 @@ def products_import(
     importer.report.dry_run = dry_run
     try:
         with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
-            _triggers_without_subtransactions()
+            triggers_without_subtransactions()
             for chunk in importer.read(table):
                 importer.apply(chunk)
                 if progress is not None:

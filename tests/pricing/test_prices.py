@@ -2,12 +2,15 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pghistory
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F
 
 from apps.core import context
 from apps.pricing import modifiers, services
-from apps.pricing.models import EffectivePrice, Price
+from apps.pricing.models import EffectivePrice, Price, PriceEvent
 from apps.pricing.selectors import price_history, prices_at
 from apps.products import services as product_services
 from tests.products.fixtures import texts
@@ -76,6 +79,44 @@ def test_price_history_keeps_who_when_old_new_and_path(shop, toy):
     assert [(h["amount"], h["who"], h["source"]) for h in history] == [
         (Decimal("18"), "malik", "api"),
         (Decimal("20"), "margot", "system"),
+    ]
+
+
+def test_bulk_writes_version_every_price_they_change_with_who_and_why(shop):
+    """History is written once per statement (set-based): a bulk insert, update and delete still keep
+    one version per price, tagged with the statement's context; rows an update leaves alone get none."""
+    toys = [product_services.product_create(actor=None, sku=f"BULK{n}", family=shop.toys) for n in range(3)]
+    with pghistory.context(username="erp", reason="spring prices"):
+        prices = Price.objects.bulk_create(
+            Price(product=toy, channel=shop.web, currency_id="EUR", amount=Decimal(10)) for toy in toys
+        )
+        Price.objects.filter(product__in=toys[:2]).update(amount=Decimal(12))
+        Price.objects.filter(product__in=toys).update(amount=F("amount"))
+        Price.objects.filter(product=toys[0]).delete()
+    events = PriceEvent.objects.filter(pgh_obj_id__in=[p.pk for p in prices]).select_related("pgh_context")
+    assert sorted(
+        (e.product_id, e.pgh_label, e.amount, e.pgh_context.metadata["reason"]) for e in events
+    ) == sorted(
+        [(toy.pk, "created", Decimal(10), "spring prices") for toy in toys]
+        + [(toy.pk, "changed", Decimal(12), "spring prices") for toy in toys[:2]]
+        + [(toys[0].pk, "deleted", Decimal(12), "spring prices")]
+    )
+    assert {e.pgh_context.metadata["username"] for e in events} == {"erp"}
+
+
+@pytest.mark.django_db
+def test_price_history_triggers_fire_once_per_statement_not_per_row():
+    """A row trigger made each bulk write slow with the square of its rows (see Price)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname, tgtype & 1 FROM pg_trigger WHERE tgrelid = 'pricing_price'::regclass "
+            "AND tgname LIKE 'pgtrigger_%%' ORDER BY tgname"
+        )
+        levels = cursor.fetchall()
+    assert [(name.split("_")[1], row) for name, row in levels] == [
+        ("changed", 0),
+        ("created", 0),
+        ("deleted", 0),
     ]
 
 
