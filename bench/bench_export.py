@@ -38,7 +38,8 @@ def raw_copy() -> int:
 
     from apps.products.models import Product
 
-    fields = ("sku", "family__code", "categories", "enabled", "parent__sku", "gtin", "values", "associations")
+    fields = ("sku", "family__code", "categories", "enabled", "parent__sku", "family_variant__code", "gtin")
+    fields += ("values", "associations")
     sql, params = Product.objects.order_by("sku").values_list(*fields).query.sql_with_params()
     size = 0
     with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
