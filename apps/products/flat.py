@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -50,35 +51,56 @@ def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[s
     return cells
 
 
-def rows(queryset: QuerySet[Product], chunk_size: int = 2000) -> Iterator[dict[str, str]]:
-    """One dict per product, streamed from the database in chunks (memory stays flat)."""
+def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000) -> Iterator[list[str]]:
+    """One list of escaped cells per product, in `columns`' order, streamed from a server-side cursor.
+
+    Each value slot's column is looked up once per export, not built once per product (#15): the
+    per-row cost is a JSON decode and one list store per cell. A cell `columns` lacks is left out."""
     types = dict(Attribute.objects.values_list("code", "type"))
-    fields = (
-        "sku",
-        "family__code",
-        "categories",
-        "enabled",
-        "parent__sku",
-        "family_variant__code",
-        "gtin",
-        "values",
-        "associations",
-    )
-    for sku, family, categories, enabled, parent, variant, gtin, values, associations in queryset.values_list(
-        *fields
-    ).iterator(chunk_size=chunk_size):
-        row = {
-            "sku": sku,
-            "family": family,
-            "categories": ",".join(categories),
-            "enabled": "1" if enabled else "0",
-            "parent": parent or "",
-            "family_variant": variant or "",
-            "gtin": gtin or "",
-        }
-        row.update(value_cells(values, types))
-        row.update({f"{kind}-products": ",".join(skus) for kind, skus in associations.items()})
-        yield row
+    position = {column: index for index, column in enumerate(columns)}
+    width = len(columns)
+    slots: dict[tuple[str, str, str], str] = {}
+    fields = ("sku", "family__code", "categories", "enabled", "parent__sku", "family_variant__code", "gtin")
+    sql, params = queryset.values_list(*fields, "values", "associations").query.sql_with_params()
+    places = [(index, position.get(column)) for index, column in enumerate(BASE_COLUMNS)]
+    places = [(index, place) for index, place in places if place is not None]
+    loads = json.loads
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(chunk_size):
+            for sku, family, categories, enabled, parent, variant, gtin, values, associations in batch:
+                row = [""] * width
+                base = (sku, family, ",".join(categories), "1" if enabled else "0", parent, variant, gtin)
+                for index, place in places:
+                    row[place] = base[index] or ""
+                for code, by_locale in loads(values).items():
+                    kind = types.get(code)
+                    for locale, by_channel in by_locale.items():
+                        for channel, value in by_channel.items():
+                            column = slots.get((code, locale, channel))
+                            if column is None:
+                                column = slots[code, locale, channel] = _column(code, locale, channel)
+                            if kind == Attribute.Type.PRICE:
+                                for currency, amount in value.items():
+                                    _put(row, position, f"{column}-{currency}", amount)
+                            elif kind == Attribute.Type.MEASUREMENT:
+                                _put(row, position, column, value["amount"])
+                                _put(row, position, f"{column}-unit", value["unit"])
+                            elif kind == Attribute.Type.MULTISELECT:
+                                _put(row, position, column, ",".join(value))
+                            elif kind == Attribute.Type.BOOLEAN:
+                                _put(row, position, column, "1" if value else "0")
+                            else:
+                                _put(row, position, column, str(value))
+                for association, skus in loads(associations).items():
+                    _put(row, position, f"{association}-products", ",".join(skus))
+                yield [escape_cell(cell) if cell else cell for cell in row]
+
+
+def _put(row: list[str], position: dict[str, int], column: str, cell: str) -> None:
+    place = position.get(column)
+    if place is not None:
+        row[place] = cell
 
 
 def header(queryset: QuerySet[Product]) -> list[str]:
@@ -100,9 +122,11 @@ def header(queryset: QuerySet[Product]) -> list[str]:
 
 
 _VALUE_SLOTS = """
-SELECT DISTINCT a.key, l.key, c.key,
-       CASE WHEN jsonb_typeof(c.value) = 'object' THEN ARRAY(SELECT jsonb_object_keys(c.value)) END
-FROM products_product p, jsonb_each(p."values") a, jsonb_each(a.value) l, jsonb_each(l.value) c
+SELECT DISTINCT a, l, c,
+       CASE WHEN jsonb_typeof(p."values" -> a -> l -> c) = 'object'
+            THEN ARRAY(SELECT jsonb_object_keys(p."values" -> a -> l -> c)) END
+FROM products_product p, jsonb_object_keys(p."values") a, jsonb_object_keys(p."values" -> a) l,
+     jsonb_object_keys(p."values" -> a -> l) c
 WHERE p.id IN ({ids})
 """
 _ASSOCIATION_KINDS = (
@@ -116,15 +140,13 @@ def csv_lines(
     """The selection as CSV text, line by line, for a streaming response."""
     columns = columns or header(queryset)
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns, delimiter=delimiter, extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
     yield buffer.getvalue()
-    for row in rows(queryset):
+    for row in rows(queryset, columns):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow({key: escape_cell(value) for key, value in row.items()})
+        writer.writerow(row)
         yield buffer.getvalue()
 
 
@@ -161,8 +183,8 @@ def xlsx_write(queryset: QuerySet[Product], handle, columns: list[str] | None = 
     sheet = book.create_sheet("products")
     sheet.append(columns)
     count = 0
-    for row in rows(queryset):
-        sheet.append([escape_cell(row.get(column, "")) for column in columns])
+    for row in rows(queryset, columns):
+        sheet.append(row)
         count += 1
     book.save(handle)
     return count

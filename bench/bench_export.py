@@ -1,0 +1,62 @@
+"""Flat CSV export of the whole catalog (Noel's format: header, escaping, one column per value) against a
+raw PostgreSQL `COPY … TO STDOUT (FORMAT csv)` of the same product rows (no flattening: the limit).
+
+    NOEL_BENCH_DB=bench_noel_importperf python bench/bench_export.py     (100,000 products; ≥ 20,000 rows/s)
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+from bench_import import N_SEEDED, backend_cpu
+from common import setup
+
+
+def timed(run) -> tuple[int, float, float, float]:
+    """Rows, wall seconds, Python CPU seconds, PostgreSQL CPU seconds."""
+    started, python, server = time.perf_counter(), time.process_time(), backend_cpu()
+    count = run()
+    return count, time.perf_counter() - started, time.process_time() - python, backend_cpu() - server
+
+
+def noel_export() -> int:
+    from apps.products import flat
+    from apps.products.models import Product
+
+    count = -1
+    with open(os.devnull, "w") as sink:
+        for line in flat.csv_lines(Product.objects.order_by("sku")):
+            sink.write(line)
+            count += 1
+    return count
+
+
+def raw_copy() -> int:
+    from django.db import connection
+
+    from apps.products.models import Product
+
+    fields = ("sku", "family__code", "categories", "enabled", "parent__sku", "family_variant__code", "gtin")
+    fields += ("values", "associations")
+    sql, params = Product.objects.order_by("sku").values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+        for _block in copy:
+            pass
+    return Product.objects.count()
+
+
+if __name__ == "__main__":
+    setup(N_SEEDED)
+    figures = {name: timed(run) for name, run in (("raw COPY", raw_copy), ("export", noel_export))}
+    for name, (count, wall, python, server) in figures.items():
+        print(
+            f"{name}: {count / wall:,.0f} rows/s ({count:,} products, {wall:.1f} s; "
+            f"CPU: Python {python:.1f} s, PostgreSQL {server:.1f} s)"
+        )
+    print(
+        f"export is {100 * figures['raw COPY'][1] / figures['export'][1]:.0f} % of the raw COPY's rate; "
+        f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
