@@ -21,3 +21,12 @@ def pytest_report_header(config):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request from a French user leaves French active in the thread; the next test must not inherit it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
