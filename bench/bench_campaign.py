@@ -60,9 +60,8 @@ def measured(name: str) -> Iterator[None]:
     wall, cpu, db = time.perf_counter(), time.process_time(), backend_cpu()
     yield
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    db_after = backend_cpu()
-    db_s = f", db {db_after - db:.1f}" if db is not None and db_after is not None else ""
-    figures[name] = f"{wall:.1f} s (cpu {cpu:.1f}{db_s}; load {os.getloadavg()[0]:.1f})"
+    db = backend_cpu() - db
+    figures[name] = f"{wall:.1f} s (cpu {cpu:.1f}, db {db:.1f}; load {os.getloadavg()[0]:.1f})"
     figures[f"{name}_s"] = f"{wall}"
 
 

@@ -10,8 +10,8 @@ import os
 import resource
 import time
 
-from bench_import import N_SEEDED, backend_cpu
-from common import setup
+from bench_import import N_SEEDED
+from common import backend_cpu, setup
 
 
 def timed(run) -> tuple[int, float, float, float]:

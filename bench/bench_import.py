@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import setup
+from common import backend_cpu, setup
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--child" else 100_000
 SAMPLE = 5_000
@@ -65,19 +65,6 @@ def child(path: str) -> None:
         cpu.append((time.process_time() - python, backend_cpu() - server))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"runs": timings, "cpu": cpu, "peak_mb": peak}))
-
-
-def backend_cpu() -> float:
-    """CPU seconds of this connection's PostgreSQL backend (the server runs on this machine)."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(path: Path) -> dict:

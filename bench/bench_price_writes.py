@@ -10,6 +10,7 @@ this process and of its PostgreSQL backend, and the load average.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -35,7 +36,7 @@ pairs = [(p, c) for p in sellable[: max(SIZES) // len(channels) + 1] for c in ch
 assert len(pairs) >= max(SIZES), f"the bench catalog holds {len(pairs)} product × channel pairs"
 
 
-def write(rows: int, history: bool) -> tuple[float, float, float | None, int]:
+def write(rows: int, history: bool) -> tuple[float, float, float, int]:
     """Seconds, process CPU, backend CPU and events written by one bulk insert of `rows` prices."""
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE pricing_price, pricing_priceevent")
@@ -57,12 +58,12 @@ def write(rows: int, history: bool) -> tuple[float, float, float | None, int]:
         wall, cpu, db_after = time.perf_counter() - wall, time.process_time() - cpu, backend_cpu()
         events = PriceEvent.objects.count() - events_before
         transaction.set_rollback(True)
-    return wall, cpu, (db_after - db if db is not None and db_after is not None else None), events
+    return wall, cpu, db_after - db, events
 
 
-def figure(rows: int, wall: float, cpu: float, db: float | None) -> str:
-    db_s = f", db {db:.1f}" if db is not None else ""
-    return f"{rows / wall:,.0f} rows/s, {wall / rows * 1e6:.0f} µs/row ({wall:.1f} s, cpu {cpu:.1f}{db_s})"
+def figure(rows: int, wall: float, cpu: float, db: float) -> str:
+    rate = f"{rows / wall:,.0f} rows/s, {wall / rows * 1e6:.0f} µs/row"
+    return f"{rate} ({wall:.1f} s, cpu {cpu:.1f}, db {db:.1f})"
 
 
 per_row: dict[int, tuple[float, float]] = {}
@@ -71,7 +72,7 @@ for rows in SIZES:
     assert events == rows, f"{events} history events for {rows} prices"
     base_wall, base_cpu, base_db, base_events = write(rows, history=False)
     assert base_events == 0, f"{base_events} history events with the triggers off"
-    per_row[rows] = (wall / rows, (cpu + (db or 0)) / rows)
+    per_row[rows] = (wall / rows, (cpu + (0.0 if math.isnan(db) else db)) / rows)
     print(
         f"bulk price write, {rows} rows: with history {figure(rows, wall, cpu, db)} | "
         f"baseline triggers off {figure(rows, base_wall, base_cpu, base_db)} -> "

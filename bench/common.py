@@ -66,8 +66,9 @@ def setup(products: int, database: str = "noel_bench") -> None:
         print(f"seeded {Product.objects.count()} products in {time.perf_counter() - started:.0f} s")
 
 
-def backend_cpu() -> float | None:
-    """CPU seconds of this connection's PostgreSQL backend so far, if its /proc entry is readable."""
+def backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (NaN when its /proc entry is not readable,
+    e.g. a server on another machine, so differences print as nan rather than failing)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -77,7 +78,7 @@ def backend_cpu() -> float | None:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
-        return None
+        return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
