@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -25,10 +25,6 @@ from apps.products.models import Attribute, Product
 BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant", "gtin"]
 
 
-def _column(code: str, locale: str, channel: str) -> str:
-    return "-".join(part for part in (code, locale, channel) if part != vals.ANY)
-
-
 def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[str, str]:
     """The flat cells of one product's own values."""
     cells: dict[str, str] = {}
@@ -36,7 +32,7 @@ def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[s
         kind = types.get(code)
         for locale, by_channel in by_locale.items():
             for channel, value in by_channel.items():
-                column = _column(code, locale, channel)
+                column = vals.column_name(code, locale, channel)
                 if kind == Attribute.Type.PRICE:
                     for currency, amount in value.items():
                         cells[f"{column}-{currency}"] = amount
@@ -59,12 +55,11 @@ def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000
     types = dict(Attribute.objects.values_list("code", "type"))
     position = {column: index for index, column in enumerate(columns)}
     width = len(columns)
-    slots: dict[tuple[str, str, str], str] = {}
     fields = ("sku", "family__code", "categories", "enabled", "parent__sku", "family_variant__code", "gtin")
     sql, params = queryset.values_list(*fields, "values", "associations").query.sql_with_params()
     places = [(index, position.get(column)) for index, column in enumerate(BASE_COLUMNS)]
     places = [(index, place) for index, place in places if place is not None]
-    loads = json.loads
+    loads = orjson.loads  # the decode is most of an export's per-row cost; orjson's is four times faster
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(chunk_size):
@@ -77,9 +72,7 @@ def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000
                     kind = types.get(code)
                     for locale, by_channel in by_locale.items():
                         for channel, value in by_channel.items():
-                            column = slots.get((code, locale, channel))
-                            if column is None:
-                                column = slots[code, locale, channel] = _column(code, locale, channel)
+                            column = vals.column_name(code, locale, channel)
                             if kind == Attribute.Type.PRICE:
                                 for currency, amount in value.items():
                                     _put(row, position, f"{column}-{currency}", amount)

@@ -57,6 +57,11 @@ RESTRICTED_GTIN_PREFIXES = (
 )
 
 
+# One encoder for every comparison key: json.dumps(…, sort_keys=True) builds a new encoder per call, a
+# noticeable share of an import's validation when every row holds a unique value.
+canonical_json = json.JSONEncoder(sort_keys=True).encode
+
+
 class VersionConflict(ValidationError):
     """Someone saved the product after the caller read it; nothing was written."""
 
@@ -239,12 +244,12 @@ class _BatchLookups(_Lookups):
             ):
                 for locale, by_channel in (by_locale or {}).items():
                     for channel, value in by_channel.items():
-                        taken[(locale, channel, json.dumps(value, sort_keys=True))] = sku
+                        taken[(locale, channel, canonical_json(value))] = sku
             self.uniques[code] = taken
         return self.uniques[code]
 
     def unique_owner(self, product: Product, code: str, locale: str, channel: str, value: Any) -> str | None:
-        return self._unique_values(code).get((locale, channel, json.dumps(value, sort_keys=True)))
+        return self._unique_values(code).get((locale, channel, canonical_json(value)))
 
     def sibling(self, product: Product) -> str | None:
         return self.siblings.get((product.parent.sku, product.axis_key))
@@ -258,9 +263,7 @@ class _BatchLookups(_Lookups):
             if self.catalog.attributes[code].unique:
                 for locale, by_channel in by_locale.items():
                     for channel, value in by_channel.items():
-                        self._unique_values(code)[(locale, channel, json.dumps(value, sort_keys=True))] = (
-                            product.sku
-                        )
+                        self._unique_values(code)[(locale, channel, canonical_json(value))] = product.sku
 
 
 def _validate(
@@ -711,24 +714,23 @@ def completeness_compute(products: Sequence[Product], *, created: AbstractSet[in
         required.setdefault((family_id, channel_id), []).append(code)
     channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
     localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
+    plans = _completeness_plans(family_ids, channels, required, localizable)
     fresh = [p for p in products if p.pk in created]
     known = [p for p in products if p.pk not in created]
-    # COPY, whatever the number of rows, rather than an ORM bulk_create that builds and sends six
-    # parameters per row: a raw psycopg cursor, since Django's cursor has no COPY.
+    # COPY in its text form, whatever the number of rows: an import writes seven rows per product, and
+    # psycopg's per-row adaptation of the `missing` arrays cost more than working them out.
     with transaction.atomic(savepoint=False), psycopg.Cursor(connection.connection) as cursor:
         if fresh:
-            rows = _completeness_rows(fresh, channels, required, localizable)
+            text = _completeness_text(fresh, plans)
             with cursor.copy(f"COPY products_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(text)
         if not known:
             return
         cursor.execute(_COMPLETENESS_STAGE)
         cursor.execute("TRUNCATE noel_completeness")
-        rows = _completeness_rows(known, channels, required, localizable)
+        text = _completeness_text(known, plans)
         with cursor.copy(f"COPY noel_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text)
         cursor.execute(_COMPLETENESS_UPSERT)
         served = [(channel.pk, locale.pk) for channel, locales in channels for locale in locales]
         cursor.execute(
@@ -737,29 +739,54 @@ def completeness_compute(products: Sequence[Product], *, created: AbstractSet[in
         )
 
 
-def _completeness_rows(
-    products: Sequence[Product],
+# per family: (channel id, locale id, [(required code, the four value slots that can fill it)]) for each
+# channel × locale served
+_Plans = dict[int, list[tuple[int, int, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]]
+
+
+def _completeness_plans(
+    family_ids: AbstractSet[int],
     channels: list[tuple[Channel, list]],
     required: Mapping[tuple[int, int], list[str]],
     localizable: AbstractSet[str],
-) -> list[tuple]:
-    """Computed before any COPY starts: a product's inherited values may need its parent read, and a
-    connection in COPY can run no other query (it would wait for the COPY's end for ever)."""
-    rows = []
-    for product in products:
-        values = effective_values(product)
+) -> _Plans:
+    """What each family requires where, worked out once per batch rather than once per product. A value
+    counts for a locale and channel as `vals.value_of` reads it: its own slot, or the one for every
+    channel, every locale, or both."""
+    plans: _Plans = {family_id: [] for family_id in family_ids}
+    for family_id in family_ids:
         for channel, locales in channels:
-            codes = sorted(required.get((product.family_id, channel.pk), []))
+            codes = sorted(required.get((family_id, channel.pk), []))
             for locale in locales:
-                missing = [
-                    c
-                    for c in codes
-                    if vals.value_of(values, c, locale.code if c in localizable else vals.ANY, channel.code)
-                    is None
-                ]
-                ratio = 100 if not codes else (100 * (len(codes) - len(missing))) // len(codes)
-                rows.append((product.pk, channel.pk, locale.pk, len(codes), missing, ratio))
-    return rows
+                needs = []
+                for code in codes:
+                    loc = locale.code if code in localizable else vals.ANY
+                    slots = {(code, lo, ch) for lo in (loc, vals.ANY) for ch in (channel.code, vals.ANY)}
+                    needs.append((code, tuple(slots)))
+                plans[family_id].append((channel.pk, locale.pk, needs))
+    return plans
+
+
+def _completeness_text(products: Sequence[Product], plans: _Plans) -> str:
+    """The rows as COPY text (attribute codes are letters, digits and _: nothing to quote). Worked out
+    before any COPY starts: a product's inherited values may need its parent read, and a connection in
+    COPY can run no other query (it would wait for the COPY's end for ever)."""
+    lines = []
+    for product in products:
+        filled = {
+            (code, locale, channel)
+            for code, by_locale in effective_values(product).items()
+            for locale, by_channel in by_locale.items()
+            for channel, value in by_channel.items()
+            if not vals.is_empty(value)
+        }
+        for channel_id, locale_id, needs in plans[product.family_id]:
+            missing = [code for code, slots in needs if filled.isdisjoint(slots)]
+            ratio = (100 * (len(needs) - len(missing))) // len(needs) if needs else 100
+            lines.append(
+                f"{product.pk}\t{channel_id}\t{locale_id}\t{len(needs)}\t{{{','.join(missing)}}}\t{ratio}\n"
+            )
+    return "".join(lines)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -293,19 +294,28 @@ def value_of(values: Mapping[str, Any], attribute: str, locale: str = ANY, chann
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def column_name(code: str, locale: str = ANY, channel: str = ANY) -> str:
+    """A value slot's column in Akeneo's convention: `code[-locale][-channel]` (a few hundred distinct
+    slots, asked for once per value of every row exported, imported or diffed: remembered)."""
+    return "-".join(part for part in (code, locale, channel) if part != ANY)
+
+
+def _flat(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        column_name(code, locale, channel): value
+        for code, by_locale in values.items()
+        for locale, by_channel in by_locale.items()
+        for channel, value in by_channel.items()
+    }
+
+
 def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{"attribute[-locale][-channel]": [old, new]} for each value that changed, in Akeneo's column names."""
-
-    def flat(values: Mapping[str, Any]) -> dict[str, Any]:
-        out = {}
-        for code, by_locale in values.items():
-            for locale, by_channel in by_locale.items():
-                for channel, value in by_channel.items():
-                    key = "-".join(part for part in (code, locale, channel) if part != ANY)
-                    out[key] = value
-        return out
-
-    before, after = flat(old), flat(new)
+    after = _flat(new)
+    if not old:
+        return {key: [None, after[key]] for key in sorted(after) if after[key] is not None}
+    before = _flat(old)
     return {
         key: [before.get(key), after.get(key)]
         for key in sorted(before.keys() | after.keys())

@@ -320,7 +320,7 @@ def quality_check_queue(product_ids: Iterable[int]) -> int:
 
 
 def _ids_of(skus: Iterable[str]) -> list[int]:
-    return list(Product.objects.filter(sku__in=list(skus)).values_list("pk", flat=True))
+    return list(Product.objects.filter(sku__any=list(skus)).values_list("pk", flat=True))
 
 
 def _on_products(event) -> None:

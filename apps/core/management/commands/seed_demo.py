@@ -2,6 +2,7 @@ from importlib import import_module
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.utils.module_loading import module_has_submodule
 
 from apps.core import context
@@ -22,3 +23,7 @@ class Command(BaseCommand):
             for config in apps.get_app_configs():
                 if config.name.startswith("apps.") and module_has_submodule(config.module, "demo"):
                     import_module(f"{config.name}.demo").seed(products=products, out=self.stdout)
+        # Planner statistics for the tables just filled: without them PostgreSQL estimates expression
+        # indexes (UPPER(sku)) as useless and scans the whole catalog until autovacuum's next pass.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
