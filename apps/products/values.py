@@ -312,10 +312,15 @@ def _flat(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{"attribute[-locale][-channel]": [old, new]} for each value that changed, in Akeneo's column names."""
-    after = _flat(new)
-    if not old:
-        return {key: [None, after[key]] for key in sorted(after) if after[key] is not None}
-    before = _flat(old)
+    if not old:  # a creation (every import row of a new product): one pass
+        return {
+            column_name(code, locale, channel): [None, value]
+            for code, by_locale in sorted(new.items())
+            for locale, by_channel in by_locale.items()
+            for channel, value in by_channel.items()
+            if value is not None
+        }
+    before, after = _flat(old), _flat(new)
     return {
         key: [before.get(key), after.get(key)]
         for key in sorted(before.keys() | after.keys())

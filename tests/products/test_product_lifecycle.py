@@ -330,3 +330,14 @@ def test_a_channel_losing_a_locale_loses_its_completeness_rows_even_if_another_c
         product=product, channel=shop.google, locale__code="en_GB"
     ).exists()
     assert Completeness.objects.filter(product=product, channel=shop.web, locale__code="en_GB").exists()
+
+
+def test_completeness_rows_go_with_their_product_though_the_table_has_no_database_references(shop):
+    """The completeness table is derived data without foreign-key constraints (see the model): Django's
+    cascade is what removes the rows of a deleted product."""
+    product = toy(shop, name=texts("Renne"))
+    other = toy(shop, sku="TOY-OTHER", name=texts("Lutin"))
+    assert Completeness.objects.filter(product=product).exists()
+    product.delete()
+    assert not Completeness.objects.filter(product_id=product.pk).exists()
+    assert Completeness.objects.filter(product=other).exists()
