@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Upper
 from django.utils.translation import gettext as _
 
 from apps.core import context, events
-from apps.core.batches import triggers_without_subtransactions
+from apps.core.batches import cyclic_gc_paused, triggers_without_subtransactions
 from apps.core.models import AuditLog, User
 from apps.core.services import audit_record_many
 from apps.core.tabular import (
@@ -902,7 +902,7 @@ def products_import(
     importer.report.columns_ignored = ignored
     importer.report.dry_run = dry_run
     try:
-        with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
+        with cyclic_gc_paused(), context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
             triggers_without_subtransactions()
             for chunk in importer.read(table):
                 importer.apply(chunk)
