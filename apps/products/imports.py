@@ -278,7 +278,7 @@ class ProductImporter:
             sku: [*rest, orjson.loads(values), orjson.loads(associations)]
             for sku, *rest, values, associations in Product.objects.filter(
                 sku__any=[row.sku for row in chunk]
-            ).values_list(
+            ).order_by().values_list(
                 "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
                 Cast("values", TextField()), Cast("associations", TextField()),
             )
@@ -305,10 +305,11 @@ class ProductImporter:
         fresh = [s.upper() for s in skus if s not in existing]
         clashes = {}
         if fresh:
-            upper = Product.objects.annotate(upper=Upper("sku")).filter(upper__any=fresh)
+            upper = Product.objects.annotate(upper=Upper("sku")).filter(upper__any=fresh).order_by()
             clashes = dict(upper.values_list("upper", "sku"))
         parent_skus = {row.cells.get("parent", "").strip() for row in chunk} - {""}
-        parents = {p.sku: p for p in Product.objects.select_related(*related).filter(sku__any=parent_skus)}
+        found = Product.objects.select_related(*related).filter(sku__any=parent_skus).order_by()
+        parents = {p.sku: p for p in found}
         for product in [*existing.values(), *parents.values()]:
             self._share_variants(product)
         lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
@@ -797,12 +798,17 @@ FROM unnest(%s::text[]) AS a(code)
 JOIN products_product p ON p."values" ? a.code,
 LATERAL jsonb_each(p."values" -> a.code) AS l, LATERAL jsonb_each(l.value) AS c
 """
+# One index probe per value asked (the LIMIT keeps PostgreSQL from turning it into a hash join that reads
+# the whole, growing table for every chunk); two holders are enough to tell whether another holds it.
 _UNIQUES_HELD = """
 SELECT q.n, t.sku
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::jsonb[])
      WITH ORDINALITY AS q(code, locale, channel, value, n)
-JOIN noel_import_unique t
-  ON t.code = q.code AND t.value = q.value AND t.locale = q.locale AND t.channel = q.channel
+CROSS JOIN LATERAL (
+    SELECT u.sku FROM noel_import_unique u
+    WHERE u.code = q.code AND u.value = q.value AND u.locale = q.locale AND u.channel = q.channel
+    LIMIT 2
+) t
 """
 _UNIQUES_RECORD = """
 INSERT INTO noel_import_unique (sku, code, locale, channel, value)
@@ -904,6 +910,9 @@ def products_import(
     try:
         with cyclic_gc_paused(), context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
             triggers_without_subtransactions()
+            with connection.cursor() as cursor:
+                # hundreds of small lookups: starting parallel workers for each cost more than the lookup
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             for chunk in importer.read(table):
                 importer.apply(chunk)
                 if progress is not None:
