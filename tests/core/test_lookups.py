@@ -24,3 +24,18 @@ def test_any_accepts_a_set_and_matches_text_columns():
     ChannelFactory(code="google")
     found = Channel.objects.filter(code__any={"web", "nowhere"}).values_list("code", flat=True)
     assert list(found) == ["web"]
+
+
+def test_an_array_literal_keeps_every_text_as_data():
+    from apps.core.lookups import array_literal
+
+    texts = ["a,b", "{braces}", 'say "hi"', "back\\slash", "NULL", "", " spaced ", "é ✓", None]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[], %s::bigint[]", [array_literal(texts), array_literal([1, None, 3])])
+        assert cursor.fetchone() == (texts, [1, None, 3])
+
+
+def test_any_finds_texts_that_look_like_array_syntax():
+    ChannelFactory(code="a_b")
+    found = Channel.objects.filter(code__any=["a_b", 'x","a_b', "NULL"]).values_list("code", flat=True)
+    assert list(found) == ["a_b"]
