@@ -38,13 +38,18 @@ def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[s
                         cells[f"{column}-{currency}"] = amount
                 elif kind == Attribute.Type.MEASUREMENT:
                     cells[column], cells[f"{column}-unit"] = value["amount"], value["unit"]
-                elif kind == Attribute.Type.MULTISELECT:
-                    cells[column] = ",".join(value)
-                elif kind == Attribute.Type.BOOLEAN:
-                    cells[column] = "1" if value else "0"
                 else:
-                    cells[column] = str(value)
+                    cells[column] = cell_text(kind, value)
     return cells
+
+
+def cell_text(kind: str | None, value: Any) -> str:
+    """The cell of a value that is neither a price nor a measurement."""
+    if kind == Attribute.Type.MULTISELECT:
+        return ",".join(value)
+    if kind == Attribute.Type.BOOLEAN:
+        return "1" if value else "0"
+    return str(value)
 
 
 def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000) -> Iterator[list[str]]:
@@ -79,12 +84,8 @@ def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000
                             elif kind == Attribute.Type.MEASUREMENT:
                                 _put(row, position, column, value["amount"])
                                 _put(row, position, f"{column}-unit", value["unit"])
-                            elif kind == Attribute.Type.MULTISELECT:
-                                _put(row, position, column, ",".join(value))
-                            elif kind == Attribute.Type.BOOLEAN:
-                                _put(row, position, column, "1" if value else "0")
                             else:
-                                _put(row, position, column, str(value))
+                                _put(row, position, column, cell_text(kind, value))
                 for association, skus in loads(associations).items():
                     _put(row, position, f"{association}-products", ",".join(skus))
                 yield [escape_cell(cell) if cell else cell for cell in row]

@@ -375,16 +375,15 @@ class ProductImporter:
         unchanged, so it is spared validation (a re-import is cheap). Another spelling of the same data
         ("12.50" for "12.5") is not recognised here: it takes the full path, which decides."""
         family, parent, variant, enabled, categories, gtin, values, associations = stored
-        exported = flat.value_cells(values, self.types)
         base = {"parent": parent or "", "family_variant": variant or "", "gtin": gtin or ""}
         for column in self.columns:
             cell, kind = row.cells[column.name], column.kind
             if kind in ("value", "price", "unit") and self.types[column.code] == T.MULTISELECT:
                 codes = sorted({c.strip() for c in cell.split(",") if c.strip()})
-                same = ",".join(codes) == exported.get(column.name, "")
+                same = ",".join(codes) == self._stored_cell(values, column)
             elif kind in ("value", "price", "unit"):
                 text = cell if self.types[column.code] == T.TEXTAREA else cell.strip()
-                same = text == exported.get(column.name, "")
+                same = text == self._stored_cell(values, column)
             elif kind == "association":
                 skus = sorted({s.strip() for s in cell.split(",") if s.strip()})
                 same = row.sku not in skus and associations.get(column.code) == (skus or None)
@@ -400,6 +399,18 @@ class ProductImporter:
             if not same:
                 return False
         return True
+
+    def _stored_cell(self, values: dict[str, Any], column: Column) -> str:
+        """The cell Noel's export writes for this column (`flat.value_cells`), read from the one slot."""
+        value = values.get(column.code, {}).get(column.locale, {}).get(column.channel, _NO_VALUE)
+        if value is _NO_VALUE:
+            return ""
+        kind = self.types[column.code]
+        if kind == T.PRICE:
+            return value.get(column.currency, "")
+        if kind == T.MEASUREMENT:
+            return value["unit" if column.kind == "unit" else "amount"]
+        return flat.cell_text(kind, value)
 
     def _unique_in_noel(
         self, written: list[tuple[Product, tuple | None]], rows: dict[str, _Row]
@@ -802,6 +813,7 @@ def _diff(before: tuple | None, product: Product) -> dict[str, Any]:
     return changed
 
 
+_NO_VALUE = object()
 _SKUS_TABLE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_sku (sku text PRIMARY KEY, row int) ON COMMIT DROP"
 )
