@@ -28,6 +28,7 @@ import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import DEFERRED, Q, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Upper
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,7 @@ from apps.core.tabular import (
     is_formula,
     unescape,
 )
-from apps.products import flat, policies, services
+from apps.products import policies, services
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
 from apps.products.models import AssociationType, Attribute, Category, Family, FamilyVariant, Product
@@ -187,6 +188,10 @@ class ProductImporter:
         # to some categories or a measurement comes without its unit column (or the other way round): then
         # an equal cell does not mean an unchanged value, and every row takes the full path.
         self.quick = self.scope is None and _measurements_whole(columns, catalog)
+        self.value_columns = [c.name for c in columns if c.kind in ("value", "price", "unit")]
+        self.stored_cells = _stored_cells(
+            [c for c in columns if c.kind in ("value", "price", "unit")], self.types
+        )
         self.skus_table = False  # the temporary table of the SKUs met so far (see _seen_before)
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
@@ -274,15 +279,16 @@ class ProductImporter:
 
     # -- one chunk ---------------------------------------------------------------------------------------
     def apply(self, chunk: list[_Row]) -> None:
-        # values and associations come as text, decoded by orjson: on a re-import, decoding what Noel
-        # holds was the largest single cost (json.loads is about four times slower)
+        # PostgreSQL hands over each value column's cell as Noel exports it (see _stored_cells), so that
+        # comparing a re-imported row decodes no JSON: decoding what Noel holds was a re-import's largest
+        # single cost
         stored = {
-            sku: [*rest, orjson.loads(values), orjson.loads(associations)]
-            for sku, *rest, values, associations in Product.objects.filter(
+            sku: [*rest, orjson.loads(associations), cells]
+            for sku, *rest, associations, cells in Product.objects.filter(
                 sku__any=[row.sku for row in chunk]
             ).order_by().values_list(
                 "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
-                Cast("values", TextField()), Cast("associations", TextField()),
+                Cast("associations", TextField()), self.stored_cells,
             )
         }  # fmt: skip
         if self.quick:
@@ -374,16 +380,17 @@ class ProductImporter:
         """Every cell already says what Noel holds, as Noel exports it: the full path would find the row
         unchanged, so it is spared validation (a re-import is cheap). Another spelling of the same data
         ("12.50" for "12.5") is not recognised here: it takes the full path, which decides."""
-        family, parent, variant, enabled, categories, gtin, values, associations = stored
+        family, parent, variant, enabled, categories, gtin, associations, cells = stored
         base = {"parent": parent or "", "family_variant": variant or "", "gtin": gtin or ""}
+        held = dict(zip(self.value_columns, cells, strict=True))
         for column in self.columns:
             cell, kind = row.cells[column.name], column.kind
             if kind in ("value", "price", "unit") and self.types[column.code] == T.MULTISELECT:
                 codes = sorted({c.strip() for c in cell.split(",") if c.strip()})
-                same = ",".join(codes) == self._stored_cell(values, column)
+                same = ",".join(codes) == held[column.name]
             elif kind in ("value", "price", "unit"):
                 text = cell if self.types[column.code] == T.TEXTAREA else cell.strip()
-                same = text == self._stored_cell(values, column)
+                same = text == held[column.name]
             elif kind == "association":
                 skus = sorted({s.strip() for s in cell.split(",") if s.strip()})
                 same = row.sku not in skus and associations.get(column.code) == (skus or None)
@@ -399,18 +406,6 @@ class ProductImporter:
             if not same:
                 return False
         return True
-
-    def _stored_cell(self, values: dict[str, Any], column: Column) -> str:
-        """The cell Noel's export writes for this column (`flat.value_cells`), read from the one slot."""
-        value = values.get(column.code, {}).get(column.locale, {}).get(column.channel, _NO_VALUE)
-        if value is _NO_VALUE:
-            return ""
-        kind = self.types[column.code]
-        if kind == T.PRICE:
-            return value.get(column.currency, "")
-        if kind == T.MEASUREMENT:
-            return value["unit" if column.kind == "unit" else "amount"]
-        return flat.cell_text(kind, value)
 
     def _unique_in_noel(
         self, written: list[tuple[Product, tuple | None]], rows: dict[str, _Row]
@@ -783,6 +778,31 @@ class _RowRefused(Exception):
         self.errors = errors
 
 
+def _stored_cells(columns: list[Column], types: dict[str, str]) -> RawSQL:
+    """One array of texts: the cell Noel's export (`flat.value_cells`) writes for each of these columns,
+    read by PostgreSQL from the one value slot the column names ('' where there is none)."""
+    parts, params = [], []
+    for column in columns:
+        kind = types[column.code]
+        path = [column.code, column.locale, column.channel]
+        if kind == T.PRICE:
+            path.append(column.currency)
+        elif kind == T.MEASUREMENT:
+            path.append("unit" if column.kind == "unit" else "amount")
+        if kind == T.MULTISELECT:
+            sql = f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({_VALUES} #> %s::text[])), ',')"
+        elif kind == T.BOOLEAN:
+            sql = f"CASE ({_VALUES} #> %s::text[]) WHEN 'true' THEN '1' WHEN 'false' THEN '0' ELSE '' END"
+        else:
+            sql = f"COALESCE({_VALUES} #>> %s::text[], '')"
+        parts.append(sql)
+        params.append(array_literal(path))
+    return RawSQL(f"ARRAY[{', '.join(parts)}]::text[]", params)
+
+
+_VALUES = f'"{Product._meta.db_table}"."values"'
+
+
 def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
     """Each measurement of the file has both its amount and its unit column."""
     amounts, units = set(), set()
@@ -813,7 +833,6 @@ def _diff(before: tuple | None, product: Product) -> dict[str, Any]:
     return changed
 
 
-_NO_VALUE = object()
 _SKUS_TABLE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_sku (sku text PRIMARY KEY, row int) ON COMMIT DROP"
 )

@@ -74,6 +74,35 @@ def test_update_changes_only_the_columns_of_the_file_and_an_empty_cell_clears(sh
     assert toy.version == 2 and toy.events.count() == 2
 
 
+def test_noels_own_export_is_recognised_unchanged_cell_by_cell_without_validating_a_row(shop, monkeypatch):
+    from apps.products.imports import ProductImporter
+
+    services.product_create(
+        actor=None, sku="TOY-1", family=shop.toys, categories=["plush"], gtin="4006381333931",
+        values={
+            "name": texts("Renne", "Reindeer"),
+            "description": {"fr_FR": {"web": "Doux\nsur deux lignes; « guillemets »"}},
+            "rrp": {"*": {"*": {"EUR": "19.90"}}},
+            "weight": {"*": {"*": {"amount": "250", "unit": "GRAM"}}},
+            "materials": {"*": {"*": ["wood", "plush"]}},
+            "fragile": {"*": {"*": True}},
+            "age_min": {"*": {"*": "3"}},
+        },
+    )  # fmt: skip
+    services.product_create(
+        actor=None, sku="TOY-2", family=shop.toys, values={"fragile": {"*": {"*": False}}}
+    )
+    exported = "".join(flat.csv_lines(Product.objects.order_by("sku")))
+
+    def validated(*args, **kwargs):
+        raise AssertionError("an unchanged row took the full path")
+
+    monkeypatch.setattr(ProductImporter, "_row", validated)
+    assert run(exported).unchanged == 2
+    with pytest.raises(AssertionError, match="full path"):
+        run(exported.replace("19.90", "18.90"))
+
+
 def test_export_imports_back_unchanged(shop):
     services.product_create(
         actor=None,
