@@ -188,10 +188,12 @@ class ProductImporter:
         # to some categories or a measurement comes without its unit column (or the other way round): then
         # an equal cell does not mean an unchanged value, and every row takes the full path.
         self.quick = self.scope is None and _measurements_whole(columns, catalog)
-        self.value_columns = [c.name for c in columns if c.kind in ("value", "price", "unit")]
-        self.stored_cells = _stored_cells(
-            [c for c in columns if c.kind in ("value", "price", "unit")], self.types
-        )
+        # a re-imported row is compared value column by value column with the cells PostgreSQL hands over
+        # (see _unchanged), then by its other columns
+        value_columns = [c for c in columns if c.kind in ("value", "price", "unit")]
+        self.value_columns = [(c.name, self.types[c.code]) for c in value_columns]
+        self.other_columns = [c for c in columns if c not in value_columns]
+        self.stored_cells = _stored_cells(value_columns, self.types)
         self.skus_table = False  # the temporary table of the SKUs met so far (see _seen_before)
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
@@ -381,17 +383,19 @@ class ProductImporter:
         unchanged, so it is spared validation (a re-import is cheap). Another spelling of the same data
         ("12.50" for "12.5") is not recognised here: it takes the full path, which decides."""
         family, parent, variant, enabled, categories, gtin, associations, cells = stored
+        given = row.cells
+        for (name, kind), held in zip(self.value_columns, cells, strict=True):
+            cell = given[name]
+            if kind == T.MULTISELECT:
+                cell = ",".join(sorted({c.strip() for c in cell.split(",") if c.strip()}))
+            elif kind != T.TEXTAREA:
+                cell = cell.strip()
+            if cell != held:
+                return False
         base = {"parent": parent or "", "family_variant": variant or "", "gtin": gtin or ""}
-        held = dict(zip(self.value_columns, cells, strict=True))
-        for column in self.columns:
-            cell, kind = row.cells[column.name], column.kind
-            if kind in ("value", "price", "unit") and self.types[column.code] == T.MULTISELECT:
-                codes = sorted({c.strip() for c in cell.split(",") if c.strip()})
-                same = ",".join(codes) == held[column.name]
-            elif kind in ("value", "price", "unit"):
-                text = cell if self.types[column.code] == T.TEXTAREA else cell.strip()
-                same = text == held[column.name]
-            elif kind == "association":
+        for column in self.other_columns:
+            cell, kind = given[column.name], column.kind
+            if kind == "association":
                 skus = sorted({s.strip() for s in cell.split(",") if s.strip()})
                 same = row.sku not in skus and associations.get(column.code) == (skus or None)
             elif kind == "categories":
