@@ -60,6 +60,7 @@ IGNORED = ("groups",)
 ASSOCIATION_SUFFIXES = ("-products", "-product_models")
 IGNORED_ASSOCIATION_SUFFIXES = ("-groups",)
 _FIELD_COLUMNS = {"is_model": "parent", "values": "", "associations": ""}
+_VALUE_KINDS = ("value", "price", "unit")  # the columns that hold an attribute's value
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,9 @@ class ProductImporter:
         self.quick = self.scope is None and _measurements_whole(columns, catalog)
         # a re-imported row is compared value column by value column with the cells PostgreSQL hands over
         # (see _unchanged), then by its other columns
-        value_columns = [c for c in columns if c.kind in ("value", "price", "unit")]
+        value_columns = [c for c in columns if c.kind in _VALUE_KINDS]
         self.value_columns = [(c.name, self.types[c.code]) for c in value_columns]
-        self.other_columns = [c for c in columns if c not in value_columns]
+        self.other_columns = [c for c in columns if c.kind not in _VALUE_KINDS]
         self.stored_cells = _stored_cells(value_columns, self.types)
         self.skus_table = False  # the temporary table of the SKUs met so far (see _seen_before)
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
@@ -200,11 +201,7 @@ class ProductImporter:
         self.caches: tuple[dict, dict] = ({}, {})
         self.uniques_table = False  # the unique values of Noel and of the file so far (see _unique_in_noel)
         self.unique_codes = sorted(
-            {
-                c.code
-                for c in columns
-                if c.kind in ("value", "price", "unit") and catalog.attributes[c.code].unique
-            }
+            {c.code for c in columns if c.kind in _VALUE_KINDS and catalog.attributes[c.code].unique}
         )
         self.report = ImportReport()
 
@@ -387,7 +384,7 @@ class ProductImporter:
         for (name, kind), held in zip(self.value_columns, cells, strict=True):
             cell = given[name]
             if kind == T.MULTISELECT:
-                cell = ",".join(sorted({c.strip() for c in cell.split(",") if c.strip()}))
+                cell = ",".join(_listed(cell))
             elif kind != T.TEXTAREA:
                 cell = cell.strip()
             if cell != held:
@@ -396,10 +393,10 @@ class ProductImporter:
         for column in self.other_columns:
             cell, kind = given[column.name], column.kind
             if kind == "association":
-                skus = sorted({s.strip() for s in cell.split(",") if s.strip()})
+                skus = _listed(cell)
                 same = row.sku not in skus and associations.get(column.code) == (skus or None)
             elif kind == "categories":
-                codes = sorted({c.strip() for c in cell.split(",") if c.strip()})
+                codes = _listed(cell)
                 same = codes == categories and self.categories.issuperset(codes)
             elif kind == "family":
                 same = cell.strip() in ("", family)
@@ -545,9 +542,7 @@ class ProductImporter:
             elif current is None or enabled != current.enabled:
                 product.enabled = changes["enabled"] = enabled
         if "categories" in self.present:
-            product.categories = changes["categories"] = sorted(
-                {c.strip() for c in cells["categories"].split(",") if c.strip()}
-            )
+            product.categories = changes["categories"] = _listed(cells["categories"])
         if "gtin" in self.present:
             product.gtin = changes["gtin"] = cells["gtin"].strip() or None
         self._check_scope(product, current, refuse)
@@ -600,7 +595,7 @@ class ProductImporter:
         raw = {code: {loc: dict(ch) for loc, ch in by_loc.items()} for code, by_loc in product.values.items()}
         given: dict[str, Any] = {}
         for column in self.columns:
-            if column.kind not in ("value", "price", "unit"):
+            if column.kind not in _VALUE_KINDS:
                 continue
             cell = cells[column.name]
             slot = given.setdefault(column.code, {}).setdefault(column.locale, {})
@@ -641,7 +636,7 @@ class ProductImporter:
             replaced = any(not c.name.endswith("-product_models") for c in own)
             skus = set() if replaced else set(result.get(code, []))
             for column in own:
-                found = {s.strip() for s in cells[column.name].split(",") if s.strip()}
+                found = set(_listed(cells[column.name]))
                 if product.sku in found:
                     refuse(column.name, _("a product cannot be associated with itself"))
                 skus |= found
@@ -814,6 +809,12 @@ def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
         if column.kind in ("value", "unit") and catalog.attributes[column.code].type == T.MEASUREMENT:
             (units if column.kind == "unit" else amounts).add((column.code, column.locale, column.channel))
     return amounts == units
+
+
+def _listed(cell: str) -> list[str]:
+    """A comma-separated cell (codes, SKUs, options) as Noel stores it: trimmed, without blanks or
+    repeats, sorted."""
+    return sorted({item.strip() for item in cell.split(",") if item.strip()})
 
 
 def _boolean(cell: str) -> bool | None:
