@@ -15,14 +15,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import backend_cpu, setup
+from common import backend_cpu, own_peak_mb, setup
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--child" else 100_000
 SAMPLE = 5_000
@@ -63,8 +62,7 @@ def child(path: str) -> None:
             report = products_import(actor=None, handle=handle, name=path)
         timings.append((time.perf_counter() - started, report.created, report.updated, report.unchanged))
         cpu.append((time.process_time() - python, backend_cpu() - server))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"runs": timings, "cpu": cpu, "peak_mb": peak}))
+    print(json.dumps({"runs": timings, "cpu": cpu, "peak_mb": own_peak_mb()}))
 
 
 def run_child(path: Path) -> dict:

@@ -22,6 +22,14 @@ CURRENCIES = [
     ("JPY", "Yen", 0),
 ]
 
+# ISO 4217 minor units of the currencies not quoted in cents (for a currency created from a file)
+CURRENCY_DECIMALS = {
+    **dict.fromkeys(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX"], 0),
+    **dict.fromkeys(["UYI", "VND", "VUV", "XAF", "XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
 
 def reference_data_ensure() -> None:
     for code, name, active in LOCALES:

@@ -1,6 +1,7 @@
-"""A whole catalog from Akeneo's export files: set-up files (channels, attribute groups, attributes,
-options, categories, association types, families, family variants), then product models, then
-products, with media files found inside the uploaded ZIP or folder.
+"""A whole catalog from Akeneo's export files: set-up files (locales, currencies, channels, attribute
+groups, attributes, options, categories, association types, families, family variants), then product
+models, then products, with media files found inside the uploaded ZIP or folder. Akeneo's groups and
+group types, which Noel does not have, are reported as files ignored.
 
 Each file's kind is told by its header (Akeneo's file names vary by export profile). Set-up rows are
 written one by one through `apps.products.setup`; product models and products are translated into
@@ -29,6 +30,7 @@ from typing import IO, Any, Protocol
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core import context
 from apps.core.models import AuditLog, Channel, User
@@ -175,12 +177,21 @@ def _kind(header: list[str]) -> str | None:
         return "categories"
     if "code" in columns and "sort_order" in columns and "type" not in columns:
         return "attribute_groups"
+    if "code" in columns and columns & _ACTIVATED:  # the same header for both: their codes tell
+        return "locales_or_currencies"
+    if {"code", "type"} <= columns:
+        return "groups"
+    if {"code", "is_variant"} <= columns:
+        return "group_types"
     if columns & {"family", "categories", "enabled", "parent", "groups"} and "code" not in columns:
         return "products"
     return None
 
 
+_ACTIVATED = {"activated", "is_activated"}
 ORDER = (
+    "locales",
+    "currencies",
     "channels",
     "attribute_groups",
     "attributes",
@@ -189,9 +200,15 @@ ORDER = (
     "association_types",
     "families",
     "family_variants",
+    "group_types",
+    "groups",
     "product_models",
     "products",
 )
+IGNORED_KINDS = {
+    "groups": gettext_lazy("Akeneo's product groups, which Noel does not have"),
+    "group_types": gettext_lazy("Akeneo's group types, which Noel does not have"),
+}
 
 
 def kind_of(path: Path) -> str | None:
@@ -204,10 +221,31 @@ def kind_of(path: Path) -> str | None:
             [dataclasses.replace(e, reason=f"{path.name}: {e.reason}") for e in refused.errors]
         ) from refused
     kind = _kind(header)
-    if kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
-        stem = path.stem.lower()
-        kind = next((k for k in ORDER if k.rstrip("s").replace("ie", "y") in stem.replace("ie", "y")), None)
+    if kind == "locales_or_currencies":
+        kind = _locales_or_currencies(path, header)
+    elif kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
+        kind = _named(path, ORDER)
     return kind
+
+
+def _named(path: Path, kinds: Iterable[str]) -> str | None:
+    stem = path.stem.lower().replace("ie", "y")
+    return next((k for k in kinds if k.rstrip("s").replace("ie", "y") in stem), None)
+
+
+def _locales_or_currencies(path: Path, header: list[str]) -> str | None:
+    """Locale codes are language_REGION (fr_FR), currency codes three capitals (EUR); an empty file's
+    name tells."""
+    with path.open("rb") as handle:
+        table = Table(handle, path.name)
+        code_at = table.header.index("code")
+        for _number, cells in table.rows():
+            code = cells[code_at].strip() if code_at < len(cells) else ""
+            if re.fullmatch(r"[A-Z]{3}", code):
+                return "currencies"
+            if "_" in code:
+                return "locales"
+    return _named(path, ("locales", "currencies"))
 
 
 def detect(path: Path) -> bool:
@@ -277,6 +315,7 @@ class CatalogSet:
         self.progress = progress
         self.identifiers = {"sku", "identifier"}
         self.unsupported: dict[str, str] = {}  # attribute code → Akeneo type Noel has no use for
+        self.notes: list[str] = []  # what a file's rows held that Noel cannot use, reported with the file
         self.report = SetReport(dry_run=dry_run)
         self.done = 0
 
@@ -313,6 +352,8 @@ class CatalogSet:
                         self._setup_row(part, handler, number, row, path.name, defer=False)
                     break
                 deferred = still
+        part.columns_ignored += self.notes
+        self.notes = []
         return part
 
     def _learn_types(self, path: Path) -> list[str]:
@@ -387,6 +428,16 @@ class CatalogSet:
         self.done += 1
         if self.progress is not None and self.done % 500 == 0:
             self.progress(self.done)
+
+    def ignored_file(self, path: Path, kind: str, root: Path) -> ImportReport:
+        """A file of what Noel does not have: read (so a malformed one is still refused), named once."""
+        with path.open("rb") as handle:
+            what = _("the whole file: {what}").format(what=IGNORED_KINDS[kind])
+            part = ImportReport(columns_ignored=[what])
+            for _row in Table(handle, path.name).rows():
+                part.rows += 1
+                self._tick()
+        return part
 
     # -- product models and products ---------------------------------------------------------------------
     def products_file(self, path: Path, kind: str, root: Path) -> ImportReport:
@@ -512,6 +563,10 @@ def _channel(run: CatalogSet, row: dict[str, str]) -> str:
         raise _Refused("currencies", _("a channel needs a currency"))
     labels = _labels(row)
     name = next(iter(labels.values()), "") or row["code"]
+    if currencies[1:]:
+        note = _("currencies {codes} of channel {channel} (a Noel channel sells in one currency: {first})")
+        others = ", ".join(currencies[1:])
+        run.notes.append(note.format(codes=others, channel=row["code"], first=currencies[0]))
     return setup.channel_save(
         actor=run.actor,
         code=_required(row, "code"),
@@ -519,6 +574,18 @@ def _channel(run: CatalogSet, row: dict[str, str]) -> str:
         locales=_codes(row, "locales"),
         currency=currencies[0],
     )[1]
+
+
+def _locale(run: CatalogSet, row: dict[str, str]) -> str:
+    return setup.locale_save(actor=run.actor, code=_required(row, "code"), active=_active(row))[1]
+
+
+def _currency(run: CatalogSet, row: dict[str, str]) -> str:
+    return setup.currency_save(actor=run.actor, code=_required(row, "code"), active=_active(row))[1]
+
+
+def _active(row: dict[str, str]) -> bool:
+    return _flag(row, next((c for c in row if c in _ACTIVATED), "activated"), False)
 
 
 def _attribute_group(run: CatalogSet, row: dict[str, str]) -> str:
@@ -698,6 +765,8 @@ def _family_variant(run: CatalogSet, row: dict[str, str]) -> str:
 
 
 _HANDLERS: dict[str, tuple[Callable[[CatalogSet, dict[str, str]], str], tuple[str, ...]]] = {
+    "locales": (_locale, ("code", *_ACTIVATED)),
+    "currencies": (_currency, ("code", *_ACTIVATED)),
     "channels": (_channel, ("code", "label-", "locales", "currencies")),
     "attribute_groups": (_attribute_group, ("code", "label-", "sort_order", "attributes")),
     "attributes": (
@@ -1025,9 +1094,9 @@ def catalog_import(
             kind = kind_of(path)
             if kind is None:
                 reason = _(
-                    "{file}: not an Akeneo export file Noel knows (attributes, attribute options, "
-                    "categories, families, family variants, association types, channels, product models, "
-                    "products)"
+                    "{file}: not an Akeneo export file Noel knows (locales, currencies, channels, attribute "
+                    "groups, attributes, attribute options, categories, association types, families, family "
+                    "variants, groups, group types, product models, products)"
                 )
                 raise ImportRejected([RowError(1, "", reason.format(file=path.name))])
             kinds.append((ORDER.index(kind), str(path), path, root, kind))
@@ -1036,7 +1105,10 @@ def catalog_import(
         try:
             with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
                 for _order, _name, path, root, kind in kinds:
-                    step = run.products_file if kind in ("product_models", "products") else run.setup_file
+                    if kind in ("product_models", "products"):
+                        step = run.products_file
+                    else:
+                        step = run.ignored_file if kind in IGNORED_KINDS else run.setup_file
                     began = time.perf_counter()
                     part = step(path, kind, root)
                     part.seconds = time.perf_counter() - began

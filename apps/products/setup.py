@@ -1,8 +1,9 @@
 """Writes of the catalog's set-up records by code (attribute groups, attributes, options, families,
-family variants, association types, categories, measurement families, channels), for the imports that
-set a catalog up from files. The admin edits the same records through its model forms; these services
-give imports the same validation (`full_clean`), an audit row per changed record, the family services'
-completeness recompute, and nothing written at all for a record that did not change (idempotent).
+family variants, association types, categories, measurement families, locales, currencies, channels), for
+the imports that set a catalog up from files. The admin edits the same records through its model forms;
+these services give imports the same validation (`full_clean`), an audit row per changed record, the
+family services' completeness recompute, and nothing written at all for a record that did not change
+(idempotent).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from apps.core.models import Channel, Currency, Locale, User
+from apps.core.reference import CURRENCY_DECIMALS
 from apps.core.services import audit_record, channel_record_change
 from apps.products import services
 from apps.products.models import (
@@ -319,6 +322,47 @@ def category_save(
         Category.objects.filter(pk=current.pk).update(labels=dict(labels))
         outcome = "updated"
     return current, outcome
+
+
+@transaction.atomic
+def locale_save(*, actor: User | None, code: str, active: bool) -> tuple[Locale | None, Outcome]:
+    """An active locale is created or activated. An inactive one is neither created nor deactivated: it
+    holds no product text, and a Noel locale stays active while its channels use it."""
+    current = Locale.objects.filter(code=code).first()
+    if not active and current is None:
+        return None, "unchanged"
+    fields: dict[str, Any] = {"is_active": True} if active else {}
+    if current is None:
+        fields["name"] = locale_name(code)
+    locale, outcome, _diff = _record_save(
+        actor=actor, model=Locale, lookup={"code": code}, fields=fields, object_type="locale"
+    )
+    return locale, outcome
+
+
+@transaction.atomic
+def currency_save(*, actor: User | None, code: str, active: bool) -> tuple[Currency | None, Outcome]:
+    """As `locale_save`: an active currency is created (with its ISO 4217 decimals) or activated."""
+    current = Currency.objects.filter(code=code).first()
+    if not active and current is None:
+        return None, "unchanged"
+    fields: dict[str, Any] = {"is_active": True} if active else {}
+    if current is None:
+        fields |= {"name": code, "decimal_places": CURRENCY_DECIMALS.get(code, 2)}
+    currency, outcome, _diff = _record_save(
+        actor=actor, model=Currency, lookup={"code": code}, fields=fields, object_type="currency"
+    )
+    return currency, outcome
+
+
+def locale_name(code: str) -> str:
+    """ "Deutsch (CH)" for de_CH, from Django's own language names; the code itself when Django has none."""
+    language, _sep, region = code.partition("_")
+    info = LANG_INFO.get(language) or LANG_INFO.get(f"{language}-{region.lower()}", {})
+    if "fallback" in info:  # zh-cn → zh-hans
+        info = LANG_INFO[info["fallback"][0]]
+    local = info.get("name_local")
+    return f"{local[:1].upper()}{local[1:]} ({region})" if local else code
 
 
 @transaction.atomic

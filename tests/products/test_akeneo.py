@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from apps.assets.models import Asset, ProductAsset
-from apps.core.models import AuditLog, Channel, ImportJob, Locale
+from apps.core.models import AuditLog, Channel, Currency, ImportJob, Locale
 from apps.core.tabular import ImportRejected
 from apps.products import flat, services
 from apps.products.akeneo import catalog_import
@@ -70,13 +70,15 @@ def refused(paths, **options) -> list:
 def test_a_whole_akeneo_export_imports_into_an_empty_noel(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         report = catalog_import(actor=None, paths=[DATA])
-    assert (report.error_count, report.rejected, report.updated) == (0, 0, 0)
+    assert (report.error_count, report.rejected) == (0, 0)
     by_file = {part["file"]: part for part in report.files}
     assert [p["kind"] for p in report.files] == [
-        "channels", "attribute_groups", "attributes", "attribute_options", "categories", "association_types",
-        "families", "family_variants", "product_models", "products",
+        "locales", "currencies", "channels", "attribute_groups", "attributes", "attribute_options",
+        "categories", "association_types", "families", "family_variants", "group_types", "groups",
+        "product_models", "products",
     ]  # fmt: skip
     assert by_file["products.csv"]["created"] == 5 and by_file["product_models.csv"]["created"] == 3
+    assert report.updated == by_file["locales.csv"]["updated"] == 1, "en_US, inactive in a new Noel, activated"
 
     # set-up: the identifier is Noel's SKU, Akeneo's types mapped, PCRE delimiters removed
     assert not Attribute.objects.filter(code="sku").exists()
@@ -115,6 +117,9 @@ def test_a_whole_akeneo_export_imports_into_an_empty_noel(db, django_capture_on_
         "products.csv: groups",
         "products.csv: X_SELL-groups",
         "channels.csv: tree",
+        "channels.csv: currencies USD of channel ecommerce (a Noel channel sells in one currency: EUR)",
+        "groups.csv: the whole file: Akeneo's product groups, which Noel does not have",
+        "group_types.csv: the whole file: Akeneo's group types, which Noel does not have",
     ):
         assert report.columns_ignored.count(ignored) == 1, ignored
 
@@ -157,12 +162,58 @@ def test_a_whole_akeneo_export_imports_into_an_empty_noel(db, django_capture_on_
     )
 
 
+def test_locales_and_currencies_files_create_and_activate_what_is_active_only(db):
+    Locale.objects.filter(code="en_US").update(is_active=False)
+    report = catalog_import(actor=None, paths=[DATA])
+    assert {p["file"]: (p["created"], p["updated"]) for p in report.files[:2]} == {
+        "locales.csv": (1, 1),  # de_CH created, en_US activated, fr_FR already active
+        "currencies.csv": (1, 0),
+    }
+    swiss = Locale.objects.get(code="de_CH")
+    assert (swiss.name, swiss.is_active) == ("Deutsch (CH)", True)
+    assert not Locale.objects.filter(code__in=["it_CH", "sr_Cyrl_RS"]).exists(), "inactive ones hold nothing"
+    dinar = Currency.objects.get(code="KWD")
+    assert (dinar.decimal_places, dinar.is_active) == (3, True)
+    assert not Currency.objects.filter(code="AFA").exists()
+    assert AuditLog.objects.filter(action="locale.create", object_code="de_CH", source="import").exists()
+
+
+def test_an_inactive_locale_in_the_file_leaves_an_active_noel_locale_alone(db, export):
+    spoil(export, "locales.csv", "fr_FR;1", "fr_FR;0")
+    catalog_import(actor=None, paths=[export])
+    assert Locale.objects.get(code="fr_FR").is_active
+
+
+def test_a_channel_may_use_a_locale_that_only_the_locales_file_brings(db, export):
+    spoil(export, "channels.csv", "EUR;en_US;master", "EUR;en_US,de_CH;master")
+    catalog_import(actor=None, paths=[export])
+    assert set(Channel.objects.get(code="mobile").locales.values_list("code", flat=True)) == {"en_US", "de_CH"}
+
+
+def test_locale_and_currency_files_are_told_apart_by_their_codes(db, export):
+    (export / "locales.csv").rename(export / "export_1.csv")
+    (export / "currencies.csv").rename(export / "export_2.csv")
+    report = catalog_import(actor=None, paths=[export])
+    assert [(p["file"], p["kind"]) for p in report.files[:2]] == [
+        ("export_1.csv", "locales"),
+        ("export_2.csv", "currencies"),
+    ]
+
+
+def test_a_bad_locale_code_is_refused_with_its_row(db, export):
+    spoil(export, "locales.csv", "de_CH;1", "deutsch;1")
+    [error] = refused([export])
+    assert (error.row, error.column, error.value) == (2, "code", "deutsch")
+    assert error.reason.startswith("locales.csv: ")
+
+
 def test_importing_the_same_export_again_changes_nothing(db):
     catalog_import(actor=None, paths=[DATA])
     before = counts(), list(Product.objects.values_list("sku", "version").order_by("sku"))
     report = catalog_import(actor=None, paths=[DATA])
     assert (report.created, report.updated, report.error_count) == (0, 0, 0)
-    assert report.unchanged == report.rows - 2, "all but the identifier and the unsupported attribute rows"
+    # all but the identifier and the unsupported attribute rows, and the three rows of groups and group types
+    assert report.unchanged == report.rows - 2 - 3
     assert (counts(), list(Product.objects.values_list("sku", "version").order_by("sku"))) == before
 
 
@@ -364,7 +415,7 @@ def test_a_zip_uploaded_in_the_admin_is_previewed_then_imported(
         response = admin_client.post("/admin/core/importjob/add/", {"kind": "catalog", "file": upload})
     job = ImportJob.objects.get()
     assert response.status_code == 302 and job.status == ImportJob.Status.PREVIEWED, job.preview
-    assert job.preview["created"] == 44 and not Product.objects.exists()
+    assert job.preview["created"] == 46 and not Product.objects.exists()
     assert [f["file"] for f in job.preview["files"]][-2:] == ["product_models.csv", "products.csv"]
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/core/importjob/{job.pk}/confirm/")
@@ -405,11 +456,11 @@ def test_an_export_of_the_imported_catalog_imports_back_unchanged(db, tmp_path):
 def test_a_file_of_codes_and_labels_only_is_told_by_its_name(db, export):
     (export / "association_types.csv").write_text("code;label-en_US\nX_SELL;Cross sell\nUPSELL;Upsell\n")
     report = catalog_import(actor=None, paths=[export])
-    assert {"file": "association_types.csv", "kind": "association_types"}.items() <= report.files[5].items()
+    assert {"file": "association_types.csv", "kind": "association_types"}.items() <= report.files[7].items()
     assert AssociationType.objects.get(code="X_SELL").labels == {"en_US": "Cross sell"}
 
 
 def test_progress_counts_the_rows_of_every_file_and_never_goes_back(db):
     seen: list[int] = []
     report = catalog_import(actor=None, paths=[DATA], progress=seen.append)
-    assert seen == sorted(seen) and seen[-1] == report.rows == 46
+    assert seen == sorted(seen) and seen[-1] == report.rows == 58
