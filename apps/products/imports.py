@@ -16,17 +16,20 @@ row was refused (every refused row is reported with its row number, column, valu
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
 import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import DEFERRED, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Upper
@@ -160,6 +163,25 @@ class _Row:
     cells: dict[str, str]  # column name → cell, unescaped
 
 
+@dataclass
+class _Prepared:
+    chunk: list[_Row]
+    existing: dict[str, Product]
+    clashes: dict[str, str]
+    parents: dict[str, Product]
+    lookups: _Lookups
+
+
+@dataclass
+class _Batch:
+    """A validated chunk: the products to write (with their state before), the rows they came from, the
+    changes of approved products to propose."""
+
+    written: list[tuple[Product, tuple | None]] = field(default_factory=list)
+    rows: dict[str, _Row] = field(default_factory=dict)
+    proposals: list[tuple[Product, dict[str, Any]]] = field(default_factory=list)
+
+
 class ProductImporter:
     """One import run: header checked once, then chunks validated and written (see the module's doc)."""
 
@@ -199,6 +221,7 @@ class ProductImporter:
         self.associated: dict[str, int] = {}  # SKU that has associations → its row, checked at the end
         self.touched: list[str] = []
         self.caches: tuple[dict, dict] = ({}, {})
+        self.carried: list[Product] = []  # the previous chunk's products, maybe not written yet
         self.uniques_table = False  # the unique values of Noel and of the file so far (see _unique_in_noel)
         self.unique_codes = sorted(
             {c.code for c in columns if c.kind in _VALUE_KINDS and catalog.attributes[c.code].unique}
@@ -277,7 +300,11 @@ class ProductImporter:
         self.report.error(error)
 
     # -- one chunk ---------------------------------------------------------------------------------------
-    def apply(self, chunk: list[_Row]) -> None:
+    def prepare(self, chunk: list[_Row]) -> _Prepared | None:
+        """What validation asks PostgreSQL for, read at once; None when every row is unchanged.
+
+        The previous chunk may still be unwritten (see `_Writer`): its products count as held, from memory
+        (as parents, GTINs, siblings and unique values)."""
         # PostgreSQL hands over each value column's cell as Noel exports it (see _stored_cells), so that
         # comparing a re-imported row decodes no JSON: decoding what Noel holds was a re-import's largest
         # single cost
@@ -295,7 +322,7 @@ class ProductImporter:
             self.report.unchanged += len(chunk) - len(left)
             chunk = left
         if not chunk:
-            return
+            return None
         skus = [row.sku for row in chunk]
         related = ("family", "family_variant", "parent__family_variant", "parent__parent__family_variant")
         known = [sku for sku in skus if sku in stored]
@@ -322,10 +349,20 @@ class ProductImporter:
         lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
         # allowed attributes and axes hold for the whole file: loaded once
         lookups.allowed_cache, lookups.axes_cache = self.caches
-        written: list[tuple[Product, dict[str, Any] | None]] = []
-        rows: dict[str, _Row] = {}
-        proposals: list[tuple[Product, dict[str, Any]]] = []
-        for row in chunk:
+        for product in self.carried:
+            lookups.register(product)
+            if product.is_model:
+                parents[product.sku] = product
+        return _Prepared(chunk, existing, clashes, parents, lookups)
+
+    def validate(self, prepared: _Prepared) -> _Batch:
+        """Every row of the chunk through the admin's rules, in Python only: no query, so that it can run
+        while the previous chunk is written."""
+        existing, clashes, parents, lookups = (
+            prepared.existing, prepared.clashes, prepared.parents, prepared.lookups
+        )  # fmt: skip
+        batch = _Batch()
+        for row in prepared.chunk:
             if row.sku.upper() in clashes:
                 self._reject(
                     RowError(
@@ -356,24 +393,33 @@ class ProductImporter:
                         "an approved product changes through a pending change, which needs a person"
                     ), row.sku))  # fmt: skip
                     continue
-                proposals.append((existing[row.sku], changes))
+                batch.proposals.append((existing[row.sku], changes))
                 continue
             lookups.register(product)
             if product.is_model:
                 parents[product.sku] = product
-            written.append((product, before))
-            rows[product.sku] = row
-        written = self._unique_in_noel(written, rows)
-        if written:
-            self._write(written)
-            self._unique_record([product for product, _before in written])
-        for product, changes in proposals:
+            batch.written.append((product, before))
+            batch.rows[product.sku] = row
+        return batch
+
+    def settle(self, batch: _Batch) -> list[tuple[Product, tuple | None]]:
+        """The chunk's checks against Noel and the earlier chunks (written by now), and its pending changes
+        of approved products; the rows left to write, carried into the next chunk's validation."""
+        written = self._unique_in_noel(batch.written, batch.rows)
+        for product, changes in batch.proposals:
             services.product_update(
                 actor=self.actor, product=product, expected_version=product.version, changes=changes,
                 catalog=self.catalog,
             )  # fmt: skip
             self.report.pending += 1
             self.touched.append(product.sku)
+        self.carried = [product for product, _before in written]
+        return written
+
+    def write(self, written: list[tuple[Product, tuple | None]]) -> None:
+        if written:
+            self._write(written)
+            self._unique_record([product for product, _before in written])
 
     def _unchanged(self, row: _Row, stored: list[Any]) -> bool:
         """Every cell already says what Noel holds, as Noel exports it: the full path would find the row
@@ -948,6 +994,45 @@ def _triggers_ignored(*triggers: pgtrigger.Trigger) -> Iterator[None]:
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
+class _Writer:
+    """Writes a chunk in a second thread while the main thread validates the next, in the same
+    transaction on the same connection, which the two threads hand over and never use at once: the next
+    chunk's reads come before the write starts (`prepare`, the earlier chunk's products taken from memory),
+    its checks against Noel after the write ends (`settle`). Python's validation and PostgreSQL's writing
+    then share the two cores instead of taking turns."""
+
+    def __init__(self) -> None:
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.pool = ThreadPoolExecutor(1, "noel-import-writer", initializer=self._share)
+        self.pending: Future | None = None
+
+    def _share(self) -> None:
+        connections[DEFAULT_DB_ALIAS] = self.connection
+
+    def start(self, write: Callable[[list], None], written: list) -> None:
+        if written:  # the context carries the import's source and request id into the thread
+            self.pending = self.pool.submit(contextvars.copy_context().run, write, written)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _Writer:
+        self.connection.inc_thread_sharing()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: Any) -> None:
+        try:
+            if kind is None:
+                self.wait()
+            elif self.pending is not None:
+                futures.wait([self.pending])  # the main thread's error wins; the connection is free again
+        finally:
+            self.pool.shutdown()
+            self.connection.dec_thread_sharing()
+
+
 def products_import(
     *,
     actor: User | None,
@@ -970,16 +1055,23 @@ def products_import(
     importer = ProductImporter(actor=actor, catalog=catalog, columns=columns)
     importer.report.columns_ignored = ignored
     importer.report.dry_run = dry_run
+    written: list[tuple[Product, tuple | None]] = []
     try:
         with cyclic_gc_paused(), context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
             triggers_without_subtransactions()
             with connection.cursor() as cursor:
                 # hundreds of small lookups: starting parallel workers for each cost more than the lookup
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            for chunk in importer.read(table):
-                importer.apply(chunk)
-                if progress is not None:
-                    progress(importer.report.rows)
+            with _Writer() as writer:
+                for chunk in importer.read(table):
+                    prepared = importer.prepare(chunk)
+                    writer.start(importer.write, written)  # the previous chunk, while this one is validated
+                    batch = importer.validate(prepared) if prepared is not None else _Batch()
+                    writer.wait()
+                    written = importer.settle(batch)
+                    if progress is not None:
+                        progress(importer.report.rows)
+                writer.start(importer.write, written)
             importer.finish()
             importer.report.seconds = time.perf_counter() - started
             if importer.report.error_count and not skip_invalid:

@@ -182,6 +182,34 @@ def test_variants_and_models_in_one_file_parents_first(shop):
     assert leaf.axis_key == "size=s"
 
 
+def test_each_chunk_sees_the_previous_one_even_while_it_is_being_written(shop, monkeypatch):
+    """A chunk is validated while the previous one is written: that one's models, GTINs, sibling axes and
+    unique values count as held all the same."""
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 3)
+    report = run(
+        "sku;family;family_variant;parent;color;size;gtin;supplier_ref\n"
+        "PULL;apparel;color_then_size;;;;;\n"
+        "PULL-RED;apparel;;PULL;red;;;\n"
+        "TOY-0;toys;;;;;;\n"
+        "PULL-RED-S;apparel;;PULL-RED;;s;4006381333931;\n"  # second chunk: its parent in the first
+        "TOY-1;toys;;;;;;ABC-1\n"
+        "PULL-RED-M;apparel;;PULL-RED;;m;;\n"
+        "PULL-RED-S2;apparel;;PULL-RED;;s;;\n"  # third chunk: what the second chunk holds
+        "TOY-2;toys;;;;;4006381333931;\n"
+        "TOY-3;toys;;;;;;ABC-1\n",
+        skip_invalid=True,
+    )
+    assert (report.created, report.rejected) == (6, 3)
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (8, "size", "PULL-RED-S already has size=s under PULL-RED"),
+        (9, "gtin", "GTIN 4006381333931 is already used by PULL-RED-S"),
+        (10, "supplier_ref", "'ABC-1' is already used by TOY-1"),
+    ]
+    assert Product.objects.get(sku="PULL-RED-M").parent.parent.sku == "PULL"
+
+
 def test_xlsx_is_read_like_csv(shop):
     book = openpyxl.Workbook()
     sheet = book.active
