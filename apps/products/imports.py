@@ -5,10 +5,11 @@ Here the file is streamed in chunks; a row whose cells already say what Noel hol
 without validation (a re-import); the others are validated in Python by the very rules of the admin
 (`services._validate`, with attribute and family data loaded once), then only the new and changed rows
 are COPYed into a temporary table and applied with one set-based `INSERT … ON CONFLICT … WHERE … IS
-DISTINCT FROM …` per variant level, which writes their pghistory versions in the same statement. Audit
-rows and completeness are COPYed per chunk, and one event announces the whole import. What must be
-compared with the whole file (repeated SKUs, unique values) lives in temporary tables, so memory stays
-flat however long the file.
+DISTINCT FROM …` per variant level, whose pghistory versions the statement-level triggers write in one
+INSERT … SELECT. Audit rows and completeness are COPYed per chunk, and one event announces the whole
+import. A chunk is written by a second thread while the next one is validated (see `_Writer`). What must
+be compared with the whole file (repeated SKUs, unique values) lives in temporary tables, so memory
+stays flat however long the file.
 
 All or nothing by default: every chunk is written inside one transaction, which is rolled back when any
 row was refused (every refused row is reported with its row number, column, value and reason).
@@ -22,12 +23,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
-import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import DEFERRED, Q, TextField
@@ -735,7 +734,7 @@ class ProductImporter:
                         )
                     )
             ids: dict[str, tuple[int, bool]] = {}
-            with services._history(self.actor), _triggers_ignored(*_VERSION_TRIGGERS.values()):
+            with services._history(self.actor):  # the statement-level history triggers write the versions
                 for level in (0, 1, 2):
                     cursor.execute(_UPSERT, [self.actor.pk if self.actor else None, level])
                     ids.update({sku: (pk, inserted) for pk, sku, inserted in cursor.fetchall()})
@@ -937,61 +936,28 @@ _COPY_STAGE = (
 _FIELDS = (
     'family_id, family_variant_id, parent_id, is_model, enabled, gtin, categories, "values", associations'
 )
-_EVENTS = Product.pgh_event_model
-_VERSIONED = ", ".join(
-    f'"{f.column}"' for f in _EVENTS._meta.concrete_fields if not f.name.startswith("pgh_")
-)
-_VERSION_TRIGGERS = {
-    str(t.operation): t for t in Product._meta.triggers if str(t.operation) in ("INSERT", "UPDATE")
-}
 _UPSERT = f"""
-WITH written AS (
-    INSERT INTO products_product (sku, {_FIELDS}, axis_key, search_text, status, version, created_at,
-                                  updated_at, updated_by_id)
-    SELECT s.sku, s.family_id, s.family_variant_id, parent.id, s.is_model, s.enabled, s.gtin, s.categories,
-           s."values", s.associations, s.axis_key, s.search_text, 'draft', 1, now(), now(), %s
-    FROM noel_import_product s LEFT JOIN products_product parent ON parent.sku = s.parent_sku
-    WHERE s.lvl = %s
-    ON CONFLICT (sku) DO UPDATE SET
-        family_id = EXCLUDED.family_id, family_variant_id = EXCLUDED.family_variant_id,
-        parent_id = EXCLUDED.parent_id, is_model = EXCLUDED.is_model, enabled = EXCLUDED.enabled,
-        gtin = EXCLUDED.gtin, categories = EXCLUDED.categories, "values" = EXCLUDED."values",
-        associations = EXCLUDED.associations, axis_key = EXCLUDED.axis_key,
-        search_text = EXCLUDED.search_text, version = products_product.version + 1, updated_at = now(),
-        updated_by_id = EXCLUDED.updated_by_id
-    WHERE (products_product.family_id, products_product.family_variant_id, products_product.parent_id,
-           products_product.is_model, products_product.enabled, products_product.gtin,
-           products_product.categories, products_product."values", products_product.associations)
-          IS DISTINCT FROM
-          (EXCLUDED.family_id, EXCLUDED.family_variant_id, EXCLUDED.parent_id, EXCLUDED.is_model,
-           EXCLUDED.enabled, EXCLUDED.gtin, EXCLUDED.categories, EXCLUDED."values", EXCLUDED.associations)
-    RETURNING *, (xmax = 0) AS inserted
-), versions AS (
-    INSERT INTO {_EVENTS._meta.db_table} ({_VERSIONED}, pgh_context_id, pgh_created_at, pgh_label, pgh_obj_id)
-    SELECT {_VERSIONED}, (SELECT _pgh_attach_context()), now(),
-           CASE WHEN inserted THEN '{_VERSION_TRIGGERS["INSERT"].label}'
-                ELSE '{_VERSION_TRIGGERS["UPDATE"].label}' END, id
-    FROM written
-)
-SELECT id, sku, inserted FROM written
+INSERT INTO products_product (sku, {_FIELDS}, axis_key, search_text, status, version, created_at,
+                              updated_at, updated_by_id)
+SELECT s.sku, s.family_id, s.family_variant_id, parent.id, s.is_model, s.enabled, s.gtin, s.categories,
+       s."values", s.associations, s.axis_key, s.search_text, 'draft', 1, now(), now(), %s
+FROM noel_import_product s LEFT JOIN products_product parent ON parent.sku = s.parent_sku
+WHERE s.lvl = %s
+ON CONFLICT (sku) DO UPDATE SET
+    family_id = EXCLUDED.family_id, family_variant_id = EXCLUDED.family_variant_id,
+    parent_id = EXCLUDED.parent_id, is_model = EXCLUDED.is_model, enabled = EXCLUDED.enabled,
+    gtin = EXCLUDED.gtin, categories = EXCLUDED.categories, "values" = EXCLUDED."values",
+    associations = EXCLUDED.associations, axis_key = EXCLUDED.axis_key,
+    search_text = EXCLUDED.search_text, version = products_product.version + 1, updated_at = now(),
+    updated_by_id = EXCLUDED.updated_by_id
+WHERE (products_product.family_id, products_product.family_variant_id, products_product.parent_id,
+       products_product.is_model, products_product.enabled, products_product.gtin,
+       products_product.categories, products_product."values", products_product.associations)
+      IS DISTINCT FROM
+      (EXCLUDED.family_id, EXCLUDED.family_variant_id, EXCLUDED.parent_id, EXCLUDED.is_model,
+       EXCLUDED.enabled, EXCLUDED.gtin, EXCLUDED.categories, EXCLUDED."values", EXCLUDED.associations)
+RETURNING id, sku, (xmax = 0) AS inserted
 """
-
-
-@contextmanager
-def _triggers_ignored(*triggers: pgtrigger.Trigger) -> Iterator[None]:
-    """Skip pghistory's row triggers for the upsert, which writes the same events itself, set-based.
-
-    A trigger per row re-attached the history context and inserted its event one at a time. The upsert's
-    `versions` part writes one event per written row, with the trigger's label and context, in one
-    INSERT … SELECT. Outside the block, `pgtrigger.ignore` names no trigger
-    (see `triggers_without_subtransactions`)."""
-    names = ",".join(trigger.get_pgid(Product) for trigger in triggers)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + names + "}"])
-        try:
-            yield
-        finally:
-            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
 class _Writer:
