@@ -35,7 +35,11 @@ from django.db.models.functions import Cast, Upper
 from django.utils.translation import gettext as _
 
 from apps.core import context, events
-from apps.core.batches import cyclic_gc_paused, triggers_without_subtransactions
+from apps.core.batches import (
+    constraints_checked_per_statement,
+    cyclic_gc_paused,
+    triggers_without_subtransactions,
+)
 from apps.core.lookups import array_literal
 from apps.core.models import AuditLog, User
 from apps.core.services import audit_record_many
@@ -169,6 +173,17 @@ class _Prepared:
     clashes: dict[str, str]
     parents: dict[str, Product]
     lookups: _Lookups
+
+
+@dataclass
+class _Pending:
+    """A settled chunk, as the writer thread takes it."""
+
+    products: list[Product]
+    text: str  # the staging table's rows, in COPY's text format
+    levels: list[int]
+    diffs: dict[str, dict[str, Any]]  # SKU → audit diff
+    uniques: list[str]
 
 
 @dataclass
@@ -401,9 +416,11 @@ class ProductImporter:
             batch.rows[product.sku] = row
         return batch
 
-    def settle(self, batch: _Batch) -> list[tuple[Product, tuple | None]]:
+    def settle(self, batch: _Batch) -> _Pending | None:
         """The chunk's checks against Noel and the earlier chunks (written by now), and its pending changes
-        of approved products; the rows left to write, carried into the next chunk's validation."""
+        of approved products. The rows left are carried into the next chunk's validation and made ready
+        for the writer thread here, in the main one, which has time to spare: their staging rows as COPY
+        text, their audit diffs and their unique values."""
         written = self._unique_in_noel(batch.written, batch.rows)
         for product, changes in batch.proposals:
             services.product_update(
@@ -413,12 +430,16 @@ class ProductImporter:
             self.report.pending += 1
             self.touched.append(product.sku)
         self.carried = [product for product, _before in written]
-        return written
-
-    def write(self, written: list[tuple[Product, tuple | None]]) -> None:
-        if written:
-            self._write(written)
-            self._unique_record([product for product, _before in written])
+        if not written:
+            return None
+        levels = [services.level_of(product) for product in self.carried]
+        return _Pending(
+            products=self.carried,
+            text="".join(map(_staged, self.carried, levels)),
+            levels=sorted(set(levels)),
+            diffs={product.sku: _diff(before, product) for product, before in written},
+            uniques=self._unique_rows(self.carried),
+        )
 
     def _unchanged(self, row: _Row, stored: list[Any]) -> bool:
         """Every cell already says what Noel holds, as Noel exports it: the full path would find the row
@@ -508,20 +529,14 @@ class ProductImporter:
             cursor.execute("ANALYZE noel_import_unique")  # a temporary table has no statistics otherwise
         self.uniques_table = True
 
-    def _unique_record(self, products: list[Product]) -> None:
-        """The unique values just written, for the next chunks to compare with."""
-        if not self.unique_codes:
-            return
+    def _unique_rows(self, products: list[Product]) -> list[str]:
+        """The unique values of these products as `_UNIQUES_RECORD`'s parameters (none if none)."""
         slots = [
             (product.sku, code, locale, channel, json.dumps(value))
             for product in products
             for code, locale, channel, value in self._unique_slots(product)
         ]
-        if slots:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _UNIQUES_RECORD, [array_literal(column) for column in zip(*slots, strict=True)]
-                )
+        return [array_literal(column) for column in zip(*slots, strict=True)] if slots else []
 
     def _share_variants(self, product: Product) -> None:
         """Point loaded products at the prefetched family variants, so validation asks no more queries."""
@@ -710,36 +725,22 @@ class ProductImporter:
         )
 
     # -- writing -------------------------------------------------------------------------------------------
-    def _write(self, written: list[tuple[Product, tuple | None]]) -> None:
+    def write(self, pending: _Pending) -> None:
+        """Runs in the writer thread (see `_Writer`): little Python, mostly PostgreSQL's work."""
         with connection.cursor() as cursor:
             cursor.execute(_STAGE)
             cursor.execute("TRUNCATE noel_import_product")
             with cursor.cursor.copy(_COPY_STAGE) as copy:
-                for product, _before in written:
-                    copy.write_row(
-                        (
-                            product.sku,
-                            services.level_of(product),
-                            product.family_id,
-                            product.family_variant_id,
-                            product.parent.sku if product.parent is not None else None,
-                            product.is_model,
-                            product.enabled,
-                            product.gtin,
-                            "{" + ",".join(json.dumps(c) for c in product.categories) + "}",
-                            orjson.dumps(product.values).decode(),
-                            orjson.dumps(product.associations).decode(),
-                            product.axis_key,
-                            product.search_text,
-                        )
-                    )
+                copy.write(pending.text)
             ids: dict[str, tuple[int, bool]] = {}
             with services._history(self.actor):  # the statement-level history triggers write the versions
-                for level in (0, 1, 2):
+                for level in pending.levels:
                     cursor.execute(_UPSERT, [self.actor.pk if self.actor else None, level])
                     ids.update({sku: (pk, inserted) for pk, sku, inserted in cursor.fetchall()})
+            if pending.uniques:  # for the next chunks to compare with
+                cursor.execute(_UNIQUES_RECORD, pending.uniques)
         products, entries, models = [], [], []
-        for product, before in written:
+        for product in pending.products:
             if product.sku not in ids:
                 continue  # a concurrent identical write made this row unchanged after all
             product.pk, inserted = ids[product.sku]
@@ -755,7 +756,7 @@ class ProductImporter:
                     "action": "product.create" if inserted else "product.update",
                     "object_type": "product",
                     "object_code": product.sku,
-                    "diff": _diff(before, product),
+                    "diff": pending.diffs[product.sku],
                 }
             )
             self.touched.append(product.sku)
@@ -860,6 +861,39 @@ def _listed(cell: str) -> list[str]:
     """A comma-separated cell (codes, SKUs, options) as Noel stores it: trimmed, without blanks or
     repeats, sorted."""
     return sorted({item.strip() for item in cell.split(",") if item.strip()})
+
+
+def _staged(product: Product, level: int) -> str:
+    """One row of `_COPY_STAGE` in COPY's text format: built by hand, as Noel's codes and SKUs hold
+    nothing to escape, because psycopg's adaptation field by field was most of the writer thread's Python."""
+    fields = (
+        product.sku,
+        str(level),
+        str(product.family_id),
+        _NULL if product.family_variant_id is None else str(product.family_variant_id),
+        _NULL if product.parent is None else product.parent.sku,
+        "t" if product.is_model else "f",
+        "t" if product.enabled else "f",
+        product.gtin or _NULL,
+        "{" + ",".join(f'"{code}"' for code in product.categories) + "}",
+        _copy_json(product.values),
+        _copy_json(product.associations),
+        _copy_text(product.axis_key),
+        _copy_text(product.search_text),
+    )
+    return "\t".join(fields) + "\n"
+
+
+_NULL = "\\N"
+
+
+def _copy_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_json(value: Any) -> str:
+    """orjson writes control characters as escapes: only its backslashes need doubling."""
+    return orjson.dumps(value).decode().replace("\\", "\\\\")
 
 
 def _boolean(cell: str) -> bool | None:
@@ -975,9 +1009,9 @@ class _Writer:
     def _share(self) -> None:
         connections[DEFAULT_DB_ALIAS] = self.connection
 
-    def start(self, write: Callable[[list], None], written: list) -> None:
-        if written:  # the context carries the import's source and request id into the thread
-            self.pending = self.pool.submit(contextvars.copy_context().run, write, written)
+    def start(self, write: Callable[[_Pending], None], pending: _Pending | None) -> None:
+        if pending is not None:  # the context carries the import's source and request id into the thread
+            self.pending = self.pool.submit(contextvars.copy_context().run, write, pending)
 
     def wait(self) -> None:
         pending, self.pending = self.pending, None
@@ -1021,23 +1055,23 @@ def products_import(
     importer = ProductImporter(actor=actor, catalog=catalog, columns=columns)
     importer.report.columns_ignored = ignored
     importer.report.dry_run = dry_run
-    written: list[tuple[Product, tuple | None]] = []
+    pending: _Pending | None = None
     try:
         with cyclic_gc_paused(), context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
             triggers_without_subtransactions()
             with connection.cursor() as cursor:
                 # hundreds of small lookups: starting parallel workers for each cost more than the lookup
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            with _Writer() as writer:
+            with constraints_checked_per_statement(), _Writer() as writer:
                 for chunk in importer.read(table):
                     prepared = importer.prepare(chunk)
-                    writer.start(importer.write, written)  # the previous chunk, while this one is validated
+                    writer.start(importer.write, pending)  # the previous chunk, while this one is validated
                     batch = importer.validate(prepared) if prepared is not None else _Batch()
                     writer.wait()
-                    written = importer.settle(batch)
+                    pending = importer.settle(batch)
                     if progress is not None:
                         progress(importer.report.rows)
-                writer.start(importer.write, written)
+                writer.start(importer.write, pending)
             importer.finish()
             importer.report.seconds = time.perf_counter() - started
             if importer.report.error_count and not skip_invalid:

@@ -210,6 +210,15 @@ def test_each_chunk_sees_the_previous_one_even_while_it_is_being_written(shop, m
     assert Product.objects.get(sku="PULL-RED-M").parent.parent.sku == "PULL"
 
 
+def test_tabs_line_breaks_and_backslashes_are_kept_as_typed(shop):
+    text = 'Un \\ ou\tdeux\nlignes "citées"'
+    quoted = text.replace('"', '""')
+    run(f'sku;family;name-fr_FR;description-fr_FR-web\nTOY-1;toys;"R\\enne";"{quoted}"\n')
+    toy = Product.objects.get(sku="TOY-1")
+    assert toy.values["description"] == {"fr_FR": {"web": text}}
+    assert toy.values["name"] == {"fr_FR": {"*": "R\\enne"}} and "r\\enne" in toy.search_text
+
+
 def test_xlsx_is_read_like_csv(shop):
     book = openpyxl.Workbook()
     sheet = book.active
