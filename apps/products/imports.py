@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
@@ -183,17 +184,22 @@ class _Pending:
     text: str  # the staging table's rows, in COPY's text format
     levels: list[int]
     diffs: dict[str, dict[str, Any]]  # SKU → audit diff
+    completeness: dict[str, list[str]]  # SKU → rows (see `services.CompletenessPlan.rows`)
     uniques: list[str]
 
 
 @dataclass
 class _Batch:
     """A validated chunk: the products to write (with their state before), the rows they came from, the
-    changes of approved products to propose."""
+    changes of approved products to propose, and what the writer thread will need of each product."""
 
     written: list[tuple[Product, tuple | None]] = field(default_factory=list)
     rows: dict[str, _Row] = field(default_factory=dict)
     proposals: list[tuple[Product, dict[str, Any]]] = field(default_factory=list)
+    # for the writer thread (see `_Pending`): SKU → (variant level, staging row in COPY text), audit diff
+    staged: dict[str, tuple[int, str]] = field(default_factory=dict)
+    diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    completeness: dict[str, list[str]] = field(default_factory=dict)  # its rows without the product id
 
 
 class ProductImporter:
@@ -211,6 +217,8 @@ class ProductImporter:
             f.code: f for f in Family.objects.select_related("label_attribute").prefetch_related("attributes")
         }
         self.families_by_id = {f.pk: f for f in self.families.values()}
+        # requirements, channels and locales hold for the whole file (an import changes no family)
+        self.completeness = services.CompletenessPlan(set(self.families_by_id))
         self.variants = {
             v.pk: v
             for v in FamilyVariant.objects.prefetch_related(
@@ -414,13 +422,17 @@ class ProductImporter:
                 parents[product.sku] = product
             batch.written.append((product, before))
             batch.rows[product.sku] = row
+        # what the writer thread will need, worked out while it still writes the previous chunk
+        for product, before in batch.written:
+            batch.staged[product.sku] = _staged(product)
+            batch.diffs[product.sku] = _diff(before, product)
+            batch.completeness[product.sku] = self.completeness.rows(product)
         return batch
 
     def settle(self, batch: _Batch) -> _Pending | None:
         """The chunk's checks against Noel and the earlier chunks (written by now), and its pending changes
-        of approved products. The rows left are carried into the next chunk's validation and made ready
-        for the writer thread here, in the main one, which has time to spare: their staging rows as COPY
-        text, their audit diffs and their unique values."""
+        of approved products; the rows left are carried into the next chunk's validation and handed to the
+        writer thread."""
         written = self._unique_in_noel(batch.written, batch.rows)
         for product, changes in batch.proposals:
             services.product_update(
@@ -432,12 +444,13 @@ class ProductImporter:
         self.carried = [product for product, _before in written]
         if not written:
             return None
-        levels = [services.level_of(product) for product in self.carried]
+        staged = [batch.staged[product.sku] for product in self.carried]
         return _Pending(
             products=self.carried,
-            text="".join(map(_staged, self.carried, levels)),
-            levels=sorted(set(levels)),
-            diffs={product.sku: _diff(before, product) for product, before in written},
+            text="".join(line for _level, line in staged),
+            levels=sorted({level for level, _line in staged}),
+            diffs=batch.diffs,
+            completeness=batch.completeness,
             uniques=self._unique_rows(self.carried),
         )
 
@@ -763,7 +776,12 @@ class ProductImporter:
         if models:
             below = Product.objects.filter(Q(parent_id__in=models) | Q(parent__parent_id__in=models))
             products += list(below.exclude(pk__in=[p.pk for p in products]).select_related("parent__parent"))
-        services.completeness_compute(products, created={pk for pk, inserted in ids.values() if inserted})
+        services.completeness_compute(
+            products,
+            created={pk for pk, inserted in ids.values() if inserted},
+            plan=self.completeness,
+            rows=pending.completeness,
+        )
         audit_record_many(entries)
 
     def finish(self) -> None:
@@ -863,9 +881,11 @@ def _listed(cell: str) -> list[str]:
     return sorted({item.strip() for item in cell.split(",") if item.strip()})
 
 
-def _staged(product: Product, level: int) -> str:
-    """One row of `_COPY_STAGE` in COPY's text format: built by hand, as Noel's codes and SKUs hold
-    nothing to escape, because psycopg's adaptation field by field was most of the writer thread's Python."""
+def _staged(product: Product) -> tuple[int, str]:
+    """The product's variant level and its row of `_COPY_STAGE` in COPY's text format, built by hand (Noel's
+    codes and SKUs hold nothing to escape): psycopg's adaptation field by field was most of the writer
+    thread's Python."""
+    level = services.level_of(product)
     fields = (
         product.sku,
         str(level),
@@ -881,7 +901,7 @@ def _staged(product: Product, level: int) -> str:
         _copy_text(product.axis_key),
         _copy_text(product.search_text),
     )
-    return "\t".join(fields) + "\n"
+    return level, "\t".join(fields) + "\n"
 
 
 _NULL = "\\N"
@@ -1020,6 +1040,10 @@ class _Writer:
 
     def __enter__(self) -> _Writer:
         self.connection.inc_thread_sharing()
+        # a thread back from PostgreSQL waits for the other to let go of the GIL: 5 ms by default, paid
+        # after every statement the writer sends
+        self.switch = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_rest: Any) -> None:
@@ -1030,6 +1054,7 @@ class _Writer:
                 futures.wait([self.pending])  # the main thread's error wins; the connection is free again
         finally:
             self.pool.shutdown()
+            sys.setswitchinterval(self.switch)
             self.connection.dec_thread_sharing()
 
 

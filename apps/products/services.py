@@ -699,80 +699,76 @@ WHERE product_id = ANY(%s::bigint[])
 """
 
 
-def completeness_compute(products: Sequence[Product], *, created: AbstractSet[int] = frozenset()) -> None:
+def completeness_compute(
+    products: Sequence[Product],
+    *,
+    created: AbstractSet[int] = frozenset(),
+    plan: CompletenessPlan | None = None,
+    rows: Mapping[str, list[str]] | None = None,
+) -> None:
     """Store completeness per product × channel × locale from the families' channel requirements.
 
     `created`: ids of products first written in this transaction, which have no rows to replace: theirs
-    are COPYed straight in (imports create thousands at once)."""
+    are COPYed straight in (imports create thousands at once). `plan` and `rows` (SKU → the product's
+    rows without its id, from `plan.rows`) may come worked out already: an import does that in its main
+    thread while another writes."""
     if not products:
         return
-    family_ids = {p.family_id for p in products}
-    required: dict[tuple[int, int], list[str]] = {}
-    for family_id, channel_id, code in FamilyRequirement.objects.filter(family_id__in=family_ids).values_list(
-        "family_id", "channel_id", "attribute__code"
-    ):
-        required.setdefault((family_id, channel_id), []).append(code)
-    channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
-    localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
-    plans = _completeness_plans(family_ids, channels, required, localizable)
+    plan = plan or CompletenessPlan({p.family_id for p in products})
     fresh = [p for p in products if p.pk in created]
     known = [p for p in products if p.pk not in created]
     # COPY in its text form, whatever the number of rows: an import writes seven rows per product, and
     # psycopg's per-row adaptation of the `missing` arrays cost more than working them out.
     with transaction.atomic(savepoint=False), psycopg.Cursor(connection.connection) as cursor:
         if fresh:
-            text = _completeness_text(fresh, plans)
+            text = plan.text(fresh, rows)
             with cursor.copy(f"COPY products_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
                 copy.write(text)
         if not known:
             return
         cursor.execute(_COMPLETENESS_STAGE)
         cursor.execute("TRUNCATE noel_completeness")
-        text = _completeness_text(known, plans)
+        text = plan.text(known, rows)
         with cursor.copy(f"COPY noel_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
             copy.write(text)
         cursor.execute(_COMPLETENESS_UPSERT)
-        served = [(channel.pk, locale.pk) for channel, locales in channels for locale in locales]
+        served = [(channel.pk, locale.pk) for channel, locales in plan.channels for locale in locales]
         cursor.execute(
             _COMPLETENESS_UNSERVED_DELETE,
             [sorted({p.pk for p in known}), [c for c, _l in served], [lo for _c, lo in served]],
         )
 
 
-# per family: (channel id, locale id, [(required code, the four value slots that can fill it)]) for each
-# channel × locale served
-_Plans = dict[int, list[tuple[int, int, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]]
+class CompletenessPlan:
+    """What each family requires where, worked out once per batch (or import) rather than once per
+    product: per family, (channel id, locale id, [(required code, the four value slots that can fill it)])
+    for each channel × locale served. A value counts for a locale and channel as `vals.value_of` reads it:
+    its own slot, or the one for every channel, every locale, or both."""
 
+    def __init__(self, family_ids: AbstractSet[int]):
+        required: dict[tuple[int, int], list[str]] = {}
+        for family_id, channel_id, code in FamilyRequirement.objects.filter(
+            family_id__in=family_ids
+        ).values_list("family_id", "channel_id", "attribute__code"):
+            required.setdefault((family_id, channel_id), []).append(code)
+        self.channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
+        localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
+        self.plans: dict[int, list[tuple[int, int, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]] = {}
+        for family_id in family_ids:
+            self.plans[family_id] = []
+            for channel, locales in self.channels:
+                codes = sorted(required.get((family_id, channel.pk), []))
+                for locale in locales:
+                    needs = []
+                    for code in codes:
+                        loc = locale.code if code in localizable else vals.ANY
+                        slots = {(code, lo, ch) for lo in (loc, vals.ANY) for ch in (channel.code, vals.ANY)}
+                        needs.append((code, tuple(slots)))
+                    self.plans[family_id].append((channel.pk, locale.pk, needs))
 
-def _completeness_plans(
-    family_ids: AbstractSet[int],
-    channels: list[tuple[Channel, list]],
-    required: Mapping[tuple[int, int], list[str]],
-    localizable: AbstractSet[str],
-) -> _Plans:
-    """What each family requires where, worked out once per batch rather than once per product. A value
-    counts for a locale and channel as `vals.value_of` reads it: its own slot, or the one for every
-    channel, every locale, or both."""
-    plans: _Plans = {family_id: [] for family_id in family_ids}
-    for family_id in family_ids:
-        for channel, locales in channels:
-            codes = sorted(required.get((family_id, channel.pk), []))
-            for locale in locales:
-                needs = []
-                for code in codes:
-                    loc = locale.code if code in localizable else vals.ANY
-                    slots = {(code, lo, ch) for lo in (loc, vals.ANY) for ch in (channel.code, vals.ANY)}
-                    needs.append((code, tuple(slots)))
-                plans[family_id].append((channel.pk, locale.pk, needs))
-    return plans
-
-
-def _completeness_text(products: Sequence[Product], plans: _Plans) -> str:
-    """The rows as COPY text (attribute codes are letters, digits and _: nothing to quote). Worked out
-    before any COPY starts: a product's inherited values may need its parent read, and a connection in
-    COPY can run no other query (it would wait for the COPY's end for ever)."""
-    lines = []
-    for product in products:
+    def rows(self, product: Product) -> list[str]:
+        """The product's rows as COPY text, without the product id that starts each (attribute codes are
+        letters, digits and _: nothing to quote)."""
         filled = {
             (code, locale, channel)
             for code, by_locale in effective_values(product).items()
@@ -780,13 +776,24 @@ def _completeness_text(products: Sequence[Product], plans: _Plans) -> str:
             for channel, value in by_channel.items()
             if not vals.is_empty(value)
         }
-        for channel_id, locale_id, needs in plans[product.family_id]:
+        rows = []
+        for channel_id, locale_id, needs in self.plans[product.family_id]:
             missing = [code for code, slots in needs if filled.isdisjoint(slots)]
             ratio = (100 * (len(needs) - len(missing))) // len(needs) if needs else 100
-            lines.append(
-                f"{product.pk}\t{channel_id}\t{locale_id}\t{len(needs)}\t{{{','.join(missing)}}}\t{ratio}\n"
-            )
-    return "".join(lines)
+            rows.append(f"{channel_id}\t{locale_id}\t{len(needs)}\t{{{','.join(missing)}}}\t{ratio}\n")
+        return rows
+
+    def text(self, products: Sequence[Product], rows: Mapping[str, list[str]] | None = None) -> str:
+        """The products' rows for COPY. Worked out before any COPY starts: a product's inherited values may
+        need its parent read, and a connection in COPY can run no other query (it would wait for ever)."""
+        parts = []
+        for product in products:
+            prefix = f"{product.pk}\t"
+            found = rows.get(product.sku) if rows is not None else None
+            for row in found if found is not None else self.rows(product):
+                parts.append(prefix)
+                parts.append(row)
+        return "".join(parts)
 
 
 @transaction.atomic
