@@ -42,6 +42,8 @@ class Asset(models.Model):
 
     file = models.FileField(_("file"), upload_to=asset_path, max_length=255)
     original_name = models.CharField(_("file name"), max_length=255)
+    # the address an import named the file by (Shopify's Image Src), so that it is fetched only once
+    source_url = models.URLField(_("fetched from"), max_length=1000, blank=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, db_index=True)
     mime_type = models.CharField(_("MIME type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"))

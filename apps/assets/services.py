@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import urllib.request
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -449,6 +451,70 @@ def product_asset_link(
     _announce("link", [asset.pk], [product.sku])
     _queue_renditions([asset.pk])
     return link
+
+
+@dataclass
+class Fetched:
+    """What a fetch of pictures by address did: assets stored or found again, links made, addresses that
+    failed (with the reason)."""
+
+    assets: int = 0
+    links: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def media_fetch(*, actor: User | None, links: Sequence[tuple[str, str, bool]]) -> Fetched:
+    """Fetch the pictures an import named by address into the DAM and link them, (SKU, address, main):
+    main picture or gallery. An address fetched before is not fetched again; one that cannot be fetched
+    or is not a picture is audited with its reason and skipped, and its product keeps the address as its
+    value (the next import tries again)."""
+    done = Fetched()
+    by_url: dict[str, list[tuple[str, bool]]] = {}
+    for sku, url, main in links:
+        by_url.setdefault(url, []).append((sku, main))
+    products = {p.sku: p for p in Product.objects.filter(sku__in={sku for sku, _url, _main in links})}
+    for url, targets in by_url.items():
+        try:
+            with transaction.atomic():
+                asset = Asset.objects.filter(source_url=url).first()
+                if asset is None:
+                    asset = asset_upload(actor=actor, name=_url_name(url), data=_download(url)).asset
+                    if not asset.source_url:
+                        asset.source_url = url
+                        asset.save(update_fields=["source_url"])
+                done.assets += 1
+                for sku, main in targets:
+                    if sku in products:
+                        role = Role.MAIN if main else Role.GALLERY
+                        product_asset_link(actor=actor, product=products[sku], asset=asset, role=role)
+                        done.links += 1
+        except (OSError, ValueError, ValidationError) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            done.failed[url] = reason
+            audit_record(
+                actor=actor,
+                action="asset.fetch_failed",
+                object_type="asset",
+                object_code=url[:255],
+                diff={"url": url, "reason": reason, "skus": sorted({sku for sku, _main in targets})},
+            )
+    return done
+
+
+def _download(url: str) -> bytes:
+    """The file at an http(s) address, refused past NOEL_ASSET_MAX_BYTES or on any answer but 200."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"{url} is not an http(s) address")
+    request = urllib.request.Request(url, headers={"User-Agent": "Noel PIM"})
+    with urllib.request.urlopen(request, timeout=settings.NOEL_MEDIA_FETCH_TIMEOUT) as answer:
+        data = answer.read(max_bytes() + 1)
+    if len(data) > max_bytes():
+        raise ValueError(f"{url} is larger than {_mb(max_bytes())}")
+    return data
+
+
+def _url_name(url: str) -> str:
+    return PurePosixPath(unquote(urlsplit(url).path)).name or "picture"
 
 
 def _next_position(scope, role: str) -> int:

@@ -121,6 +121,9 @@ class MediaStore(Protocol):
     def store(self, *, actor: User | None, name: str, data: bytes, dry_run: bool) -> str:
         """Check the file and keep it; the path to put in the media value."""
 
+    def fetch_later(self, *, actor: User | None, links: list[tuple[str, str, bool]]) -> None:
+        """Fetch pictures named by address, (SKU, address, main), after the import commits, and link them."""
+
     def link(self, *, actor: User | None, links: list[tuple[str, str, bool]]) -> None:
         """Link stored files to products: (sku, stored path, main picture?)."""
 

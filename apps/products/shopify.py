@@ -9,7 +9,8 @@ the products are then translated into Noel's flat format and written by the flat
 validation, versions, audit and completeness are the same as for any other import. Descriptions are
 cleaned of scripts and event handlers (nh3); on channels that forbid HTML (Google, Meta,
 marketplaces) a scopable description gets the plain text. Columns Noel has no use for (stock, tax,
-shipping, Google Shopping…) are reported once each, by name.
+shipping, Google Shopping…) are reported once each, by name. Pictures are named by address: the DAM
+fetches them once the import commits (`MediaStore.fetch_later`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from apps.core import context
 from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import setup
-from apps.products.akeneo import UNITS, flat_import
+from apps.products.akeneo import UNITS, flat_import, media_stores
 from apps.products.models import Attribute, AttributeGroup, Family, MeasurementFamily
 
 T = Attribute.Type
@@ -110,6 +111,7 @@ class ShopifyImport:
         self.channels = list(Channel.objects.order_by("code"))
         self.numbers = [1]  # flat row number − 1 → Shopify row number
         self.columns: dict[str, str] = {"sku": "Variant SKU", "gtin": "Variant Barcode", "enabled": "Status"}
+        self.pictures: list[tuple[str, str, bool]] = []  # (SKU, address, main picture?) for the DAM
 
     def _refuse(self, number: int, column: str, reason: str, sku: str = "", value: str = "") -> None:
         self.report.rejected += 1
@@ -276,12 +278,14 @@ class ShopifyImport:
             if not product.options:
                 number, row = product.variants[0] if product.variants else (product.row, product.cells)
                 sku = row.get("Variant SKU") or product.handle
+                self._pictures(sku, product, row)
                 yield number, {**model, **self._variant_cells(row), "sku": sku}
                 for extra, _row in product.variants[1:]:
                     reason = _("a second variant of {handle} without options").format(handle=product.handle)
                     self._refuse(extra, "Option1 Value", reason)
                 continue
             axes = tuple(code for code, _name in product.options)
+            self._pictures(product.handle, product, None)
             yield product.row, {**model, "sku": product.handle, "family_variant": self.variants[axes].code}
             for number, row in product.variants:
                 cells = self._variant_cells(row)
@@ -290,7 +294,17 @@ class ShopifyImport:
                 values = "-".join(cells[code] for code in axes)
                 cells["sku"] = row.get("Variant SKU") or f"{product.handle}-{values}"
                 cells.update(parent=product.handle, family=FAMILY, enabled=model["enabled"])
+                self._pictures(cells["sku"], None, row)
                 yield number, cells
+
+    def _pictures(self, sku: str, product: _Product | None, variant: dict[str, str] | None) -> None:
+        """The DAM fetches each address once the import commits: the first picture is the main one, the
+        others the gallery; a variant's own picture is its main one."""
+        if product is not None:
+            pictures = [url for _position, url in sorted(product.images)]
+            self.pictures += [(sku, url, n == 0) for n, url in enumerate(pictures)]
+        if variant is not None and variant.get("Variant Image"):
+            self.pictures.append((sku, variant["Variant Image"], True))
 
     def _model_cells(self, product: _Product) -> dict[str, str]:
         row, loc = product.cells, self.locale
@@ -365,6 +379,8 @@ def shopify_import(
             except ValidationError as exc:
                 raise ImportRejected([RowError(1, "", " ".join(exc.messages))]) from exc
             flat = _write_flat(run, name, progress)
+            if run.pictures and media_stores and not dry_run:
+                media_stores[0].fetch_later(actor=actor, links=run.pictures)
             run.report.created, run.report.updated = flat.created, flat.updated
             run.report.unchanged, run.report.pending = flat.unchanged, flat.pending
             run.report.seconds = time.perf_counter() - started
