@@ -366,6 +366,15 @@ class ProductImporter:
         parent_skus = {row.cells.get("parent", "").strip() for row in chunk} - {""}
         found = Product.objects.select_related(*related).filter(sku__any=parent_skus).order_by()
         parents = {p.sku: p for p in found}
+        # a model that this chunk changes is the very object its variants here point at, so that their
+        # completeness (worked out after the whole chunk is validated) sees its new values
+        parents.update({sku: existing[sku] for sku in parents.keys() & existing.keys()})
+        for product in existing.values():
+            node = product
+            while node.parent_id is not None:
+                if node.parent.sku in existing:
+                    node.parent = existing[node.parent.sku]
+                node = node.parent
         for product in [*existing.values(), *parents.values()]:
             self._share_variants(product)
         lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
@@ -739,7 +748,8 @@ class ProductImporter:
 
     # -- writing -------------------------------------------------------------------------------------------
     def write(self, pending: _Pending) -> None:
-        """Runs in the writer thread (see `_Writer`): little Python, mostly PostgreSQL's work."""
+        """Runs in the writer thread (see `_Writer`): little Python, mostly PostgreSQL's work. The counts it
+        adds to (created, updated, touched) are its own: the main thread meanwhile adds only to others."""
         with connection.cursor() as cursor:
             cursor.execute(_STAGE)
             cursor.execute("TRUNCATE noel_import_product")

@@ -219,6 +219,16 @@ def test_tabs_line_breaks_and_backslashes_are_kept_as_typed(shop):
     assert toy.values["name"] == {"fr_FR": {"*": "R\\enne"}} and "r\\enne" in toy.search_text
 
 
+def test_a_variant_changed_with_its_model_in_one_file_is_complete_by_the_models_new_values(shop):
+    run(
+        "sku;family;family_variant;parent;color;size\nJUMPER;apparel;by_color_size;;;\nJUMPER-RED-S;apparel;;JUMPER;red;s\n"
+    )
+    variant = Product.objects.get(sku="JUMPER-RED-S")
+    assert Completeness.objects.get(product=variant, channel=shop.web, locale__code="fr_FR").ratio == 66
+    run("sku;family;name-fr_FR;weight;weight-unit\nJUMPER-RED-S;apparel;;300;GRAM\nJUMPER;apparel;Pull;;\n")
+    assert Completeness.objects.get(product=variant, channel=shop.web, locale__code="fr_FR").ratio == 100
+
+
 def test_xlsx_is_read_like_csv(shop):
     book = openpyxl.Workbook()
     sheet = book.active
