@@ -279,8 +279,8 @@ class Product(models.Model):
         _("SKU"), max_length=64, unique=True, validators=[RegexValidator(r"^[A-Za-z0-9._/-]+$")]
     )
     gtin = models.CharField(_("GTIN"), max_length=14, null=True, blank=True, unique=True)
-    family = models.ForeignKey(
-        Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="products"
+    family = models.ForeignKey(  # looked up through the (family, status) index: no index of its own
+        Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="products", db_index=False
     )
     family_variant = models.ForeignKey(
         FamilyVariant, verbose_name=_("family variant"), null=True, blank=True, on_delete=models.PROTECT
