@@ -938,12 +938,11 @@ def _boolean(cell: str) -> bool | None:
 def _diff(before: tuple | None, product: Product) -> dict[str, Any]:
     if before is None:
         return {"values": vals.diff({}, product.values), "family": product.family.code}
-    old_values = json.loads(before[6])
-    changed = vals.diff(old_values, product.values)
+    changed = vals.diff(json.loads(before[6]), product.values)
+    after = ProductImporter._state(product)
     for index, name in ((4, "enabled"), (5, "categories"), (8, "gtin")):
-        new = ProductImporter._state(product)[index]
-        if before[index] != new:
-            changed[name] = [before[index], new]
+        if before[index] != after[index]:
+            changed[name] = [before[index], after[index]]
     return changed
 
 
