@@ -324,35 +324,34 @@ def category_save(
     return current, outcome
 
 
-@transaction.atomic
 def locale_save(*, actor: User | None, code: str, active: bool) -> tuple[Locale | None, Outcome]:
     """An active locale is created or activated. An inactive one is neither created nor deactivated: it
     holds no product text, and a Noel locale stays active while its channels use it."""
-    current = Locale.objects.filter(code=code).first()
-    if not active and current is None:
-        return None, "unchanged"
-    fields: dict[str, Any] = {"is_active": True} if active else {}
-    if current is None:
-        fields["name"] = locale_name(code)
-    locale, outcome, _diff = _record_save(
-        actor=actor, model=Locale, lookup={"code": code}, fields=fields, object_type="locale"
+    return _reference_save(actor, Locale, code, active, {"name": locale_name(code)})
+
+
+def currency_save(*, actor: User | None, code: str, active: bool) -> tuple[Currency | None, Outcome]:
+    """As `locale_save`: an active currency is created (with its ISO 4217 decimals) or activated."""
+    return _reference_save(
+        actor, Currency, code, active, {"name": code, "decimal_places": CURRENCY_DECIMALS.get(code, 2)}
     )
-    return locale, outcome
 
 
 @transaction.atomic
-def currency_save(*, actor: User | None, code: str, active: bool) -> tuple[Currency | None, Outcome]:
-    """As `locale_save`: an active currency is created (with its ISO 4217 decimals) or activated."""
-    current = Currency.objects.filter(code=code).first()
-    if not active and current is None:
+def _reference_save(
+    actor: User | None, model: type[Locale | Currency], code: str, active: bool, new: dict[str, Any]
+) -> tuple[Any, Outcome]:
+    """The two rules above for either model: `new` holds the fields of a record created here."""
+    exists = model.objects.filter(code=code).exists()
+    if not active and not exists:
         return None, "unchanged"
     fields: dict[str, Any] = {"is_active": True} if active else {}
-    if current is None:
-        fields |= {"name": code, "decimal_places": CURRENCY_DECIMALS.get(code, 2)}
-    currency, outcome, _diff = _record_save(
-        actor=actor, model=Currency, lookup={"code": code}, fields=fields, object_type="currency"
+    if not exists:
+        fields |= new
+    record, outcome, _diff = _record_save(
+        actor=actor, model=model, lookup={"code": code}, fields=fields, object_type=model._meta.model_name
     )
-    return currency, outcome
+    return record, outcome
 
 
 def locale_name(code: str) -> str:
