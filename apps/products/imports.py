@@ -54,7 +54,7 @@ from apps.core.tabular import (
     is_formula,
     unescape,
 )
-from apps.products import policies, services
+from apps.products import policies, selectors, services
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
 from apps.products.models import AssociationType, Attribute, Category, Family, FamilyVariant, Product
@@ -434,7 +434,7 @@ class ProductImporter:
         # what the writer thread will need, worked out while it still writes the previous chunk
         for product, before in batch.written:
             batch.staged[product.sku] = _staged(product)
-            batch.diffs[product.sku] = _diff(before, product)
+            batch.diffs[product.sku] = self._diff(before, product)
             batch.completeness[product.sku] = self.completeness.rows(product)
         return batch
 
@@ -732,6 +732,20 @@ class ProductImporter:
         column = self.by_key.get((issue.attribute, issue.locale, issue.channel), issue.attribute)
         return RowError(row.number, column, issue.reason, row.sku, row.cells.get(column, ""))
 
+    def _diff(self, before: tuple | None, product: Product) -> dict[str, Any]:
+        """The audit diff the admin's services write for the same change (`selectors.state_changes`), from
+        the state taken before (an import changes neither SKU nor status)."""
+        after = selectors.product_state(product)
+        if before is None:
+            return selectors.state_changes({}, after)
+        family_id, _variant, _parent, _model, enabled, categories, values, associations, gtin = before
+        was = {
+            **after, "family": self.families_by_id[family_id].code, "enabled": enabled,
+            "categories": categories, "gtin": gtin, "values": orjson.loads(values),
+            "associations": orjson.loads(associations),
+        }  # fmt: skip
+        return selectors.state_changes(was, after)
+
     @staticmethod
     def _state(product: Product) -> tuple:
         return (
@@ -933,17 +947,6 @@ def _boolean(cell: str) -> bool | None:
     if text in ("0", "false", "no", "non", "n"):
         return False
     return None
-
-
-def _diff(before: tuple | None, product: Product) -> dict[str, Any]:
-    if before is None:
-        return {"values": vals.diff({}, product.values), "family": product.family.code}
-    changed = vals.diff(json.loads(before[6]), product.values)
-    after = ProductImporter._state(product)
-    for index, name in ((4, "enabled"), (5, "categories"), (8, "gtin")):
-        if before[index] != after[index]:
-            changed[name] = [before[index], after[index]]
-    return changed
 
 
 _SKUS_TABLE = (

@@ -1,5 +1,6 @@
 """The import writes its versions itself (set-based): they must read like those of pghistory's triggers."""
 
+from apps.core.models import AuditLog
 from apps.products import services
 from apps.products.models import Completeness, Product
 from tests.products.test_import import HEADER, run
@@ -28,3 +29,28 @@ def test_an_update_recomputes_the_completeness_it_changes(shop):
     run("sku;description-fr_FR-web\nTOY-1;\n")
     web = Completeness.objects.get(product__sku="TOY-1", channel=shop.web, locale__code="fr_FR")
     assert (web.ratio, web.missing) == (50, ["description"])
+
+
+def _audited(sku: str, action: str) -> dict:
+    return AuditLog.objects.filter(object_code=sku, action=action).latest("pk").diff
+
+
+def test_an_imported_creation_is_audited_as_the_admin_audits_one(shop):
+    services.product_create(
+        actor=None, sku="TOY-A", family=shop.toys, categories=["plush"], gtin="4006381333931",
+        values={"name": {"fr_FR": {"*": "Renne"}}, "weight": {"*": {"*": {"amount": "250", "unit": "GRAM"}}}},
+    )  # fmt: skip
+    run(
+        "sku;family;categories;gtin;name-fr_FR;weight;weight-unit\nTOY-B;toys;plush;4006381333948;Renne;250;GRAM\n"
+    )
+    admin, imported = _audited("TOY-A", "product.create"), _audited("TOY-B", "product.create")
+    assert imported == {**admin, "sku": [None, "TOY-B"], "gtin": [None, "4006381333948"]}
+
+
+def test_an_imported_change_of_family_and_associations_is_audited(shop):
+    run("sku;family;name-fr_FR\nTOY-1;toys;Renne\nTOY-2;toys;Sapin\n")
+    run("sku;family;X_SELL-products\nTOY-1;apparel;TOY-2\n")
+    assert _audited("TOY-1", "product.update") == {
+        "family": ["toys", "apparel"],
+        "associations": [{}, {"X_SELL": ["TOY-2"]}],
+    }
