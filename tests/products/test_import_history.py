@@ -54,3 +54,18 @@ def test_an_imported_change_of_family_and_associations_is_audited(shop):
         "family": ["toys", "apparel"],
         "associations": [{}, {"X_SELL": ["TOY-2"]}],
     }
+
+
+def test_products_of_one_family_filling_different_slots_get_their_own_completeness(shop):
+    run(
+        "sku;family;name-fr_FR;description-fr_FR-web;brand\n"
+        "TOY-1;toys;Renne;Doux;Lutin\nTOY-2;toys;Sapin;;\nTOY-3;toys;Étoile;Brille;Lutin\n"
+    )
+    web = dict(
+        Completeness.objects.filter(channel=shop.web, locale__code="fr_FR").values_list(
+            "product__sku", "ratio"
+        )
+    )
+    google = dict(Completeness.objects.filter(channel=shop.google).values_list("product__sku", "missing"))
+    assert web == {"TOY-1": 100, "TOY-2": 50, "TOY-3": 100}
+    assert google == {"TOY-1": [], "TOY-2": ["brand"], "TOY-3": []}
