@@ -156,11 +156,9 @@ def clean_up(prefix: str) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")  # no pghistory delete events for these
-        cursor.execute(
-            "DELETE FROM products_completeness WHERE product_id IN"
-            " (SELECT id FROM products_product WHERE sku LIKE %s)",
-            [prefix + "%"],
-        )
+        for table in ("products_completeness", "products_uniquevalue"):
+            products = "SELECT id FROM products_product WHERE sku LIKE %s"
+            cursor.execute(f"DELETE FROM {table} WHERE product_id IN ({products})", [prefix + "%"])
         cursor.execute("DELETE FROM products_product WHERE sku LIKE %s", [prefix + "%"])
         cursor.execute("SET session_replication_role = DEFAULT")
 
@@ -185,7 +183,10 @@ def vacuum() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("products_product", "products_completeness", "products_productevent", "core_auditlog"):
+        for table in (
+            "products_product", "products_completeness", "products_uniquevalue", "products_productevent",
+            "core_auditlog",
+        ):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 

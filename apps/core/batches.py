@@ -7,7 +7,9 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -72,3 +74,21 @@ def constraints_checked_per_statement() -> Iterator[None]:
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+# COPY's text format, written by hand: psycopg's adaptation field by field was most of a bulk write's
+# Python (imports, audit rows)
+COPY_NULL = "\\N"
+
+
+def copy_text(text: str | None) -> str:
+    """A text field of a COPY row."""
+    if text is None:
+        return COPY_NULL
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_json(value: Any, option: int = 0) -> str:
+    """A JSON field of a COPY row: orjson writes control characters as escapes, only its backslashes need
+    doubling."""
+    return orjson.dumps(value, option=option).decode().replace("\\", "\\\\")

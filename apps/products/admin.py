@@ -62,6 +62,11 @@ class AttributeAdmin(ModelAdmin):
     list_select_related = ("group",)
     inlines = [AttributeOptionInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        """Type and uniqueness are chosen once, when the attribute is created (see `setup.attribute_save`)."""
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "type", "unique") if obj is not None else fields
+
 
 @admin.register(AttributeGroup)
 class AttributeGroupAdmin(ModelAdmin):

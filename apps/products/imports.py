@@ -4,12 +4,13 @@ Why not django-import-export's per-row save: at ~1,000 rows/s it is 100× slower
 Here the file is streamed in chunks; a row whose cells already say what Noel holds is counted unchanged
 without validation (a re-import); the others are validated in Python by the very rules of the admin
 (`services._validate`, with attribute and family data loaded once), then only the new and changed rows
-are COPYed into a temporary table and applied with one set-based `INSERT … ON CONFLICT … WHERE … IS
-DISTINCT FROM …` per variant level, whose pghistory versions the statement-level triggers write in one
-INSERT … SELECT. Audit rows and completeness are COPYed per chunk, and one event announces the whole
-import. A chunk is written by a second thread while the next one is validated (see `_Writer`). What must
-be compared with the whole file (repeated SKUs, unique values) lives in temporary tables, so memory
-stays flat however long the file.
+are written: the new ones COPYed straight into the product table (their ids drawn beforehand, so that
+their completeness and audit rows are worked out in the same pass), the changed ones COPYed into a
+temporary table and applied with one `UPDATE … FROM`; the statement-level triggers write their pghistory
+versions in one INSERT … SELECT. Audit rows and completeness are COPYed per chunk, and one event
+announces the whole import. A chunk is written by a second thread while the next one is validated
+(see `_Writer`). What must be compared with the whole file (repeated SKUs, unique values) lives in
+temporary tables, so memory stays flat however long the file.
 
 All or nothing by default: every chunk is written inside one transaction, which is rolled back when any
 row was refused (every refused row is reported with its row number, column, value and reason).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
+import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import DEFERRED, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Upper
@@ -37,13 +40,16 @@ from django.utils.translation import gettext as _
 
 from apps.core import context, events
 from apps.core.batches import (
+    COPY_NULL,
     constraints_checked_per_statement,
+    copy_json,
+    copy_text,
     cyclic_gc_paused,
     triggers_without_subtransactions,
 )
 from apps.core.lookups import array_literal
 from apps.core.models import AuditLog, User
-from apps.core.services import audit_record_many
+from apps.core.services import audit_record_many, audit_record_rows, audit_rows
 from apps.core.tabular import (
     DryRun,
     ImportRejected,
@@ -174,18 +180,24 @@ class _Prepared:
     clashes: dict[str, str]
     parents: dict[str, Product]
     lookups: _Lookups
+    ids: list[int]  # drawn from the products' sequence, one for each row that may create a product
+    now: str  # the transaction's time, ISO 8601, as the new products' created_at and updated_at
 
 
 @dataclass
 class _Pending:
-    """A settled chunk, as the writer thread takes it."""
+    """A settled chunk, as the writer thread takes it: every row in COPY's text format already."""
 
-    products: list[Product]
-    text: str  # the staging table's rows, in COPY's text format
-    levels: list[int]
-    diffs: dict[str, dict[str, Any]]  # SKU → audit diff
-    completeness: dict[str, list[str]]  # SKU → rows (see `services.CompletenessPlan.rows`)
-    uniques: list[str]
+    created: str  # rows of the product table
+    changed: str  # rows of the staging table that `_UPDATE` reads
+    created_count: int
+    changed_ids: list[int]
+    models: list[int]  # changed product models, whose variants' completeness follows their values
+    completeness_created: str
+    completeness_changed: str
+    audit: str
+    skus: list[str]
+    numbers: dict[str, int]  # SKU or GTIN → row, should another write have taken one meanwhile
 
 
 @dataclass
@@ -196,10 +208,10 @@ class _Batch:
     written: list[tuple[Product, tuple | None]] = field(default_factory=list)
     rows: dict[str, _Row] = field(default_factory=dict)
     proposals: list[tuple[Product, dict[str, Any]]] = field(default_factory=list)
-    # for the writer thread (see `_Pending`): SKU → (variant level, staging row in COPY text), audit diff
-    staged: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # for the writer thread (see `_Pending`), per SKU: product row, audit diff and completeness rows
+    staged: dict[str, str] = field(default_factory=dict)
     diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    completeness: dict[str, list[str]] = field(default_factory=dict)  # its rows without the product id
+    completeness: dict[str, str] = field(default_factory=dict)
 
 
 class ProductImporter:
@@ -244,7 +256,6 @@ class ProductImporter:
         self.touched: list[str] = []
         self.caches: tuple[dict, dict] = ({}, {})
         self.carried: list[Product] = []  # the previous chunk's products, maybe not written yet
-        self.uniques_table = False  # the unique values of Noel and of the file so far (see _unique_in_noel)
         self.unique_codes = sorted(
             {c.code for c in columns if c.kind in _VALUE_KINDS and catalog.attributes[c.code].unique}
         )
@@ -384,7 +395,10 @@ class ProductImporter:
             lookups.register(product)
             if product.is_model:
                 parents[product.sku] = product
-        return _Prepared(chunk, existing, clashes, parents, lookups)
+        with connection.cursor() as cursor:
+            cursor.execute(_IDS, [len(chunk) - len(existing)])
+            now, ids = cursor.fetchone()
+        return _Prepared(chunk, existing, clashes, parents, lookups, ids[::-1], now.isoformat())
 
     def validate(self, prepared: _Prepared) -> _Batch:
         """Every row of the chunk through the admin's rules, in Python only: no query, so that it can run
@@ -426,16 +440,23 @@ class ProductImporter:
                     continue
                 batch.proposals.append((existing[row.sku], changes))
                 continue
+            if before is None:  # before its variants further down point at it
+                product.pk = prepared.ids.pop()
             lookups.register(product)
             if product.is_model:
                 parents[product.sku] = product
             batch.written.append((product, before))
             batch.rows[product.sku] = row
         # what the writer thread will need, worked out while it still writes the previous chunk
+        actor = _NULL if self.actor is None else str(self.actor.pk)
         for product, before in batch.written:
-            batch.staged[product.sku] = _staged(product)
+            created = before is None
+            batch.staged[product.sku] = (
+                _created_row(product, prepared.now, actor) if created else _changed_row(product)
+            )
             batch.diffs[product.sku] = self._diff(before, product)
-            batch.completeness[product.sku] = self.completeness.rows(product)
+            prefix = f"{product.pk}\t"
+            batch.completeness[product.sku] = "".join(prefix + r for r in self.completeness.rows(product))
         return batch
 
     def settle(self, batch: _Batch) -> _Pending | None:
@@ -453,14 +474,31 @@ class ProductImporter:
         self.carried = [product for product, _before in written]
         if not written:
             return None
-        staged = [batch.staged[product.sku] for product in self.carried]
+        created = [product for product, before in written if before is None]
+        changed = [product for product, before in written if before is not None]
+        entries = [
+            {
+                "actor": self.actor,
+                "action": "product.create" if before is None else "product.update",
+                "object_type": "product",
+                "object_code": product.sku,
+                "diff": batch.diffs[product.sku],
+            }
+            for product, before in written
+        ]
+        numbers = {p.gtin: batch.rows[p.sku].number for p in created if p.gtin}
+        numbers.update((product.sku, batch.rows[product.sku].number) for product in created)
         return _Pending(
-            products=self.carried,
-            text="".join(line for _level, line in staged),
-            levels=sorted({level for level, _line in staged}),
-            diffs=batch.diffs,
-            completeness=batch.completeness,
-            uniques=self._unique_rows(self.carried),
+            created="".join(batch.staged[product.sku] for product in created),
+            changed="".join(batch.staged[product.sku] for product in changed),
+            created_count=len(created),
+            changed_ids=[product.pk for product in changed],
+            models=[product.pk for product in changed if product.is_model],
+            completeness_created="".join(batch.completeness[product.sku] for product in created),
+            completeness_changed="".join(batch.completeness[product.sku] for product in changed),
+            audit=audit_rows(entries),
+            skus=[product.sku for product, _before in written],
+            numbers=numbers,
         )
 
     def _unchanged(self, row: _Row, stored: list[Any]) -> bool:
@@ -501,12 +539,11 @@ class ProductImporter:
     ) -> list[tuple[Product, tuple | None]]:
         """The rows whose unique values no other product holds, in Noel or earlier in the file.
 
-        Validation compared them with the chunk's own rows only; PostgreSQL keeps the others' values in a
-        temporary table, so memory does not grow with the file. A model refused here takes its variants
-        with it, as when it is refused by validation."""
+        Validation compared them with the chunk's own rows only; the others' are in UniqueValue (earlier
+        chunks are written by now), so memory does not grow with the file. A model refused here takes its
+        variants with it, as when it is refused by validation."""
         if not self.unique_codes or not written:
             return written
-        self._unique_table()
         asked = [(product, *slot) for product, _before in written for slot in self._unique_slots(product)]
         if not asked:
             return written
@@ -540,25 +577,6 @@ class ProductImporter:
             for locale, by_channel in product.values.get(code, {}).items():
                 for channel, value in by_channel.items():
                     yield code, locale, channel, value
-
-    def _unique_table(self) -> None:
-        if self.uniques_table:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(_UNIQUES_TABLE)
-            cursor.execute("TRUNCATE noel_import_unique")
-            cursor.execute(_UNIQUES_OF_NOEL, [self.unique_codes])
-            cursor.execute("ANALYZE noel_import_unique")  # a temporary table has no statistics otherwise
-        self.uniques_table = True
-
-    def _unique_rows(self, products: list[Product]) -> list[str]:
-        """The unique values of these products as `_UNIQUES_RECORD`'s parameters (none if none)."""
-        slots = [
-            (product.sku, code, locale, channel, json.dumps(value))
-            for product in products
-            for code, locale, channel, value in self._unique_slots(product)
-        ]
-        return [array_literal(column) for column in zip(*slots, strict=True)] if slots else []
 
     def _share_variants(self, product: Product) -> None:
         """Point loaded products at the prefetched family variants, so validation asks no more queries."""
@@ -762,51 +780,40 @@ class ProductImporter:
 
     # -- writing -------------------------------------------------------------------------------------------
     def write(self, pending: _Pending) -> None:
-        """Runs in the writer thread (see `_Writer`): little Python, mostly PostgreSQL's work. The counts it
-        adds to (created, updated, touched) are its own: the main thread meanwhile adds only to others."""
-        with connection.cursor() as cursor:
+        """Runs in the writer thread (see `_Writer`): PostgreSQL's work, hardly any Python. The counts it adds
+        to (created, updated, touched) are its own: the main thread meanwhile adds only to others."""
+        # the statement-level history triggers write the versions
+        with connection.cursor() as cursor, services._history(self.actor):
             cursor.execute(_STAGE)
+            # pghistory sets its context in front of each statement Django runs, not of a COPY, which
+            # psycopg sends itself: this one sets it for the COPY that follows
             cursor.execute("TRUNCATE noel_import_product")
-            with cursor.cursor.copy(_COPY_STAGE) as copy:
-                copy.write(pending.text)
-            ids: dict[str, tuple[int, bool]] = {}
-            with services._history(self.actor):  # the statement-level history triggers write the versions
-                for level in pending.levels:
-                    cursor.execute(_UPSERT, [self.actor.pk if self.actor else None, level])
-                    ids.update({sku: (pk, inserted) for pk, sku, inserted in cursor.fetchall()})
-            if pending.uniques:  # for the next chunks to compare with
-                cursor.execute(_UNIQUES_RECORD, pending.uniques)
-        products, entries, models = [], [], []
-        for product in pending.products:
-            if product.sku not in ids:
-                continue  # a concurrent identical write made this row unchanged after all
-            product.pk, inserted = ids[product.sku]
-            product._state.adding = False
-            self.report.created += inserted
-            self.report.updated += not inserted
-            products.append(product)
-            if product.is_model and not inserted:
-                models.append(product.pk)
-            entries.append(
-                {
-                    "actor": self.actor,
-                    "action": "product.create" if inserted else "product.update",
-                    "object_type": "product",
-                    "object_code": product.sku,
-                    "diff": pending.diffs[product.sku],
-                }
-            )
-            self.touched.append(product.sku)
-        if models:
-            below = Product.objects.filter(Q(parent_id__in=models) | Q(parent__parent_id__in=models))
-            products += list(below.exclude(pk__in=[p.pk for p in products]).select_related("parent__parent"))
-        services.completeness_compute(
-            products,
-            created={pk for pk, inserted in ids.values() if inserted},
-            plan=self.completeness,
-            rows=pending.completeness,
+            try:
+                if pending.created:
+                    with cursor.cursor.copy(_COPY_PRODUCTS) as copy:
+                        copy.write(pending.created)
+                if pending.changed:
+                    with cursor.cursor.copy(_COPY_STAGE) as copy:
+                        copy.write(pending.changed)
+                    cursor.execute(_UPDATE, [self.actor.pk if self.actor else None])
+            except (psycopg.errors.UniqueViolation, IntegrityError) as exc:
+                cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
+                detail = getattr(getattr(cause, "diag", None), "message_detail", None) or str(exc)
+                raise _TakenMeanwhile(detail, pending.numbers) from exc
+        self.report.created += pending.created_count
+        self.report.updated += len(pending.changed_ids)
+        self.touched += pending.skus
+        services.completeness_store(
+            pending.completeness_created, pending.completeness_changed, pending.changed_ids, self.completeness
         )
-        audit_record_many(entries)
+        if pending.models:  # their variants not in this chunk, read with the models' new values
+            below = Product.objects.filter(
+                Q(parent_id__in=pending.models) | Q(parent__parent_id__in=pending.models)
+            ).exclude(sku__in=pending.skus)
+            services.completeness_compute(
+                list(below.select_related("parent__parent")), plan=self.completeness
+            )
+        audit_record_rows(pending.audit)
 
     def finish(self) -> None:
         """Checks that need the whole file (associations may point forward), then the one event."""
@@ -865,6 +872,23 @@ class _RowRefused(Exception):
         self.errors = errors
 
 
+class _TakenMeanwhile(Exception):
+    """Another write took a SKU, a GTIN or a unique value of the file while it was imported (free when its
+    chunk was read): the import is refused rather than overwrite that product or hold a value twice."""
+
+    def __init__(self, detail: str, numbers: dict[str, int]):
+        found = re.match(r"Key \((.+?)\)=\((.*)\) already exists", detail)
+        columns, value = found.groups() if found else ("", "")
+        column = columns if columns in ("sku", "gtin") else ""
+        if "," in columns:  # a unique attribute's: its value, as JSON
+            value = value.rsplit(", ", 1)[-1].strip('"')
+        reason = _(
+            "{value} was taken by another write while this file was imported: nothing was imported,"
+            " import the file again"
+        ).format(value=value or detail)
+        self.error = RowError(numbers.get(value, 1), column, reason, "", value)
+
+
 def _stored_cells(columns: list[Column], types: dict[str, str]) -> RawSQL:
     """One array of texts: the cell Noel's export (`flat.value_cells`) writes for each of these columns,
     read by PostgreSQL from the one value slot the column names ('' where there is none)."""
@@ -905,39 +929,53 @@ def _listed(cell: str) -> list[str]:
     return sorted({item.strip() for item in cell.split(",") if item.strip()})
 
 
-def _staged(product: Product) -> tuple[int, str]:
-    """The product's variant level and its row of `_COPY_STAGE` in COPY's text format, built by hand (Noel's
-    codes and SKUs hold nothing to escape): psycopg's adaptation field by field was most of the writer
-    thread's Python."""
-    level = services.level_of(product)
+def _created_row(product: Product, now: str, actor: str) -> str:
+    """A new product's row of `_COPY_PRODUCTS`, in COPY's text format (Noel's codes and SKUs hold nothing
+    to escape)."""
     fields = (
+        str(product.pk),
         product.sku,
-        str(level),
         str(product.family_id),
         _NULL if product.family_variant_id is None else str(product.family_variant_id),
-        _NULL if product.parent is None else product.parent.sku,
+        _NULL if product.parent is None else str(product.parent.pk),
         "t" if product.is_model else "f",
         "t" if product.enabled else "f",
         product.gtin or _NULL,
-        "{" + ",".join(f'"{code}"' for code in product.categories) + "}",
-        _copy_json(product.values),
-        _copy_json(product.associations),
-        _copy_text(product.axis_key),
-        _copy_text(product.search_text),
+        _copy_array(product.categories),
+        copy_json(product.values),
+        copy_json(product.associations),
+        copy_text(product.axis_key),
+        copy_text(product.search_text),
+        product.status,
+        str(product.version),
+        now,
+        now,
+        actor,
     )
-    return level, "\t".join(fields) + "\n"
+    return "\t".join(fields) + "\n"
 
 
-_NULL = "\\N"
+def _changed_row(product: Product) -> str:
+    """A changed product's row of `_COPY_STAGE` (an import changes neither parent nor family variant)."""
+    fields = (
+        str(product.pk),
+        str(product.family_id),
+        "t" if product.enabled else "f",
+        product.gtin or _NULL,
+        _copy_array(product.categories),
+        copy_json(product.values),
+        copy_json(product.associations),
+        copy_text(product.axis_key),
+        copy_text(product.search_text),
+    )
+    return "\t".join(fields) + "\n"
 
 
-def _copy_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+_NULL = COPY_NULL
 
 
-def _copy_json(value: Any) -> str:
-    """orjson writes control characters as escapes: only its backslashes need doubling."""
-    return orjson.dumps(value).decode().replace("\\", "\\\\")
+def _copy_array(codes: list[str]) -> str:
+    return "{" + ",".join(f'"{code}"' for code in codes) + "}"
 
 
 def _boolean(cell: str) -> bool | None:
@@ -959,70 +997,44 @@ WITH recorded AS (
 )
 SELECT sku, row FROM noel_import_sku WHERE sku = ANY(%s::text[])
 """
-_UNIQUES_TABLE = """
-CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_unique (
-    code text, locale text, channel text, value jsonb, sku text
-) ON COMMIT DROP;
-CREATE INDEX IF NOT EXISTS noel_import_unique_value ON noel_import_unique (code, value)
-"""
-_UNIQUES_OF_NOEL = """
-INSERT INTO noel_import_unique
-SELECT a.code, l.key, c.key, c.value, p.sku
-FROM unnest(%s::text[]) AS a(code)
-JOIN products_product p ON p."values" ? a.code,
-LATERAL jsonb_each(p."values" -> a.code) AS l, LATERAL jsonb_each(l.value) AS c
-"""
-# One index probe per value asked (the LIMIT keeps PostgreSQL from turning it into a hash join that reads
-# the whole, growing table for every chunk); two holders are enough to tell whether another holds it.
+# One index probe per value asked (as a lateral join: PostgreSQL would otherwise hash the whole table)
 _UNIQUES_HELD = """
 SELECT q.n, t.sku
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::jsonb[])
      WITH ORDINALITY AS q(code, locale, channel, value, n)
+JOIN products_attribute a ON a.code = q.code
 CROSS JOIN LATERAL (
-    SELECT u.sku FROM noel_import_unique u
-    WHERE u.code = q.code AND u.value = q.value AND u.locale = q.locale AND u.channel = q.channel
-    LIMIT 2
+    SELECT p.sku FROM products_uniquevalue u JOIN products_product p ON p.id = u.product_id
+    WHERE u.attribute_id = a.id AND u.locale = q.locale AND u.channel = q.channel AND u.value = q.value
 ) t
 """
-_UNIQUES_RECORD = """
-INSERT INTO noel_import_unique (sku, code, locale, channel, value)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::jsonb[])
-"""
+_IDS = (
+    "SELECT now(), array(SELECT nextval(pg_get_serial_sequence('products_product', 'id'))"
+    " FROM generate_series(1, %s))"
+)
+_COPY_PRODUCTS = (
+    "COPY products_product (id, sku, family_id, family_variant_id, parent_id, is_model, enabled, gtin,"
+    ' categories, "values", associations, axis_key, search_text, status, version, created_at, updated_at,'
+    " updated_by_id) FROM STDIN"
+)
 _STAGE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_product (
-    sku varchar(64), lvl int, family_id bigint, family_variant_id bigint, parent_sku varchar(64),
-    is_model boolean, enabled boolean, gtin varchar(14), categories varchar(100)[], "values" jsonb,
-    associations jsonb, axis_key varchar(255), search_text text
+    id bigint, family_id bigint, enabled boolean, gtin varchar(14), categories varchar(100)[],
+    "values" jsonb, associations jsonb, axis_key varchar(255), search_text text
 ) ON COMMIT DROP
 """
 _COPY_STAGE = (
-    "COPY noel_import_product (sku, lvl, family_id, family_variant_id, parent_sku, is_model, enabled, gtin,"
-    ' categories, "values", associations, axis_key, search_text) FROM STDIN'
+    'COPY noel_import_product (id, family_id, enabled, gtin, categories, "values", associations, axis_key,'
+    " search_text) FROM STDIN"
 )
-_FIELDS = (
-    'family_id, family_variant_id, parent_id, is_model, enabled, gtin, categories, "values", associations'
-)
-_UPSERT = f"""
-INSERT INTO products_product (sku, {_FIELDS}, axis_key, search_text, status, version, created_at,
-                              updated_at, updated_by_id)
-SELECT s.sku, s.family_id, s.family_variant_id, parent.id, s.is_model, s.enabled, s.gtin, s.categories,
-       s."values", s.associations, s.axis_key, s.search_text, 'draft', 1, now(), now(), %s
-FROM noel_import_product s LEFT JOIN products_product parent ON parent.sku = s.parent_sku
-WHERE s.lvl = %s
-ON CONFLICT (sku) DO UPDATE SET
-    family_id = EXCLUDED.family_id, family_variant_id = EXCLUDED.family_variant_id,
-    parent_id = EXCLUDED.parent_id, is_model = EXCLUDED.is_model, enabled = EXCLUDED.enabled,
-    gtin = EXCLUDED.gtin, categories = EXCLUDED.categories, "values" = EXCLUDED."values",
-    associations = EXCLUDED.associations, axis_key = EXCLUDED.axis_key,
-    search_text = EXCLUDED.search_text, version = products_product.version + 1, updated_at = now(),
-    updated_by_id = EXCLUDED.updated_by_id
-WHERE (products_product.family_id, products_product.family_variant_id, products_product.parent_id,
-       products_product.is_model, products_product.enabled, products_product.gtin,
-       products_product.categories, products_product."values", products_product.associations)
-      IS DISTINCT FROM
-      (EXCLUDED.family_id, EXCLUDED.family_variant_id, EXCLUDED.parent_id, EXCLUDED.is_model,
-       EXCLUDED.enabled, EXCLUDED.gtin, EXCLUDED.categories, EXCLUDED."values", EXCLUDED.associations)
-RETURNING id, sku, (xmax = 0) AS inserted
+# The changed products are locked since their chunk was read (`prepare`): no other write came between.
+_UPDATE = """
+UPDATE products_product p SET
+    family_id = s.family_id, enabled = s.enabled, gtin = s.gtin, categories = s.categories,
+    "values" = s."values", associations = s.associations, axis_key = s.axis_key, search_text = s.search_text,
+    version = p.version + 1, updated_at = now(), updated_by_id = %s
+FROM noel_import_product s
+WHERE p.id = s.id
 """
 
 
@@ -1129,4 +1141,6 @@ def products_import(
                 )
     except DryRun:
         pass
+    except _TakenMeanwhile as taken:
+        raise ImportRejected([taken.error], importer.report.as_dict()) from taken
     return importer.report

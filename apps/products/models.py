@@ -256,6 +256,18 @@ class AssociationType(Labelled):
         verbose_name_plural = _("association types")
 
 
+# Fills UniqueValue from the rows a statement wrote (`new_rows`), for the attributes marked unique.
+_UNIQUE_VALUES_COPY = """
+INSERT INTO products_uniquevalue (attribute_id, locale, channel, value, product_id)
+SELECT a.id, l.key, c.key, c.value, n.id
+FROM new_rows n
+JOIN products_attribute a ON a."unique" AND n."values" ? a.code
+CROSS JOIN LATERAL jsonb_each(n."values" -> a.code) AS l
+CROSS JOIN LATERAL jsonb_each(l.value) AS c
+WHERE c.value <> 'null'::jsonb;
+"""
+
+
 @pghistory.track(
     pghistory.InsertEvent("created"),
     pghistory.UpdateEvent("changed"),
@@ -325,7 +337,6 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         permissions = [("approve_product", _("Can approve products (four-eyes)"))]
         indexes = [
-            GinIndex(fields=["values"], name="products_values_gin", opclasses=["jsonb_path_ops"]),
             GinIndex(fields=["categories"], name="products_categories_gin"),
             GinIndex(fields=["search_vector"], name="products_search_gin"),
             models.Index(fields=["family", "status"], name="products_family_status_idx"),
@@ -340,9 +351,59 @@ class Product(models.Model):
                 name="products_variant_axes_unique_among_siblings",
             ),
         ]
+        # the values of unique attributes, copied into UniqueValue by every write, whichever its path
+        triggers = [
+            pgtrigger.Trigger(
+                name="unique_values_insert",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func=f"{_UNIQUE_VALUES_COPY} RETURN NULL;",
+            ),
+            pgtrigger.Trigger(
+                name="unique_values_update",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func=(
+                    "DELETE FROM products_uniquevalue u USING new_rows n WHERE u.product_id = n.id;"
+                    f" {_UNIQUE_VALUES_COPY} RETURN NULL;"
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.sku
+
+
+class UniqueValue(models.Model):
+    """A value of a unique attribute, one row per product × locale × channel that holds one, kept by the
+    statement-level triggers on products (every write path, an import's COPY included), as Akeneo keeps its
+    unique data table. The database itself refuses a second product with the same value (two writes at
+    once cannot both pass the check), and the check finds a value's holder by index instead of searching
+    every product's values."""
+
+    attribute = models.ForeignKey(
+        Attribute, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    locale = models.CharField(max_length=35)
+    channel = models.CharField(max_length=100)
+    value = models.JSONField()
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attribute", "locale", "channel", "value"], name="products_unique_value_once"
+            )
+        ]
+        verbose_name = _("unique value")
+        verbose_name_plural = _("unique values")
+
+    def __str__(self) -> str:
+        return f"{self.attribute_id} {self.locale} {self.channel}: {self.value}"
 
 
 class ProductReview(models.Model):

@@ -36,6 +36,7 @@ from apps.products.models import (
     PendingChange,
     Product,
     ProductReview,
+    UniqueValue,
 )
 
 S = Product.Status
@@ -183,9 +184,9 @@ class _Lookups:
 
     def unique_owner(self, product: Product, code: str, locale: str, channel: str, value: Any) -> str | None:
         return (
-            Product.objects.filter(values__contains={code: {locale: {channel: value}}})
-            .exclude(pk=product.pk)
-            .values_list("sku", flat=True)
+            UniqueValue.objects.filter(attribute__code=code, locale=locale, channel=channel, value=value)
+            .exclude(product_id=product.pk)
+            .values_list("product__sku", flat=True)
             .first()
         )
 
@@ -238,14 +239,12 @@ class _BatchLookups(_Lookups):
 
     def _unique_values(self, code: str) -> dict[tuple[str, str, str], str]:
         if code not in self.uniques:
-            taken = {}
-            for sku, by_locale in Product.objects.filter(values__has_key=code).values_list(
-                "sku", f"values__{code}"
-            ):
-                for locale, by_channel in (by_locale or {}).items():
-                    for channel, value in by_channel.items():
-                        taken[(locale, channel, canonical_json(value))] = sku
-            self.uniques[code] = taken
+            held = UniqueValue.objects.filter(attribute__code=code).values_list(
+                "locale", "channel", "value", "product__sku"
+            )
+            self.uniques[code] = {
+                (locale, channel, canonical_json(value)): sku for locale, channel, value, sku in held
+            }
         return self.uniques[code]
 
     def unique_owner(self, product: Product, code: str, locale: str, channel: str, value: Any) -> str | None:
@@ -704,38 +703,41 @@ def completeness_compute(
     *,
     created: AbstractSet[int] = frozenset(),
     plan: CompletenessPlan | None = None,
-    rows: Mapping[str, list[str]] | None = None,
 ) -> None:
     """Store completeness per product × channel × locale from the families' channel requirements.
 
-    `created`: ids of products first written in this transaction, which have no rows to replace: theirs
-    are COPYed straight in (imports create thousands at once). `plan` and `rows` (SKU → the product's
-    rows without its id, from `plan.rows`) may come worked out already: an import does that in its main
-    thread while another writes."""
+    `created`: ids of products first written in this transaction, which have no rows to replace. `plan`
+    may come loaded already (an import loads one for the whole file)."""
     if not products:
         return
     plan = plan or CompletenessPlan({p.family_id for p in products})
-    fresh = [p for p in products if p.pk in created]
     known = [p for p in products if p.pk not in created]
-    # COPY in its text form, whatever the number of rows: an import writes seven rows per product, and
-    # psycopg's per-row adaptation of the `missing` arrays cost more than working them out.
+    fresh = plan.text([p for p in products if p.pk in created])
+    completeness_store(fresh, plan.text(known), [p.pk for p in known], plan)
+
+
+def completeness_store(fresh: str, known: str, known_ids: Sequence[int], plan: CompletenessPlan) -> None:
+    """Write completeness rows worked out by `CompletenessPlan` (an import does that in its main thread
+    while another writes): `fresh` for products that have none yet, COPYed straight in, `known` replacing
+    those of `known_ids`, whose rows for channels and locales no longer served go.
+
+    COPY in its text form, whatever the number of rows: an import writes seven rows per product, and
+    psycopg's per-row adaptation of the `missing` arrays cost more than working them out."""
     with transaction.atomic(savepoint=False), psycopg.Cursor(connection.connection) as cursor:
         if fresh:
-            text = plan.text(fresh, rows)
             with cursor.copy(f"COPY products_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
-                copy.write(text)
-        if not known:
+                copy.write(fresh)
+        if not known_ids:
             return
         cursor.execute(_COMPLETENESS_STAGE)
         cursor.execute("TRUNCATE noel_completeness")
-        text = plan.text(known, rows)
         with cursor.copy(f"COPY noel_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
-            copy.write(text)
+            copy.write(known)
         cursor.execute(_COMPLETENESS_UPSERT)
         served = [(channel.pk, locale.pk) for channel, locales in plan.channels for locale in locales]
         cursor.execute(
             _COMPLETENESS_UNSERVED_DELETE,
-            [sorted({p.pk for p in known}), [c for c, _l in served], [lo for _c, lo in served]],
+            [sorted(set(known_ids)), [c for c, _l in served], [lo for _c, lo in served]],
         )
 
 
@@ -799,16 +801,13 @@ class CompletenessPlan:
                 rows.append(f"{channel_id}\t{locale_id}\t{len(needs)}\t{{{','.join(missing)}}}\t{ratio}\n")
         return rows
 
-    def text(self, products: Sequence[Product], rows: Mapping[str, list[str]] | None = None) -> str:
+    def text(self, products: Sequence[Product]) -> str:
         """The products' rows for COPY. Worked out before any COPY starts: a product's inherited values may
         need its parent read, and a connection in COPY can run no other query (it would wait for ever)."""
         parts = []
         for product in products:
             prefix = f"{product.pk}\t"
-            found = rows.get(product.sku) if rows is not None else None
-            for row in found if found is not None else self.rows(product):
-                parts.append(prefix)
-                parts.append(row)
+            parts.extend(prefix + row for row in self.rows(product))
         return "".join(parts)
 
 

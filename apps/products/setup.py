@@ -145,11 +145,18 @@ def measurement_family_save(
 def attribute_save(
     *, actor: User | None, code: str, type: str, fields: Mapping[str, Any]
 ) -> tuple[Attribute, Outcome]:
-    """An attribute by code; its type never changes once created (its values are stored in that type)."""
+    """An attribute by code; its type never changes once created (its values are stored in that type), nor
+    whether it is unique (as in Akeneo: the values products already hold were never checked, or are held
+    once by the database, see UniqueValue)."""
     current = Attribute.objects.filter(code=code).first()
     if current is not None and current.type != type:
         raise ValidationError(
             {"type": f"attribute {code} is a {current.type} in Noel: its type cannot change to {type}"}
+        )
+    if current is not None and "unique" in fields and bool(fields["unique"]) != current.unique:
+        held = "unique" if current.unique else "not unique"
+        raise ValidationError(
+            {"unique": f"attribute {code} is {held} in Noel: this cannot change once created"}
         )
     attribute, outcome, _diff = _record_save(
         actor=actor,

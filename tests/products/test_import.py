@@ -352,3 +352,26 @@ def test_query_count_does_not_grow_with_rows(shop, size, django_assert_max_num_q
         assert run(text).created == size
     with django_assert_max_num_queries(30):
         assert run(text).unchanged == size
+
+
+def test_a_sku_created_elsewhere_while_its_file_is_imported_refuses_the_import(shop, monkeypatch):
+    """The SKU was free when its chunk was read: the import is refused rather than overwrite the product
+    another write created meanwhile."""
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+
+    def meanwhile(rows: int) -> None:
+        if rows == 2:  # the first chunk is validated, not written yet
+            services.product_create(actor=None, sku="TOY-2", family=shop.toys)
+
+    before = Product.objects.count()
+    with pytest.raises(ImportRejected) as caught:
+        run(
+            "sku;family;name-fr_FR\nTOY-1;toys;Renne\nTOY-2;toys;Sapin\nTOY-3;toys;Étoile\n",
+            progress=meanwhile,
+        )
+    [error] = caught.value.errors
+    assert (error.row, error.column, error.value) == (3, "sku", "TOY-2")
+    assert "TOY-2 was taken by another write while this file was imported" in error.reason
+    assert Product.objects.count() == before

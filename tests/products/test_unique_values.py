@@ -1,0 +1,78 @@
+"""The values of unique attributes are kept in UniqueValue by triggers on products, whichever way a
+product is written, and the database refuses a value held twice even when two writes pass the check at
+once."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from apps.core.tabular import ImportRejected
+from apps.products import services, setup
+from apps.products.models import Product, UniqueValue
+from apps.products.values import ProductValidationError
+from tests.products.test_import import run
+
+
+def ref(value: str) -> dict:
+    return {"supplier_ref": {"*": {"*": value}}}
+
+
+def held() -> dict:
+    return dict(UniqueValue.objects.values_list("value", "product__sku"))
+
+
+def test_unique_values_follow_creations_changes_and_deletions(shop):
+    toy = services.product_create(actor=None, sku="TOY-1", family=shop.toys, values=ref("ABC-1"))
+    services.product_create(
+        actor=None, sku="TOY-2", family=shop.toys, values={"name": {"fr_FR": {"*": "Sapin"}}}
+    )
+    assert held() == {"ABC-1": "TOY-1"}
+    toy = services.product_update(
+        actor=None, product=toy, expected_version=1, changes={"values": ref("ABC-2")}
+    )
+    assert held() == {"ABC-2": "TOY-1"}
+    services.product_create(actor=None, sku="TOY-3", family=shop.toys, values=ref("ABC-1"))  # freed
+    Product.objects.filter(sku="TOY-1").delete()
+    assert held() == {"ABC-1": "TOY-3"}
+
+
+def test_the_database_refuses_a_unique_value_held_twice_whatever_the_path(shop):
+    services.product_create(actor=None, sku="TOY-1", family=shop.toys, values=ref("ABC-1"))
+    other = services.product_create(actor=None, sku="TOY-2", family=shop.toys)
+    with pytest.raises(IntegrityError), transaction.atomic():  # as a write that passed the check meanwhile
+        Product.objects.filter(pk=other.pk).update(values=ref("ABC-1"))
+    assert held() == {"ABC-1": "TOY-1"}
+
+
+def test_the_single_write_check_names_the_holder(shop):
+    services.product_create(actor=None, sku="TOY-1", family=shop.toys, values=ref("ABC-1"))
+    with pytest.raises(ProductValidationError, match="'ABC-1' is already used by TOY-1"):
+        services.product_create(actor=None, sku="TOY-2", family=shop.toys, values=ref("ABC-1"))
+
+
+def test_a_unique_value_taken_elsewhere_while_its_file_is_imported_refuses_the_import(shop, monkeypatch):
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+
+    def meanwhile(rows: int) -> None:
+        if rows == 2:  # the first chunk is checked against Noel, not written yet
+            services.product_create(actor=None, sku="OTHER", family=shop.toys, values=ref("ABC-2"))
+
+    with pytest.raises(ImportRejected) as caught:
+        run(
+            "sku;family;supplier_ref\nTOY-1;toys;ABC-1\nTOY-2;toys;ABC-2\nTOY-3;toys;ABC-3\n",
+            progress=meanwhile,
+        )
+    [error] = caught.value.errors
+    assert (
+        error.value == "ABC-2" and "was taken by another write while this file was imported" in error.reason
+    )
+    assert not Product.objects.exists() and not UniqueValue.objects.exists()
+
+
+def test_an_attribute_stays_unique_or_not_as_it_was_created(shop):
+    with pytest.raises(ValidationError, match="cannot change"):
+        setup.attribute_save(actor=None, code="supplier_ref", type="identifier", fields={"unique": False})
+    with pytest.raises(ValidationError, match="cannot change"):
+        setup.attribute_save(actor=None, code="brand", type="text", fields={"unique": True})
