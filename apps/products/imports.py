@@ -248,6 +248,10 @@ class ProductImporter:
         # a re-imported row is compared value column by value column with the cells PostgreSQL hands over
         # (see _unchanged), then by its other columns
         value_columns = [c for c in columns if c.kind in _VALUE_KINDS]
+        self.value_plan = [
+            (c.name, c.code, c.locale, c.channel, _value_mode(c, self.types[c.code]), c.currency)
+            for c in value_columns
+        ]
         self.value_columns = [(c.name, self.types[c.code]) for c in value_columns]
         self.other_columns = [c for c in columns if c.kind not in _VALUE_KINDS]
         self.stored_cells = _stored_cells(value_columns, self.types)
@@ -256,6 +260,9 @@ class ProductImporter:
         self.touched: list[str] = []
         self.caches: tuple[dict, dict] = ({}, {})
         self.carried: list[Product] = []  # the previous chunk's products, maybe not written yet
+        with connection.cursor() as cursor:  # where the ids of new products are drawn from (see prepare)
+            cursor.execute("SELECT pg_get_serial_sequence('products_product', 'id')")
+            self.sequence = cursor.fetchone()[0]
         self.unique_codes = sorted(
             {c.code for c in columns if c.kind in _VALUE_KINDS and catalog.attributes[c.code].unique}
         )
@@ -340,16 +347,19 @@ class ProductImporter:
         (as parents, GTINs, siblings and unique values)."""
         # PostgreSQL hands over each value column's cell as Noel exports it (see _stored_cells), so that
         # comparing a re-imported row decodes no JSON: decoding what Noel holds was a re-import's largest
-        # single cost
-        stored = {
-            sku: [*rest, orjson.loads(associations), cells]
-            for sku, *rest, associations, cells in Product.objects.filter(
-                sku__any=[row.sku for row in chunk]
-            ).order_by().values_list(
-                "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
-                Cast("associations", TextField()), self.stored_cells,
-            )
-        }  # fmt: skip
+        # single cost. Found whatever their case: a SKU held in another case is a clash (SKUs ignore case).
+        asked = {row.sku for row in chunk}
+        stored, clashes = {}, {}
+        for sku, *rest, associations, cells in Product.objects.annotate(upper=Upper("sku")).filter(
+            upper__any=[sku.upper() for sku in asked]
+        ).order_by().values_list(
+            "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
+            Cast("associations", TextField()), self.stored_cells,
+        ):  # fmt: skip
+            if sku in asked:
+                stored[sku] = [*rest, orjson.loads(associations), cells]
+            else:
+                clashes[sku.upper()] = sku
         if self.quick:
             left = [row for row in chunk if not (row.sku in stored and self._unchanged(row, stored[row.sku]))]
             self.report.unchanged += len(chunk) - len(left)
@@ -369,11 +379,6 @@ class ProductImporter:
             if known
             else {}
         )
-        fresh = [s.upper() for s in skus if s not in existing]
-        clashes = {}
-        if fresh:
-            upper = Product.objects.annotate(upper=Upper("sku")).filter(upper__any=fresh).order_by()
-            clashes = dict(upper.values_list("upper", "sku"))
         parent_skus = {row.cells.get("parent", "").strip() for row in chunk} - {""}
         found = Product.objects.select_related(*related).filter(sku__any=parent_skus).order_by()
         parents = {p.sku: p for p in found}
@@ -396,7 +401,7 @@ class ProductImporter:
             if product.is_model:
                 parents[product.sku] = product
         with connection.cursor() as cursor:
-            cursor.execute(_IDS, [len(chunk) - len(existing)])
+            cursor.execute(_IDS, [self.sequence, len(chunk) - len(existing)])
             now, ids = cursor.fetchone()
         return _Prepared(chunk, existing, clashes, parents, lookups, ids[::-1], now.isoformat())
 
@@ -694,26 +699,28 @@ class ProductImporter:
         """The product's own values with the file's cells over them; an empty cell clears its value."""
         raw = {code: {loc: dict(ch) for loc, ch in by_loc.items()} for code, by_loc in product.values.items()}
         given: dict[str, Any] = {}
-        for column in self.columns:
-            if column.kind not in _VALUE_KINDS:
-                continue
-            cell = cells[column.name]
-            slot = given.setdefault(column.code, {}).setdefault(column.locale, {})
-            attribute = self.catalog.attributes[column.code]
-            if column.kind == "price":
-                old = raw.get(column.code, {}).get(column.locale, {}).get(column.channel) or {}
-                prices = slot.setdefault(column.channel, dict(old))
+        for name, code, locale, channel, mode, currency in self.value_plan:
+            cell = cells[name]
+            by_locale = given.get(code)
+            if by_locale is None:
+                by_locale = given[code] = {}
+            slot = by_locale.get(locale)
+            if slot is None:
+                slot = by_locale[locale] = {}
+            if mode == "text":
+                slot[channel] = cell.strip()
+            elif mode == "textarea":  # kept as typed, leading spaces and line breaks included
+                slot[channel] = cell
+            elif mode == "price":
+                old = raw.get(code, {}).get(locale, {}).get(channel) or {}
+                prices = slot.setdefault(channel, dict(old))
                 if cell.strip():
-                    prices[column.currency] = cell.strip()
+                    prices[currency] = cell.strip()
                 else:
-                    prices.pop(column.currency, None)
-            elif attribute.type == T.MEASUREMENT:
-                measure = slot.setdefault(column.channel, {"amount": "", "unit": ""})
-                measure["unit" if column.kind == "unit" else "amount"] = cell.strip()
-            elif attribute.type == T.TEXTAREA:
-                slot[column.channel] = cell
-            else:
-                slot[column.channel] = cell.strip()
+                    prices.pop(currency, None)
+            else:  # a measurement's amount or unit
+                measure = slot.setdefault(channel, {"amount": "", "unit": ""})
+                measure[mode] = cell.strip()
         for code, by_locale in given.items():
             for locale, by_channel in by_locale.items():
                 for channel, value in by_channel.items():
@@ -923,6 +930,15 @@ def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
     return amounts == units
 
 
+def _value_mode(column: Column, kind: str) -> str:
+    """How `_values` takes a value column's cell."""
+    if column.kind == "price":
+        return "price"
+    if kind == T.MEASUREMENT:
+        return "unit" if column.kind == "unit" else "amount"
+    return "textarea" if kind == T.TEXTAREA else "text"
+
+
 def _listed(cell: str) -> list[str]:
     """A comma-separated cell (codes, SKUs, options) as Noel stores it: trimmed, without blanks or
     repeats, sorted."""
@@ -1008,10 +1024,7 @@ CROSS JOIN LATERAL (
     WHERE u.attribute_id = a.id AND u.locale = q.locale AND u.channel = q.channel AND u.value = q.value
 ) t
 """
-_IDS = (
-    "SELECT now(), array(SELECT nextval(pg_get_serial_sequence('products_product', 'id'))"
-    " FROM generate_series(1, %s))"
-)
+_IDS = "SELECT now(), array(SELECT nextval(%s::regclass) FROM generate_series(1, %s))"
 _COPY_PRODUCTS = (
     "COPY products_product (id, sku, family_id, family_variant_id, parent_id, is_model, enabled, gtin,"
     ' categories, "values", associations, axis_key, search_text, status, version, created_at, updated_at,'

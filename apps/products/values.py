@@ -86,7 +86,8 @@ class Catalog:
             if len(self.known) >= _KNOWN_MAX:
                 self.known.clear()
             stored = self.known[key] = normalise(attribute, raw, self)
-        return copy.copy(stored)  # a list or a dict goes on living in a product's values
+        # a list or a dict goes on living in a product's values: each gets its own
+        return copy.copy(stored) if isinstance(stored, list | dict) else stored
 
     @classmethod
     def load(cls) -> Catalog:
@@ -224,7 +225,7 @@ def clean_values(
     Empty values are dropped (an empty cell clears the value). Unknown attributes, attributes outside
     the family, wrong locale/channel keys and invalid values are reported, never silently dropped.
     """
-    allowed = set(allowed)
+    allowed = allowed if isinstance(allowed, set | frozenset) else set(allowed)
     cleaned: dict[str, dict[str, dict[str, Any]]] = {}
     issues: list[ValueIssue] = []
     for code, by_locale in values.items():
@@ -235,7 +236,7 @@ def clean_values(
         if code not in allowed:
             issues.append(ValueIssue(code, "not an attribute of this product's family (or level)", sku=sku))
             continue
-        if not isinstance(by_locale, Mapping):
+        if type(by_locale) is not dict and not isinstance(by_locale, Mapping):  # dict first: ABCs are slow
             issues.append(ValueIssue(code, 'expected {locale or "*": {channel or "*": value}}', sku=sku))
             continue
         for locale, by_channel in by_locale.items():
@@ -248,7 +249,7 @@ def clean_values(
             if attribute.localizable and locale not in catalog.locales:
                 issues.append(ValueIssue(code, "unknown or inactive locale", locale, sku=sku))
                 continue
-            if not isinstance(by_channel, Mapping):
+            if type(by_channel) is not dict and not isinstance(by_channel, Mapping):
                 issues.append(ValueIssue(code, 'expected {channel or "*": value}', locale, sku=sku))
                 continue
             for channel, raw in by_channel.items():
