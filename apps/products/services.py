@@ -258,11 +258,10 @@ class _BatchLookups(_Lookups):
             self.gtins[product.gtin] = product.sku
         if product.parent is not None:
             self.siblings[(product.parent.sku, product.axis_key)] = product.sku
-        for code, by_locale in product.values.items():
-            if self.catalog.attributes[code].unique:
-                for locale, by_channel in by_locale.items():
-                    for channel, value in by_channel.items():
-                        self._unique_values(code)[(locale, channel, canonical_json(value))] = product.sku
+        for code in self.catalog.unique_codes.intersection(product.values):
+            for locale, by_channel in product.values[code].items():
+                for channel, value in by_channel.items():
+                    self._unique_values(code)[(locale, channel, canonical_json(value))] = product.sku
 
 
 def _validate(

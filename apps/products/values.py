@@ -68,6 +68,10 @@ class Catalog:
     # prices, measurements): an import of 100,000 rows parses each distinct one once
     known: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @functools.cached_property
+    def unique_codes(self) -> frozenset[str]:
+        return frozenset(code for code, attribute in self.attributes.items() if attribute.unique)
+
     def normalise(self, attribute: Attribute, raw: Any) -> Any:
         """`normalise`, remembered per attribute and raw text (or mapping of texts, for prices and
         measurements). Free text is not remembered: it seldom repeats."""
@@ -75,10 +79,8 @@ class Catalog:
             return normalise(attribute, raw, self)
         if isinstance(raw, str):
             key: tuple = (attribute.code, raw)
-        elif isinstance(raw, Mapping) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
-        ):
-            key = (attribute.code, *sorted(raw.items()))
+        elif type(raw) is dict and all(type(v) is str for v in raw.values()):  # the keys are texts in JSON
+            key = (attribute.code, *raw.items())  # another order of the same keys is only another entry
         else:
             return normalise(attribute, raw, self)
         stored = self.known.get(key, _UNKNOWN)
@@ -239,37 +241,41 @@ def clean_values(
         if type(by_locale) is not dict and not isinstance(by_locale, Mapping):  # dict first: ABCs are slow
             issues.append(ValueIssue(code, 'expected {locale or "*": {channel or "*": value}}', sku=sku))
             continue
+        localizable, scopable, kept = attribute.localizable, attribute.scopable, {}
         for locale, by_channel in by_locale.items():
-            if attribute.localizable and locale == ANY:
+            if localizable and locale == ANY:
                 issues.append(ValueIssue(code, "is localizable: give a locale such as fr_FR", sku=sku))
                 continue
-            if not attribute.localizable and locale != ANY:
+            if not localizable and locale != ANY:
                 issues.append(ValueIssue(code, "is not localizable: use *", locale, sku=sku))
                 continue
-            if attribute.localizable and locale not in catalog.locales:
+            if localizable and locale not in catalog.locales:
                 issues.append(ValueIssue(code, "unknown or inactive locale", locale, sku=sku))
                 continue
             if type(by_channel) is not dict and not isinstance(by_channel, Mapping):
                 issues.append(ValueIssue(code, 'expected {channel or "*": value}', locale, sku=sku))
                 continue
+            slots = {}
             for channel, raw in by_channel.items():
-                if attribute.scopable and channel == ANY:
+                if scopable and channel == ANY:
                     issues.append(ValueIssue(code, "is scopable: give a channel", locale, sku=sku))
                     continue
-                if not attribute.scopable and channel != ANY:
+                if not scopable and channel != ANY:
                     issues.append(ValueIssue(code, "is not scopable: use *", locale, channel, sku=sku))
                     continue
-                if attribute.scopable and channel not in catalog.channels:
+                if scopable and channel not in catalog.channels:
                     issues.append(ValueIssue(code, "unknown channel", locale, channel, sku=sku))
                     continue
-                if is_empty(raw):
+                if raw is None or raw == "" or raw == [] or raw == {}:  # is_empty, inline: once per value
                     continue
                 try:
-                    stored = catalog.normalise(attribute, raw)
+                    slots[channel] = catalog.normalise(attribute, raw)
                 except ValueError as exc:
                     issues.append(ValueIssue(code, str(exc), locale, channel, sku=sku))
-                    continue
-                cleaned.setdefault(code, {}).setdefault(locale, {})[channel] = stored
+            if slots:
+                kept[locale] = slots
+        if kept:
+            cleaned[code] = kept
     return cleaned, issues
 
 
