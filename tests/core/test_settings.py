@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {
@@ -76,3 +77,9 @@ def test_under_make_run_the_worker_and_the_web_process_share_the_import_progress
         )
         assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["(400,", "1.0)"]
+
+
+def test_database_connections_run_without_postgresql_jit(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

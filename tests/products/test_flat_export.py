@@ -31,6 +31,22 @@ def test_flat_export_writes_one_column_per_value_in_akeneos_convention(shop):
     assert (row["materials"], row["fragile"], row["categories"]) == ("plush,wood", "1", "plush")
 
 
+def test_an_export_of_chosen_columns_leaves_the_other_cells_of_a_slot_out(shop):
+    services.product_create(
+        actor=None,
+        sku="TOY-1",
+        family=shop.toys,
+        values={
+            "rrp": {"*": {"*": {"EUR": "19.90"}}},
+            "weight": {"*": {"*": {"amount": "250", "unit": "GRAM"}}},
+            "brand": {"*": {"*": "-Lutin"}},
+        },
+    )
+    columns = ["sku", "weight", "brand"]  # neither the price nor the measurement's unit
+    lines = list(flat.csv_lines(Product.objects.all(), columns=columns))
+    assert lines == ["sku;weight;brand\n", "TOY-1;250;'-Lutin\n"]
+
+
 def test_admin_exports_the_selection_as_a_stream(shop, client):
     for n in range(3):
         services.product_create(
