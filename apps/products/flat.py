@@ -19,11 +19,10 @@ import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
-from apps.core.tabular import FORMULA_START
+from apps.core.tabular import escape_cell
 from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
-FORMULA_CHARACTERS = "".join(FORMULA_START)
 BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant", "gtin"]
 
 
@@ -90,9 +89,7 @@ def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000
                     place = slots.position.get(f"{association}-products")
                     if place is not None:
                         row[place] = ",".join(skus)
-                yield [
-                    "'" + cell if cell and cell[0] in FORMULA_CHARACTERS else cell for cell in row
-                ]  # escape_cell, inline: once per cell of every row
+                yield [escape_cell(cell) if cell else cell for cell in row]
 
 
 @dataclass(frozen=True)

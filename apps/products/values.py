@@ -266,7 +266,7 @@ def clean_values(
                 if scopable and channel not in catalog.channels:
                     issues.append(ValueIssue(code, "unknown channel", locale, channel, sku=sku))
                     continue
-                if raw is None or raw == "" or raw == [] or raw == {}:  # is_empty, inline: once per value
+                if is_empty(raw):
                     continue
                 try:
                     slots[channel] = catalog.normalise(attribute, raw)
