@@ -24,6 +24,7 @@ SAMPLE = 64 * 1024
 DELIMITERS = (";", ",")
 MAX_ERRORS_KEPT = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MARKED_START = ("=", "'")  # what `is_formula` and `unescape` look for first
 Progress = Callable[[int], None]
 
 
