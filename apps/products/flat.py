@@ -24,6 +24,7 @@ from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
 BASE_COLUMNS = ["sku", "family", "categories", "enabled", "parent", "family_variant", "gtin"]
+OBJECT_TYPES = (Attribute.Type.PRICE, Attribute.Type.MEASUREMENT)  # values that spread over several columns
 
 
 def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[str, str]:
@@ -34,14 +35,21 @@ def value_cells(product_values: dict[str, Any], types: dict[str, str]) -> dict[s
         for locale, by_channel in by_locale.items():
             for channel, value in by_channel.items():
                 column = vals.column_name(code, locale, channel)
-                if kind == Attribute.Type.PRICE:
-                    for currency, amount in value.items():
-                        cells[f"{column}-{currency}"] = amount
-                elif kind == Attribute.Type.MEASUREMENT:
-                    cells[column], cells[f"{column}-unit"] = value["amount"], value["unit"]
+                if kind in OBJECT_TYPES:
+                    for key, cell in value.items():
+                        name = key_column(column, key, kind == Attribute.Type.MEASUREMENT)
+                        if name:
+                            cells[name] = cell
                 else:
                     cells[column] = cell_text(kind, value)
     return cells
+
+
+def key_column(column: str, key: str, measurement: bool) -> str | None:
+    """The column of one key of an object value: a price's currency, a measurement's amount or unit."""
+    if measurement:
+        return {"amount": column, "unit": f"{column}-unit"}.get(key)
+    return f"{column}-{key}"
 
 
 def cell_text(kind: str | None, value: Any) -> str:
@@ -107,10 +115,7 @@ class _KeyPlaces(dict[str, int | None]):
         self.column, self.position, self.measurement = column, position, measurement
 
     def __missing__(self, key: str) -> int | None:
-        if self.measurement:
-            name = {"amount": self.column, "unit": f"{self.column}-unit"}.get(key)
-        else:
-            name = f"{self.column}-{key}"
+        name = key_column(self.column, key, self.measurement)
         place = self[key] = self.position.get(name) if name else None
         return place
 
@@ -128,7 +133,7 @@ class _SlotPlaces(dict[tuple[str, str, str], _Slot]):
         kind = self.types.get(code)
         column = vals.column_name(code, locale, channel)
         keys = None
-        if kind in (Attribute.Type.PRICE, Attribute.Type.MEASUREMENT):
+        if kind in OBJECT_TYPES:
             keys = _KeyPlaces(column, self.position, kind == Attribute.Type.MEASUREMENT)
         planned = self[slot] = _Slot(kind, self.position.get(column), keys)
         return planned
