@@ -395,6 +395,7 @@ def test_the_command_takes_the_set_in_dependency_order_and_prints_a_summary_per_
         "products.csv (products)"
     )
     assert "    5 rows: 5 created, 0 updated" in text and "columns ignored: fabric_origin, groups" in text
+    assert "    1 row: 1 created" in text, "family_variants.csv: one row, said in the singular"
     assert "rows/s" in text and Product.objects.count() == 8
 
 

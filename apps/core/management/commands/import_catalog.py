@@ -115,7 +115,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {error}")
             more = len(rejected.errors) - 100
             self.stderr.write(
-                f"  refused: {len(rejected.errors)} errors{f' ({more} more not shown)' if more > 0 else ''}"
+                f"  refused: {len(rejected.errors)} error{'' if len(rejected.errors) == 1 else 's'}"
+                f"{f' ({more} more not shown)' if more > 0 else ''}"
             )
             return False
         if terminal:
@@ -131,8 +132,10 @@ class Command(BaseCommand):
     def _summary(self, report: dict, indent: str) -> None:
         self.stdout.write(
             indent
-            + "{rows} rows: {created} created, {updated} updated, {unchanged} unchanged, {pending} pending "
+            + "{rows} {noun}: {created} created, {updated} updated, {unchanged} unchanged, {pending} pending "
             "approval, {rejected} rejected; columns ignored: {ignored}; {rows_per_second:,} rows/s".format(
-                ignored=", ".join(report["columns_ignored"]) or "none", **report
+                noun="row" if report["rows"] == 1 else "rows",
+                ignored=", ".join(report["columns_ignored"]) or "none",
+                **report,
             )
         )
