@@ -36,6 +36,7 @@ from apps.core import context
 from apps.core.models import AuditLog, Channel, User
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import flat, services, setup
+from apps.products import values as vals
 from apps.products.imports import products_import
 from apps.products.models import (
     Attribute,
@@ -666,6 +667,8 @@ def _attribute(run: CatalogSet, row: dict[str, str]) -> str:
         "max_value": _number(row, "number_max"),
         "decimals_allowed": _flag(row, "decimals_allowed", True),
         "negative_allowed": _flag(row, "negative_allowed", False),
+        "allowed_extensions": [e.lower().lstrip(".") for e in _codes(row, "allowed_extensions")],
+        "max_file_size": _number(row, "max_file_size"),
     }
     if (sort_order := _whole(row, "sort_order")) is not None:
         fields["sort_order"] = sort_order
@@ -792,6 +795,8 @@ _HANDLERS: dict[str, tuple[Callable[[CatalogSet, dict[str, str]], str], tuple[st
             "negative_allowed",
             "metric_family",
             "default_metric_unit",
+            "allowed_extensions",
+            "max_file_size",
         ),
     ),
     "attribute_options": (_option, ("attribute", "code", "label-", "sort_order")),
@@ -950,7 +955,7 @@ class _Translator:
             ):
                 row[column] = ""
             elif attribute.type == T.MEDIA and cell.strip():
-                row[column] = self._media(row["sku"], column, cell.strip(), code in self.images)
+                row[column] = self._media(row["sku"], column, cell.strip(), attribute)
 
     def _allowed(self, row: dict[str, str]) -> set[str] | None:
         """Attribute codes a child row sets itself (the rest it inherits); None for a root row."""
@@ -982,7 +987,9 @@ class _Translator:
         held = self.inherited[parent].get(column, "")
         return bool(held) if attribute.type == T.MEDIA else _same(held, cell)
 
-    def _media(self, sku: str, column: str, relative: str, main: bool) -> str:
+    def _media(self, sku: str, column: str, relative: str, attribute: Attribute) -> str:
+        """The stored path of a media cell's file, checked against the attribute's rules before the DAM
+        keeps it (storage is not rolled back with a refused import)."""
         if relative.startswith(("http://", "https://")):
             return relative
         base = self.path.parent.resolve()
@@ -997,13 +1004,15 @@ class _Translator:
             raise _Refused(column, reason.format(path=relative, file=self.path.name))
         if not media_stores:
             raise _Refused(column, _("no media store is installed: media files cannot be imported"))
+        if refusal := vals.media_refusal(attribute, target.name, target.stat().st_size):
+            raise _Refused(column, refusal)
         try:
             stored = media_stores[0].store(
                 actor=self.run.actor, name=target.name, data=target.read_bytes(), dry_run=self.run.dry_run
             )
         except ValidationError as exc:
             raise _Refused(column, " ".join(exc.messages)) from None
-        self.links.append((sku, stored, main))
+        self.links.append((sku, stored, attribute.code in self.images))
         return stored
 
     def link_media(self) -> None:

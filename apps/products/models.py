@@ -129,6 +129,21 @@ class Attribute(Labelled):
         models.CharField(max_length=50), verbose_name=_("allowed units"), default=list, blank=True
     )
     default_unit = models.CharField(_("default unit"), max_length=50, blank=True)
+    allowed_extensions = ArrayField(
+        models.CharField(max_length=16),
+        verbose_name=_("allowed extensions"),
+        default=list,
+        blank=True,
+        help_text=_("A media value's file extensions, such as jpg, png (none: any file)"),
+    )
+    max_file_size = models.DecimalField(
+        _("max file size (MB)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Checked when the file comes with the import (an Akeneo archive)"),
+    )
 
     class Meta:
         ordering = ["group__sort_order", "sort_order", "code"]

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
@@ -130,6 +132,21 @@ def _decimal(raw: Any) -> Decimal:
     return number
 
 
+def media_refusal(attribute: Attribute, name: str, size: int | None = None) -> str | None:
+    """Why a file (a path or an address, its size in bytes when known) may not be the value of this media
+    attribute, by Akeneo's rules: allowed extensions and a maximum size. None when it may."""
+    file = PurePosixPath(urlsplit(name).path).name or name
+    allowed = [extension.strip().lstrip(".").lower() for extension in attribute.allowed_extensions]
+    extension = PurePosixPath(file).suffix.lstrip(".").lower()
+    if allowed and extension not in allowed:
+        found = f"the extension .{extension}" if extension else "no extension"
+        return f"{file} has {found}: {attribute.code} takes {', '.join(allowed)} files"
+    limit = attribute.max_file_size
+    if size is not None and limit is not None and size > limit * 1024 * 1024:
+        return f"{file} weighs {size / 1024 / 1024:.2f} MB: {attribute.code} takes files up to {limit} MB"
+    return None
+
+
 def normalise(attribute: Attribute, raw: Any, catalog: Catalog) -> Any:
     """Return the stored form of one value, or raise ValueError with the reason."""
     kind = attribute.type
@@ -144,6 +161,8 @@ def normalise(attribute: Attribute, raw: Any, catalog: Catalog) -> Any:
             raise ValueError(f"{len(text)} characters, more than the {limit} allowed")
         if attribute.regex and not re.fullmatch(attribute.regex, text):
             raise ValueError(f"{text!r} does not match the pattern {attribute.regex}")
+        if kind == T.MEDIA and (refusal := media_refusal(attribute, text)):
+            raise ValueError(refusal)
         return text
     if kind == T.NUMBER:
         number = _decimal(raw)

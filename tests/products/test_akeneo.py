@@ -88,7 +88,8 @@ def test_a_whole_akeneo_export_imports_into_an_empty_noel(db, django_capture_on_
     weight = Attribute.objects.get(code="weight")
     assert weight.type == T.MEASUREMENT and weight.default_unit == "GRAM"
     assert set(weight.measurement_family.units.values_list("code", flat=True)) >= {"GRAM", "KILOGRAM"}
-    assert Attribute.objects.get(code="picture").type == T.MEDIA
+    picture = Attribute.objects.get(code="picture")
+    assert (picture.type, picture.allowed_extensions, picture.max_file_size) == (T.MEDIA, ["jpg", "png"], 2)
     assert Attribute.objects.get(code="price").type == T.PRICE
     assert Attribute.objects.get(code="description").labels == {
         "en_US": "Description",
@@ -323,6 +324,28 @@ def test_bad_input_is_refused_with_its_place_and_reason(db, export, name, old, n
         e.row == row and e.column == column and reason in e.reason and e.reason.startswith(name)
         for e in errors
     ), errors
+
+
+@pytest.mark.parametrize(
+    "rule, reason",
+    [
+        (
+            ("media;0;0;jpg,png;", "media;0;0;png;"),
+            "c4d5_linen_cushion.jpg has the extension .jpg: picture takes png files",
+        ),
+        (
+            (";0;0;1;;;;;;;;;2", ";0;0;1;;;;;;;;;0.02"),
+            "c4d5_linen_cushion.jpg weighs 0.03 MB: picture takes files up to 0.02 MB",
+        ),
+    ],
+)
+def test_a_media_file_its_attribute_does_not_take_refuses_the_set_at_its_row(db, export, rule, reason):
+    """Akeneo's allowed extensions and max file size, checked on the file in the archive."""
+    (export / "files/CUSH-LIN-01/picture/c4d5_linen_cushion.jpg").write_bytes(b"\xff" * 30_000)
+    spoil(export, "attributes.csv", *rule)
+    errors = refused([export])
+    assert [(e.row, e.column, e.sku) for e in errors] == [(5, "picture", "CUSH-LIN-01")], errors
+    assert errors[0].reason == f"products.csv: {reason}"
 
 
 def test_a_variant_value_that_differs_from_its_parent_is_refused_not_dropped(db, export):

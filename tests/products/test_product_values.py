@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from stdnum import ean
 
 from apps.products import services
-from apps.products.models import Product
+from apps.products.models import Attribute, Product
 from apps.products.values import ProductValidationError
+from tests.products.factories import AttributeFactory
 from tests.products.fixtures import texts
 
 
@@ -141,3 +142,16 @@ def test_duplicate_sku_is_refused_whatever_the_case(shop):
     create(shop, sku="TOY-1")
     with pytest.raises(ValidationError, match="SKU toy-1 already exists"):
         create(shop, sku="toy-1")
+
+
+def test_a_media_value_of_an_extension_its_attribute_does_not_take_is_refused(shop):
+    """Akeneo's allowed extensions hold whichever way the value comes: admin, API or import."""
+    picture = AttributeFactory(code="picture", type=Attribute.Type.MEDIA, allowed_extensions=["jpg", "png"])
+    shop.toys.attributes.add(picture)
+    with pytest.raises(ProductValidationError) as excinfo:
+        create(shop, values={"picture": {"*": {"*": "https://cdn.example.com/renne.GIF?v=2"}}})
+    assert issues_of(excinfo) == [
+        "TOY-1: attribute picture: renne.GIF has the extension .gif: picture takes jpg, png files"
+    ]
+    product = create(shop, values={"picture": {"*": {"*": "assets/ab/renne.JPG"}}})
+    assert product.values["picture"] == {"*": {"*": "assets/ab/renne.JPG"}}
