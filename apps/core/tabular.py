@@ -215,15 +215,39 @@ def _decode_sample(sample: bytes) -> str:
     try:
         return codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)
     except UnicodeDecodeError as exc:
-        from charset_normalizer import from_bytes
-
-        guess = from_bytes(sample).best()
-        found = guess.encoding if guess is not None else _("an unknown encoding")
+        found = _encoding_of(sample)
+        start, end = sample.rfind(b"\n", 0, exc.start) + 1, sample.find(b"\n", exc.start)
+        line = sample[start : end if end >= 0 else None].decode(found or "latin-1", errors="replace").strip()
         raise _file_error(
-            _("the file is not UTF-8 (it looks like {found}, byte {at}): save it as UTF-8").format(
-                found=found, at=exc.start
-            )
+            _("the file is not UTF-8 (it looks like {found}: {line}): save it as UTF-8").format(
+                found=found or _("an unknown encoding"), line=line[:80]
+            ),
+            row=sample.count(b"\n", 0, exc.start) + 1,
         ) from exc
+
+
+# What European spreadsheets save when not UTF-8: Excel's "Unicode text", then Windows' 8 bits
+_BOMS = {codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+_LATIN_PUNCTUATION = set("€‘’“”–—…«»°·×÷\xa0")
+
+
+def _encoding_of(sample: bytes) -> str | None:
+    """A guess at a non-UTF-8 file's encoding. A few accented letters are too little for a statistical
+    guess (charset_normalizer calls "crème" Big5), so cp1252, which Excel on Windows writes in Western
+    Europe, is taken when it reads every byte as a Latin letter or punctuation."""
+    for bom, name in _BOMS.items():
+        if sample.startswith(bom):
+            return name
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text and all(c.isascii() or c.isalpha() or c in _LATIN_PUNCTUATION for c in text):
+        return "cp1252"
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(sample).best()
+    return guess.encoding if guess is not None else None
 
 
 def _xlsx_cell(value: Any) -> str:

@@ -323,10 +323,18 @@ def test_refused_rows_are_listed_in_the_order_of_the_file(shop):
     assert [(e.row, e.column) for e in errors] == [(2, "family"), (4, "sku"), (5, "family")]
 
 
-def test_a_file_that_is_not_utf8_says_which_encoding_it_looks_like(shop):
-    data = "sku;family;name-fr_FR\nTOY-1;toys;Élan de Noël à la crème brûlée\n".encode("cp1252")
+@pytest.mark.parametrize(
+    "encoding, row, found",
+    [
+        ("cp1252", 2, "cp1252: TOY-1;toys;Élan de Noël à la crème brûlée, 5 €"),
+        ("utf-16", 1, "utf-16: "),  # Excel's "Unicode text"
+    ],
+)
+def test_a_file_that_is_not_utf8_says_which_encoding_it_looks_like_and_where(shop, encoding, row, found):
+    """A few accented letters in a Windows file are named Windows', with the row that shows them."""
+    data = "sku;family;name-fr_FR\nTOY-1;toys;Élan de Noël à la crème brûlée, 5 €\n".encode(encoding)
     [error] = refused(data)
-    assert "the file is not UTF-8 (it looks like cp125" in error.reason
+    assert error.row == row and f"the file is not UTF-8 (it looks like {found}" in error.reason, error
 
 
 def test_a_truncated_xlsx_is_refused(shop):
