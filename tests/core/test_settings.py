@@ -79,6 +79,22 @@ def test_under_make_run_the_worker_and_the_web_process_share_the_import_progress
     assert result.stdout.split() == ["(400,", "1.0)"]
 
 
+def test_the_embedded_broker_polls_ten_times_a_second_not_once():
+    """`make run` with no broker set: kombu's SQLAlchemy transport on the embedded PostgreSQL, which would
+    otherwise wait a second each time the worker's slots are full (two tasks a second)."""
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local")
+    code = (
+        "import django; django.setup(); from config.celery import app; "
+        "print(app.conf.broker_url.split(':')[0], app.connection().transport.polling_interval)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sqla+postgresql+psycopg", "0.1"]
+
+
 def test_database_connections_run_without_postgresql_jit(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
