@@ -324,16 +324,18 @@ def test_refused_rows_are_listed_in_the_order_of_the_file(shop):
 
 
 @pytest.mark.parametrize(
-    "encoding, row, found",
+    "text, encoding, row, found",
     [
-        ("cp1252", 2, "cp1252: TOY-1;toys;Élan de Noël à la crème brûlée, 5 €"),
-        ("utf-16", 1, "utf-16: "),  # Excel's "Unicode text"
+        ("TOY-1;toys;Élan de Noël à la crème brûlée, 5 €", "cp1252", 2, "cp1252: TOY-1;toys;Élan de Noël"),
+        ("TOY-1;toys;crème", "cp1252", 2, "cp1252: TOY-1;toys;crème"),  # a statistical guess said Big5
+        ("TOY-1;toys;crème", "utf-16", 1, "utf-16: "),  # Excel's "Unicode text"
     ],
 )
-def test_a_file_that_is_not_utf8_says_which_encoding_it_looks_like_and_where(shop, encoding, row, found):
+def test_a_file_that_is_not_utf8_says_which_encoding_it_looks_like_and_where(
+    shop, text, encoding, row, found
+):
     """A few accented letters in a Windows file are named Windows', with the row that shows them."""
-    data = "sku;family;name-fr_FR\nTOY-1;toys;Élan de Noël à la crème brûlée, 5 €\n".encode(encoding)
-    [error] = refused(data)
+    [error] = refused(f"sku;family;name-fr_FR\n{text}\n".encode(encoding))
     assert error.row == row and f"the file is not UTF-8 (it looks like {found}" in error.reason, error
 
 
