@@ -667,7 +667,7 @@ def _attribute(run: CatalogSet, row: dict[str, str]) -> str:
         "max_value": _number(row, "number_max"),
         "decimals_allowed": _flag(row, "decimals_allowed", True),
         "negative_allowed": _flag(row, "negative_allowed", False),
-        "allowed_extensions": [e.lower().lstrip(".") for e in _codes(row, "allowed_extensions")],
+        "allowed_extensions": _codes(row, "allowed_extensions"),  # media_refusal ignores case and dots
         "max_file_size": _number(row, "max_file_size"),
     }
     if (sort_order := _whole(row, "sort_order")) is not None:
