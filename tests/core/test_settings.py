@@ -85,8 +85,8 @@ def test_the_embedded_broker_polls_ten_times_a_second_not_once():
     env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.local")
     code = (
-        "import django; django.setup(); from config.celery import app; connection = app.connection(); "
-        "connection.default_channel; "  # the broker's tables, through the transport's engine
+        "import django; django.setup(); from config.celery import app; app.WorkController(pool='solo'); "
+        "connection = app.connection(); connection.default_channel; "  # the broker tables, by its engine
         "print(app.conf.broker_url.split(':')[0], connection.transport.polling_interval)"
     )
     result = subprocess.run(
@@ -94,6 +94,18 @@ def test_the_embedded_broker_polls_ten_times_a_second_not_once():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["sqla+postgresql+psycopg", "0.1"]
+
+
+def test_importing_the_project_reads_no_settings():
+    """A script (a benchmark, a one-off) may import `config` and only then set DATABASE_URL: settings read
+    at import would keep the first database (the benchmarks seeded the server's maintenance database)."""
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}  # the broker from the settings
+    code = "import config; from django.conf import settings; print(settings.configured)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
 
 
 def test_database_connections_run_without_postgresql_jit(db):
