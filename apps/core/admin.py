@@ -227,6 +227,15 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=_("Import the valid rows and list the others; by default one bad row refuses the file"),
     )
+    location = forms.CharField(
+        label=_("Stock location"),
+        required=False,
+        max_length=64,
+        help_text=_(
+            "Shopify's product CSV only: the code of the Noel stock location that receives its Variant"
+            " Inventory Qty; without one, stock is not imported"
+        ),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,6 +290,7 @@ class ImportJobAdmin(ModelAdmin):
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
                     skip_invalid=form.cleaned_data["skip_invalid"],
+                    options={"location": location} if (location := form.cleaned_data["location"]) else {},
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -1,8 +1,9 @@
 """Import jobs, whatever they import: each app registers its importers here (core never imports them),
 and the admin, the Celery task and `manage.py import_catalog` run them through the same job services.
 
-An importer is `run(actor, handle, name, skip_invalid, dry_run, progress) -> ImportReport`; it raises
-`ImportRejected` (nothing written) when a row is refused and invalid rows are not to be skipped.
+An importer is `run(actor, handle, name, skip_invalid, dry_run, progress, **options) -> ImportReport`,
+`options` being the ones it names (a stock location for Shopify's file); it raises `ImportRejected`
+(nothing written) when a row is refused and invalid rows are not to be skipped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.models import ImportJob, User
 from apps.core.services import audit_record
@@ -28,7 +30,8 @@ Runner = Callable[..., ImportReport]
 @dataclass(frozen=True)
 class Importer:
     """`detect(path)` tells a file of another tool's format (Akeneo, Shopify) from its header, for the
-    command; an importer of `sets` takes all the files at once (`paths=`), in its own order."""
+    command; an importer of `sets` takes all the files at once (`paths=`), in its own order; `options`
+    names the keyword arguments it takes beyond the common ones."""
 
     kind: str
     label: str
@@ -36,6 +39,16 @@ class Importer:
     run: Runner
     detect: Callable[[Any], bool] | None = None
     sets: bool = False
+    options: tuple[str, ...] = ()
+
+    def options_refusal(self, options: dict[str, str]) -> str | None:
+        """Why these options do not suit this importer, or None."""
+        other = sorted(set(options) - set(self.options))
+        if other:
+            return _("{options}: not an option of an import of {what}").format(
+                options=", ".join(other), what=self.label
+            )
+        return None
 
 
 importers: dict[str, Importer] = {}
@@ -88,7 +101,12 @@ def job_progress(job: ImportJob) -> dict[str, Any]:
 
 @transaction.atomic
 def import_job_create(
-    *, actor: User, kind: str, upload: UploadedFile, skip_invalid: bool = False
+    *,
+    actor: User,
+    kind: str,
+    upload: UploadedFile,
+    skip_invalid: bool = False,
+    options: dict[str, str] | None = None,
 ) -> ImportJob:
     """Keep the uploaded file and queue its dry run (the preview)."""
     importer = importers.get(kind)
@@ -96,7 +114,10 @@ def import_job_create(
         raise ValidationError({"kind": f"unknown import {kind!r}"})
     if not actor.has_perm(importer.permission):
         raise ValidationError({"kind": f"{actor.get_username()} may not import {importer.label}"})
-    job = ImportJob(kind=kind, name=upload.name, skip_invalid=skip_invalid, created_by=actor)
+    options = options or {}
+    if refusal := importer.options_refusal(options):
+        raise ValidationError(refusal)
+    job = ImportJob(kind=kind, name=upload.name, skip_invalid=skip_invalid, options=options, created_by=actor)
     job.file.save(upload.name, upload, save=False)
     with job.file.open("rb") as handle:
         job.rows_total = count_rows(handle, job.name)
@@ -151,6 +172,7 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob:
                 skip_invalid=job.skip_invalid,
                 dry_run=dry_run,
                 progress=progress,
+                **job.options,
             ).as_dict()
     except ImportRejected as rejected:
         report = {**rejected.report, "errors": rejected.as_dicts()[:1000], "refused": True}

@@ -243,6 +243,9 @@ class ImportJob(models.Model):
     skip_invalid = models.BooleanField(
         _("skip invalid rows"), default=False, help_text=_("Import the valid rows and report the others")
     )
+    options = models.JSONField(
+        _("options"), default=dict, blank=True, help_text=_("What the import asks besides the file")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEWING)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     preview = models.JSONField(_("preview"), default=dict, blank=True)

@@ -46,6 +46,7 @@ class ProductsConfig(AppConfig):
                 setting_up,
                 shopify.shopify_import,
                 detect=shopify.detect,
+                options=("location",),
             )
         )
         from apps.core.events import ChannelChanged, subscribe

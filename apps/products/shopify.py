@@ -8,9 +8,11 @@ options, a family variant per set of options) is created through `apps.products.
 the products are then translated into Noel's flat format and written by the flat import, so
 validation, versions, audit and completeness are the same as for any other import. Descriptions are
 cleaned of scripts and event handlers (nh3); on channels that forbid HTML (Google, Meta,
-marketplaces) a scopable description gets the plain text. Columns Noel has no use for (stock, tax,
+marketplaces) a scopable description gets the plain text. Columns Noel has no use for (tax,
 shipping, Google Shopping…) are reported once each, by name. Pictures are named by address: the DAM
-fetches them once the import commits (`MediaStore.fetch_later`).
+fetches them once the import commits (`MediaStore.fetch_later`). Shopify's file names no location, so
+`Variant Inventory Qty` is counted at the location the user names (`location=`), in the same transaction
+as the products; without one it is reported as ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +32,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.core import context
+from apps.core.batches import BatchRejected
 from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import setup
@@ -67,6 +70,37 @@ USED = {
     *(f"Option{n} {part}" for n in OPTIONS for part in ("Name", "Value")),
 }
 DEFAULT_TITLE = ("Title", "Default Title")
+STOCK = ("Variant Inventory Qty", "Variant Inventory Tracker")
+QTY = STOCK[0]
+
+
+class StockStore(Protocol):
+    """Where the counts of a Shopify file go (inventory registers itself: the catalog never imports it)."""
+
+    def location_refusal(self, *, actor: User | None, code: str) -> str | None:
+        """Why the counts cannot go to this location (unknown, closed, not allowed), or None."""
+
+    def count(self, *, actor: User | None, location: str, counts: list[tuple[str, int]]) -> int:
+        """Set the quantities on hand of (SKU, quantity) at `location`; how many levels changed.
+        Raises BatchRejected, by line, when a count is refused (nothing set)."""
+
+
+stock_stores: list[StockStore] = []
+
+
+@dataclass
+class ShopifyReport(ImportReport):
+    """Besides the products, what the counts did: the preview shows how many would be set."""
+
+    stock_location: str = ""
+    stock_counted: int = 0
+    stock_changed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.stock_location:
+            return super().as_dict()
+        stock = {"location": self.stock_location, "counted": self.stock_counted}
+        return {**super().as_dict(), "stock": {**stock, "changed": self.stock_changed}}
 
 
 def detect(path: Path) -> bool:
@@ -99,10 +133,12 @@ class _Product:
 
 
 class ShopifyImport:
-    def __init__(self, *, actor: User | None, skip_invalid: bool):
+    def __init__(self, *, actor: User | None, skip_invalid: bool, location: str = ""):
         self.actor = actor
         self.skip_invalid = skip_invalid
-        self.report = ImportReport()
+        self.report = ShopifyReport(stock_location=location)
+        self.counts: list[tuple[int, str, int]] = []  # (row number, SKU, quantity on hand)
+        self.refused: set[int] = set()  # row numbers
         self.products: dict[str, _Product] = {}
         channel = Channel.objects.order_by("code").first()
         first_locale = channel.locales.order_by("code").first() if channel else None
@@ -114,14 +150,19 @@ class ShopifyImport:
         self.pictures: list[tuple[str, str, bool]] = []  # (SKU, address, main picture?) for the DAM
 
     def _refuse(self, number: int, column: str, reason: str, sku: str = "", value: str = "") -> None:
+        self.refuse(RowError(number, column, reason, sku, value))
+
+    def refuse(self, error: RowError) -> None:
         self.report.rejected += 1
-        self.report.error(RowError(number, column, reason, sku, value))
+        self.refused.add(error.row)
+        self.report.error(error)
 
     # -- reading -----------------------------------------------------------------------------------------
     def read(self, table: Table) -> None:
         if "Handle" not in table.header:
             raise ImportRejected([RowError(1, "Handle", _("a Shopify product CSV needs a Handle column"))])
-        self.report.columns_ignored = [c for c in table.header if c not in USED]
+        used = USED | set(STOCK) if self.report.stock_location else USED
+        self.report.columns_ignored = [c for c in table.header if c not in used]
         for number, cells in table.rows():
             self.report.rows += 1
             row = {c: (cells[i] if i < len(cells) else "").strip() for i, c in enumerate(table.header)}
@@ -278,6 +319,8 @@ class ShopifyImport:
             if not product.options:
                 number, row = product.variants[0] if product.variants else (product.row, product.cells)
                 sku = row.get("Variant SKU") or product.handle
+                if not self._stock(number, sku, row):
+                    continue
                 self._pictures(sku, product, row)
                 yield number, {**model, **self._variant_cells(row), "sku": sku}
                 for extra, _row in product.variants[1:]:
@@ -293,9 +336,50 @@ class ShopifyImport:
                     cells[code] = slug(row.get(f"Option{n} Value", ""))
                 values = "-".join(cells[code] for code in axes)
                 cells["sku"] = row.get("Variant SKU") or f"{product.handle}-{values}"
+                if not self._stock(number, cells["sku"], row):
+                    continue
                 cells.update(parent=product.handle, family=FAMILY, enabled=model["enabled"])
                 self._pictures(cells["sku"], None, row)
                 yield number, cells
+
+    def _stock(self, number: int, sku: str, row: dict[str, str]) -> bool:
+        """Keep the row's count for the location; False when the count is refused (so is the row). A
+        variant whose Tracker is empty is not tracked by Shopify: its count means nothing."""
+        if not self.report.stock_location or QTY not in row:
+            return True
+        if STOCK[1] in row and not row[STOCK[1]]:
+            return True
+        text = row[QTY]
+        if not text:
+            return True
+        try:
+            quantity = int(text)
+        except ValueError:
+            self._refuse(number, QTY, _("{value!r} is not a whole number").format(value=text), sku, text)
+            return False
+        if quantity < 0:
+            reason = _("{quantity} on hand: oversold in Shopify; Noel counts what is on the shelf")
+            reason = reason.format(quantity=quantity)
+            self._refuse(number, QTY, reason, sku, text)
+            return False
+        self.counts.append((number, sku, quantity))
+        return True
+
+    def count_stock(self) -> None:
+        """Set the counts of the rows that were imported, in the import's transaction."""
+        counts = [(n, sku, q) for n, sku, q in self.counts if n not in self.refused]
+        if not counts:
+            return
+        try:
+            self.report.stock_changed = stock_stores[0].count(
+                actor=self.actor,
+                location=self.report.stock_location,
+                counts=[(sku, quantity) for _n, sku, quantity in counts],
+            )
+        except BatchRejected as rejected:
+            errors = [RowError(counts[e.index][0], QTY, e.message, e.sku) for e in rejected.errors]
+            raise ImportRejected(errors, self.report.as_dict()) from rejected
+        self.report.stock_counted = len(counts)
 
     def _pictures(self, sku: str, product: _Product | None, variant: dict[str, str] | None) -> None:
         """The DAM fetches each address once the import commits: the first picture is the main one, the
@@ -359,6 +443,7 @@ def shopify_import(
     skip_invalid: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    location: str = "",
 ) -> ImportReport:
     """Import a Shopify product CSV (see the module's doc); all or nothing unless `skip_invalid`."""
     if actor is not None and not all(
@@ -366,8 +451,16 @@ def shopify_import(
         for p in ("products.add_product", "products.change_product", "products.add_attribute")
     ):
         raise PermissionDenied(_("{user} may not import products").format(user=actor.get_username()))
+    if location:
+        refusal = (
+            stock_stores[0].location_refusal(actor=actor, code=location)
+            if stock_stores
+            else _("no stock store is installed: stock cannot be imported")
+        )
+        if refusal:
+            raise ImportRejected([RowError(1, QTY, refusal, value=location)])
     started = time.perf_counter()
-    run = ShopifyImport(actor=actor, skip_invalid=skip_invalid)
+    run = ShopifyImport(actor=actor, skip_invalid=skip_invalid, location=location)
     run.read(Table(handle, name))
     run.report.dry_run = dry_run
     try:
@@ -386,6 +479,7 @@ def shopify_import(
             run.report.seconds = time.perf_counter() - started
             if run.report.error_count and not skip_invalid:
                 raise ImportRejected(sorted(run.report.errors, key=lambda e: e.row), run.report.as_dict())
+            run.count_stock()
             if dry_run:
                 raise DryRun
     except DryRun:
@@ -410,6 +504,5 @@ def _write_flat(run: ShopifyImport, name: str, progress: Progress | None) -> Imp
     )
     for error in flat.errors:
         number = run.numbers[error.row - 1] if 0 < error.row <= len(run.numbers) else error.row
-        run.report.rejected += 1
-        run.report.error(dataclasses.replace(error, row=number, column=run.column_of(error.column)))
+        run.refuse(dataclasses.replace(error, row=number, column=run.column_of(error.column)))
     return flat

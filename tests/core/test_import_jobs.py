@@ -1,5 +1,6 @@
 import io
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -101,6 +102,45 @@ def test_import_catalog_dry_run_writes_nothing_and_a_refusal_fails(shop, tmp_pat
     with pytest.raises(CommandError):
         call_command("import_catalog", str(path), stdout=io.StringIO(), stderr=err)
     assert "row 2, column family (TOY-1): unknown family nope" in err.getvalue()
+
+
+def test_a_location_is_an_option_of_shopify_files_only(shop, tmp_path):
+    path = tmp_path / "products.csv"
+    path.write_text("sku;family\nTOY-1;toys\n")
+    with pytest.raises(CommandError, match="location: not an option of an import of products"):
+        call_command("import_catalog", str(path), "--location", "PARIS", stdout=io.StringIO())
+    assert not Product.objects.exists()
+
+
+def test_a_shopify_upload_with_a_location_counts_its_stock_when_confirmed(
+    shop, client, django_capture_on_commit_callbacks
+):
+    from apps.inventory.models import StockLevel
+    from tests.core.factories import UserFactory
+    from tests.inventory.factories import LocationFactory
+
+    LocationFactory(code="PARIS")
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    export = Path(__file__).parents[1] / "products" / "data" / "shopify" / "products_export.csv"
+    data = {
+        "kind": "products",
+        "file": SimpleUploadedFile("products_export.csv", export.read_bytes()),
+        "location": "PARIS",
+    }
+    page = client.post("/admin/core/importjob/add/", data).content.decode()
+    assert "location: not an option of an import of products" in page and not ImportJob.objects.exists()
+    data.update(kind="shopify", file=SimpleUploadedFile("products_export.csv", export.read_bytes()))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/core/importjob/add/", data)
+    job = ImportJob.objects.get()
+    assert job.options == {"location": "PARIS"} and job.preview["stock"]["counted"] == 4
+    assert "Stock at PARIS" in client.get(f"/admin/core/importjob/{job.pk}/change/").content.decode()
+    assert not StockLevel.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/core/importjob/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.report["stock"]["changed"] == 3
+    assert StockLevel.objects.get(product__sku="TOWEL-1", location__code="PARIS").on_hand == 40
 
 
 def test_export_catalog_writes_csv_and_xlsx_that_import_back(shop, tmp_path, monkeypatch):

@@ -5,13 +5,17 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
 from apps.core.models import AuditLog
 from apps.core.tabular import ImportRejected
+from apps.inventory.models import StockLevel, StockMovement
 from apps.products import flat, services
 from apps.products.models import Attribute, AttributeOption, Family, FamilyVariant, Product
 from apps.products.shopify import shopify_import
+from tests.core.factories import UserFactory
+from tests.inventory.factories import LocationFactory
 
 EXPORT = Path(__file__).parent / "data" / "shopify" / "products_export.csv"
 
@@ -27,12 +31,20 @@ def spoiled(old: str, new: str) -> bytes:
     return text.replace(old, new, 1).encode()
 
 
-def refused(data: bytes) -> list:
-    before = Product.objects.count(), Attribute.objects.count(), AuditLog.objects.count()
+def refused(data: bytes, **options) -> list:
+    def state():
+        counts = (Product, Attribute, AuditLog, StockLevel, StockMovement)
+        return [model.objects.count() for model in counts]
+
+    before = state()
     with pytest.raises(ImportRejected) as caught:
-        run(data)
-    assert (Product.objects.count(), Attribute.objects.count(), AuditLog.objects.count()) == before
+        run(data, **options)
+    assert state() == before
     return caught.value.errors
+
+
+def on_hand() -> dict[str, int]:
+    return dict(StockLevel.objects.values_list("product__sku", "on_hand"))
 
 
 def test_an_export_imports_into_an_empty_noel(db):
@@ -66,6 +78,7 @@ def test_an_export_imports_into_an_empty_noel(db):
     assert towel.values["price"] == {"*": {"*": {"EUR": "12.50"}}}
     for ignored in ("Variant Inventory Qty", "Product Category", "Variant Taxable", "Gift Card"):
         assert report.columns_ignored.count(ignored) == 1
+    assert not StockLevel.objects.exists(), "without a location, Shopify's counts go nowhere"
     assert AuditLog.objects.filter(action="product.create", object_code="JMP-S-RED", source="import").exists()
 
 
@@ -120,10 +133,12 @@ def test_a_file_without_handles_is_refused(db):
     assert (error.row, error.column) == (1, "Handle")
 
 
-def test_skip_invalid_imports_the_other_products(db):
-    report = run(spoiled(",62.00,,", ",sixty,,"), skip_invalid=True)
+def test_skip_invalid_imports_the_other_products_and_their_counts(db):
+    LocationFactory(code="PARIS")
+    report = run(spoiled(",62.00,,", ",sixty,,"), skip_invalid=True, location="PARIS")
     assert report.rejected == 1 and Product.objects.filter(sku="JMP-M-RED").exists()
     assert not Product.objects.filter(sku="JMP-M-GREEN").exists()
+    assert on_hand() == {"JMP-S-RED": 12, "JMP-M-RED": 5, "TOWEL-1": 40}
 
 
 def test_the_command_tells_a_shopify_file_by_its_header(db, tmp_path):
@@ -146,3 +161,80 @@ def test_an_attribute_of_another_type_in_noel_is_named_and_nothing_is_written(sh
     [error] = refused(EXPORT.read_bytes())
     assert (error.row, error.column) == (1, "Tags") and "tags is a number" in error.reason
     assert not Family.objects.filter(code="shopify").exists()
+
+
+def test_counts_go_to_the_named_location_with_movements_and_a_reimport_moves_nothing(db):
+    LocationFactory(code="PARIS")
+    report = run(location="PARIS")
+    assert on_hand() == {"JMP-S-RED": 12, "JMP-M-RED": 5, "JMP-M-GREEN": 0, "TOWEL-1": 40}
+    assert report.as_dict()["stock"] == {"location": "PARIS", "counted": 4, "changed": 3}
+    assert "Variant Inventory Qty" not in report.columns_ignored
+    assert "Variant Inventory Policy" in report.columns_ignored
+    assert StockMovement.objects.filter(source="import").count() == 3
+    again = run(location="PARIS")
+    assert again.as_dict()["stock"]["changed"] == 0 and StockMovement.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("location", "words"),
+    [("LYON", "unknown stock location LYON (known: PARIS)"), ("OLD", "OLD is closed")],
+)
+def test_an_unknown_or_closed_location_refuses_the_file(db, location, words):
+    LocationFactory(code="PARIS")
+    LocationFactory(code="OLD", is_active=False)
+    [error] = refused(EXPORT.read_bytes(), location=location)
+    assert (error.row, error.column, error.value) == (1, "Variant Inventory Qty", location)
+    assert words in error.reason
+
+
+def test_someone_who_may_not_count_stock_is_refused_before_anything_is_written(db):
+    LocationFactory(code="PARIS")
+    user = UserFactory(username="sam")
+    codes = ("add_product", "change_product", "add_attribute", "add_attributegroup")
+    user.user_permissions.set(Permission.objects.filter(codename__in=codes))
+    with pytest.raises(ImportRejected) as caught:
+        shopify_import(actor=user, handle=io.BytesIO(EXPORT.read_bytes()), location="PARIS")
+    assert "sam may not import stock" in caught.value.errors[0].reason
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "row", "words"),
+    [
+        (",shopify,12,", ",shopify,douze,", 2, "'douze' is not a whole number"),
+        (",shopify,5,", ",shopify,-2,", 3, "-2 on hand: oversold in Shopify"),
+    ],
+)
+def test_a_bad_count_refuses_the_file(db, old, new, row, words):
+    LocationFactory(code="PARIS")
+    errors = refused(spoiled(old, new), location="PARIS")
+    assert [(e.row, e.column) for e in errors] == [(row, "Variant Inventory Qty")]
+    assert words in errors[0].reason
+
+
+def test_skip_invalid_leaves_out_the_row_of_a_bad_count_and_counts_the_others(db):
+    LocationFactory(code="PARIS")
+    report = run(spoiled(",shopify,5,", ",shopify,-2,"), location="PARIS", skip_invalid=True)
+    assert report.rejected == 1 and not Product.objects.filter(sku="JMP-M-RED").exists()
+    assert on_hand() == {"JMP-S-RED": 12, "JMP-M-GREEN": 0, "TOWEL-1": 40}
+
+
+def test_a_variant_shopify_does_not_track_gets_no_count(db):
+    LocationFactory(code="PARIS")
+    run(spoiled(",shopify,40,", ",,40,"), location="PARIS")
+    assert "TOWEL-1" not in on_hand() and Product.objects.filter(sku="TOWEL-1").exists()
+
+
+def test_a_dry_run_checks_the_counts_and_sets_none(db):
+    LocationFactory(code="PARIS")
+    report = run(location="PARIS", dry_run=True)
+    assert report.as_dict()["stock"]["counted"] == 4
+    assert not StockLevel.objects.exists() and not Product.objects.exists()
+
+
+def test_the_command_counts_at_the_location_it_is_given(db):
+    LocationFactory(code="PARIS")
+    out = io.StringIO()
+    call_command("import_catalog", str(EXPORT), "--location", "PARIS", stdout=out)
+    assert "stock at PARIS: 4 counted, 3 levels changed" in out.getvalue()
+    assert on_hand()["TOWEL-1"] == 40

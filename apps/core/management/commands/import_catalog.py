@@ -1,7 +1,8 @@
-"""`manage.py import_catalog PATH… [--dry-run] [--skip-invalid] [--format noel|akeneo|shopify]`: files,
-folders or ZIPs, taken in dependency order (products, then prices, then stock; an Akeneo set in its own
-order), through the same importers as the admin, with progress on a terminal and a summary per file.
-Without --format, Akeneo's set-up files and Shopify's product CSV are told by their header."""
+"""`manage.py import_catalog PATH… [--dry-run] [--skip-invalid] [--format noel|akeneo|shopify]
+[--location CODE]`: files, folders or ZIPs, taken in dependency order (products, then prices, then stock;
+an Akeneo set in its own order), through the same importers as the admin, with progress on a terminal
+and a summary per file. Without --format, Akeneo's set-up files and Shopify's product CSV are told by
+their header; --location names where Shopify's stock counts go."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ class Command(BaseCommand):
             "--format", choices=list(FORMATS), help="the files' format (default: told by their header)"
         )
         parser.add_argument("--kind", choices=ORDER, help="what every file holds (default: from its name)")
+        parser.add_argument(
+            "--location",
+            help="Shopify's product CSV: the stock location that receives its Variant Inventory Qty",
+        )
 
     def handle(self, *args, **options) -> None:
         with tempfile.TemporaryDirectory() as scratch:
@@ -102,12 +107,15 @@ class Command(BaseCommand):
             "dry_run": options["dry_run"],
             "progress": progress,
         }
+        extra = {"location": options["location"]} if options.get("location") else {}
+        if refusal := importers[kind].options_refusal(extra):
+            raise CommandError(refusal)
         try:
             if path is None:
-                report = importers[kind].run(paths=paths, **run).as_dict()
+                report = importers[kind].run(paths=paths, **run, **extra).as_dict()
             else:
                 with path.open("rb") as handle:
-                    report = importers[kind].run(handle=handle, name=path.name, **run).as_dict()
+                    report = importers[kind].run(handle=handle, name=path.name, **run, **extra).as_dict()
         except ImportRejected as rejected:
             if terminal:
                 sys.stderr.write("\n")
@@ -139,3 +147,7 @@ class Command(BaseCommand):
                 **report,
             )
         )
+        if stock := report.get("stock"):
+            self.stdout.write(
+                indent + "stock at {location}: {counted} counted, {changed} levels changed".format(**stock)
+            )
