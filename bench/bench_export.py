@@ -7,11 +7,10 @@ raw PostgreSQL `COPY … TO STDOUT (FORMAT csv)` of the same product rows (no fl
 from __future__ import annotations
 
 import os
-import resource
 import time
 
 from bench_import import N_SEEDED
-from common import backend_cpu, setup
+from common import backend_cpu, own_peak_mb, peak_from_now, setup
 
 
 def timed(run) -> tuple[int, float, float, float]:
@@ -21,13 +20,16 @@ def timed(run) -> tuple[int, float, float, float]:
     return count, time.perf_counter() - started, time.process_time() - python, backend_cpu() - server
 
 
-def noel_export() -> int:
+def noel_export(limit: int | None = None) -> int:
     from apps.products import flat
     from apps.products.models import Product
 
+    products = Product.objects.all()
+    if limit is not None:
+        products = products.filter(sku__lte=products.order_by("sku").values_list("sku", flat=True)[limit - 1])
     count = -1
     with open(os.devnull, "w") as sink:
-        for line in flat.csv_lines(Product.objects.order_by("sku")):
+        for line in flat.csv_lines(products.order_by("sku")):
             sink.write(line)
             count += 1
     return count
@@ -49,7 +51,12 @@ def raw_copy() -> int:
 
 if __name__ == "__main__":
     setup(N_SEEDED)
+    held = peak_from_now()
+    noel_export(10_000)
+    at_10k = own_peak_mb()
+    peak_from_now()
     figures = {name: timed(run) for name, run in (("raw COPY", raw_copy), ("export", noel_export))}
+    at_n = own_peak_mb()
     for name, (count, wall, python, server) in figures.items():
         print(
             f"{name}: {count / wall:,.0f} rows/s ({count:,} products, {wall:.1f} s; "
@@ -57,6 +64,7 @@ if __name__ == "__main__":
         )
     print(
         f"export is {100 * figures['raw COPY'][1] / figures['export'][1]:.0f} % of the raw COPY's rate; "
-        f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+        f"peak memory {at_10k:.0f} MB exporting 10,000 products, {at_n:.0f} MB exporting "
+        f"{figures['export'][0]:,} (the process held {held:.0f} MB after seeding); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )

@@ -19,7 +19,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from common import setup
+from common import own_peak_mb, setup
 
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="noel-bench-media-"))
 setup(100_000, database="noel_bench_feeds")
@@ -87,7 +87,7 @@ def child(limit: int, workers: int) -> None:
     run = build(feed, limit, workers)
     seconds = time.perf_counter() - started
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    peak = max(u.ru_maxrss for u in usage)
+    peak = max(own_peak_mb(), usage[1].ru_maxrss / 1024)  # the pool's workers are forked, not exec'd
     cpu = sum(u.ru_utime + u.ru_stime for u in usage)  # Python's CPU only: PostgreSQL's is not counted
     print(
         json.dumps(
@@ -96,7 +96,7 @@ def child(limit: int, workers: int) -> None:
                 "published": run.published,
                 "seconds": seconds,
                 "cpu": cpu,
-                "rss_mb": peak / 1024,
+                "rss_mb": peak,
             }
         )
     )
