@@ -2,7 +2,9 @@
 a campaign's readiness page, on the demo catalog with 28 days of sales. Baseline, same run: the campaign's
 guard rails (campaign_impact with warnings), which scan the same products over the same channels.
 
-    NOEL_BENCH_DB=noel_bench python bench/bench_dashboard.py [PRODUCTS]    (default 100000, as the others)
+    python bench/bench_dashboard.py [PRODUCTS]    (default 2000: the demo prices and campaigns only
+                                                   catalogs up to 5,000 products; the other benchmarks
+                                                   bring their own)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import timedelta
 
 from common import own_peak_mb, peak_from_now, setup
 
-PRODUCTS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+PRODUCTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
 setup(PRODUCTS, "noel_bench_dashboard")
 
 from django.db import connection  # noqa: E402
