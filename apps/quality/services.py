@@ -319,12 +319,19 @@ def quality_check_queue(product_ids: Iterable[int]) -> int:
     return len(ordered)
 
 
-def _ids_of(skus: Iterable[str]) -> list[int]:
-    return list(Product.objects.filter(sku__any=list(skus)).values_list("pk", flat=True))
+def quality_check_queue_skus(skus: Sequence[str], *, in_worker: bool = False) -> int:
+    """Queue re-checks of products named by SKU. More than a chunk of them (an import) are looked up and
+    queued by a worker: the import that changed them returns without waiting for it."""
+    from apps.quality import tasks
+
+    if not in_worker and len(skus) > settings.NOEL_QUALITY_CHUNK:
+        tasks.queue_checks.delay(list(skus))
+        return len(skus)
+    return quality_check_queue(Product.objects.filter(sku__any=list(skus)).values_list("pk", flat=True))
 
 
 def _on_products(event) -> None:
-    quality_check_queue(_ids_of(event.skus))
+    quality_check_queue_skus(event.skus)
 
 
 def _on_product_ids(event) -> None:
@@ -332,7 +339,7 @@ def _on_product_ids(event) -> None:
 
 
 def _on_assets(event) -> None:
-    quality_check_queue(_ids_of(event.skus))
+    quality_check_queue_skus(event.skus)
 
 
 def _on_campaign(event) -> None:

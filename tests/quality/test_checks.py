@@ -1,10 +1,14 @@
 """Checks: findings are keyed (a re-run updates, never duplicates), close when the fault is gone, open
 again when it comes back, are audited, run on change and nightly, and give scores."""
 
+import pytest
+from celery.signals import task_prerun
 from django_celery_beat.models import PeriodicTask
 
+from apps.core import events
 from apps.core.models import AuditLog
 from apps.products import services as product_services
+from apps.products.events import ProductsChanged
 from apps.quality import services
 from apps.quality.models import Finding, ProductScore
 from tests.channels.helpers import described
@@ -75,6 +79,33 @@ def test_a_product_change_rechecks_it_after_commit(feeds, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         _fix(product, "TODO: écrire la description")
     assert open_findings(product, "forbidden_words")
+
+
+@pytest.mark.parametrize(
+    ("skus", "tasks"),
+    [
+        (("TOY-1",), ["quality.check_products"]),
+        (("TOY-1", "TOY-2"), ["quality.queue_checks", "quality.check_products", "quality.check_products"]),
+    ],
+)
+def test_a_batch_larger_than_a_chunk_is_looked_up_by_a_worker_not_by_the_writer(
+    feeds, settings, django_capture_on_commit_callbacks, skus, tasks
+):
+    settings.NOEL_QUALITY_CHUNK = 1
+    products = [_forbidden(feeds, sku, approve=False) for sku in skus]
+    ran = []
+
+    def record(sender=None, **kwargs):
+        ran.append(sender.name)
+
+    task_prerun.connect(record)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.publish(ProductsChanged(skus=skus, source="import"))
+    finally:
+        task_prerun.disconnect(record)
+    assert ran == tasks
+    assert all(open_findings(p, "forbidden_words") for p in products)
 
 
 def test_the_nightly_run_checks_every_product_in_chunks_and_is_scheduled(feeds):
