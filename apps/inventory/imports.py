@@ -58,6 +58,8 @@ class ShopifyStockStore:
     """The counts of Shopify's product CSV (`Variant Inventory Qty`), at the location the user names."""
 
     def location_refusal(self, *, actor: User | None, code: str) -> str | None:
+        if actor is not None and not actor.has_perm("inventory.change_stocklevel"):
+            return _("{user} may not import stock").format(user=actor.get_username())
         location = StockLocation.objects.filter(code=code).first()
         if location is None:
             known = ", ".join(StockLocation.objects.filter(is_active=True).values_list("code", flat=True))
@@ -65,8 +67,6 @@ class ShopifyStockStore:
             return reason.format(code=code, known=known or "none")
         if not location.is_active:
             return _("the stock location {code} is closed").format(code=code)
-        if actor is not None and not actor.has_perm("inventory.change_stocklevel"):
-            return _("{user} may not import stock").format(user=actor.get_username())
         return None
 
     def count(self, *, actor: User | None, location: str, counts: list[tuple[str, int]]) -> int:
