@@ -28,7 +28,7 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.core import imports, services
 from apps.core.admin_mixins import ReadOnlyAdminMixin
@@ -220,7 +220,11 @@ class GroupResultAdmin(BaseGroupResultAdmin, ModelAdmin):
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), widget=UnfoldAdminSelectWidget)
     file = forms.FileField(
-        label=_("File"), help_text=_("CSV (; or , separated, UTF-8) or XLSX, with a header row")
+        label=_("File"),
+        help_text=_("CSV (; or , separated, UTF-8) or XLSX, with a header row"),
+        # Unfold's script writes the chosen file's name into the text input next to the file input: its
+        # own widget holds that input, else the script fills the form's first text field
+        widget=UnfoldAdminFileFieldWidget,
     )
     skip_invalid = forms.BooleanField(
         label=_("Skip invalid rows"),
@@ -231,6 +235,7 @@ class ImportUploadForm(forms.Form):
         label=_("Stock location"),
         required=False,
         max_length=64,
+        widget=UnfoldAdminTextInputWidget,
         help_text=_(
             "Shopify's product CSV only: the code of the Noel stock location that receives its Variant"
             " Inventory Qty; without one, stock is not imported"
