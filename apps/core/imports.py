@@ -31,7 +31,8 @@ Runner = Callable[..., ImportReport]
 class Importer:
     """`detect(path)` tells a file of another tool's format (Akeneo, Shopify) from its header, for the
     command; an importer of `sets` takes all the files at once (`paths=`), in its own order; `options`
-    names the keyword arguments it takes beyond the common ones."""
+    names the keyword arguments it takes beyond the common ones, and `check(actor, **options)` says why
+    their values will not do (an unknown stock location) before a file is read."""
 
     kind: str
     label: str
@@ -40,15 +41,16 @@ class Importer:
     detect: Callable[[Any], bool] | None = None
     sets: bool = False
     options: tuple[str, ...] = ()
+    check: Callable[..., str | None] | None = None
 
-    def options_refusal(self, options: dict[str, str]) -> str | None:
+    def options_refusal(self, options: dict[str, str], actor: User | None) -> str | None:
         """Why these options do not suit this importer, or None."""
         other = sorted(set(options) - set(self.options))
         if other:
             return _("{options}: not an option of an import of {what}").format(
                 options=", ".join(other), what=self.label
             )
-        return None
+        return self.check(actor, **options) if self.check and options else None
 
 
 importers: dict[str, Importer] = {}
@@ -115,7 +117,7 @@ def import_job_create(
     if not actor.has_perm(importer.permission):
         raise ValidationError({"kind": f"{actor.get_username()} may not import {importer.label}"})
     options = options or {}
-    if refusal := importer.options_refusal(options):
+    if refusal := importer.options_refusal(options, actor):
         raise ValidationError(refusal)
     job = ImportJob(kind=kind, name=upload.name, skip_invalid=skip_invalid, options=options, created_by=actor)
     job.file.save(upload.name, upload, save=False)

@@ -47,6 +47,7 @@ class ProductsConfig(AppConfig):
                 shopify.shopify_import,
                 detect=shopify.detect,
                 options=("location",),
+                check=shopify.location_refusal,
             )
         )
         from apps.core.events import ChannelChanged, subscribe

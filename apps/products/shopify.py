@@ -88,6 +88,13 @@ class StockStore(Protocol):
 stock_stores: list[StockStore] = []
 
 
+def location_refusal(actor: User | None, *, location: str) -> str | None:
+    """Why the file's counts cannot go to `location`, or None; asked again when the import runs."""
+    if not stock_stores:
+        return _("no stock store is installed: stock cannot be imported")
+    return stock_stores[0].location_refusal(actor=actor, code=location)
+
+
 @dataclass
 class ShopifyReport(ImportReport):
     """Besides the products, what the counts did: the preview shows how many would be set."""
@@ -451,14 +458,8 @@ def shopify_import(
         for p in ("products.add_product", "products.change_product", "products.add_attribute")
     ):
         raise PermissionDenied(_("{user} may not import products").format(user=actor.get_username()))
-    if location:
-        refusal = (
-            stock_stores[0].location_refusal(actor=actor, code=location)
-            if stock_stores
-            else _("no stock store is installed: stock cannot be imported")
-        )
-        if refusal:
-            raise ImportRejected([RowError(1, QTY, refusal, value=location)])
+    if location and (refusal := location_refusal(actor, location=location)):
+        raise ImportRejected([RowError(1, QTY, refusal, value=location)])
     started = time.perf_counter()
     run = ShopifyImport(actor=actor, skip_invalid=skip_invalid, location=location)
     run.read(Table(handle, name))

@@ -238,3 +238,5 @@ def test_the_command_counts_at_the_location_it_is_given(db):
     call_command("import_catalog", str(EXPORT), "--location", "PARIS", stdout=out)
     assert "stock at PARIS: 4 counted, 3 levels changed" in out.getvalue()
     assert on_hand()["TOWEL-1"] == 40
+    with pytest.raises(CommandError, match=r"unknown stock location LYON \(known: PARIS\)"):
+        call_command("import_catalog", str(EXPORT), "--location", "LYON", stdout=io.StringIO())

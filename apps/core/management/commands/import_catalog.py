@@ -108,7 +108,7 @@ class Command(BaseCommand):
             "progress": progress,
         }
         extra = {"location": options["location"]} if options.get("location") else {}
-        if refusal := importers[kind].options_refusal(extra):
+        if refusal := importers[kind].options_refusal(extra, actor=None):
             raise CommandError(refusal)
         try:
             if path is None:
