@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +21,7 @@ from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
-from apps.core.models import Channel
+from apps.core.models import Channel, Locale
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
 from apps.products.forms import ProductForm
@@ -46,6 +46,38 @@ BASE_FIELDS = ["sku", "gtin", "family", "family_variant", "parent", "is_model", 
 # re-check…) here; the catalog never imports them.
 product_inlines: list[type[InlineModelAdmin]] = []
 product_actions: list[Callable] = []
+
+
+class ExportForm(forms.Form):
+    """What the flat export of a selection holds; nothing chosen in a list means all of it."""
+
+    file_format = forms.ChoiceField(
+        label=_("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")], widget=UnfoldAdminSelectWidget
+    )
+    delimiter = forms.ChoiceField(
+        label=_("CSV delimiter"), choices=[(";", ";"), (",", ",")], widget=UnfoldAdminSelectWidget
+    )
+    attributes = forms.MultipleChoiceField(
+        label=_("Attributes"), required=False, widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("None chosen: every attribute. The identifying columns (sku, family…) are always there"),
+    )  # fmt: skip
+    locales = forms.MultipleChoiceField(
+        label=_("Locales"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every locale"),
+    )  # fmt: skip
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every channel"),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        attributes = Attribute.objects.order_by("code")
+        self.fields["attributes"].choices = [(a.code, f"{a.code} — {a}") for a in attributes]
+        self.fields["locales"].choices = list(
+            Locale.objects.filter(is_active=True).order_by("code").values_list("code", "code")
+        )
+        self.fields["channels"].choices = list(Channel.objects.order_by("code").values_list("code", "name"))
 
 
 class AttributeOptionInline(TabularInline):
@@ -270,7 +302,9 @@ class ProductAdmin(ModelAdmin):
     ordering = ("sku",)
     readonly_fields = ("status", "version", "completeness_summary", "history_link")
     autocomplete_fields = ("parent",)
-    actions = ["submit_selected", "approve_selected", "retire_selected", "add_to_category", "export_flat_csv"]
+    actions = [
+        "submit_selected", "approve_selected", "retire_selected", "add_to_category", "export_selection",
+    ]  # fmt: skip
 
     def get_queryset(self, request):
         completeness = Completeness.objects.select_related("channel", "locale").order_by(
@@ -506,13 +540,30 @@ class ProductAdmin(ModelAdmin):
             request, _("%(count)d product(s) added to %(category)s.") % {"count": count, "category": code}
         )
 
-    @action(description=_("Export the selection (flat CSV)"), permissions=["view"])
-    def export_flat_csv(self, request, queryset):
-        response = StreamingHttpResponse(
-            flat.csv_lines(queryset.order_by("sku")), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="products.csv"'
-        return response
+    @action(description=_("Export the selection (CSV or XLSX)…"), permissions=["view"])
+    def export_selection(self, request, queryset):
+        """A page of choices (format, attributes, locales, channels), then the file; "select all" takes the
+        whole filtered list, as for any action."""
+        form = ExportForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            lists = ("attributes", "locales", "channels")
+            chosen = {name: set(form.cleaned_data[name]) or None for name in lists}
+            return flat.download(
+                queryset,
+                file_format=form.cleaned_data["file_format"],
+                delimiter=form.cleaned_data["delimiter"],
+                **chosen,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Export %(count)d product(s)") % {"count": queryset.count()},
+            "form": form,
+            "opts": self.model._meta,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action": request.POST.get("action", ""),
+        }
+        return TemplateResponse(request, "admin/products/product/export.html", context)
 
     def _get_base_actions(self):
         """The list's own actions, then those upper apps registered in `product_actions`."""

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
@@ -19,9 +19,9 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from pydantic import field_validator
 
-from apps.core.api_auth import require
+from apps.core.api_auth import allowed_channels, require
 from apps.core.api_schema import InputSchema
-from apps.products import policies, selectors, services
+from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
 from apps.products.models import Attribute, Category, Completeness, Family, FamilyVariant, Product
 
@@ -141,9 +141,50 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):
     """Products in SKU order, `limit` per page (≤ 200); follow `next_cursor` for the next page."""
     require(request, "read", "products.view_product")
     limit = max(1, min(filters.limit, 200))
-    queryset = policies.visible_products(request.user, _queryset()).order_by("sku")
+    queryset = _filtered(request, filters)
     if filters.cursor:
         queryset = queryset.filter(sku__gt=_decode(filters.cursor))
+    page = list(queryset[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "items": _payloads(page, request, filters),
+        "next_cursor": _cursor(page[-1].sku) if more else None,
+    }
+
+
+class ExportOptions(InputSchema):
+    format: Literal["csv", "xlsx"] = "csv"
+    delimiter: Literal[";", ","] = ";"
+    attributes: str | None = None
+
+
+@router.get("/export", summary="Export products as Noel's flat file (CSV or XLSX)")
+def export_products(request: HttpRequest, filters: Query[ProductFilters], options: Query[ExportOptions]):
+    """The same filters as the list, every matching product in one file (CSV streamed), in the columns
+    that import back unchanged; `attributes`, `locales`, `channels` (comma-separated) trim them. A token
+    limited to some channels exports their values only."""
+    require(request, "read", "products.view_product")
+    channels = _codes(filters.channels)
+    if (allowed := allowed_channels(request)) is not None:
+        channels = (channels if channels is not None else allowed) & allowed
+    return flat.download(
+        _filtered(request, filters),
+        file_format=options.format,
+        delimiter=options.delimiter,
+        attributes=_codes(options.attributes),
+        locales=_codes(filters.locales),
+        channels=channels,
+    )
+
+
+def _codes(text: str | None) -> set[str] | None:
+    return {code.strip() for code in text.split(",") if code.strip()} if text else None
+
+
+def _filtered(request: HttpRequest, filters: ProductFilters):
+    """The products a list or an export shows: those the person may see, filtered, in SKU order."""
+    queryset = policies.visible_products(request.user, _queryset()).order_by("sku")
     if filters.updated_since:
         queryset = queryset.filter(updated_at__gte=filters.updated_since)
     if filters.family:
@@ -157,13 +198,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):
         queryset = selectors.products_incomplete(queryset, channel=channel, locale=locale)
     if filters.q:
         queryset = selectors.product_search(queryset, filters.q)
-    page = list(queryset[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "items": _payloads(page, request, filters),
-        "next_cursor": _cursor(page[-1].sku) if more else None,
-    }
+    return queryset
 
 
 def _etag(payload: dict) -> str:

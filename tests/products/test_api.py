@@ -1,7 +1,7 @@
 import pytest
 
 from apps.core.models import Role
-from apps.products import services
+from apps.products import flat, services
 from apps.products.models import Product
 from tests.api_helpers import bearer, token_for
 from tests.products.fixtures import texts
@@ -187,3 +187,41 @@ def test_tokens_never_reach_the_logs(client, catalog, caplog):
 def test_updated_since_accepts_any_offset(client, erp):
     response = client.get(URL, {"updated_since": "2026-11-01T00:00:00-18:48"}, **erp)
     assert response.status_code == 200 and len(response.json()["items"]) == 12
+
+
+def test_export_gives_the_filtered_list_as_a_flat_file_in_a_constant_number_of_queries(
+    client, erp, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    b"".join(client.get("/api/v1/products/export", **erp).streaming_content)  # caches warmed up
+    for url in ("/api/v1/products/export?category=plush", "/api/v1/products/export?category=toys"):
+        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(20):
+            b"".join(client.get(url, **erp).streaming_content)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], "6 products or 12: the same queries"
+    url = "/api/v1/products/export?category=plush&attributes=name&locales=en_GB&delimiter=,"
+    response = client.get(url, **erp)
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert response["Content-Type"].startswith("text/csv")
+    assert lines[0].split(",") == [*flat.BASE_COLUMNS, "name-en_GB"]
+    assert [line.split(",")[0] for line in lines[1:]] == [f"TOY-{n:02d}" for n in range(1, 12, 2)]
+
+
+def test_export_as_xlsx_keeps_a_channel_limited_token_to_its_channels(client, catalog):
+    import io
+
+    import openpyxl
+
+    web_only = bearer(token_for(channels=[catalog.web], username="shop"))
+    response = client.get("/api/v1/products/export?format=xlsx", **web_only)
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [cell.value for cell in next(sheet.iter_rows())]
+    assert "description-fr_FR-web" in header and "description-fr_FR-google" not in header
+    assert sheet.max_row == 13
+    asked = client.get("/api/v1/products/export?channels=google", **web_only)
+    assert not any(
+        "google" in c for c in b"".join(asked.streaming_content).decode().splitlines()[0].split(";")
+    )

@@ -47,14 +47,51 @@ def test_an_export_of_chosen_columns_leaves_the_other_cells_of_a_slot_out(shop):
     assert lines == ["sku;weight;brand\n", "TOY-1;250;'-Lutin\n"]
 
 
-def test_admin_exports_the_selection_as_a_stream(shop, client):
+LIST = "/admin/products/product/"
+
+
+def _three(shop) -> None:
     for n in range(3):
         services.product_create(
-            actor=None, sku=f"TOY-{n}", family=shop.toys, values={"name": texts(f"Renne {n}")}
+            actor=None,
+            sku=f"TOY-{n}",
+            family=shop.toys,
+            values={"name": texts(f"Renne {n}", f"Reindeer {n}"), "brand": {"*": {"*": "Lutin"}}},
         )
+
+
+def test_admin_export_asks_what_the_file_holds_then_streams_the_selection(shop, client):
+    _three(shop)
     client.force_login(shop.merchandiser)
     pks = list(Product.objects.filter(sku__in=["TOY-0", "TOY-2"]).values_list("pk", flat=True))
-    response = client.post("/admin/products/product/", {"action": "export_flat_csv", "_selected_action": pks})
+    chosen = {"action": "export_selection", "_selected_action": pks}
+    page = client.post(LIST, chosen)
+    assert (
+        page.status_code == 200
+        and b"Export 2 product(s)" in page.content
+        and b'value="fr_FR"' in page.content
+    )
+    response = client.post(LIST, {**chosen, "apply": "1", "file_format": "csv", "delimiter": ","})
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")
-    assert [line.split(";")[0] for line in body.splitlines()] == ["sku", "TOY-0", "TOY-2"]
+    assert [line.split(",")[0] for line in body.splitlines()] == ["sku", "TOY-0", "TOY-2"]
+    assert "name-en_GB" in body.splitlines()[0] and "brand" in body.splitlines()[0]
+
+
+def test_admin_export_of_the_whole_filtered_list_as_xlsx_with_chosen_columns(shop, client):
+    import openpyxl
+
+    _three(shop)
+    services.product_create(actor=None, sku="COAT-1", family=shop.apparel, values={"name": texts("Manteau")})
+    client.force_login(shop.merchandiser)
+    data = {
+        "action": "export_selection", "select_across": "1", "index": "0",
+        "_selected_action": [Product.objects.get(sku="TOY-0").pk],  # the page's ticks stay
+        "apply": "1", "file_format": "xlsx", "delimiter": ";", "attributes": ["name"], "locales": ["fr_FR"],
+    }  # fmt: skip
+    response = client.post(f"{LIST}?family__id__exact={shop.toys.pk}", data)
+    assert response["Content-Disposition"] == 'attachment; filename="products.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == [*flat.BASE_COLUMNS, "name-fr_FR"]
+    assert [row[0] for row in rows[1:]] == ["TOY-0", "TOY-1", "TOY-2"]

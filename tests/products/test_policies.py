@@ -41,7 +41,10 @@ def test_the_team_cannot_open_or_change_another_teams_product(client, teams):
 def test_the_team_exports_only_its_products(client, teams):
     client.force_login(teams)
     pks = list(Product.objects.values_list("pk", flat=True))
-    response = client.post(URL, {"action": "export_flat_csv", "_selected_action": pks})
+    response = client.post(
+        URL, {"action": "export_selection", "_selected_action": pks, "apply": "1", "file_format": "csv",
+              "delimiter": ";"}
+    )  # fmt: skip
     skus = [line.split(";")[0] for line in b"".join(response.streaming_content).decode().splitlines()[1:]]
     assert sorted(skus) == ["PLUSH-1", "TOY-1"]
 
