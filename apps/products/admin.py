@@ -57,8 +57,10 @@ class ExportForm(forms.Form):
     delimiter = forms.ChoiceField(
         label=_("CSV delimiter"), choices=[(";", ";"), (",", ",")], widget=UnfoldAdminSelectWidget
     )
-    attributes = forms.MultipleChoiceField(
-        label=_("Attributes"), required=False, widget=forms.SelectMultiple(attrs={"size": 12}),
+    # not "attributes": an input of that name hides the form's DOM attributes from Alpine and htmx
+    attribute_codes = forms.MultipleChoiceField(
+        label=_("Attributes"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12, "class": "border border-base-200 rounded-default"}),
         help_text=_("None chosen: every attribute. The identifying columns (sku, family…) are always there"),
     )  # fmt: skip
     locales = forms.MultipleChoiceField(
@@ -73,7 +75,7 @@ class ExportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         attributes = Attribute.objects.order_by("code")
-        self.fields["attributes"].choices = [(a.code, f"{a.code} — {a}") for a in attributes]
+        self.fields["attribute_codes"].choices = [(a.code, f"{a.code} — {a}") for a in attributes]
         self.fields["locales"].choices = list(
             Locale.objects.filter(is_active=True).order_by("code").values_list("code", "code")
         )
@@ -546,13 +548,14 @@ class ProductAdmin(ModelAdmin):
         whole filtered list, as for any action."""
         form = ExportForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            lists = ("attributes", "locales", "channels")
-            chosen = {name: set(form.cleaned_data[name]) or None for name in lists}
+            data = form.cleaned_data
             return flat.download(
                 queryset,
-                file_format=form.cleaned_data["file_format"],
-                delimiter=form.cleaned_data["delimiter"],
-                **chosen,
+                file_format=data["file_format"],
+                delimiter=data["delimiter"],
+                attributes=set(data["attribute_codes"]) or None,
+                locales=set(data["locales"]) or None,
+                channels=set(data["channels"]) or None,
             )
         context = {
             **self.admin_site.each_context(request),

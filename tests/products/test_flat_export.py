@@ -87,7 +87,8 @@ def test_admin_export_of_the_whole_filtered_list_as_xlsx_with_chosen_columns(sho
     data = {
         "action": "export_selection", "select_across": "1", "index": "0",
         "_selected_action": [Product.objects.get(sku="TOY-0").pk],  # the page's ticks stay
-        "apply": "1", "file_format": "xlsx", "delimiter": ";", "attributes": ["name"], "locales": ["fr_FR"],
+        "apply": "1", "file_format": "xlsx", "delimiter": ";",
+        "attribute_codes": ["name"], "locales": ["fr_FR"],
     }  # fmt: skip
     response = client.post(f"{LIST}?family__id__exact={shop.toys.pk}", data)
     assert response["Content-Disposition"] == 'attachment; filename="products.xlsx"'
