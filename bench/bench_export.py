@@ -1,5 +1,6 @@
 """Flat CSV export of the whole catalog (Noel's format: header, escaping, one column per value) against a
-raw PostgreSQL `COPY … TO STDOUT (FORMAT csv)` of the same product rows (no flattening: the limit).
+raw PostgreSQL `COPY … TO STDOUT (FORMAT csv)` of the same product rows (no flattening: the limit), and
+the same file through the API (`GET /api/v1/products/export`).
 
     NOEL_BENCH_DB=bench_noel_importperf python bench/bench_export.py     (100,000 products; ≥ 20,000 rows/s)
 """
@@ -35,6 +36,20 @@ def noel_export(limit: int | None = None) -> int:
     return count
 
 
+def api_export() -> int:
+    """The same file through `GET /api/v1/products/export` (authentication, filters, streaming)."""
+    from django.test import Client
+
+    from apps.core.models import User
+    from apps.core.services import api_token_create
+
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    raw = api_token_create(actor=None, user=admin, name="bench export", scopes=["read"])[1]
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/products/export")
+    assert response.status_code == 200, response.status_code
+    return sum(chunk.count(b"\n") for chunk in response.streaming_content) - 1
+
+
 def raw_copy() -> int:
     from django.db import connection
 
@@ -55,7 +70,10 @@ if __name__ == "__main__":
     noel_export(10_000)
     at_10k = own_peak_mb()
     peak_from_now()
-    figures = {name: timed(run) for name, run in (("raw COPY", raw_copy), ("export", noel_export))}
+    figures = {
+        name: timed(run)
+        for name, run in (("raw COPY", raw_copy), ("export", noel_export), ("API export", api_export))
+    }
     at_n = own_peak_mb()
     for name, (count, wall, python, server) in figures.items():
         print(
