@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -182,7 +183,7 @@ def _codes(text: str | None) -> set[str] | None:
     return {code.strip() for code in text.split(",") if code.strip()} if text else None
 
 
-def _filtered(request: HttpRequest, filters: ProductFilters):
+def _filtered(request: HttpRequest, filters: ProductFilters) -> QuerySet[Product]:
     """The products a list or an export shows: those the person may see, filtered, in SKU order."""
     queryset = policies.visible_products(request.user, _queryset()).order_by("sku")
     if filters.updated_since:
