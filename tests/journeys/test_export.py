@@ -8,23 +8,16 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.core.models import Role
-from apps.products import flat, services
+from apps.products import flat
 from tests.journeys.conftest import screenshot
 from tests.journeys.helpers import PASSWORD, person
-from tests.products.fixtures import build_shop, texts
+from tests.products.fixtures import build_shop, three_toys
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_export_page_works_in_the_browser_and_gives_the_chosen_columns(login, live_server):
-    shop = build_shop()
-    for n in range(3):
-        services.product_create(
-            actor=None,
-            sku=f"TOY-{n}",
-            family=shop.toys,
-            values={"name": texts(f"Renne {n}", f"Reindeer {n}"), "brand": {"*": {"*": "Lutin"}}},
-        )
+    three_toys(build_shop())
     person("margot.e", Role.MERCHANDISER)
     page = login("margot.e", PASSWORD)
     page.goto(f"{live_server.url}/admin/products/product/")

@@ -81,3 +81,16 @@ def build_shop() -> SimpleNamespace:
 
 def texts(fr: str, en: str | None = None) -> dict:
     return {"fr_FR": {"*": fr}, **({"en_GB": {"*": en}} if en else {})}
+
+
+def three_toys(shop: SimpleNamespace) -> None:
+    """TOY-0…TOY-2, named in both locales, with a brand: what the export tests choose columns from."""
+    from apps.products import services
+
+    for n in range(3):
+        services.product_create(
+            actor=None,
+            sku=f"TOY-{n}",
+            family=shop.toys,
+            values={"name": texts(f"Renne {n}", f"Reindeer {n}"), "brand": {"*": {"*": "Lutin"}}},
+        )

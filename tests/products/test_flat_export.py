@@ -3,7 +3,7 @@ import io
 
 from apps.products import flat, services
 from apps.products.models import Product
-from tests.products.fixtures import texts
+from tests.products.fixtures import texts, three_toys
 
 
 def test_flat_export_writes_one_column_per_value_in_akeneos_convention(shop):
@@ -50,18 +50,8 @@ def test_an_export_of_chosen_columns_leaves_the_other_cells_of_a_slot_out(shop):
 LIST = "/admin/products/product/"
 
 
-def _three(shop) -> None:
-    for n in range(3):
-        services.product_create(
-            actor=None,
-            sku=f"TOY-{n}",
-            family=shop.toys,
-            values={"name": texts(f"Renne {n}", f"Reindeer {n}"), "brand": {"*": {"*": "Lutin"}}},
-        )
-
-
 def test_admin_export_asks_what_the_file_holds_then_streams_the_selection(shop, client):
-    _three(shop)
+    three_toys(shop)
     client.force_login(shop.merchandiser)
     pks = list(Product.objects.filter(sku__in=["TOY-0", "TOY-2"]).values_list("pk", flat=True))
     chosen = {"action": "export_selection", "_selected_action": pks}
@@ -81,7 +71,7 @@ def test_admin_export_asks_what_the_file_holds_then_streams_the_selection(shop, 
 def test_admin_export_of_the_whole_filtered_list_as_xlsx_with_chosen_columns(shop, client):
     import openpyxl
 
-    _three(shop)
+    three_toys(shop)
     services.product_create(actor=None, sku="COAT-1", family=shop.apparel, values={"name": texts("Manteau")})
     client.force_login(shop.merchandiser)
     data = {
