@@ -70,8 +70,7 @@ USED = {
     *(f"Option{n} {part}" for n in OPTIONS for part in ("Name", "Value")),
 }
 DEFAULT_TITLE = ("Title", "Default Title")
-STOCK = ("Variant Inventory Qty", "Variant Inventory Tracker")
-QTY = STOCK[0]
+QTY, TRACKER = "Variant Inventory Qty", "Variant Inventory Tracker"  # used when a location is given
 
 
 class StockStore(Protocol):
@@ -106,8 +105,12 @@ class ShopifyReport(ImportReport):
     def as_dict(self) -> dict[str, Any]:
         if not self.stock_location:
             return super().as_dict()
-        stock = {"location": self.stock_location, "counted": self.stock_counted}
-        return {**super().as_dict(), "stock": {**stock, "changed": self.stock_changed}}
+        stock = {
+            "location": self.stock_location,
+            "counted": self.stock_counted,
+            "changed": self.stock_changed,
+        }
+        return {**super().as_dict(), "stock": stock}
 
 
 def detect(path: Path) -> bool:
@@ -168,7 +171,7 @@ class ShopifyImport:
     def read(self, table: Table) -> None:
         if "Handle" not in table.header:
             raise ImportRejected([RowError(1, "Handle", _("a Shopify product CSV needs a Handle column"))])
-        used = USED | set(STOCK) if self.report.stock_location else USED
+        used = USED | {QTY, TRACKER} if self.report.stock_location else USED
         self.report.columns_ignored = [c for c in table.header if c not in used]
         for number, cells in table.rows():
             self.report.rows += 1
@@ -354,7 +357,7 @@ class ShopifyImport:
         variant whose Tracker is empty is not tracked by Shopify: its count means nothing."""
         if not self.report.stock_location or QTY not in row:
             return True
-        if STOCK[1] in row and not row[STOCK[1]]:
+        if TRACKER in row and not row[TRACKER]:
             return True
         text = row[QTY]
         if not text:
