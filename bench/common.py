@@ -82,13 +82,17 @@ def backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
+
+
 def own_peak_mb() -> float:
     """This process's own peak resident memory (VmHWM). Not `ru_maxrss`: Linux carries the parent's peak
     over into a child at exec, so a child started by a parent that had seeded 100,000 products read
     700 MB whatever it did."""
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
+    return _status_mb("VmHWM")
 
 
 def peak_from_now() -> float:
@@ -96,9 +100,7 @@ def peak_from_now() -> float:
     size, MB: a figure for one step of a process that did something larger before (seeding)."""
     with open("/proc/self/clear_refs", "w") as clear:
         clear.write("5")
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
+    return _status_mb("VmRSS")
 
 
 @contextmanager
