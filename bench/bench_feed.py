@@ -124,9 +124,8 @@ def naive(feed: Feed, count: int) -> float:
             ]
             or 0
         )
-        completeness = Completeness.objects.filter(
-            product=product, channel=google, locale__code="fr_FR"
-        ).first()
+        stored = Completeness.objects.filter(product=product).first()
+        completeness = stored.score(google.code, "fr_FR") if stored else None
         pictures = feed_images([product.pk], google, ctx.at).get(product.pk, [])
         item = selectors.Item(
             product_id=product.pk, sku=product.sku, gtin=product.gtin or "",

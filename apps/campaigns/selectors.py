@@ -537,10 +537,10 @@ def readiness_checks(
     codes = {c.code: c for c in channels.values()}
     stock = available_to_sell(facts, codes)
     lowest: dict[tuple[int, int], int] = {}
-    for pid, cid, ratio in Completeness.objects.filter(
-        product_id__in=list(facts), channel_id__in=list(channels), ratio__lt=100
-    ).values_list("product_id", "channel_id", "ratio"):
-        lowest[(pid, cid)] = min(ratio, lowest.get((pid, cid), 100))
+    for stored in Completeness.objects.filter(product_id__in=list(facts)).exclude(incomplete=[]):
+        for code, scores in stored.by_channel():
+            if code in codes:
+                lowest[(stored.product_id, codes[code].pk)] = min(score.ratio for _locale, score in scores)
     images: dict[int, dict[int, list]] = {}
     by_attribute: set[int] = set()
     if at is not None:

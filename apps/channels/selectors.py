@@ -30,7 +30,7 @@ from apps.inventory.models import StockLevel, StockLocation
 from apps.inventory.selectors import available_to_sell, sold_out_here_in_stock_elsewhere
 from apps.pricing.selectors import ChannelPrice, price_mismatches, prices_at
 from apps.products import selectors as product_selectors
-from apps.products.models import Attribute, AttributeOption, Category, Completeness, Product
+from apps.products.models import Attribute, AttributeOption, Category, Product
 from apps.products.selectors import ChannelCompleteness
 from apps.products.values import merge, value_of
 
@@ -234,13 +234,7 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
         return []
     ids = [row["id"] for row in rows]
     tree = _family_tree(rows)
-    completeness = {
-        pid: (ratio, missing)
-        # A range, not a list of 2,000 ids: Django prepares each element of an IN list one by one.
-        for pid, ratio, missing in Completeness.objects.filter(
-            product_id__gte=low, product_id__lt=high, channel=ctx.channel, locale__code=ctx.locale
-        ).values_list("product_id", "ratio", "missing")
-    }
+    completeness = product_selectors.completeness_scores(ids, channel=ctx.channel.code, locale=ctx.locale)
     prices = prices_at(ids, ctx.channel, ctx.at)
     available = available_to_sell(ids, [ctx.channel.code])
     pictures = feed_images(ids, ctx.channel, ctx.at)
@@ -259,7 +253,8 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
                 inherited[parent] = (merged, {c for a in lineage for c in a["categories"]})
             values = merge(inherited[parent][0], values)
             categories |= inherited[parent][1]
-        ratio, missing = completeness.get(row["id"], (0, ["?"]))
+        score = completeness.get(row["id"])
+        ratio, missing = (score.ratio, score.missing) if score else (0, ["?"])
         result.append(
             Item(
                 product_id=row["id"],

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -309,14 +308,11 @@ class ProductAdmin(ModelAdmin):
     ]  # fmt: skip
 
     def get_queryset(self, request):
-        completeness = Completeness.objects.select_related("channel", "locale").order_by(
-            "channel__code", "locale__code"
-        )
         channel, locale = self._completeness_pair(request)
         return (
             policies.visible_products(request.user, super().get_queryset(request))
             .defer("search_text")
-            .prefetch_related(Prefetch("completeness", queryset=completeness))
+            .select_related("completeness", *self.list_select_related)  # the list's own is then skipped
             .annotate(chosen_ratio=selectors.completeness_ratio(channel=channel, locale=locale))
         )
 
@@ -361,15 +357,16 @@ class ProductAdmin(ModelAdmin):
     @display(description=_("completeness"))
     def completeness_badges(self, obj: Product) -> str:
         """One badge per channel with its weakest locale; the tooltip lists what is missing where."""
-        per_channel: dict[str, list[Completeness]] = {}
-        for row in obj.completeness.all():
-            per_channel.setdefault(row.channel.code, []).append(row)
+        try:
+            stored = obj.completeness
+        except Completeness.DoesNotExist:
+            return ""
         badges = []
-        for channel, rows in per_channel.items():
-            lowest = min(r.ratio for r in rows)
+        for channel, scores in stored.by_channel():
+            lowest = min(score.ratio for _locale, score in scores)
             detail = "; ".join(
-                f"{r.locale.code} {r.ratio}%" + (f": {', '.join(r.missing)}" if r.missing else "")
-                for r in rows
+                f"{locale} {score.ratio}%" + (f": {', '.join(score.missing)}" if score.missing else "")
+                for locale, score in scores
             )
             badges.append(("ok" if lowest == 100 else "ko", detail, channel, lowest))
         return format_html_join(" ", '<span class="noel-badge {}" title="{}">{} {}%</span>', badges)

@@ -79,13 +79,14 @@ def _queryset():
 
 
 def _completeness(products: list[Product]) -> dict[int, list[dict]]:
-    """Completeness rows of a page of products in one query, as plain tuples (no model instances)."""
+    """Completeness of a page of products in one query, per channel and locale in code order."""
     rows: dict[int, list[dict]] = {p.pk: [] for p in products}
-    stored = Completeness.objects.filter(product_id__in=list(rows)).order_by("channel__code", "locale__code")
-    for product_id, channel, locale, ratio, missing in stored.values_list(
-        "product_id", "channel__code", "locale__code", "ratio", "missing"
-    ):
-        rows[product_id].append({"channel": channel, "locale": locale, "ratio": ratio, "missing": missing})
+    for stored in Completeness.objects.filter(product_id__in=list(rows)):
+        rows[stored.product_id] = [
+            {"channel": channel, "locale": locale, "ratio": score.ratio, "missing": score.missing}
+            for channel, locales in stored.by_channel()
+            for locale, score in locales
+        ]
     return rows
 
 

@@ -463,8 +463,7 @@ class ProductImporter:
                 _created_row(product, prepared.now, actor) if created else _changed_row(product)
             )
             batch.diffs[product.sku] = self._diff(before, product)
-            prefix = f"{product.pk}\t"
-            batch.completeness[product.sku] = "".join(prefix + r for r in self.completeness.rows(product))
+            batch.completeness[product.sku] = f"{product.pk}\t{self.completeness.row(product)}"
         return batch
 
     def settle(self, batch: _Batch) -> _Pending | None:
@@ -813,9 +812,7 @@ class ProductImporter:
         self.report.created += pending.created_count
         self.report.updated += len(pending.changed_ids)
         self.touched += pending.skus
-        services.completeness_store(
-            pending.completeness_created, pending.completeness_changed, pending.changed_ids, self.completeness
-        )
+        services.completeness_store(pending.completeness_created, pending.completeness_changed)
         if pending.models:  # their variants not in this chunk, read with the models' new values
             below = Product.objects.filter(
                 Q(parent_id__in=pending.models) | Q(parent__parent_id__in=pending.models)

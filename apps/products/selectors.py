@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.products import values as vals
-from apps.products.models import Category, Completeness, CompletenessSnapshot, Family, Product, ProductReview
+from apps.products.models import (
+    Category,
+    Completeness,
+    CompletenessSnapshot,
+    Family,
+    Product,
+    ProductReview,
+    Score,
+)
 
 _WORD = re.compile(r"[\w-]+", re.UNICODE)
 
@@ -47,19 +58,25 @@ def products_in_category(queryset: QuerySet[Product], code: str) -> QuerySet[Pro
 
 def products_incomplete(queryset: QuerySet[Product], *, channel: str, locale: str = "") -> QuerySet[Product]:
     """ "Show me what is not ready for google in fr_FR" (any locale when none is given)."""
-    rows = Completeness.objects.filter(channel__code=channel, ratio__lt=100)
-    if locale:
-        rows = rows.filter(locale__code=locale)
-    return queryset.filter(pk__in=rows.values("product_id"))
+    key = f"{channel}/{locale}" if locale else channel
+    return queryset.filter(completeness__incomplete__contains=[key])
 
 
 def completeness_ratio(*, channel: str, locale: str) -> Subquery:
     """The stored completeness of each product for one channel and locale, to annotate and sort on."""
-    return Subquery(
-        Completeness.objects.filter(
-            product=OuterRef("pk"), channel__code=channel, locale__code=locale
-        ).values("ratio")[:1]
+    ratio = Cast(KT(f"scores__{channel}__{locale}__ratio"), IntegerField())
+    return Subquery(Completeness.objects.filter(product=OuterRef("pk")).values(ratio=ratio)[:1])
+
+
+def completeness_scores(product_ids: Iterable[int], *, channel: str, locale: str) -> dict[int, Score]:
+    """Product id → its score for one channel and locale (a product without one is left out)."""
+    found = (
+        Completeness.objects.filter(product_id__any=list(product_ids))  # one array, not one parameter an id
+        .annotate(score=KeyTransform(locale, KeyTransform(channel, "scores")))
+        .filter(score__isnull=False)
+        .values_list("product_id", "score")
     )
+    return {pid: Score(s["required"], s["missing"], s["ratio"]) for pid, s in found}
 
 
 def category_product_counts() -> dict[str, int]:
@@ -161,24 +178,25 @@ def catalog_readiness() -> tuple[dict[str, int], dict[str, int]]:
     from django.db.models import Count
 
     by_status = dict(Product.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    not_ready = dict(
-        Completeness.objects.filter(ratio__lt=100)
-        .values_list("channel__code")
-        .annotate(n=Count("product", distinct=True))
-        .values_list("channel__code", "n")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_NOT_READY_BY_CHANNEL)
+        not_ready = dict(cursor.fetchall())
     return by_status, not_ready
 
 
+# `incomplete` names each channel where some locale is below 100 %, besides the channel/locale pairs
+_NOT_READY_BY_CHANNEL = """
+SELECT ch.code, count(*)
+FROM products_completeness c JOIN core_channel ch ON c.incomplete @> ARRAY[ch.code]::varchar[]
+GROUP BY ch.code
+"""
 _COMPLETE_BY_CHANNEL = """
-SELECT s.channel_id, count(*), count(*) FILTER (WHERE s.lowest = 100)
-FROM (
-    SELECT c.channel_id, c.product_id, min(c.ratio) AS lowest
-    FROM products_completeness c JOIN products_product p ON p.id = c.product_id
-    WHERE NOT p.is_model AND p.status <> 'retired'
-    GROUP BY c.channel_id, c.product_id
-) s
-GROUP BY s.channel_id
+SELECT ch.id, count(*), count(*) FILTER (WHERE NOT c.incomplete @> ARRAY[ch.code]::varchar[])
+FROM products_completeness c
+JOIN products_product p ON p.id = c.product_id
+JOIN core_channel ch ON c.scores ? ch.code
+WHERE NOT p.is_model AND p.status <> 'retired'
+GROUP BY ch.id
 """
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 import pghistory
 import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -676,24 +677,16 @@ def product_revert(*, actor: User | None, product: Product, event_id: int) -> Pr
 
 _COMPLETENESS_STAGE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS noel_completeness (
-    product_id bigint, channel_id bigint, locale_id bigint, required smallint, missing varchar(100)[],
-    ratio smallint
+    product_id bigint, scores jsonb, incomplete varchar(201)[]
 ) ON COMMIT DROP
 """
-_COMPLETENESS_COLUMNS = "product_id, channel_id, locale_id, required, missing, ratio"
+_COMPLETENESS_COLUMNS = "product_id, scores, incomplete"
 _COMPLETENESS_UPSERT = f"""
 INSERT INTO products_completeness ({_COMPLETENESS_COLUMNS})
 SELECT {_COMPLETENESS_COLUMNS} FROM noel_completeness
-ON CONFLICT (product_id, channel_id, locale_id)
-DO UPDATE SET required = EXCLUDED.required, missing = EXCLUDED.missing, ratio = EXCLUDED.ratio
-WHERE (products_completeness.required, products_completeness.missing, products_completeness.ratio)
-      IS DISTINCT FROM (EXCLUDED.required, EXCLUDED.missing, EXCLUDED.ratio)
-"""
-
-_COMPLETENESS_UNSERVED_DELETE = """
-DELETE FROM products_completeness
-WHERE product_id = ANY(%s::bigint[])
-  AND (channel_id, locale_id) NOT IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))
+ON CONFLICT (product_id)
+DO UPDATE SET scores = EXCLUDED.scores, incomplete = EXCLUDED.incomplete
+WHERE products_completeness.scores IS DISTINCT FROM EXCLUDED.scores
 """
 
 
@@ -705,39 +698,33 @@ def completeness_compute(
 ) -> None:
     """Store completeness per product × channel × locale from the families' channel requirements.
 
-    `created`: ids of products first written in this transaction, which have no rows to replace. `plan`
+    `created`: ids of products first written in this transaction, which have no row to replace. `plan`
     may come loaded already (an import loads one for the whole file)."""
     if not products:
         return
     plan = plan or CompletenessPlan({p.family_id for p in products})
     known = [p for p in products if p.pk not in created]
     fresh = plan.text([p for p in products if p.pk in created])
-    completeness_store(fresh, plan.text(known), [p.pk for p in known], plan)
+    completeness_store(fresh, plan.text(known))
 
 
-def completeness_store(fresh: str, known: str, known_ids: Sequence[int], plan: CompletenessPlan) -> None:
+def completeness_store(fresh: str, known: str) -> None:
     """Write completeness rows worked out by `CompletenessPlan` (an import does that in its main thread
     while another writes): `fresh` for products that have none yet, COPYed straight in, `known` replacing
-    those of `known_ids`, whose rows for channels and locales no longer served go.
+    theirs (a channel or locale no longer served goes with the old row).
 
-    COPY in its text form, whatever the number of rows: an import writes seven rows per product, and
-    psycopg's per-row adaptation of the `missing` arrays cost more than working them out."""
+    COPY in its text form: psycopg's per-row adaptation cost more than working the rows out."""
     with transaction.atomic(savepoint=False), psycopg.Cursor(connection.connection) as cursor:
         if fresh:
             with cursor.copy(f"COPY products_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
                 copy.write(fresh)
-        if not known_ids:
+        if not known:
             return
         cursor.execute(_COMPLETENESS_STAGE)
         cursor.execute("TRUNCATE noel_completeness")
         with cursor.copy(f"COPY noel_completeness ({_COMPLETENESS_COLUMNS}) FROM STDIN") as copy:
             copy.write(known)
         cursor.execute(_COMPLETENESS_UPSERT)
-        served = [(channel.pk, locale.pk) for channel, locales in plan.channels for locale in locales]
-        cursor.execute(
-            _COMPLETENESS_UNSERVED_DELETE,
-            [sorted(set(known_ids)), [c for c, _l in served], [lo for _c, lo in served]],
-        )
 
 
 _PLAN_ROWS_MAX = 10_000
@@ -745,9 +732,9 @@ _PLAN_ROWS_MAX = 10_000
 
 class CompletenessPlan:
     """What each family requires where, worked out once per batch (or import) rather than once per
-    product: per family, (channel id, locale id, [(required code, the four value slots that can fill it)])
-    for each channel × locale served. A value counts for a locale and channel as `vals.value_of` reads it:
-    its own slot, or the one for every channel, every locale, or both."""
+    product: per family, (channel code, locale code, [(required code, the four value slots that can fill
+    it)]) for each channel × locale served. A value counts for a locale and channel as `vals.value_of`
+    reads it: its own slot, or the one for every channel, every locale, or both."""
 
     def __init__(self, family_ids: AbstractSet[int]):
         required: dict[tuple[int, int], list[str]] = {}
@@ -755,12 +742,12 @@ class CompletenessPlan:
             family_id__in=family_ids
         ).values_list("family_id", "channel_id", "attribute__code"):
             required.setdefault((family_id, channel_id), []).append(code)
-        self.channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
+        channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
         localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
-        self.plans: dict[int, list[tuple[int, int, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]] = {}
+        self.plans: dict[int, list[tuple[str, str, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]] = {}
         for family_id in family_ids:
             self.plans[family_id] = []
-            for channel, locales in self.channels:
+            for channel, locales in channels:
                 codes = sorted(required.get((family_id, channel.pk), []))
                 for locale in locales:
                     needs = []
@@ -768,17 +755,17 @@ class CompletenessPlan:
                         loc = locale.code if code in localizable else vals.ANY
                         slots = {(code, lo, ch) for lo in (loc, vals.ANY) for ch in (channel.code, vals.ANY)}
                         needs.append((code, tuple(slots)))
-                    self.plans[family_id].append((channel.pk, locale.pk, needs))
+                    self.plans[family_id].append((channel.code, locale.code, needs))
         self.required = {
             family_id: {code for _c, _l, needs in plans for code, _slots in needs}
             for family_id, plans in self.plans.items()
         }
-        self.known: dict[tuple[int, frozenset], list[str]] = {}
+        self.known: dict[tuple[int, frozenset], str] = {}
 
-    def rows(self, product: Product) -> list[str]:
-        """The product's rows as COPY text, without the product id that starts each (attribute codes are
-        letters, digits and _: nothing to quote). Remembered per family and filled required slots: the
-        products of a family mostly fill the same ones, and an import asks for 100,000 products' rows."""
+    def row(self, product: Product) -> str:
+        """The product's row as COPY text, without the product id that starts it (codes are letters,
+        digits and _: nothing to quote). Remembered per family and filled required slots: the products of a
+        family mostly fill the same ones, and an import asks for 100,000 products' rows."""
         required = self.required[product.family_id]
         filled = frozenset(
             (code, locale, channel)
@@ -789,25 +776,27 @@ class CompletenessPlan:
             if not vals.is_empty(value)
         )
         key = (product.family_id, filled)
-        rows = self.known.get(key)
-        if rows is None:
+        row = self.known.get(key)
+        if row is None:
             if len(self.known) >= _PLAN_ROWS_MAX:
                 self.known.clear()
-            rows = self.known[key] = []
-            for channel_id, locale_id, needs in self.plans[product.family_id]:
+            scores: dict[str, dict[str, dict[str, Any]]] = {}
+            incomplete = set()
+            for channel, locale, needs in self.plans[product.family_id]:
                 missing = [code for code, slots in needs if filled.isdisjoint(slots)]
                 ratio = (100 * (len(needs) - len(missing))) // len(needs) if needs else 100
-                rows.append(f"{channel_id}\t{locale_id}\t{len(needs)}\t{{{','.join(missing)}}}\t{ratio}\n")
-        return rows
+                scores.setdefault(channel, {})[locale] = {
+                    "required": len(needs), "missing": missing, "ratio": ratio
+                }  # fmt: skip
+                if ratio < 100:
+                    incomplete.update((channel, f"{channel}/{locale}"))
+            row = self.known[key] = f"{orjson.dumps(scores).decode()}\t{{{','.join(sorted(incomplete))}}}\n"
+        return row
 
     def text(self, products: Sequence[Product]) -> str:
         """The products' rows for COPY. Worked out before any COPY starts: a product's inherited values may
         need its parent read, and a connection in COPY can run no other query (it would wait for ever)."""
-        parts = []
-        for product in products:
-            prefix = f"{product.pk}\t"
-            parts.extend(prefix + row for row in self.rows(product))
-        return "".join(parts)
+        return "".join(f"{product.pk}\t{self.row(product)}" for product in products)
 
 
 @transaction.atomic

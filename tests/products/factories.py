@@ -6,11 +6,14 @@ from apps.products.models import (
     AttributeGroup,
     AttributeOption,
     Category,
+    Completeness,
     Family,
     FamilyRequirement,
     FamilyVariant,
     MeasurementFamily,
     MeasurementUnit,
+    Product,
+    Score,
 )
 from apps.products.services import category_create
 
@@ -101,3 +104,12 @@ def category(code: str, parent: Category | None = None) -> Category:
     if existing:
         return existing
     return category_create(actor=None, code=code, parent=parent, labels={"en_GB": code.title()})
+
+
+def score(product: Product | str, channel: Channel, locale: str) -> Score | None:
+    """A product's (or a SKU's) stored completeness for one channel and locale; None when it has none."""
+    found = Completeness.objects.filter(
+        **{"product__sku" if isinstance(product, str) else "product": product}
+    )
+    stored = found.first()
+    return stored.score(channel.code, locale) if stored else None

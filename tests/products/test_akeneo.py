@@ -22,12 +22,12 @@ from apps.products.models import (
     Attribute,
     AttributeOption,
     Category,
-    Completeness,
     Family,
     FamilyRequirement,
     FamilyVariant,
     Product,
 )
+from tests.products.factories import score
 
 DATA = Path(__file__).parent / "data" / "akeneo"
 T = Attribute.Type
@@ -159,9 +159,7 @@ def test_a_whole_akeneo_export_imports_into_an_empty_noel(db, django_capture_on_
     assert tee.events.get().pgh_context.metadata["source"] == "import"
     assert AuditLog.objects.filter(action="attribute.create", object_code="ean", source="import").exists()
     assert AuditLog.objects.filter(action="family.change", object_code="tshirts").exists()
-    assert (
-        Completeness.objects.filter(product=cushion, channel=mobile, locale__code="en_US").get().ratio == 100
-    )
+    assert score(cushion, mobile, "en_US").ratio == 100
 
 
 def test_locales_and_currencies_files_create_and_activate_what_is_active_only(db):

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.products import services
-from apps.products.models import Completeness, Product
+from apps.products.models import Product
+from tests.products.factories import score
 from tests.products.fixtures import texts
 
 NP = services.NewProduct
@@ -29,7 +30,7 @@ def test_bulk_create_writes_models_then_variants_with_completeness_and_versions(
     assert [p.sku for p in created] == ["JUMPER", "JUMPER-RED-S", "TOY-1"]
     variant = Product.objects.get(sku="JUMPER-RED-S")
     assert variant.parent.sku == "JUMPER" and variant.axis_key == "color=red|size=s"
-    assert Completeness.objects.get(product=variant, channel=shop.web, locale__code="fr_FR").ratio == 100
+    assert score(variant, shop.web, "fr_FR").ratio == 100
     assert variant.events.count() == 1
 
 

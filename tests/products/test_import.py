@@ -7,7 +7,8 @@ from apps.core.models import AuditLog
 from apps.core.tabular import ImportRejected
 from apps.products import flat, services
 from apps.products.imports import products_import
-from apps.products.models import Completeness, Product
+from apps.products.models import Product
+from tests.products.factories import score
 from tests.products.fixtures import texts
 
 
@@ -48,7 +49,7 @@ def test_import_creates_products_with_values_versions_audit_and_completeness(
     assert toy.search_text.startswith("toy-1") and "renne" in toy.search_text
     assert toy.events.count() == 1 and toy.events.get().pgh_context.metadata["source"] == "import"
     assert AuditLog.objects.filter(action="product.create", object_code="TOY-1", source="import").exists()
-    assert Completeness.objects.get(product=toy, channel=shop.web, locale__code="fr_FR").ratio == 100
+    assert score(toy, shop.web, "fr_FR").ratio == 100
     assert not Product.objects.get(sku="TOY-2").enabled
     assert len(callbacks) == 1, "one event for the whole import"
 
@@ -224,9 +225,9 @@ def test_a_variant_changed_with_its_model_in_one_file_is_complete_by_the_models_
         "sku;family;family_variant;parent;color;size\nJUMPER;apparel;by_color_size;;;\nJUMPER-RED-S;apparel;;JUMPER;red;s\n"
     )
     variant = Product.objects.get(sku="JUMPER-RED-S")
-    assert Completeness.objects.get(product=variant, channel=shop.web, locale__code="fr_FR").ratio == 66
+    assert score(variant, shop.web, "fr_FR").ratio == 66
     run("sku;family;name-fr_FR;weight;weight-unit\nJUMPER-RED-S;apparel;;300;GRAM\nJUMPER;apparel;Pull;;\n")
-    assert Completeness.objects.get(product=variant, channel=shop.web, locale__code="fr_FR").ratio == 100
+    assert score(variant, shop.web, "fr_FR").ratio == 100
 
 
 def test_xlsx_is_read_like_csv(shop):

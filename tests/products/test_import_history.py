@@ -2,7 +2,8 @@
 
 from apps.core.models import AuditLog
 from apps.products import services
-from apps.products.models import Completeness, Product
+from apps.products.models import Product
+from tests.products.factories import score
 from tests.products.test_import import HEADER, run
 
 
@@ -27,7 +28,7 @@ def test_writes_after_an_import_are_versioned_by_the_triggers_again(shop):
 def test_an_update_recomputes_the_completeness_it_changes(shop):
     run(f"{HEADER}\nTOY-1;toys;plush;1;Renne;Doux;19.90;250;GRAM;wood\n")
     run("sku;description-fr_FR-web\nTOY-1;\n")
-    web = Completeness.objects.get(product__sku="TOY-1", channel=shop.web, locale__code="fr_FR")
+    web = score("TOY-1", shop.web, "fr_FR")
     assert (web.ratio, web.missing) == (50, ["description"])
 
 
@@ -61,11 +62,8 @@ def test_products_of_one_family_filling_different_slots_get_their_own_completene
         "sku;family;name-fr_FR;description-fr_FR-web;brand\n"
         "TOY-1;toys;Renne;Doux;Lutin\nTOY-2;toys;Sapin;;\nTOY-3;toys;Étoile;Brille;Lutin\n"
     )
-    web = dict(
-        Completeness.objects.filter(channel=shop.web, locale__code="fr_FR").values_list(
-            "product__sku", "ratio"
-        )
-    )
-    google = dict(Completeness.objects.filter(channel=shop.google).values_list("product__sku", "missing"))
+    skus = ("TOY-1", "TOY-2", "TOY-3")
+    web = {sku: score(sku, shop.web, "fr_FR").ratio for sku in skus}
+    google = {sku: score(sku, shop.google, "fr_FR").missing for sku in skus}
     assert web == {"TOY-1": 100, "TOY-2": 50, "TOY-3": 100}
     assert google == {"TOY-1": [], "TOY-2": ["brand"], "TOY-3": []}

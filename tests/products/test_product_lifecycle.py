@@ -5,18 +5,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core import context
 from apps.core.models import AuditLog
-from apps.products import services
+from apps.products import selectors, services
 from apps.products.models import Completeness, PendingChange, Product
 from apps.products.values import ProductValidationError
+from tests.products.factories import score
 from tests.products.fixtures import texts
 
 
 def toy(shop, sku="TOY-1", **values):
     return services.product_create(actor=shop.merchandiser, sku=sku, family=shop.toys, values=values)
-
-
-def ratio(product, channel, locale):
-    return Completeness.objects.get(product=product, channel=channel, locale__code=locale)
 
 
 def edit(shop, product, actor=None, **changes):
@@ -52,7 +49,7 @@ def test_variants_inherit_the_parents_values(shop, jumper):
     values = services.effective_values(red_s)
     assert values["name"]["fr_FR"]["*"] == "Pull de Noël"
     assert values["color"] == {"*": {"*": "red"}}
-    assert ratio(red_s, shop.web, "fr_FR").ratio == 100
+    assert score(red_s, shop.web, "fr_FR").ratio == 100
 
 
 def test_a_duplicate_axis_combination_among_siblings_is_refused(shop, jumper):
@@ -93,9 +90,9 @@ def test_changing_the_parent_recomputes_its_variants_completeness(shop):
         is_model=True,
     )
     red_s = variant(shop, model, "JUMPER-RED-S", "red", "s")
-    assert ratio(red_s, shop.web, "fr_FR").missing == ["name"]
+    assert score(red_s, shop.web, "fr_FR").missing == ["name"]
     edit(shop, model, values={"name": texts("Pull", "Jumper")})
-    assert ratio(red_s, shop.web, "fr_FR").ratio == 100
+    assert score(red_s, shop.web, "fr_FR").ratio == 100
 
 
 # completeness -------------------------------------------------------------------------------------------
@@ -103,29 +100,33 @@ def test_changing_the_parent_recomputes_its_variants_completeness(shop):
 
 def test_completeness_per_channel_and_locale_lists_what_is_missing(shop):
     product = toy(shop, name=texts("Renne"), description={"fr_FR": {"web": "Doux"}})
-    assert (ratio(product, shop.web, "fr_FR").ratio, ratio(product, shop.web, "fr_FR").missing) == (100, [])
-    assert ratio(product, shop.web, "en_GB").missing == ["description", "name"]
-    assert ratio(product, shop.web, "en_GB").ratio == 0
-    google = ratio(product, shop.google, "fr_FR")
+    assert (score(product, shop.web, "fr_FR").ratio, score(product, shop.web, "fr_FR").missing) == (100, [])
+    assert score(product, shop.web, "en_GB").missing == ["description", "name"]
+    assert score(product, shop.web, "en_GB").ratio == 0
+    google = score(product, shop.google, "fr_FR")
     assert (google.ratio, google.missing) == (50, ["brand"])
-    assert not Completeness.objects.filter(
-        product=product, channel=shop.google, locale__code="en_GB"
-    ).exists()
+    assert score(product, shop.google, "en_GB") is None
+    # what the "not complete for" filters look up
+    stored = Completeness.objects.get(product=product)
+    assert stored.incomplete == ["google", "google/fr_FR", "web", "web/en_GB"]
+    incomplete = selectors.products_incomplete
+    assert list(incomplete(Product.objects.all(), channel="web", locale="en_GB")) == [product]
+    assert not incomplete(Product.objects.all(), channel="web", locale="fr_FR").exists()
 
 
 def test_completeness_of_a_locale_no_longer_served_is_dropped_and_the_rest_kept(shop):
     product = toy(shop, name=texts("Renne"))
     shop.web.locales.remove(shop.web.locales.get(code="en_GB"))
     services.completeness_compute([product])
-    assert not Completeness.objects.filter(product=product, channel=shop.web, locale__code="en_GB").exists()
-    assert ratio(product, shop.web, "fr_FR").missing == ["description"]
-    assert ratio(product, shop.google, "fr_FR").missing == ["brand"]
+    assert score(product, shop.web, "en_GB") is None
+    assert score(product, shop.web, "fr_FR").missing == ["description"]
+    assert score(product, shop.google, "fr_FR").missing == ["brand"]
 
 
 def test_completeness_follows_edits(shop):
     product = toy(shop, name=texts("Renne"))
     edit(shop, product, values={"brand": {"*": {"*": "Noel"}}})
-    assert ratio(product, shop.google, "fr_FR").ratio == 100
+    assert score(product, shop.google, "fr_FR").ratio == 100
 
 
 # optimistic locking ------------------------------------------------------------------------------------
@@ -280,11 +281,11 @@ def test_changing_a_familys_requirements_recomputes_its_products_completeness(
     from tests.products.factories import require
 
     product = toy(shop, name=texts("Renne"), brand={"*": {"*": "Noel"}})
-    assert ratio(product, shop.google, "fr_FR").ratio == 100
+    assert score(product, shop.google, "fr_FR").ratio == 100
     require(shop.toys, shop.google, Attribute.objects.get(code="age_min"))
     with django_capture_on_commit_callbacks(execute=True):
         services.family_record_change(actor=shop.merchandiser, family=shop.toys)
-    assert ratio(product, shop.google, "fr_FR").missing == ["age_min"]
+    assert score(product, shop.google, "fr_FR").missing == ["age_min"]
 
 
 def test_a_channel_gaining_a_locale_gets_completeness_rows_for_it(shop, django_capture_on_commit_callbacks):
@@ -295,7 +296,7 @@ def test_a_channel_gaining_a_locale_gets_completeness_rows_for_it(shop, django_c
     shop.google.locales.add(Locale.objects.get(code="en_GB"))
     with django_capture_on_commit_callbacks(execute=True):
         channel_record_change(actor=None, channel=shop.google)
-    assert ratio(product, shop.google, "en_GB").missing == ["brand", "name"]
+    assert score(product, shop.google, "en_GB").missing == ["brand", "name"]
 
 
 def test_measurements_convert_between_units_of_their_family():
@@ -326,15 +327,13 @@ def test_a_channel_losing_a_locale_loses_its_completeness_rows_even_if_another_c
     shop.google.locales.remove(Locale.objects.get(code="en_GB"))
     with django_capture_on_commit_callbacks(execute=True):
         channel_record_change(actor=None, channel=shop.google)
-    assert not Completeness.objects.filter(
-        product=product, channel=shop.google, locale__code="en_GB"
-    ).exists()
-    assert Completeness.objects.filter(product=product, channel=shop.web, locale__code="en_GB").exists()
+    assert score(product, shop.google, "en_GB") is None
+    assert score(product, shop.web, "en_GB") is not None
 
 
-def test_completeness_rows_go_with_their_product_though_the_table_has_no_database_references(shop):
-    """The completeness table is derived data without foreign-key constraints (see the model): Django's
-    cascade is what removes the rows of a deleted product."""
+def test_completeness_goes_with_its_product_though_the_table_has_no_database_references(shop):
+    """The completeness table is derived data without a foreign-key constraint (see the model): Django's
+    cascade is what removes the row of a deleted product."""
     product = toy(shop, name=texts("Renne"))
     other = toy(shop, sku="TOY-OTHER", name=texts("Lutin"))
     assert Completeness.objects.filter(product=product).exists()

@@ -3,8 +3,9 @@
 import pytest
 
 from apps.products import services
-from apps.products.models import Completeness, Product
+from apps.products.models import Product
 from apps.products.values import ProductValidationError
+from tests.products.factories import score
 from tests.products.fixtures import texts
 
 
@@ -44,7 +45,7 @@ def test_a_variant_inherits_from_its_sub_model_and_its_model(shop, jumper):
     assert values["name"]["en_GB"]["*"] == "Jumper"
     assert values["color"] == one("red") and values["size"] == one("s")
     assert values["description"]["fr_FR"]["web"] == "Pull red"
-    assert Completeness.objects.get(product=small, channel=shop.web, locale__code="fr_FR").ratio == 100
+    assert score(small, shop.web, "fr_FR").ratio == 100
 
 
 def test_each_level_holds_only_its_own_attributes(shop, jumper):
@@ -93,11 +94,11 @@ def test_editing_the_model_recomputes_its_grandchildren(shop):
         actor=None, sku="J", family=shop.apparel, family_variant=shop.color_then_size, is_model=True
     )
     small = variant(shop, sub_model(shop, model, "red"), "s")
-    assert Completeness.objects.get(product=small, channel=shop.web, locale__code="fr_FR").missing == ["name"]
+    assert score(small, shop.web, "fr_FR").missing == ["name"]
     services.product_update(
         actor=None, product=model, expected_version=1, changes={"values": {"name": texts("Pull")}}
     )
-    assert Completeness.objects.get(product=small, channel=shop.web, locale__code="fr_FR").ratio == 100
+    assert score(small, shop.web, "fr_FR").ratio == 100
 
 
 def test_bulk_create_writes_three_levels_in_one_batch(shop):
@@ -112,6 +113,4 @@ def test_bulk_create_writes_three_levels_in_one_batch(shop):
         ],
     )
     assert Product.objects.get(sku="J-red-m").parent.parent.sku == "J"
-    assert (
-        Completeness.objects.get(product__sku="J-red-m", channel=shop.web, locale__code="fr_FR").ratio == 100
-    )
+    assert score("J-red-m", shop.web, "fr_FR").ratio == 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from apps.assets.models import Asset, ProductAsset, RenditionSpec
+from apps.core.models import Channel
 from apps.products.models import Attribute, Completeness, Family
 from apps.products.values import value_of
 from apps.quality.models import Severity
@@ -19,17 +20,20 @@ class MissingRequired(Rule):
     description = "Attributes the channel requires are empty, per channel and locale (stored completeness)."
 
     def run(self, batch: Batch) -> Iterator[Hit]:
-        rows = Completeness.objects.filter(product_id__any=batch.sellable, ratio__lt=100).values_list(
-            "product_id", "channel_id", "locale__code", "ratio", "missing", "required", "channel__code"
-        )
-        for pid, channel_id, locale, ratio, missing, required, channel in rows:
-            yield Hit(
-                pid,
-                f"missing on {channel} · {locale}: {', '.join(missing)}",
-                {"missing": list(missing), "ratio": ratio, "required": required},
-                channel_id=channel_id,
-                locale=locale,
-            )
+        rows = Completeness.objects.filter(product_id__any=batch.sellable).exclude(incomplete=[])
+        channel_ids = dict(Channel.objects.values_list("code", "pk"))
+        for stored in rows:
+            for channel, scores in stored.by_channel():
+                for locale, score in scores:
+                    if score.ratio == 100 or channel not in channel_ids:
+                        continue
+                    yield Hit(
+                        stored.product_id,
+                        f"missing on {channel} · {locale}: {', '.join(score.missing)}",
+                        {"missing": list(score.missing), "ratio": score.ratio, "required": score.required},
+                        channel_id=channel_ids[channel],
+                        locale=locale,
+                    )
 
 
 def _main_pictures(batch: Batch) -> dict[int, tuple[int, int | None, int | None]]:
