@@ -23,7 +23,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -213,6 +213,7 @@ class _Batch:
     staged: dict[str, str] = field(default_factory=dict)
     diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     completeness: dict[str, str] = field(default_factory=dict)
+    pending: _Pending | None = None  # all of them, in case none is refused by `settle`
 
 
 class ProductImporter:
@@ -223,6 +224,7 @@ class ProductImporter:
         self.catalog = catalog
         self.columns = columns
         self.present = {c.kind for c in columns}
+        self.sku_column = next(c for c in columns if c.kind == "sku")
         self.by_key = {}
         for column in columns:
             self.by_key.setdefault((column.code, column.locale, column.channel), column.name)
@@ -270,9 +272,9 @@ class ProductImporter:
         self.report = ImportReport()
 
     # -- reading ---------------------------------------------------------------------------------------
-    def read(self, table: Table) -> Iterable[list[_Row]]:
-        """Rows grouped in chunks; malformed rows (duplicates, formulas, extra cells) reported here."""
-        sku_column = next(c for c in self.columns if c.kind == "sku")
+    def parse(self, table: Table) -> Iterator[list[tuple[int, str, _Row | RowError]]]:
+        """The file's rows in chunks, cells read and checked on their own (formulas, extra cells), without
+        the database: the import reads the next chunk while the writer thread writes."""
         width = len(table.header)
         pending: list[tuple[int, str, _Row | RowError]] = []
         for number, cells in table.rows():
@@ -282,9 +284,9 @@ class ProductImporter:
                 pending.append((number, "", RowError(number, "", reason.format(n=len(cells), w=width))))
                 continue
             cells = cells + [""] * (width - len(cells))
-            sku = cells[sku_column.index].strip()
+            sku = cells[self.sku_column.index].strip()
             if not sku:
-                pending.append((number, "", RowError(number, sku_column.name, _("the SKU is empty"))))
+                pending.append((number, "", RowError(number, self.sku_column.name, _("the SKU is empty"))))
                 continue
             row: _Row | RowError = _Row(number, sku, {})
             for column in self.columns:
@@ -298,13 +300,12 @@ class ProductImporter:
                 row.cells[column.name] = cell
             pending.append((number, sku, row))
             if len(pending) >= CHUNK:
-                if rows := self._first_occurrences(pending, sku_column.name):
-                    yield rows
+                yield pending
                 pending = []
-        if rows := self._first_occurrences(pending, sku_column.name):
-            yield rows
+        if pending:
+            yield pending
 
-    def _first_occurrences(self, pending: list[tuple[int, str, _Row | RowError]], column: str) -> list[_Row]:
+    def first_occurrences(self, pending: list[tuple[int, str, _Row | RowError]]) -> list[_Row]:
         """The rows whose SKU (whatever its case) came in no earlier row; the others and the malformed
         ones refused, in row order. Earlier chunks' SKUs are kept in a temporary table, not in memory, so
         memory stays flat however long the file."""
@@ -318,7 +319,7 @@ class ProductImporter:
             first = earlier.get(sku.upper(), firsts[sku.upper()]) if sku else number
             if first != number:
                 reason = _("SKU appears again (first at row {first})").format(first=first)
-                self._reject(RowError(number, column, reason, sku, sku))
+                self._reject(RowError(number, self.sku_column.name, reason, sku, sku))
             elif isinstance(item, RowError):
                 self._reject(item)
             else:
@@ -464,6 +465,7 @@ class ProductImporter:
             )
             batch.diffs[product.sku] = self._diff(before, product)
             batch.completeness[product.sku] = f"{product.pk}\t{self.completeness.row(product)}"
+        batch.pending = self._pending(batch.written, batch)
         return batch
 
     def settle(self, batch: _Batch) -> _Pending | None:
@@ -479,6 +481,11 @@ class ProductImporter:
             self.report.pending += 1
             self.touched.append(product.sku)
         self.carried = [product for product, _before in written]
+        # built while the writer wrote the previous chunk; built again only when a unique value refused rows
+        return batch.pending if len(written) == len(batch.written) else self._pending(written, batch)
+
+    def _pending(self, written: list[tuple[Product, tuple | None]], batch: _Batch) -> _Pending | None:
+        """What the writer thread takes of these products: their rows in COPY's text format."""
         if not written:
             return None
         created = [product for product, before in written if before is None]
@@ -1125,14 +1132,18 @@ def products_import(
                 # hundreds of small lookups: starting parallel workers for each cost more than the lookup
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             with constraints_checked_per_statement(), _Writer() as writer:
-                for chunk in importer.read(table):
-                    prepared = importer.prepare(chunk)
+                chunks = importer.parse(table)
+                cells = next(chunks, None)
+                while cells is not None:
+                    chunk = importer.first_occurrences(cells)
+                    prepared = importer.prepare(chunk) if chunk else None
                     writer.start(importer.write, pending)  # the previous chunk, while this one is validated
                     batch = importer.validate(prepared) if prepared is not None else _Batch()
+                    cells = next(chunks, None)  # and the next one read
                     writer.wait()
                     pending = importer.settle(batch)
                     if progress is not None:
-                        progress(importer.report.rows)
+                        progress(importer.report.rows - len(cells or ()))
                 writer.start(importer.write, pending)
             importer.finish()
             importer.report.seconds = time.perf_counter() - started
