@@ -878,7 +878,10 @@ def _new_product(sku: str, actor: User | None) -> Product:
         args[index] = default()
     args[_PRODUCT_SKU] = sku
     args[_PRODUCT_UPDATED_BY] = actor.pk if actor is not None else None
-    return Product(*args)
+    product = Product(*args)
+    # neither parent nor family variant yet: said, so that reading them is a cache hit, not a miss
+    product._state.fields_cache.update(parent=None, family_variant=None)
+    return product
 
 
 class _RowRefused(Exception):
