@@ -256,6 +256,7 @@ class ProductImporter:
             for c in value_columns
         ]
         self.value_columns = [(c.name, self.types[c.code]) for c in value_columns]
+        self.fresh_plan = _fresh_plan(self.value_plan, catalog)
         self.other_columns = [c for c in columns if c.kind not in _VALUE_KINDS]
         self.stored_cells = _stored_cells(value_columns, self.types)
         self.skus_table = False  # the temporary table of the SKUs met so far (see _seen_before)
@@ -660,16 +661,19 @@ class ProductImporter:
         if "gtin" in self.present:
             product.gtin = changes["gtin"] = cells["gtin"].strip() or None
         self._check_scope(product, current, refuse)
-        raw, value_changes = self._values(product, cells)
-        if value_changes:
-            changes["values"] = value_changes
+        cleaned = self._fresh_values(cells, lookups.allowed(product)) if current is None else None
+        raw: dict[str, Any] = {}
+        if cleaned is None:
+            raw, value_changes = self._values(product, cells)
+            if value_changes:
+                changes["values"] = value_changes
         associations = self._associations(product, cells, refuse)
         if associations is not None:
             product.associations = changes["associations"] = associations
         if errors:
             raise _RowRefused(errors)
         try:
-            product.values = services._validate(product, raw, self.catalog, lookups)
+            product.values = services._validate(product, raw, self.catalog, lookups, cleaned=cleaned)
         except vals.ProductValidationError as exc:
             raise _RowRefused([self._value_error(row, issue) for issue in exc.issues]) from exc
         except ValidationError as exc:
@@ -739,6 +743,41 @@ class ProductImporter:
                     if value or code in raw:  # an empty cell clears a value, never adds an attribute
                         raw.setdefault(code, {}).setdefault(locale, {})[channel] = by_channel[channel]
         return raw, given
+
+    def _fresh_values(self, cells: dict[str, str], allowed: set[str]) -> dict[str, Any] | None:
+        """A new product's values in their stored form, read straight from its cells: what `_values` and
+        then `vals.clean_values` give, the same values in the same order, through the same
+        `Catalog.normalise`. None at the first doubt (an attribute outside the family or level, a value
+        refused), so that the full path finds and words every issue. Spares a first import two walks of
+        each product's values and a copy of them (≈ 0.9 of its 10 CPU-s at 100,000 rows)."""
+        normalise = self.catalog.normalise
+        cleaned: dict[str, Any] = {}
+        for code, locale, channel, attribute, mode, names in self.fresh_plan:
+            if mode == "text":
+                value: Any = cells[names[0]].strip()
+            elif mode == "textarea":
+                value = cells[names[0]]
+            elif mode == "price":
+                value = {currency: amount for name, currency in names if (amount := cells[name].strip())}
+            else:  # a measurement: its amount column, then its unit column (either may be missing)
+                amount, unit = (cells[name].strip() if name else "" for name in names)
+                value = {"amount": amount, "unit": unit} if amount else None
+            if vals.is_empty(value):
+                continue
+            if code not in allowed:
+                return None
+            try:
+                stored = normalise(attribute, value)
+            except ValueError:
+                return None
+            by_locale = cleaned.get(code)
+            if by_locale is None:
+                by_locale = cleaned[code] = {}
+            slots = by_locale.get(locale)
+            if slots is None:
+                slots = by_locale[locale] = {}
+            slots[channel] = stored
+        return cleaned
 
     def _associations(self, product: Product, cells: dict[str, str], refuse: Callable) -> dict | None:
         """A type's list is the union of its `-products` and `-product_models` cells (Noel keeps one list
@@ -938,6 +977,33 @@ def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
         if column.kind in ("value", "unit") and catalog.attributes[column.code].type == T.MEASUREMENT:
             (units if column.kind == "unit" else amounts).add((column.code, column.locale, column.channel))
     return amounts == units
+
+
+def _fresh_plan(
+    value_plan: list[tuple[str, str, str, str, str, str]], catalog: vals.Catalog
+) -> list[tuple[str, str, str, Attribute, str, tuple]]:
+    """For `_fresh_values`: each value slot of the file (attribute, locale, channel) with its column or
+    columns, in the order `_values` meets them (attribute, then locale, then channel, each by its first
+    column), so that a product's values come out in the same order. The header has checked each slot's
+    locale and channel as `clean_values` would (`_value_column`), and names each column once."""
+    slots: dict[str, dict[str, dict[str, list[tuple[str, str, str]]]]] = {}
+    for name, code, locale, channel, mode, currency in value_plan:
+        columns = slots.setdefault(code, {}).setdefault(locale, {}).setdefault(channel, [])
+        columns.append((name, mode, currency))
+    plan = []
+    for code, by_locale in slots.items():
+        for locale, by_channel in by_locale.items():
+            for channel, columns in by_channel.items():
+                mode = columns[0][1]
+                if mode == "price":
+                    names: tuple = tuple((name, currency) for name, _mode, currency in columns)
+                elif mode in ("amount", "unit"):
+                    by_mode = {mode: name for name, mode, _currency in columns}
+                    mode, names = "measurement", (by_mode.get("amount"), by_mode.get("unit"))
+                else:
+                    names = (columns[0][0],)
+                plan.append((code, locale, channel, catalog.attributes[code], mode, names))
+    return plan
 
 
 def _value_mode(column: Column, kind: str) -> str:

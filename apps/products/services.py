@@ -266,9 +266,17 @@ class _BatchLookups(_Lookups):
 
 
 def _validate(
-    product: Product, raw_values: Mapping[str, Any], catalog: vals.Catalog, lookups: _Lookups | None = None
+    product: Product,
+    raw_values: Mapping[str, Any],
+    catalog: vals.Catalog,
+    lookups: _Lookups | None = None,
+    *,
+    cleaned: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every rule at once; raises ProductValidationError or ValidationError naming what is wrong."""
+    """Every rule at once; raises ProductValidationError or ValidationError naming what is wrong.
+
+    `cleaned`: the values already in their stored form, checked by `vals.clean_values`' rules (an import's
+    new products, see `ProductImporter._fresh_values`); `raw_values` are then not read."""
     lookups = lookups or _Lookups()
     errors: dict[str, list[str]] = {}
     if product.gtin:
@@ -307,9 +315,11 @@ def _validate(
     if errors:
         raise ValidationError({f: [f"{product.sku}: {m}" for m in msgs] for f, msgs in errors.items()})
 
-    cleaned, issues = vals.clean_values(
-        raw_values, allowed=lookups.allowed(product), catalog=catalog, sku=product.sku
-    )
+    issues: list[vals.ValueIssue] = []
+    if cleaned is None:
+        cleaned, issues = vals.clean_values(
+            raw_values, allowed=lookups.allowed(product), catalog=catalog, sku=product.sku
+        )
     issues += _unique_issues(product, cleaned, catalog, lookups)
     if product.parent is not None:
         issues += _axis_issues(product, cleaned, lookups)

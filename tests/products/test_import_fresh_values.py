@@ -1,0 +1,48 @@
+"""A new product's values read straight from the file's cells (`ProductImporter._fresh_values`) are
+exactly what the full path gives (`_values`, then `clean_values`): the same stored values in the same
+order, and nothing at all where the full path finds an issue (it then words them)."""
+
+import json
+import random
+
+from apps.products import services
+from apps.products import values as vals
+from apps.products.imports import ProductImporter, _new_product, parse_header
+
+CELLS = {
+    "name-fr_FR": ["Renne", "  Renne  ", "", "   ", "a\\nb", "x" * 151],
+    "name-en_GB": ["Reindeer", "", " "],
+    "description-fr_FR-web": ["Doux", "  Doux\nTrès doux ", "", "  "],
+    "brand": ["Lutin", "", "x" * 71],
+    "age_min": ["3", " 3 ", "", "3.5", "19", "trois"],
+    "weight": ["250", "0,5", "", "lourd"],
+    "weight-unit": ["GRAM", "KILOGRAM", "", "TONNE"],
+    "rrp-EUR": ["19.90", "19,9", "", "-1", "19.999"],
+    "release_date": ["2026-12-01", "", "1 décembre"],
+    "fragile": ["1", "0", "oui", "", "peut-être"],
+    "materials": ["wood", "plush,wood", " wood , plush ", "", "wood,glass"],
+    "supplier_ref": ["ABC-1", "", "abc"],
+    "color": ["", "", "", "red"],  # not an attribute of toys: refused whenever given
+}
+
+
+def test_a_new_products_values_from_its_cells_are_the_full_paths(shop):
+    catalog = vals.Catalog.load()
+    columns, _ignored = parse_header(["sku", "family", *CELLS], catalog)
+    importer = ProductImporter(actor=None, catalog=catalog, columns=columns)
+    product = _new_product("TOY-1", None)
+    product.family = shop.toys
+    allowed = services.allowed_attributes(product)
+    pick = random.Random(1201)
+    outcomes = set()
+    for _ in range(600):
+        cells = {name: pick.choice(choices) for name, choices in CELLS.items()}
+        raw, _changes = importer._values(product, cells)
+        cleaned, issues = vals.clean_values(raw, allowed=allowed, catalog=catalog)
+        fresh = importer._fresh_values(cells, allowed)
+        if issues:
+            assert fresh is None, (cells, issues)
+        else:
+            assert json.dumps(fresh) == json.dumps(cleaned), cells  # order included
+        outcomes.add(bool(issues))
+    assert outcomes == {True, False}, "both refused and accepted rows were compared"
