@@ -98,6 +98,25 @@ def test_a_unique_value_taken_in_an_earlier_chunk_is_refused_and_the_rest_import
     assert (error.row, error.sku) == (5, "TOY-4") and "already used by TOY-2" in error.reason
 
 
+def test_a_unique_value_written_two_chunks_before_refuses_its_row_and_the_chunks_others_import(
+    shop, monkeypatch
+):
+    """The chunk's rows for the writer are built before its checks against Noel: the one refused there
+    must not be written with them."""
+    from apps.products import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    report = run(
+        "sku;family;supplier_ref\nTOY-2;toys;ABC-2\nTOY-3;toys;ABC-3\nTOY-5;toys;ABC-5\nTOY-6;toys;ABC-6\n"
+        "TOY-4;toys;ABC-2\nTOY-7;toys;ABC-7\n",
+        skip_invalid=True,
+    )
+    assert (report.created, report.rejected) == (5, 1)
+    [error] = report.errors
+    assert (error.row, error.sku) == (6, "TOY-4") and "already used by TOY-2" in error.reason
+    assert set(Product.objects.values_list("sku", flat=True)) == {"TOY-2", "TOY-3", "TOY-5", "TOY-6", "TOY-7"}
+
+
 def test_a_product_keeps_its_own_unique_value_when_it_changes_something_else(shop):
     run("sku;family;supplier_ref;name-fr_FR\nTOY-1;toys;ABC-1;Renne\n")
     assert run("sku;family;supplier_ref;name-fr_FR\nTOY-1;toys;ABC-1;Renne rouge\n").updated == 1
