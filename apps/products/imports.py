@@ -714,12 +714,7 @@ class ProductImporter:
         given: dict[str, Any] = {}
         for name, code, locale, channel, mode, currency in self.value_plan:
             cell = cells[name]
-            by_locale = given.get(code)
-            if by_locale is None:
-                by_locale = given[code] = {}
-            slot = by_locale.get(locale)
-            if slot is None:
-                slot = by_locale[locale] = {}
+            slot = _slots(given, code, locale)
             if mode == "text":
                 slot[channel] = cell.strip()
             elif mode == "textarea":  # kept as typed, leading spaces and line breaks included
@@ -770,13 +765,7 @@ class ProductImporter:
                 stored = normalise(attribute, value)
             except ValueError:
                 return None
-            by_locale = cleaned.get(code)
-            if by_locale is None:
-                by_locale = cleaned[code] = {}
-            slots = by_locale.get(locale)
-            if slots is None:
-                slots = by_locale[locale] = {}
-            slots[channel] = stored
+            _slots(cleaned, code, locale)[channel] = stored
         return cleaned
 
     def _associations(self, product: Product, cells: dict[str, str], refuse: Callable) -> dict | None:
@@ -977,6 +966,17 @@ def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
         if column.kind in ("value", "unit") and catalog.attributes[column.code].type == T.MEASUREMENT:
             (units if column.kind == "unit" else amounts).add((column.code, column.locale, column.channel))
     return amounts == units
+
+
+def _slots(values: dict[str, Any], code: str, locale: str) -> dict[str, Any]:
+    """`values[code][locale]`, made where missing (`setdefault` would build two empty dicts a call)."""
+    by_locale = values.get(code)
+    if by_locale is None:
+        by_locale = values[code] = {}
+    slots = by_locale.get(locale)
+    if slots is None:
+        slots = by_locale[locale] = {}
+    return slots
 
 
 def _fresh_plan(
