@@ -50,10 +50,17 @@ class ProductsConfig(AppConfig):
                 check=shopify.location_refusal,
             )
         )
+        from django.db.models.signals import post_delete
+
         from apps.core.events import ChannelChanged, subscribe
-        from apps.products.services import on_channel_changed
+        from apps.core.models import Channel, Locale
+        from apps.products.services import on_channel_changed, on_channel_or_locale_deleted
 
         subscribe(ChannelChanged, on_channel_changed)
+        # whatever deletes them (admin, shell): their completeness goes with them, as rows went by cascade
+        for model in (Channel, Locale):
+            uid = f"completeness-{model.__name__}"
+            post_delete.connect(on_channel_or_locale_deleted, sender=model, dispatch_uid=uid)
 
         from apps.core.dashboard import panels
         from apps.products.dashboard import catalog_panel, completeness_chart_panel, product_queue_panel

@@ -1019,7 +1019,12 @@ def family_record_change(*, actor: User | None, family: Family, diff: dict[str, 
 
 
 def on_channel_changed(event: events.ChannelChanged) -> None:
-    """A channel's locales decide which completeness rows exist: recompute them all."""
+    """A channel's locales decide which completeness scores exist: recompute them all."""
+    completeness_schedule()
+
+
+def on_channel_or_locale_deleted(sender: type, **_kwargs: Any) -> None:
+    """The scores of a deleted channel or locale go: recompute them all."""
     completeness_schedule()
 
 

@@ -8,7 +8,7 @@ from apps.core.models import AuditLog
 from apps.products import selectors, services
 from apps.products.models import Completeness, PendingChange, Product
 from apps.products.values import ProductValidationError
-from tests.products.factories import score
+from tests.products.factories import ChannelFactory, score
 from tests.products.fixtures import texts
 
 
@@ -329,6 +329,17 @@ def test_a_channel_losing_a_locale_loses_its_completeness_rows_even_if_another_c
         channel_record_change(actor=None, channel=shop.google)
     assert score(product, shop.google, "en_GB") is None
     assert score(product, shop.web, "en_GB") is not None
+
+
+def test_the_completeness_of_a_deleted_channel_goes_with_it(shop, django_capture_on_commit_callbacks):
+    product = toy(shop, name=texts("Renne"))
+    channel = ChannelFactory(code="kiosk", locales=["fr_FR"])
+    services.completeness_compute([product])
+    assert score(product, channel, "fr_FR") is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        channel.delete()
+    assert score(product, channel, "fr_FR") is None
+    assert score(product, shop.web, "fr_FR") is not None
 
 
 def test_completeness_goes_with_its_product_though_the_table_has_no_database_references(shop):
