@@ -8,9 +8,9 @@ are written: the new ones COPYed straight into the product table (their ids draw
 their completeness and audit rows are worked out in the same pass), the changed ones COPYed into a
 temporary table and applied with one `UPDATE … FROM`; the statement-level triggers write their pghistory
 versions in one INSERT … SELECT. Audit rows and completeness are COPYed per chunk, and one event
-announces the whole import. A chunk is written by a second thread while the next one is validated
-(see `_Writer`). What must be compared with the whole file (repeated SKUs, unique values) lives in
-temporary tables, so memory stays flat however long the file.
+announces the whole import. A chunk is written, and the reads of the one after made, by a second thread
+while the next one is validated (see `_Writer`). What must be compared with the whole file (repeated
+SKUs, unique values) lives in temporary tables, so memory stays flat however long the file.
 
 All or nothing by default: every chunk is written inside one transaction, which is rolled back when any
 row was refused (every refused row is reported with its row number, column, value and reason).
@@ -174,6 +174,24 @@ class _Row:
     cells: dict[str, str]  # column name → cell, unescaped
 
 
+_Cells = list[tuple[int, str, "_Row | RowError"]]  # a chunk as read: row number, SKU, cells or refusal
+
+
+@dataclass
+class _Fetched:
+    """What `ProductImporter.fetch` read of PostgreSQL for a chunk, and the rows left to validate."""
+
+    seen: dict[str, int]  # SKUs met in an earlier chunk (upper case) → their row
+    firsts: int  # rows whose SKU came first
+    left: list[_Row]  # of those, the rows that do not say what Noel holds already
+    clashes: dict[str, str]  # upper-case SKU → the SKU another product holds in another case
+    known: list[str] = field(default_factory=list)  # SKUs of `left` that Noel holds
+    parents: dict[str, Product] = field(default_factory=dict)
+    lookups: _Lookups | None = None
+    ids: list[int] = field(default_factory=list)
+    now: str = ""
+
+
 @dataclass
 class _Prepared:
     chunk: list[_Row]
@@ -273,11 +291,11 @@ class ProductImporter:
         self.report = ImportReport()
 
     # -- reading ---------------------------------------------------------------------------------------
-    def parse(self, table: Table) -> Iterator[list[tuple[int, str, _Row | RowError]]]:
+    def parse(self, table: Table) -> Iterator[_Cells]:
         """The file's rows in chunks, cells read and checked on their own (formulas, extra cells), without
         the database: the import reads the next chunk while the writer thread writes."""
         width = len(table.header)
-        pending: list[tuple[int, str, _Row | RowError]] = []
+        pending: _Cells = []
         for number, cells in table.rows():
             self.report.rows += 1
             if any(cell.strip() for cell in cells[width:]):
@@ -306,26 +324,28 @@ class ProductImporter:
         if pending:
             yield pending
 
-    def first_occurrences(self, pending: list[tuple[int, str, _Row | RowError]]) -> list[_Row]:
-        """The rows whose SKU (whatever its case) came in no earlier row; the others and the malformed
-        ones refused, in row order. Earlier chunks' SKUs are kept in a temporary table, not in memory, so
-        memory stays flat however long the file."""
+    def refuse_repeats(self, cells: _Cells, seen: dict[str, int]) -> None:
+        """Refuse, in row order, the rows whose SKU (whatever its case) came in an earlier row (`seen`:
+        those of earlier chunks, see `fetch`) and the malformed ones."""
+        for error in self._firsts(cells, seen)[1]:
+            self._reject(error)
+
+    def _firsts(self, cells: _Cells, seen: dict[str, int]) -> tuple[list[_Row], list[RowError]]:
         firsts: dict[str, int] = {}
-        for number, sku, _item in pending:
+        for number, sku, _item in cells:
             if sku:
                 firsts.setdefault(sku.upper(), number)
-        earlier = self._seen_before(firsts)
-        rows = []
-        for number, sku, item in pending:
-            first = earlier.get(sku.upper(), firsts[sku.upper()]) if sku else number
+        rows, refused = [], []
+        for number, sku, item in cells:
+            first = seen.get(sku.upper(), firsts[sku.upper()]) if sku else number
             if first != number:
                 reason = _("SKU appears again (first at row {first})").format(first=first)
-                self._reject(RowError(number, self.sku_column.name, reason, sku, sku))
+                refused.append(RowError(number, self.sku_column.name, reason, sku, sku))
             elif isinstance(item, RowError):
-                self._reject(item)
+                refused.append(item)
             else:
                 rows.append(item)
-        return rows
+        return rows, refused
 
     def _seen_before(self, firsts: dict[str, int]) -> dict[str, int]:
         """Of these SKUs (upper case → row), those met in an earlier chunk, with its row; all are recorded."""
@@ -337,56 +357,79 @@ class ProductImporter:
                 cursor.execute("TRUNCATE noel_import_sku")
                 self.skus_table = True
             skus = array_literal(firsts)
-            cursor.execute(_SKUS_SEEN, [skus, array_literal(firsts.values()), skus])
-            return dict(cursor.fetchall())
+            cursor.execute(_SKUS_RECORD, [skus, array_literal(firsts.values())])
+            if cursor.rowcount == len(firsts):  # none met before, as in most files: no lookup
+                return {}
+            cursor.execute(_SKUS_HELD, [skus])
+            return {sku: row for sku, row in cursor.fetchall() if row != firsts[sku]}
 
     def _reject(self, error: RowError) -> None:
         self.report.rejected += 1
         self.report.error(error)
 
     # -- one chunk ---------------------------------------------------------------------------------------
-    def prepare(self, chunk: list[_Row]) -> _Prepared | None:
-        """What validation asks PostgreSQL for, read at once; None when every row is unchanged.
+    def fetch(self, cells: _Cells) -> _Fetched:
+        """What a chunk's checks read from PostgreSQL, read at once: by the writer thread once it has
+        written the chunk before the previous one (see `_Writer`), while the main thread validates.
 
-        The previous chunk may still be unwritten (see `_Writer`): its products count as held, from memory
-        (as parents, GTINs, siblings and unique values)."""
+        The previous chunk may still be unwritten then: `prepare` counts its products as held, from memory
+        (as parents, GTINs, siblings and unique values). SKUs met in earlier chunks are kept in a temporary
+        table, not in memory, so memory stays flat however long the file."""
+        firsts: dict[str, int] = {}
+        for number, sku, _item in cells:
+            if sku:
+                firsts.setdefault(sku.upper(), number)
+        seen = self._seen_before(firsts)
+        rows = self._firsts(cells, seen)[0]
         # PostgreSQL hands over each value column's cell as Noel exports it (see _stored_cells), so that
         # comparing a re-imported row decodes no JSON: decoding what Noel holds was a re-import's largest
         # single cost. Found whatever their case: a SKU held in another case is a clash (SKUs ignore case).
-        asked = {row.sku for row in chunk}
+        asked = {row.sku for row in rows}
         stored, clashes = {}, {}
-        for sku, *rest, associations, cells in Product.objects.annotate(upper=Upper("sku")).filter(
+        for sku, *rest, associations, values in Product.objects.annotate(upper=Upper("sku")).filter(
             upper__any=[sku.upper() for sku in asked]
         ).order_by().values_list(
             "sku", "family__code", "parent__sku", "family_variant__code", "enabled", "categories", "gtin",
             Cast("associations", TextField()), self.stored_cells,
         ):  # fmt: skip
             if sku in asked:
-                stored[sku] = [*rest, orjson.loads(associations), cells]
+                stored[sku] = [*rest, orjson.loads(associations), values]
             else:
                 clashes[sku.upper()] = sku
+        left = rows
         if self.quick:
-            left = [row for row in chunk if not (row.sku in stored and self._unchanged(row, stored[row.sku]))]
-            self.report.unchanged += len(chunk) - len(left)
-            chunk = left
+            left = [row for row in rows if not (row.sku in stored and self._unchanged(row, stored[row.sku]))]
+        if not left:
+            return _Fetched(seen, len(rows), left, clashes)
+        parent_skus = {row.cells.get("parent", "").strip() for row in left} - {""}
+        found = (
+            Product.objects.select_related(*_RELATED).filter(sku__any=parent_skus).order_by()
+            if parent_skus
+            else []
+        )
+        gtins = (row.cells.get("gtin", "") for row in left)
+        lookups = _Lookups(gtins, parent_skus, self.catalog, categories=self.categories)
+        known = [row.sku for row in left if row.sku in stored]
+        ids, now = _drawn(self.sequence, len(left) - len(known))  # one for each row that may create
+        return _Fetched(seen, len(rows), left, clashes, known, {p.sku: p for p in found}, lookups, ids, now)
+
+    def prepare(self, fetched: _Fetched) -> _Prepared | None:
+        """The chunk's rows with what validation needs, the changed products locked; None when every row
+        is unchanged."""
+        chunk, known, parents, lookups = fetched.left, fetched.known, fetched.parents, fetched.lookups
+        self.report.unchanged += fetched.firsts - len(chunk)
         if not chunk:
             return None
-        skus = [row.sku for row in chunk]
-        related = ("family", "family_variant", "parent__family_variant", "parent__parent__family_variant")
-        known = [sku for sku in skus if sku in stored]
         existing = (
             {
                 p.sku: p
                 for p in Product.objects.select_for_update(of=("self",))
-                .select_related(*related)
+                .select_related(*_RELATED)
                 .filter(sku__any=known)
             }
             if known
             else {}
         )
-        parent_skus = {row.cells.get("parent", "").strip() for row in chunk} - {""}
-        found = Product.objects.select_related(*related).filter(sku__any=parent_skus).order_by()
-        parents = {p.sku: p for p in found}
         # a model that this chunk changes is the very object its variants here point at, so that their
         # completeness (worked out after the whole chunk is validated) sees its new values
         parents.update({sku: existing[sku] for sku in parents.keys() & existing.keys()})
@@ -398,17 +441,22 @@ class ProductImporter:
                 node = node.parent
         for product in [*existing.values(), *parents.values()]:
             self._share_variants(product)
-        lookups = _Lookups((row.cells.get("gtin", "") for row in chunk), parent_skus, self.catalog)
         # allowed attributes and axes hold for the whole file: loaded once
         lookups.allowed_cache, lookups.axes_cache = self.caches
         for product in self.carried:
             lookups.register(product)
             if product.is_model:
                 parents[product.sku] = product
-        with connection.cursor() as cursor:
-            cursor.execute(_IDS, [self.sequence, len(chunk) - len(existing)])
-            now, ids = cursor.fetchone()
-        return _Prepared(chunk, existing, clashes, parents, lookups, ids[::-1], now.isoformat())
+        ids = fetched.ids
+        if len(ids) < len(chunk) - len(existing):  # a product deleted since `fetch` is created again
+            ids = _drawn(self.sequence, len(chunk) - len(existing) - len(ids))[0] + ids
+        return _Prepared(chunk, existing, fetched.clashes, parents, lookups, ids, fetched.now)
+
+    def write_then_fetch(self, pending: _Pending | None, cells: _Cells | None) -> _Fetched | None:
+        """The writer thread's turn: a settled chunk written, then the reads of the chunk after next."""
+        if pending is not None:
+            self.write(pending)
+        return self.fetch(cells) if cells is not None else None
 
     def validate(self, prepared: _Prepared) -> _Batch:
         """Every row of the chunk through the admin's rules, in Python only: no query, so that it can run
@@ -1082,13 +1130,11 @@ def _boolean(cell: str) -> bool | None:
 _SKUS_TABLE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_sku (sku text PRIMARY KEY, row int) ON COMMIT DROP"
 )
-# The SELECT reads the table as it was before the statement: the SKUs of earlier chunks only.
-_SKUS_SEEN = """
-WITH recorded AS (
-    INSERT INTO noel_import_sku SELECT * FROM unnest(%s::text[], %s::int[]) ON CONFLICT DO NOTHING
+# A SKU recorded by an earlier chunk keeps its row there: those are the SKUs met again
+_SKUS_RECORD = (
+    "INSERT INTO noel_import_sku SELECT * FROM unnest(%s::text[], %s::int[]) ON CONFLICT DO NOTHING"
 )
-SELECT sku, row FROM noel_import_sku WHERE sku = ANY(%s::text[])
-"""
+_SKUS_HELD = "SELECT sku, row FROM noel_import_sku WHERE sku = ANY(%s::text[])"
 # One index probe per value asked (as a lateral join: PostgreSQL would otherwise hash the whole table)
 _UNIQUES_HELD = """
 SELECT q.n, t.sku
@@ -1101,6 +1147,18 @@ CROSS JOIN LATERAL (
 ) t
 """
 _IDS = "SELECT now(), array(SELECT nextval(%s::regclass) FROM generate_series(1, %s))"
+
+
+def _drawn(sequence: str, count: int) -> tuple[list[int], str]:
+    """`count` ids of new products drawn from their sequence (in the order `list.pop` hands them out), and
+    the transaction's time (ISO 8601), their created_at and updated_at."""
+    with connection.cursor() as cursor:
+        cursor.execute(_IDS, [sequence, count])
+        now, ids = cursor.fetchone()
+    return ids[::-1], now.isoformat()
+
+
+_RELATED = ("family", "family_variant", "parent__family_variant", "parent__parent__family_variant")
 _COPY_PRODUCTS = (
     "COPY products_product (id, sku, family_id, family_variant_id, parent_id, is_model, enabled, gtin,"
     ' categories, "values", associations, axis_key, search_text, status, version, created_at, updated_at,'
@@ -1129,10 +1187,11 @@ WHERE p.id = s.id
 
 class _Writer:
     """Writes a chunk in a second thread while the main thread validates the next, in the same
-    transaction on the same connection, which the two threads hand over and never use at once: the next
-    chunk's reads come before the write starts (`prepare`, the earlier chunk's products taken from memory),
-    its checks against Noel after the write ends (`settle`). Python's validation and PostgreSQL's writing
-    then share the two cores instead of taking turns."""
+    transaction on the same connection, which the two threads hand over and never use at once: once it
+    has written, the writer also makes the reads of the chunk after (`fetch`, the chunk being validated
+    meanwhile then taken from memory by `prepare`); the validated chunk's checks against Noel come after
+    both (`settle`). Python's validation and PostgreSQL's writing and reading then share the two cores
+    instead of taking turns."""
 
     def __init__(self) -> None:
         self.connection = connections[DEFAULT_DB_ALIAS]
@@ -1142,14 +1201,13 @@ class _Writer:
     def _share(self) -> None:
         connections[DEFAULT_DB_ALIAS] = self.connection
 
-    def start(self, write: Callable[[_Pending], None], pending: _Pending | None) -> None:
-        if pending is not None:  # the context carries the import's source and request id into the thread
-            self.pending = self.pool.submit(contextvars.copy_context().run, write, pending)
+    def start(self, job: Callable[..., Any], *args: Any) -> None:
+        # the context carries the import's source and request id into the thread
+        self.pending = self.pool.submit(contextvars.copy_context().run, job, *args)
 
-    def wait(self) -> None:
+    def wait(self) -> Any:
         pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
+        return None if pending is None else pending.result()
 
     def __enter__(self) -> _Writer:
         self.connection.inc_thread_sharing()
@@ -1202,18 +1260,24 @@ def products_import(
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             with constraints_checked_per_statement(), _Writer() as writer:
                 chunks = importer.parse(table)
-                cells = next(chunks, None)
+                cells, ahead = next(chunks, None), next(chunks, None)
+                fetched = importer.fetch(cells) if cells is not None else None
+                done = 0
                 while cells is not None:
-                    chunk = importer.first_occurrences(cells)
-                    prepared = importer.prepare(chunk) if chunk else None
-                    writer.start(importer.write, pending)  # the previous chunk, while this one is validated
+                    importer.refuse_repeats(cells, fetched.seen)
+                    prepared = importer.prepare(fetched)
+                    # the previous chunk written and the next one's reads made, while this one is validated
+                    # and the one after next read from the file
+                    writer.start(importer.write_then_fetch, pending, ahead)
                     batch = importer.validate(prepared) if prepared is not None else _Batch()
-                    cells = next(chunks, None)  # and the next one read
-                    writer.wait()
+                    after = next(chunks, None)
+                    following = writer.wait()
                     pending = importer.settle(batch)
+                    done += len(cells)
                     if progress is not None:
-                        progress(importer.report.rows - len(cells or ()))
-                writer.start(importer.write, pending)
+                        progress(done)
+                    cells, ahead, fetched = ahead, after, following
+                writer.start(importer.write_then_fetch, pending, None)
             importer.finish()
             importer.report.seconds = time.perf_counter() - started
             if importer.report.error_count and not skip_invalid:

@@ -206,10 +206,18 @@ class _Lookups:
 class _BatchLookups(_Lookups):
     """The same answers for a whole batch, from a few set-based queries, kept current as rows pass."""
 
-    def __init__(self, gtins: Iterable[str], parent_skus: Iterable[str], catalog: vals.Catalog):
+    def __init__(
+        self,
+        gtins: Iterable[str],
+        parent_skus: Iterable[str],
+        catalog: vals.Catalog,
+        categories: set[str] | None = None,  # the category codes, when the caller holds them already
+    ):
         self.catalog = catalog
         self.gtins = dict(Product.objects.filter(gtin__in=[g for g in gtins if g]).values_list("gtin", "sku"))
-        self.categories = set(Category.objects.values_list("code", flat=True))
+        if categories is None:
+            categories = set(Category.objects.values_list("code", flat=True))
+        self.categories = categories
         self.siblings = {
             (parent, key): sku
             for parent, key, sku in Product.objects.filter(parent__sku__in=set(parent_skus)).values_list(
