@@ -179,17 +179,16 @@ _Cells = list[tuple[int, str, "_Row | RowError"]]  # a chunk as read: row number
 
 @dataclass
 class _Fetched:
-    """What `ProductImporter.fetch` read of PostgreSQL for a chunk, and the rows left to validate."""
+    """What `ProductImporter.fetch` read of PostgreSQL for a chunk."""
 
     seen: dict[str, int]  # SKUs met in an earlier chunk (upper case) → their row
-    firsts: int  # rows whose SKU came first
-    left: list[_Row]  # of those, the rows that do not say what Noel holds already
+    rows: list[_Row]  # the rows whose SKU came first
+    stored: dict[str, list[Any]]  # SKU → as Noel holds it (see `fetch`)
     clashes: dict[str, str]  # upper-case SKU → the SKU another product holds in another case
-    known: list[str] = field(default_factory=list)  # SKUs of `left` that Noel holds
-    parents: dict[str, Product] = field(default_factory=dict)
-    lookups: _Lookups | None = None
-    ids: list[int] = field(default_factory=list)
-    now: str = ""
+    parents: dict[str, Product]
+    lookups: _Lookups
+    ids: list[int]
+    now: str  # "" when no id was drawn
 
 
 @dataclass
@@ -396,30 +395,29 @@ class ProductImporter:
                 stored[sku] = [*rest, orjson.loads(associations), values]
             else:
                 clashes[sku.upper()] = sku
-        left = rows
-        if self.quick:
-            left = [row for row in rows if not (row.sku in stored and self._unchanged(row, stored[row.sku]))]
-        if not left:
-            return _Fetched(seen, len(rows), left, clashes)
-        parent_skus = {row.cells.get("parent", "").strip() for row in left} - {""}
+        parent_skus = {row.cells.get("parent", "").strip() for row in rows} - {""}
         found = (
             Product.objects.select_related(*_RELATED).filter(sku__any=parent_skus).order_by()
             if parent_skus
             else []
         )
-        gtins = (row.cells.get("gtin", "") for row in left)
+        gtins = (row.cells.get("gtin", "") for row in rows)
         lookups = _Lookups(gtins, parent_skus, self.catalog, categories=self.categories)
-        known = [row.sku for row in left if row.sku in stored]
-        ids, now = _drawn(self.sequence, len(left) - len(known))  # one for each row that may create
-        return _Fetched(seen, len(rows), left, clashes, known, {p.sku: p for p in found}, lookups, ids, now)
+        new = len(asked - stored.keys())  # rows that may create a product: an id for each
+        ids, now = _drawn(self.sequence, new) if new else ([], "")
+        return _Fetched(seen, rows, stored, clashes, {p.sku: p for p in found}, lookups, ids, now)
 
     def prepare(self, fetched: _Fetched) -> _Prepared | None:
         """The chunk's rows with what validation needs, the changed products locked; None when every row
         is unchanged."""
-        chunk, known, parents, lookups = fetched.left, fetched.known, fetched.parents, fetched.lookups
-        self.report.unchanged += fetched.firsts - len(chunk)
+        chunk, stored, parents, lookups = fetched.rows, fetched.stored, fetched.parents, fetched.lookups
+        if self.quick:
+            left = [row for row in chunk if not (row.sku in stored and self._unchanged(row, stored[row.sku]))]
+            self.report.unchanged += len(chunk) - len(left)
+            chunk = left
         if not chunk:
             return None
+        known = [row.sku for row in chunk if row.sku in stored]
         existing = (
             {
                 p.sku: p
@@ -447,10 +445,11 @@ class ProductImporter:
             lookups.register(product)
             if product.is_model:
                 parents[product.sku] = product
-        ids = fetched.ids
+        ids, now = fetched.ids, fetched.now
         if len(ids) < len(chunk) - len(existing):  # a product deleted since `fetch` is created again
-            ids = _drawn(self.sequence, len(chunk) - len(existing) - len(ids))[0] + ids
-        return _Prepared(chunk, existing, fetched.clashes, parents, lookups, ids, fetched.now)
+            more, now = _drawn(self.sequence, len(chunk) - len(existing) - len(ids))
+            ids = more + ids
+        return _Prepared(chunk, existing, fetched.clashes, parents, lookups, ids, now)
 
     def write_then_fetch(self, pending: _Pending | None, cells: _Cells | None) -> _Fetched | None:
         """The writer thread's turn: a settled chunk written, then the reads of the chunk after next."""
