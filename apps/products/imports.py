@@ -330,10 +330,7 @@ class ProductImporter:
             self._reject(error)
 
     def _firsts(self, cells: _Cells, seen: dict[str, int]) -> tuple[list[_Row], list[RowError]]:
-        firsts: dict[str, int] = {}
-        for number, sku, _item in cells:
-            if sku:
-                firsts.setdefault(sku.upper(), number)
+        firsts = _first_rows(cells)
         rows, refused = [], []
         for number, sku, item in cells:
             first = seen.get(sku.upper(), firsts[sku.upper()]) if sku else number
@@ -368,17 +365,13 @@ class ProductImporter:
 
     # -- one chunk ---------------------------------------------------------------------------------------
     def fetch(self, cells: _Cells) -> _Fetched:
-        """What a chunk's checks read from PostgreSQL, read at once: by the writer thread once it has
-        written the chunk before the previous one (see `_Writer`), while the main thread validates.
+        """What a chunk's checks read from PostgreSQL, read at once: by the writer thread right after its
+        write, while the main thread validates the chunk in between (see `_Writer`).
 
-        The previous chunk may still be unwritten then: `prepare` counts its products as held, from memory
-        (as parents, GTINs, siblings and unique values). SKUs met in earlier chunks are kept in a temporary
-        table, not in memory, so memory stays flat however long the file."""
-        firsts: dict[str, int] = {}
-        for number, sku, _item in cells:
-            if sku:
-                firsts.setdefault(sku.upper(), number)
-        seen = self._seen_before(firsts)
+        That chunk is not written yet: `prepare` counts its products as held, from memory (as parents,
+        GTINs, siblings and unique values). SKUs met in earlier chunks are kept in a temporary table, not
+        in memory, so memory stays flat however long the file."""
+        seen = self._seen_before(_first_rows(cells))
         rows = self._firsts(cells, seen)[0]
         # PostgreSQL hands over each value column's cell as Noel exports it (see _stored_cells), so that
         # comparing a re-imported row decodes no JSON: decoding what Noel holds was a re-import's largest
@@ -1013,6 +1006,15 @@ def _measurements_whole(columns: list[Column], catalog: vals.Catalog) -> bool:
         if column.kind in ("value", "unit") and catalog.attributes[column.code].type == T.MEASUREMENT:
             (units if column.kind == "unit" else amounts).add((column.code, column.locale, column.channel))
     return amounts == units
+
+
+def _first_rows(cells: _Cells) -> dict[str, int]:
+    """Each SKU of a chunk (upper case: SKUs ignore case) → the row it first comes in."""
+    firsts: dict[str, int] = {}
+    for number, sku, _item in cells:
+        if sku:
+            firsts.setdefault(sku.upper(), number)
+    return firsts
 
 
 def _slots(values: dict[str, Any], code: str, locale: str) -> dict[str, Any]:
