@@ -471,7 +471,7 @@ class Score:
 
 class Completeness(models.Model):
     """Share of required attributes filled, per product × channel × locale, stored to filter on: one row a
-    product, its scores keyed by channel and locale code (as Akeneo keeps it since 7.0).
+    product, its scores keyed by channel and locale code (as Akeneo keeps it since its 8.0 upgrade).
 
     Derived data, rebuilt from the products by `completeness_compute`/`completeness_recompute`. One row
     rather than one per channel × locale: an import of 100,000 products wrote 700,000 rows and their two
