@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pghistory
 import pgtrigger
@@ -468,6 +469,11 @@ class Score:
     missing: list[str]
     ratio: int  # 0–100
 
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> Score:
+        """A score as `Completeness.scores` stores it."""
+        return cls(stored["required"], stored["missing"], stored["ratio"])
+
 
 class Completeness(models.Model):
     """Share of required attributes filled, per product × channel × locale, stored to filter on: one row a
@@ -495,7 +501,7 @@ class Completeness(models.Model):
 
     def score(self, channel: str, locale: str) -> Score | None:
         found = self.scores.get(channel, {}).get(locale)
-        return None if found is None else Score(found["required"], found["missing"], found["ratio"])
+        return None if found is None else Score.of(found)
 
     def by_channel(self) -> Iterator[tuple[str, list[tuple[str, Score]]]]:
         """(channel, [(locale, score)…]) in code order."""

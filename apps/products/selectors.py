@@ -76,7 +76,7 @@ def completeness_scores(product_ids: Iterable[int], *, channel: str, locale: str
         .filter(score__isnull=False)
         .values_list("product_id", "score")
     )
-    return {pid: Score(s["required"], s["missing"], s["ratio"]) for pid, s in found}
+    return {pid: Score.of(stored) for pid, stored in found}
 
 
 def category_product_counts() -> dict[str, int]:
