@@ -181,8 +181,8 @@ _Cells = list[tuple[int, str, "_Row | RowError"]]  # a chunk as read: row number
 class _Fetched:
     """What `ProductImporter.fetch` read of PostgreSQL for a chunk."""
 
-    seen: dict[str, int]  # SKUs met in an earlier chunk (upper case) → their row
     rows: list[_Row]  # the rows whose SKU came first
+    refused: list[RowError]  # the others and the malformed ones, in row order
     stored: dict[str, list[Any]]  # SKU → as Noel holds it (see `fetch`)
     clashes: dict[str, str]  # upper-case SKU → the SKU another product holds in another case
     parents: dict[str, Product]
@@ -323,14 +323,17 @@ class ProductImporter:
         if pending:
             yield pending
 
-    def refuse_repeats(self, cells: _Cells, seen: dict[str, int]) -> None:
-        """Refuse, in row order, the rows whose SKU (whatever its case) came in an earlier row (`seen`:
-        those of earlier chunks, see `fetch`) and the malformed ones."""
-        for error in self._firsts(cells, seen)[1]:
+    def refuse_repeats(self, fetched: _Fetched) -> None:
+        """Refuse, in row order, the rows whose SKU (whatever its case) came in an earlier row and the
+        malformed ones, as `fetch` found them (the report is the main thread's)."""
+        for error in fetched.refused:
             self._reject(error)
 
-    def _firsts(self, cells: _Cells, seen: dict[str, int]) -> tuple[list[_Row], list[RowError]]:
-        firsts = _first_rows(cells)
+    def _firsts(
+        self, cells: _Cells, firsts: dict[str, int], seen: dict[str, int]
+    ) -> tuple[list[_Row], list[RowError]]:
+        """The rows whose SKU comes first (in the chunk: `firsts`; in earlier chunks: `seen`), and the
+        refused ones: repeats and malformed rows, in row order."""
         rows, refused = [], []
         for number, sku, item in cells:
             first = seen.get(sku.upper(), firsts[sku.upper()]) if sku else number
@@ -371,8 +374,9 @@ class ProductImporter:
         That chunk is not written yet: `prepare` counts its products as held, from memory (as parents,
         GTINs, siblings and unique values). SKUs met in earlier chunks are kept in a temporary table, not
         in memory, so memory stays flat however long the file."""
-        seen = self._seen_before(_first_rows(cells))
-        rows = self._firsts(cells, seen)[0]
+        firsts = _first_rows(cells)
+        seen = self._seen_before(firsts)
+        rows, refused = self._firsts(cells, firsts, seen)
         # PostgreSQL hands over each value column's cell as Noel exports it (see _stored_cells), so that
         # comparing a re-imported row decodes no JSON: decoding what Noel holds was a re-import's largest
         # single cost. Found whatever their case: a SKU held in another case is a clash (SKUs ignore case).
@@ -398,7 +402,7 @@ class ProductImporter:
         lookups = _Lookups(gtins, parent_skus, self.catalog, categories=self.categories)
         new = len(asked - stored.keys())  # rows that may create a product: an id for each
         ids, now = _drawn(self.sequence, new) if new else ([], "")
-        return _Fetched(seen, rows, stored, clashes, {p.sku: p for p in found}, lookups, ids, now)
+        return _Fetched(rows, refused, stored, clashes, {p.sku: p for p in found}, lookups, ids, now)
 
     def prepare(self, fetched: _Fetched) -> _Prepared | None:
         """The chunk's rows with what validation needs, the changed products locked; None when every row
@@ -1265,7 +1269,7 @@ def products_import(
                 fetched = importer.fetch(cells) if cells is not None else None
                 done = 0
                 while cells is not None:
-                    importer.refuse_repeats(cells, fetched.seen)
+                    importer.refuse_repeats(fetched)
                     prepared = importer.prepare(fetched)
                     # the previous chunk written and the next one's reads made, while this one is validated
                     # and the one after next read from the file
