@@ -785,31 +785,66 @@ class ProductImporter:
 
     def _fresh_values(self, cells: dict[str, str], allowed: set[str]) -> dict[str, Any] | None:
         """A new product's values in their stored form, read straight from its cells: what `_values` and
-        then `vals.clean_values` give, the same values in the same order, through the same
-        `Catalog.normalise`. None at the first doubt (an attribute outside the family or level, a value
-        refused), so that the full path finds and words every issue. Spares a first import two walks of
-        each product's values and a copy of them (≈ 0.9 of its 10 CPU-s at 100,000 rows)."""
-        normalise = self.catalog.normalise
+        then `vals.clean_values` give, the same values in the same order, through the same rules. None at
+        the first doubt (an attribute outside the family or level, a value refused), so that the full path
+        finds and words every issue. Spares a first import two walks of each product's values and a copy
+        of them; a single line of text is checked here, a value that repeats (an option, a number, a
+        date…) is taken from the catalog's memory, the rest goes through `Catalog.normalise`."""
+        normalise, known = self.catalog.normalise, self.catalog.known
         cleaned: dict[str, Any] = {}
-        for code, locale, channel, attribute, mode, names in self.fresh_plan:
-            if mode == "text":
-                value: Any = cells[names[0]].strip()
-            elif mode == "textarea":
-                value = cells[names[0]]
-            elif mode == "price":
-                value = {currency: amount for name, currency in names if (amount := cells[name].strip())}
-            else:  # a measurement: its amount column, then its unit column (either may be missing)
-                amount, unit = (cells[name].strip() if name else "" for name in names)
-                value = {"amount": amount, "unit": unit} if amount else None
-            if vals.is_empty(value):
-                continue
-            if code not in allowed:
-                return None
-            try:
-                stored = normalise(attribute, value)
-            except ValueError:
-                return None
-            _slots(cleaned, code, locale)[channel] = stored
+        for code, attribute, by_locale in self.fresh_plan:
+            for locale, slots in by_locale:
+                found: dict[str, Any] | None = None
+                for channel, mode, names, limit in slots:
+                    if mode == _LINE:
+                        value: Any = cells[names].strip()
+                        if not value:
+                            continue
+                        if len(value) > limit or "\n" in value or "\r" in value:
+                            return None
+                    elif mode == _AREA:  # kept as typed
+                        value = cells[names]
+                        if not value:
+                            continue
+                        if limit and len(value) > limit:
+                            return None
+                    elif mode == _KNOWN:
+                        raw = cells[names].strip()
+                        if not raw:
+                            continue
+                        value = known.get((code, raw), _UNKNOWN)
+                        if value is _UNKNOWN:
+                            try:
+                                value = normalise(attribute, raw)
+                            except ValueError:
+                                return None
+                        elif type(value) is list:  # each product's own list
+                            value = list(value)
+                    else:
+                        if mode == _TEXT:
+                            value = cells[names].strip()
+                        elif mode == _TEXTAREA:  # kept as typed
+                            value = cells[names]
+                        elif mode == _PRICE:
+                            value = {
+                                currency: amount
+                                for name, currency in names
+                                if (amount := cells[name].strip())
+                            }
+                        else:  # a measurement: its amount column, then its unit column (either may be absent)
+                            amount, unit = (cells[name].strip() if name else "" for name in names)
+                            value = {"amount": amount, "unit": unit} if amount else None
+                        if not value:
+                            continue
+                        try:
+                            value = normalise(attribute, value)
+                        except ValueError:
+                            return None
+                    if found is None:
+                        if code not in allowed:
+                            return None
+                        found = _slots(cleaned, code, locale)
+                    found[channel] = value
         return cleaned
 
     def _associations(self, product: Product, cells: dict[str, str], refuse: Callable) -> dict | None:
@@ -1034,29 +1069,55 @@ def _slots(values: dict[str, Any], code: str, locale: str) -> dict[str, Any]:
 
 def _fresh_plan(
     value_plan: list[tuple[str, str, str, str, str, str]], catalog: vals.Catalog
-) -> list[tuple[str, str, str, Attribute, str, tuple]]:
-    """For `_fresh_values`: each value slot of the file (attribute, locale, channel) with its column or
-    columns, in the order `_values` meets them (attribute, then locale, then channel, each by its first
-    column), so that a product's values come out in the same order. The header has checked each slot's
-    locale and channel as `clean_values` would (`_value_column`), and names each column once."""
+) -> list[tuple[str, Attribute, list[tuple[str, list[tuple[str, str, Any, int]]]]]]:
+    """For `_fresh_values`: each attribute of the file, each of its locales, each of their channels with
+    its column or columns and how its cell is read, in the order `_values` meets them (attribute, then
+    locale, then channel, each by its first column), so that a product's values come out in the same
+    order. The header has checked each slot's locale and channel as `clean_values` would
+    (`_value_column`), and names each column once."""
     slots: dict[str, dict[str, dict[str, list[tuple[str, str, str]]]]] = {}
     for name, code, locale, channel, mode, currency in value_plan:
         columns = slots.setdefault(code, {}).setdefault(locale, {}).setdefault(channel, [])
         columns.append((name, mode, currency))
     plan = []
     for code, by_locale in slots.items():
+        attribute = catalog.attributes[code]
+        how, limit = _fresh_mode(attribute)
+        locales = []
         for locale, by_channel in by_locale.items():
+            channels = []
             for channel, columns in by_channel.items():
                 mode = columns[0][1]
                 if mode == "price":
-                    names: tuple = tuple((name, currency) for name, _mode, currency in columns)
+                    channels.append(
+                        (channel, _PRICE, tuple((name, currency) for name, _m, currency in columns), 0)
+                    )
                 elif mode in ("amount", "unit"):
                     by_mode = {mode: name for name, mode, _currency in columns}
-                    mode, names = "measurement", (by_mode.get("amount"), by_mode.get("unit"))
+                    names = (by_mode.get("amount"), by_mode.get("unit"))
+                    channels.append((channel, _MEASUREMENT, names, 0))
                 else:
-                    names = (columns[0][0],)
-                plan.append((code, locale, channel, catalog.attributes[code], mode, names))
+                    channels.append((channel, how, columns[0][0], limit))
+            locales.append((locale, channels))
+        plan.append((code, attribute, locales))
     return plan
+
+
+# How `_fresh_values` reads a cell: a text without a pattern checked on the spot, a value remembered by
+# the catalog (options, numbers, dates, yes/no), or `Catalog.normalise` (other texts, prices, measurements)
+_LINE, _AREA, _KNOWN, _TEXT, _TEXTAREA, _PRICE, _MEASUREMENT = range(7)
+_UNKNOWN = object()
+
+
+def _fresh_mode(attribute: Attribute) -> tuple[int, int]:
+    """How a text or single-cell attribute's cell is read, with its length limit (see `vals.normalise`)."""
+    if attribute.type in (T.TEXT, T.IDENTIFIER) and not attribute.regex:
+        return _LINE, attribute.max_length or 255
+    if attribute.type == T.TEXTAREA:
+        return (_TEXTAREA, 0) if attribute.regex else (_AREA, attribute.max_length or 0)
+    if attribute.type in (T.TEXT, T.IDENTIFIER, T.MEDIA):
+        return _TEXT, 0
+    return _KNOWN, 0
 
 
 def _value_mode(column: Column, kind: str) -> str:

@@ -8,9 +8,11 @@ import random
 from apps.products import services
 from apps.products import values as vals
 from apps.products.imports import ProductImporter, _new_product, parse_header
+from apps.products.models import Attribute
+from tests.products.factories import AttributeFactory
 
 CELLS = {
-    "name-fr_FR": ["Renne", "  Renne  ", "", "   ", "a\\nb", "x" * 151],
+    "name-fr_FR": ["Renne", "  Renne  ", "", "   ", "a\\nb", "Renne\nrouge", "x" * 151],
     "name-en_GB": ["Reindeer", "", " "],
     "description-fr_FR-web": ["Doux", "  Doux\nTrès doux ", "", "  "],
     "brand": ["Lutin", "", "x" * 71],
@@ -23,10 +25,24 @@ CELLS = {
     "materials": ["wood", "plush,wood", " wood , plush ", "", "wood,glass"],
     "supplier_ref": ["ABC-1", "", "abc"],
     "color": ["", "", "", "red"],  # not an attribute of toys: refused whenever given
+    "care": ["Lavable", "  Lavable\n", "", " ", "x" * 21],
+    "motto": ["Ho!", " Ho! ", "", "Hi"],
+    "manual": ["notice.pdf", " notice.pdf ", "", "notice.exe"],
 }
 
 
+def more_texts(shop) -> None:
+    """Texts read each their own way: a limited text area, a text area with a pattern, a file."""
+    T = Attribute.Type
+    shop.toys.attributes.add(
+        AttributeFactory(code="care", type=T.TEXTAREA, max_length=20),
+        AttributeFactory(code="motto", type=T.TEXTAREA, regex=r"Ho+!"),
+        AttributeFactory(code="manual", type=T.MEDIA, allowed_extensions=["pdf"]),
+    )
+
+
 def test_a_new_products_values_from_its_cells_are_the_full_paths(shop):
+    more_texts(shop)
     catalog = vals.Catalog.load()
     columns, _ignored = parse_header(["sku", "family", *CELLS], catalog)
     importer = ProductImporter(actor=None, catalog=catalog, columns=columns)
@@ -35,7 +51,7 @@ def test_a_new_products_values_from_its_cells_are_the_full_paths(shop):
     allowed = services.allowed_attributes(product)
     pick = random.Random(1201)
     outcomes = set()
-    for _ in range(600):
+    for _ in range(1000):
         cells = {name: pick.choice(choices) for name, choices in CELLS.items()}
         raw, _changes = importer._values(product, cells)
         cleaned, issues = vals.clean_values(raw, allowed=allowed, catalog=catalog)
