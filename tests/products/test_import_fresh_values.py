@@ -62,3 +62,20 @@ def test_a_new_products_values_from_its_cells_are_the_full_paths(shop):
             assert json.dumps(fresh) == json.dumps(cleaned), cells  # order included
         outcomes.add(bool(issues))
     assert outcomes == {True, False}, "both refused and accepted rows were compared"
+
+
+def test_a_new_product_built_by_the_import_is_the_one_django_builds(shop):
+    """`_new_product` leaves `Model.__init__` out: the same attributes and state, its own lists and
+    dicts, and nothing listening to Product's init signals that it would skip."""
+    from django.db.models.signals import post_init, pre_init
+
+    from apps.products.models import Product
+
+    def fields(product: Product) -> dict:
+        return {name: value for name, value in vars(product).items() if name != "_state"}
+
+    built = _new_product("TOY-1", shop.merchandiser)
+    assert fields(built) == fields(Product(sku="TOY-1", updated_by=shop.merchandiser))
+    assert (built._state.adding, built._state.db) == (True, None)
+    assert built.values is not _new_product("TOY-2", None).values
+    assert not pre_init.has_listeners(Product) and not post_init.has_listeners(Product)
