@@ -313,9 +313,17 @@ class Product(models.Model):
     family = models.ForeignKey(  # looked up through the (family, status) index: no index of its own
         Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="products", db_index=False
     )
+    # Only product models name a family variant: their own partial index (see Meta), which the rows of
+    # other products, most of a catalog, do not enter
     family_variant = models.ForeignKey(
-        FamilyVariant, verbose_name=_("family variant"), null=True, blank=True, on_delete=models.PROTECT
+        FamilyVariant,
+        verbose_name=_("family variant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
+    # looked up through the unique (parent, axis key) index of variants: no index of its own
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent model"),
@@ -323,6 +331,7 @@ class Product(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="variants",
+        db_index=False,
     )
     is_model = models.BooleanField(
         _("product model"), default=False, help_text=_("A parent whose variants are sold")
@@ -338,8 +347,14 @@ class Product(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    # never looked up by user: deleting a user (rare) may scan the table to clear it
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     search_text = models.TextField(blank=True, editable=False)
     # PostgreSQL full-text search with the 'simple' configuration: SKU, GTIN and names in every locale,
@@ -362,6 +377,11 @@ class Product(models.Model):
             models.Index(fields=["status", "sku"], name="products_status_sku_idx"),
             # SKUs are unique whatever their case: the single-write check and the import's look this up
             models.Index(Upper("sku"), name="products_sku_upper_idx"),
+            models.Index(
+                fields=["family_variant"],
+                condition=models.Q(family_variant__isnull=False),
+                name="products_family_variant_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
