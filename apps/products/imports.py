@@ -232,6 +232,9 @@ class _Batch:
     diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     completeness: dict[str, str] = field(default_factory=dict)
     pending: _Pending | None = None  # all of them, in case none is refused by `settle`
+    # the unique values `settle` asks Noel about: each with its product, and the query's parameters
+    asked: list[tuple[Product, str, str, str, Any]] = field(default_factory=list)
+    probe: list[str] = field(default_factory=list)
 
 
 class ProductImporter:
@@ -461,6 +464,8 @@ class ProductImporter:
         existing, clashes, parents, lookups = (
             prepared.existing, prepared.clashes, prepared.parents, prepared.lookups
         )  # fmt: skip
+        # registered by `prepare`, the previous chunk's products are let go here, while the writer writes
+        self.carried = []
         batch = _Batch()
         for row in prepared.chunk:
             if row.sku.upper() in clashes:
@@ -512,13 +517,20 @@ class ProductImporter:
             batch.diffs[product.sku] = self._diff(before, product)
             batch.completeness[product.sku] = f"{product.pk}\t{self.completeness.row(product)}"
         batch.pending = self._pending(batch.written, batch)
+        if self.unique_codes:
+            batch.asked = [(p, *slot) for p, _before in batch.written for slot in self._unique_slots(p)]
+        if batch.asked:
+            columns = [
+                list(column) for column in zip(*(slot for _product, *slot in batch.asked), strict=True)
+            ]
+            batch.probe = [*map(array_literal, columns[:3]), array_literal(map(json.dumps, columns[3]))]
         return batch
 
     def settle(self, batch: _Batch) -> _Pending | None:
         """The chunk's checks against Noel and the earlier chunks (written by now), and its pending changes
         of approved products; the rows left are carried into the next chunk's validation and handed to the
         writer thread."""
-        written = self._unique_in_noel(batch.written, batch.rows)
+        written = self._unique_in_noel(batch)
         for product, changes in batch.proposals:
             services.product_update(
                 actor=self.actor, product=product, expected_version=product.version, changes=changes,
@@ -594,23 +606,17 @@ class ProductImporter:
                 return False
         return True
 
-    def _unique_in_noel(
-        self, written: list[tuple[Product, tuple | None]], rows: dict[str, _Row]
-    ) -> list[tuple[Product, tuple | None]]:
+    def _unique_in_noel(self, batch: _Batch) -> list[tuple[Product, tuple | None]]:
         """The rows whose unique values no other product holds, in Noel or earlier in the file.
 
         Validation compared them with the chunk's own rows only; the others' are in UniqueValue (earlier
         chunks are written by now), so memory does not grow with the file. A model refused here takes its
         variants with it, as when it is refused by validation."""
-        if not self.unique_codes or not written:
-            return written
-        asked = [(product, *slot) for product, _before in written for slot in self._unique_slots(product)]
+        written, rows, asked = batch.written, batch.rows, batch.asked
         if not asked:
             return written
-        columns = [list(column) for column in zip(*(slot for _product, *slot in asked), strict=True)]
         with connection.cursor() as cursor:
-            values = array_literal(json.dumps(value) for value in columns[3])
-            cursor.execute(_UNIQUES_HELD, [*map(array_literal, columns[:3]), values])
+            cursor.execute(_UNIQUES_HELD, batch.probe)
             held = cursor.fetchall()
         refused: set[str] = set()
         for index, other in sorted(held):
