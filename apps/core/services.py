@@ -157,19 +157,29 @@ def audit_rows(entries: list[dict[str, Any]]) -> str:
     COPY because an INSERT of thousands of rows spends its time quoting nine parameters per row; orjson
     because json.dumps of the diffs was then the largest share of what is left."""
     source, request, now = context.source.get(), context.request_id.get(), timezone.now().isoformat()
+    # an import's thousands of entries share their actor, action and source: each escaped once
+    escaped: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        found = escaped.get(value)
+        if found is None:
+            found = escaped[value] = copy_text(value)
+        return found
+
+    request = copy_text(request)
     rows = []
     for e in entries:
         actor = e["actor"]
         fields = (
             now,
             str(actor.pk) if actor is not None and actor.pk else COPY_NULL,
-            copy_text(actor.get_username() if actor is not None else "system"),
-            copy_text(e["action"]),
-            copy_text(e["object_type"]),
+            text(actor.get_username() if actor is not None else "system"),
+            text(e["action"]),
+            text(e["object_type"]),
             copy_text(str(e["object_code"])),
             copy_json(e.get("diff") or {}, orjson.OPT_NON_STR_KEYS),
-            copy_text(e.get("source") or source),
-            copy_text(request),
+            text(e.get("source") or source),
+            request,
         )
         rows.append("\t".join(fields) + "\n")
     return "".join(rows)

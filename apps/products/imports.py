@@ -800,6 +800,7 @@ class ProductImporter:
         normalise, known = self.catalog.normalise, self.catalog.known
         cleaned: dict[str, Any] = {}
         for code, attribute, by_locale in self.fresh_plan:
+            held: dict[str, Any] | None = None  # the attribute's values, made at its first
             for locale, slots in by_locale:
                 found: dict[str, Any] | None = None
                 for channel, mode, names, limit in slots:
@@ -848,9 +849,11 @@ class ProductImporter:
                         except ValueError:
                             return None
                     if found is None:
-                        if code not in allowed:
-                            return None
-                        found = _slots(cleaned, code, locale)
+                        if held is None:
+                            if code not in allowed:
+                                return None
+                            held = cleaned[code] = {}
+                        found = held[locale] = {}
                     found[channel] = value
         return cleaned
 

@@ -131,9 +131,12 @@ def product_state(obj: Any) -> dict[str, Any]:
 
 def state_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Field-level diff, with values expanded to one entry per attribute/locale/channel."""
-    changed = {
-        k: [before.get(k), after.get(k)] for k in after if k != "values" and before.get(k) != after.get(k)
-    }
+    if not before:  # a creation (every new product of an import): each field that is set
+        changed = {k: [None, v] for k, v in after.items() if k != "values" and v is not None}
+    else:
+        changed = {
+            k: [before.get(k), after.get(k)] for k in after if k != "values" and before.get(k) != after.get(k)
+        }
     changed.update(vals.diff(before.get("values", {}), after.get("values", {})))
     return changed
 
