@@ -185,7 +185,7 @@ def audit_rows(entries: list[dict[str, Any]]) -> str:
     return "".join(rows)
 
 
-def audit_record_rows(rows: str) -> None:
+def audit_record_rows(rows: str | bytes) -> None:
     """Append audit rows given in COPY's text format (see `audit_rows`)."""
     if not rows:
         return

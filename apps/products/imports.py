@@ -205,16 +205,17 @@ class _Prepared:
 
 @dataclass
 class _Pending:
-    """A settled chunk, as the writer thread takes it: every row in COPY's text format already."""
+    """A settled chunk, as the writer thread takes it: every row in COPY's text format already, encoded
+    (by the main thread, which has time to spare while the writer sets the pace)."""
 
-    created: str  # rows of the product table
-    changed: str  # rows of the staging table that `_UPDATE` reads
+    created: bytes  # rows of the product table
+    changed: bytes  # rows of the staging table that `_UPDATE` reads
     created_count: int
     changed_ids: list[int]
     models: list[int]  # changed product models, whose variants' completeness follows their values
-    completeness_created: str
-    completeness_changed: str
-    audit: str
+    completeness_created: bytes
+    completeness_changed: bytes
+    audit: bytes
     skus: list[str]
     numbers: dict[str, int]  # SKU or GTIN → row, should another write have taken one meanwhile
 
@@ -561,14 +562,14 @@ class ProductImporter:
         numbers = {p.gtin: batch.rows[p.sku].number for p in created if p.gtin}
         numbers.update((product.sku, batch.rows[product.sku].number) for product in created)
         return _Pending(
-            created="".join(batch.staged[product.sku] for product in created),
-            changed="".join(batch.staged[product.sku] for product in changed),
+            created="".join(batch.staged[product.sku] for product in created).encode(),
+            changed="".join(batch.staged[product.sku] for product in changed).encode(),
             created_count=len(created),
             changed_ids=[product.pk for product in changed],
             models=[product.pk for product in changed if product.is_model],
-            completeness_created="".join(batch.completeness[product.sku] for product in created),
-            completeness_changed="".join(batch.completeness[product.sku] for product in changed),
-            audit=audit_rows(entries),
+            completeness_created="".join(batch.completeness[p.sku] for p in created).encode(),
+            completeness_changed="".join(batch.completeness[p.sku] for p in changed).encode(),
+            audit=audit_rows(entries).encode(),
             skus=[product.sku for product, _before in written],
             numbers=numbers,
         )
@@ -1287,9 +1288,9 @@ class _Writer:
     def __enter__(self) -> _Writer:
         self.connection.inc_thread_sharing()
         # a thread back from PostgreSQL waits for the other to let go of the GIL: 5 ms by default, paid
-        # after every statement the writer sends
+        # after every statement the writer sends, and the writer sets the pace
         self.switch = sys.getswitchinterval()
-        sys.setswitchinterval(0.0005)
+        sys.setswitchinterval(0.0001)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_rest: Any) -> None:

@@ -726,7 +726,7 @@ def completeness_compute(
     completeness_store(fresh, plan.text(known))
 
 
-def completeness_store(fresh: str, known: str) -> None:
+def completeness_store(fresh: str | bytes, known: str | bytes) -> None:
     """Write completeness rows worked out by `CompletenessPlan` (an import does that in its main thread
     while another writes): `fresh` for products that have none yet, COPYed straight in, `known` replacing
     theirs (a channel or locale no longer served goes with the old row).
