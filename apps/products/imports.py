@@ -376,7 +376,7 @@ class ProductImporter:
         """What a chunk's checks read from PostgreSQL, read at once: by the writer thread right after its
         write, while the main thread validates the chunk in between (see `_Writer`).
 
-        That chunk is not written yet: `prepare` counts its products as held, from memory (as parents,
+        That chunk is not written yet: `validate` counts its products as held, from memory (as parents,
         GTINs, siblings and unique values). SKUs met in earlier chunks are kept in a temporary table, not
         in memory, so memory stays flat however long the file."""
         firsts = _first_rows(cells)
@@ -443,10 +443,6 @@ class ProductImporter:
             self._share_variants(product)
         # allowed attributes and axes hold for the whole file: loaded once
         lookups.allowed_cache, lookups.axes_cache = self.caches
-        for product in self.carried:
-            lookups.register(product)
-            if product.is_model:
-                parents[product.sku] = product
         ids, now = fetched.ids, fetched.now
         if len(ids) < len(chunk) - len(existing):  # a product deleted since `fetch` is created again
             more, now = _drawn(self.sequence, len(chunk) - len(existing) - len(ids))
@@ -465,7 +461,12 @@ class ProductImporter:
         existing, clashes, parents, lookups = (
             prepared.existing, prepared.clashes, prepared.parents, prepared.lookups
         )  # fmt: skip
-        # registered by `prepare`, the previous chunk's products are let go here, while the writer writes
+        # the previous chunk's products, not written yet, count as held (registered here rather than in
+        # `prepare`, while the writer writes), then are let go
+        for product in self.carried:
+            lookups.register(product)
+            if product.is_model:
+                parents[product.sku] = product
         self.carried = []
         batch = _Batch()
         for row in prepared.chunk:
