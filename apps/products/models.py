@@ -347,7 +347,8 @@ class Product(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
-    # never looked up by user: deleting a user (rare) may scan the table to clear it
+    # no index: "my drafts" reads it in an OR across pending changes, a scan with or without one, and
+    # deleting a user (rare) may scan the table to clear it
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
