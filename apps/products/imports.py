@@ -1124,9 +1124,9 @@ _UNKNOWN = object()
 def _fresh_mode(attribute: Attribute) -> tuple[int, int]:
     """How a text or single-cell attribute's cell is read, with its length limit (see `vals.normalise`)."""
     if attribute.type in (T.TEXT, T.IDENTIFIER) and not attribute.regex:
-        return _LINE, attribute.max_length or 255
+        return _LINE, vals.text_limit(attribute)
     if attribute.type == T.TEXTAREA:
-        return (_TEXTAREA, 0) if attribute.regex else (_AREA, attribute.max_length or 0)
+        return (_TEXTAREA, 0) if attribute.regex else (_AREA, vals.text_limit(attribute) or 0)
     if attribute.type in (T.TEXT, T.IDENTIFIER, T.MEDIA):
         return _TEXT, 0
     return _KNOWN, 0

@@ -147,6 +147,11 @@ def media_refusal(attribute: Attribute, name: str, size: int | None = None) -> s
     return None
 
 
+def text_limit(attribute: Attribute) -> int | None:
+    """The most characters a text value may hold: its own limit, else 255 on a single line, else none."""
+    return attribute.max_length or (255 if attribute.type != T.TEXTAREA else None)
+
+
 def normalise(attribute: Attribute, raw: Any, catalog: Catalog) -> Any:
     """Return the stored form of one value, or raise ValueError with the reason."""
     kind = attribute.type
@@ -156,7 +161,7 @@ def normalise(attribute: Attribute, raw: Any, catalog: Catalog) -> Any:
         text = raw if kind == T.TEXTAREA else raw.strip()
         if kind in (T.TEXT, T.IDENTIFIER) and ("\n" in text or "\r" in text):
             raise ValueError("a single-line text cannot contain a line break")
-        limit = attribute.max_length or (255 if kind != T.TEXTAREA else None)
+        limit = text_limit(attribute)
         if limit and len(text) > limit:
             raise ValueError(f"{len(text)} characters, more than the {limit} allowed")
         if attribute.regex and not re.fullmatch(attribute.regex, text):
