@@ -12,6 +12,12 @@ announces the whole import. A chunk is written, and the reads of the one after m
 while the next one is validated (see `_Writer`). What must be compared with the whole file (repeated
 SKUs, unique values) lives in temporary tables, so memory stays flat however long the file.
 
+Unique values are checked by the database first: a file is imported trusting that none of its unique values
+is held by another product (the statement-level trigger writes them into UniqueValue, whose unique index is
+the check). Should the index refuse one, the attempt is rolled back and the file imported again, this time
+asking Noel about every unique value before each chunk is written, which names every refused row. A file
+that holds none (nearly every file) is spared a query per chunk while the writer waits.
+
 All or nothing by default: every chunk is written inside one transaction, which is rolled back when any
 row was refused (every refused row is reported with its row number, column, value and reason).
 """
@@ -65,7 +71,15 @@ from apps.core.tabular import (
 from apps.products import policies, selectors, services
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
-from apps.products.models import AssociationType, Attribute, Category, Family, FamilyVariant, Product
+from apps.products.models import (
+    UNIQUE_VALUE_ONCE,
+    AssociationType,
+    Attribute,
+    Category,
+    Family,
+    FamilyVariant,
+    Product,
+)
 
 T = Attribute.Type
 CHUNK = 2000
@@ -241,8 +255,12 @@ class _Batch:
 class ProductImporter:
     """One import run: header checked once, then chunks validated and written (see the module's doc)."""
 
-    def __init__(self, *, actor: User | None, catalog: vals.Catalog, columns: list[Column]):
+    def __init__(
+        self, *, actor: User | None, catalog: vals.Catalog, columns: list[Column], ask_unique: bool = False
+    ):
         self.actor = actor
+        # ask Noel about each unique value before writing (else the database's index decides: see the doc)
+        self.ask_unique = ask_unique
         self.catalog = catalog
         self.columns = columns
         self.present = {c.kind for c in columns}
@@ -519,7 +537,7 @@ class ProductImporter:
             batch.diffs[product.sku] = self._diff(before, product)
             batch.completeness[product.sku] = f"{product.pk}\t{self.completeness.row(product)}"
         batch.pending = self._pending(batch.written, batch)
-        if self.unique_codes:
+        if self.unique_codes and self.ask_unique:
             batch.asked = [(p, *slot) for p, _before in batch.written for slot in self._unique_slots(p)]
         if batch.asked:
             columns = [
@@ -612,33 +630,52 @@ class ProductImporter:
         """The rows whose unique values no other product holds, in Noel or earlier in the file.
 
         Validation compared them with the chunk's own rows only; the others' are in UniqueValue (earlier
-        chunks are written by now), so memory does not grow with the file. A model refused here takes its
-        variants with it, as when it is refused by validation."""
+        chunks are written by now), so memory does not grow with the file. A value held by a product that
+        this chunk changes to another value is free: the chunk's changes are written in one statement, before
+        its new products (see `write`), as the database's index alone would have let them through. A model
+        refused here takes its variants with it, as when it is refused by validation."""
         written, rows, asked = batch.written, batch.rows, batch.asked
         if not asked:
             return written
         with connection.cursor() as cursor:
             cursor.execute(_UNIQUES_HELD, batch.probe)
             held = cursor.fetchall()
+        changing = {product.sku: product for product, before in written if before is not None}
         refused: set[str] = set()
+        released = []  # (asked, holder): free unless its holder is refused, and keeps the value after all
+
+        def refuse(product: Product, error: RowError) -> None:
+            self._reject(error)
+            refused.add(product.sku)
+
+        def taken(index: int, other: str) -> None:
+            product, code, locale, channel, value = asked[index - 1]
+            if product.sku not in refused:
+                issue = services.unique_issue(product, code, locale, channel, value, other)
+                refuse(product, self._value_error(rows[product.sku], issue))
+
         for index, other in sorted(held):
             product, code, locale, channel, value = asked[index - 1]
-            if other != product.sku and product.sku not in refused:
-                issue = services.unique_issue(product, code, locale, channel, value, other)
-                self._reject(self._value_error(rows[product.sku], issue))
-                refused.add(product.sku)
-        kept = []
-        for product, before in written:
-            parent = product.parent
-            if product.sku not in refused and parent is not None and parent.sku in refused:
-                reason = _("parent {sku} does not exist (neither in Noel nor earlier in the file)")
-                self._reject(
-                    RowError(rows[product.sku].number, "parent", reason.format(sku=parent.sku), product.sku)
-                )
-                refused.add(product.sku)
-            if product.sku not in refused:
-                kept.append((product, before))
-        return kept
+            if other == product.sku:
+                continue
+            holder = changing.get(other)
+            if holder is not None and holder.values.get(code, {}).get(locale, {}).get(channel) != value:
+                released.append((index, other))
+            else:
+                taken(index, other)
+        while True:
+            count = len(refused)
+            for index, other in released:
+                if other in refused:
+                    taken(index, other)
+            for product, _before in written:
+                parent = product.parent
+                if product.sku not in refused and parent is not None and parent.sku in refused:
+                    reason = _("parent {sku} does not exist (neither in Noel nor earlier in the file)")
+                    number = rows[product.sku].number
+                    refuse(product, RowError(number, "parent", reason.format(sku=parent.sku), product.sku))
+            if len(refused) == count:
+                return [(product, before) for product, before in written if product.sku not in refused]
 
     def _unique_slots(self, product: Product) -> Iterator[tuple[str, str, str, Any]]:
         for code in self.unique_codes:
@@ -922,19 +959,23 @@ class ProductImporter:
         with connection.cursor() as cursor, services._history(self.actor):
             cursor.execute(_STAGE)
             # pghistory sets its context in front of each statement Django runs, not of a COPY, which
-            # psycopg sends itself: this one sets it for the COPY that follows
+            # psycopg sends itself: this one sets it for the COPYs that follow
             cursor.execute("TRUNCATE noel_import_product")
             try:
-                if pending.created:
-                    with cursor.cursor.copy(_COPY_PRODUCTS) as copy:
-                        copy.write(pending.created)
+                # the changes first: a unique value a changed product gives up is free for a new one
                 if pending.changed:
                     with cursor.cursor.copy(_COPY_STAGE) as copy:
                         copy.write(pending.changed)
                     cursor.execute(_UPDATE, [self.actor.pk if self.actor else None])
+                if pending.created:
+                    with cursor.cursor.copy(_COPY_PRODUCTS) as copy:
+                        copy.write(pending.created)
             except (psycopg.errors.UniqueViolation, IntegrityError) as exc:
                 cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
-                detail = getattr(getattr(cause, "diag", None), "message_detail", None) or str(exc)
+                diag = getattr(cause, "diag", None)
+                if not self.ask_unique and getattr(diag, "constraint_name", "") == UNIQUE_VALUE_ONCE:
+                    raise _AskUnique from exc
+                detail = getattr(diag, "message_detail", None) or str(exc)
                 raise _TakenMeanwhile(detail, pending.numbers) from exc
         self.report.created += pending.created_count
         self.report.updated += len(pending.changed_ids)
@@ -1006,6 +1047,10 @@ def _new_product(sku: str, actor: User | None) -> Product:
 class _RowRefused(Exception):
     def __init__(self, errors: list[RowError]):
         self.errors = errors
+
+
+class _AskUnique(Exception):
+    """The database refused a unique value of the file: import it again, asking Noel about each one."""
 
 
 class _TakenMeanwhile(Exception):
@@ -1322,11 +1367,30 @@ def products_import(
         actor.has_perm("products.add_product") and actor.has_perm("products.change_product")
     ):
         raise PermissionDenied(_("{user} may not import products").format(user=actor.get_username()))
+    options = {"actor": actor, "name": name, "skip_invalid": skip_invalid, "dry_run": dry_run}
     started = time.perf_counter()
+    try:
+        return _attempt(handle, **options, progress=progress, started=started, ask_unique=False)
+    except _AskUnique:  # rolled back: again, naming each row whose unique value Noel holds
+        handle.seek(0)
+        return _attempt(handle, **options, progress=progress, started=started, ask_unique=True)
+
+
+def _attempt(
+    handle: IO[bytes],
+    *,
+    actor: User | None,
+    name: str,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: Progress | None,
+    started: float,
+    ask_unique: bool,
+) -> ImportReport:
     table = Table(handle, name)
     catalog = vals.Catalog.load()
     columns, ignored = parse_header(table.header, catalog)
-    importer = ProductImporter(actor=actor, catalog=catalog, columns=columns)
+    importer = ProductImporter(actor=actor, catalog=catalog, columns=columns, ask_unique=ask_unique)
     importer.report.columns_ignored = ignored
     importer.report.dry_run = dry_run
     pending: _Pending | None = None

@@ -418,6 +418,9 @@ class Product(models.Model):
         return self.sku
 
 
+UNIQUE_VALUE_ONCE = "products_unique_value_once"  # the index an import's first attempt relies on
+
+
 class UniqueValue(models.Model):
     """A value of a unique attribute, one row per product × locale × channel that holds one, kept by the
     statement-level triggers on products (every write path, an import's COPY included), as Akeneo keeps its
@@ -436,7 +439,7 @@ class UniqueValue(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["attribute", "locale", "channel", "value"], name="products_unique_value_once"
+                fields=["attribute", "locale", "channel", "value"], name=UNIQUE_VALUE_ONCE
             )
         ]
         verbose_name = _("unique value")

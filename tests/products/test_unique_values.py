@@ -76,3 +76,47 @@ def test_an_attribute_stays_unique_or_not_as_it_was_created(shop):
         setup.attribute_save(actor=None, code="supplier_ref", type="identifier", fields={"unique": False})
     with pytest.raises(ValidationError, match="cannot change"):
         setup.attribute_save(actor=None, code="brand", type="text", fields={"unique": True})
+
+
+def test_an_import_whose_unique_values_are_free_asks_noel_nothing_about_them(shop):
+    """The database's index is the check: the per-value query is left for a file it refuses."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        report = run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\nTOY-2;toys;ABC-2\n")
+    assert report.created == 2 and held() == {"ABC-1": "TOY-1", "ABC-2": "TOY-2"}
+    assert not [q for q in queries if "products_uniquevalue" in q["sql"]]
+
+
+def test_a_file_the_index_refuses_is_imported_again_naming_every_row_and_nothing_is_written(shop):
+    run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\nTOY-2;toys;ABC-2\n")
+    with pytest.raises(ImportRejected) as caught:
+        run("sku;family;supplier_ref\nTOY-3;toys;ABC-1\nTOY-4;toys;ABC-4\nTOY-5;toys;ABC-2\n")
+    assert [(e.row, e.sku, e.reason) for e in caught.value.errors] == [
+        (2, "TOY-3", "'ABC-1' is already used by TOY-1"),
+        (4, "TOY-5", "'ABC-2' is already used by TOY-2"),
+    ]
+    assert held() == {"ABC-1": "TOY-1", "ABC-2": "TOY-2"}
+
+
+@pytest.mark.parametrize("clash", [False, True], ids=["index-checked", "asked-row-by-row"])
+def test_products_of_one_chunk_may_swap_or_pass_on_their_unique_values(shop, clash):
+    """Whether the index or the per-value query checks the file (a row held elsewhere makes it the query),
+    a value given up in the same chunk is free: for another changed product and for a new one."""
+    run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\nTOY-2;toys;ABC-2\nTOY-9;toys;ABC-9\n")
+    file = "sku;family;supplier_ref\nTOY-1;toys;ABC-2\nTOY-2;toys;ABC-3\nTOY-3;toys;ABC-1\n"
+    report = run(file + ("TOY-4;toys;ABC-9\n" if clash else ""), skip_invalid=True)
+    assert (report.created, report.updated, report.rejected) == (1, 2, int(clash))
+    assert held() == {"ABC-2": "TOY-1", "ABC-3": "TOY-2", "ABC-1": "TOY-3", "ABC-9": "TOY-9"}
+
+
+def test_a_value_is_not_given_up_by_a_product_refused_in_the_same_chunk(shop):
+    run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\nTOY-2;toys;ABC-2\nTOY-9;toys;ABC-9\n")
+    report = run("sku;family;supplier_ref\nTOY-1;toys;ABC-2\nTOY-2;toys;ABC-9\n", skip_invalid=True)
+    assert [(e.row, e.sku, e.reason) for e in report.errors] == [
+        (3, "TOY-2", "'ABC-9' is already used by TOY-9"),
+        (2, "TOY-1", "'ABC-2' is already used by TOY-2"),
+    ]
+    assert (report.updated, report.rejected) == (0, 2)
+    assert held() == {"ABC-1": "TOY-1", "ABC-2": "TOY-2", "ABC-9": "TOY-9"}
