@@ -642,7 +642,7 @@ class ProductImporter:
             held = cursor.fetchall()
         changing = {product.sku: product for product, before in written if before is not None}
         refused: set[str] = set()
-        released = []  # (asked, holder): free unless its holder is refused, and keeps the value after all
+        released = []  # (index asked, holder): free, unless that holder is refused and so keeps the value
 
         def refuse(product: Product, error: RowError) -> None:
             self._reject(error)
