@@ -1398,12 +1398,14 @@ def _attempt(
         with cyclic_gc_paused(), context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
             triggers_without_subtransactions()
             with connection.cursor() as cursor:
-                # hundreds of small lookups: starting parallel workers for each cost more than the lookup
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                # each probing indexes that the import keeps in memory: at the default cost of a random
-                # page (4, a spinning disk's), a chunk's 2,000 SKUs were looked up by reading the whole
-                # product table below ~130,000 products (44 ms a chunk instead of 4)
-                cursor.execute("SET LOCAL random_page_cost = 1.1")
+                # Hundreds of small lookups: starting parallel workers for each cost more than the lookup.
+                # Each probes indexes the import keeps in memory: at the default cost of a random page (4,
+                # a spinning disk's), a chunk's 2,000 SKUs were looked up by reading the whole product table
+                # below ~130,000 products (44 ms a chunk instead of 4). Both for this transaction only.
+                cursor.execute(
+                    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+                    " set_config('random_page_cost', '1.1', true)"
+                )
             with constraints_checked_per_statement(), _Writer() as writer:
                 chunks = importer.parse(table)
                 cells, ahead = next(chunks, None), next(chunks, None)
