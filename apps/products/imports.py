@@ -1371,9 +1371,10 @@ def products_import(
     started = time.perf_counter()
     try:
         return _attempt(handle, **options, progress=progress, started=started, ask_unique=False)
-    except _AskUnique:  # rolled back: again, naming each row whose unique value Noel holds
-        handle.seek(0)
-        return _attempt(handle, **options, progress=progress, started=started, ask_unique=True)
+    except _AskUnique:
+        pass  # rolled back; the second attempt starts outside this handler, the first one's frames let go
+    handle.seek(0)
+    return _attempt(handle, **options, progress=progress, started=started, ask_unique=True)
 
 
 def _attempt(

@@ -120,3 +120,26 @@ def test_a_value_is_not_given_up_by_a_product_refused_in_the_same_chunk(shop):
     ]
     assert (report.updated, report.rejected) == (0, 2)
     assert held() == {"ABC-1": "TOY-1", "ABC-2": "TOY-2", "ABC-9": "TOY-9"}
+
+
+def test_the_first_attempt_is_let_go_before_the_file_is_imported_again(shop, monkeypatch):
+    """Its chunks, rows and products are garbage by then: an import's memory stays that of one attempt."""
+    import weakref
+
+    from apps.products import imports
+
+    run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\n")
+    attempts, alive = [], []
+    made = imports.ProductImporter.__init__
+
+    def remembered(self, **options):
+        made(self, **options)
+        attempts.append(weakref.ref(self))
+
+    monkeypatch.setattr(imports.ProductImporter, "__init__", remembered)
+    with pytest.raises(ImportRejected):
+        run(
+            "sku;family;supplier_ref\nTOY-2;toys;ABC-1\n",
+            progress=lambda rows: alive.append([attempt() is not None for attempt in attempts]),
+        )
+    assert alive == [[True], [False, True]]
