@@ -238,7 +238,7 @@ class ImportUploadForm(forms.Form):
         widget=UnfoldAdminTextInputWidget,
         help_text=_(
             "Shopify's product CSV only: the code of the Noel stock location that receives its Variant"
-            " Inventory Qty; without one, stock is not imported"
+            " Inventory Qty (Inventory quantity); without one, stock is not imported"
         ),
     )
 

@@ -13,6 +13,10 @@ shipping, Google Shopping…) are reported once each, by name. Pictures are name
 fetches them once the import commits (`MediaStore.fetch_later`). Shopify's file names no location, so
 `Variant Inventory Qty` is counted at the location the user names (`location=`), in the same transaction
 as the products; without one it is reported as ignored.
+
+Shopify's export has named most of its columns anew since 2024 (`URL handle`, `SKU`, `Price`,
+`Product image URL`…): a file in either naming imports the same (`RENAMED`), and errors and ignored
+columns are named as the file names them.
 """
 
 from __future__ import annotations
@@ -69,6 +73,25 @@ USED = {
     *ATTRIBUTES,
     *(f"Option{n} {part}" for n in OPTIONS for part in ("Name", "Value")),
 }
+# Shopify's current name of a column → its earlier one, which this module reads
+RENAMED = {
+    "URL handle": "Handle",
+    "Description": "Body (HTML)",
+    "SKU": "Variant SKU",
+    "Barcode": "Variant Barcode",
+    "Price": "Variant Price",
+    "Compare-at price": "Variant Compare At Price",
+    "Weight value (grams)": "Variant Grams",
+    "Inventory tracker": "Variant Inventory Tracker",
+    "Inventory quantity": "Variant Inventory Qty",
+    "Product image URL": "Image Src",
+    "Image position": "Image Position",
+    "Variant image URL": "Variant Image",
+    "SEO title": "SEO Title",
+    "SEO description": "SEO Description",
+    "Published on online store": "Published",
+    **{f"Option{n} {part.lower()}": f"Option{n} {part}" for n in OPTIONS for part in ("Name", "Value")},
+}
 DEFAULT_TITLE = ("Title", "Default Title")
 QTY, TRACKER = "Variant Inventory Qty", "Variant Inventory Tracker"  # used when a location is given
 
@@ -117,7 +140,7 @@ def detect(path: Path) -> bool:
     """A Shopify product CSV, told by its header."""
     try:
         with path.open("rb") as handle:
-            header = set(Table(handle, path.name).header)
+            header = {RENAMED.get(column, column) for column in Table(handle, path.name).header}
     except ImportRejected:
         return False
     return "Handle" in header and bool(header & {"Title", "Variant SKU"})
@@ -158,24 +181,44 @@ class ShopifyImport:
         self.numbers = [1]  # flat row number − 1 → Shopify row number
         self.columns: dict[str, str] = {"sku": "Variant SKU", "gtin": "Variant Barcode", "enabled": "Status"}
         self.pictures: list[tuple[str, str, bool]] = []  # (SKU, address, main picture?) for the DAM
+        self.named: dict[str, str] = {}  # a column's earlier name → the file's (see RENAMED)
+
+    def name(self, column: str) -> str:
+        """The column as the file names it."""
+        return self.named.get(column, column)
 
     def _refuse(self, number: int, column: str, reason: str, sku: str = "", value: str = "") -> None:
         self.refuse(RowError(number, column, reason, sku, value))
 
     def refuse(self, error: RowError) -> None:
+        error = dataclasses.replace(error, column=self.name(error.column))
         self.report.rejected += 1
         self.refused.add(error.row)
         self.report.error(error)
 
     # -- reading -----------------------------------------------------------------------------------------
-    def read(self, table: Table) -> None:
-        if "Handle" not in table.header:
-            raise ImportRejected([RowError(1, "Handle", _("a Shopify product CSV needs a Handle column"))])
+    def read_header(self, header: list[str]) -> list[str]:
+        """The file's columns under the earlier names this module reads (see RENAMED); the file's own names
+        are kept for its errors. Refused: no handle, a column given twice."""
+        columns = [RENAMED.get(column, column) for column in header]
+        self.named = dict(zip(columns, header, strict=True))
+        if "Handle" not in columns:
+            reason = _("a Shopify product CSV needs a Handle column (URL handle in Shopify's current export)")
+            raise ImportRejected([RowError(1, "Handle", reason)])
+        twice = sorted(
+            {name for name, column in zip(header, columns, strict=True) if columns.count(column) > 1}
+        )
+        if twice:
+            reason = _("{columns}: the same column twice (Shopify's earlier and current names count as one)")
+            raise ImportRejected([RowError(1, twice[0], reason.format(columns=", ".join(twice)))])
+        return columns
+
+    def read(self, table: Table, header: list[str]) -> None:
         used = USED | {QTY, TRACKER} if self.report.stock_location else USED
-        self.report.columns_ignored = [c for c in table.header if c not in used]
+        self.report.columns_ignored = [self.name(column) for column in header if column not in used]
         for number, cells in table.rows():
             self.report.rows += 1
-            row = {c: (cells[i] if i < len(cells) else "").strip() for i, c in enumerate(table.header)}
+            row = {c: (cells[i] if i < len(cells) else "").strip() for i, c in enumerate(header)}
             formula = next((c for c, v in row.items() if is_formula(v)), None)
             if formula:
                 self._refuse(
@@ -297,7 +340,7 @@ class ShopifyImport:
                     [
                         RowError(
                             1,
-                            column,
+                            self.name(column),
                             _(
                                 "Noel's attribute {code} is a {type}, not the {expected} this column needs"
                             ).format(code=code, type=current.type, expected=kind),
@@ -387,7 +430,7 @@ class ShopifyImport:
                 counts=[(sku, quantity) for _n, sku, quantity in counts],
             )
         except BatchRejected as rejected:
-            errors = [RowError(counts[e.index][0], QTY, e.message, e.sku) for e in rejected.errors]
+            errors = [RowError(counts[e.index][0], self.name(QTY), e.message, e.sku) for e in rejected.errors]
             raise ImportRejected(errors, self.report.as_dict()) from rejected
         self.report.stock_counted = len(counts)
 
@@ -461,11 +504,13 @@ def shopify_import(
         for p in ("products.add_product", "products.change_product", "products.add_attribute")
     ):
         raise PermissionDenied(_("{user} may not import products").format(user=actor.get_username()))
-    if location and (refusal := location_refusal(actor, location=location)):
-        raise ImportRejected([RowError(1, QTY, refusal, value=location)])
     started = time.perf_counter()
+    table = Table(handle, name)
     run = ShopifyImport(actor=actor, skip_invalid=skip_invalid, location=location)
-    run.read(Table(handle, name))
+    header = run.read_header(table.header)
+    if location and (refusal := location_refusal(actor, location=location)):
+        raise ImportRejected([RowError(1, run.name(QTY), refusal, value=location)])
+    run.read(table, header)
     run.report.dry_run = dry_run
     try:
         with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():

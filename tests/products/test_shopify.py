@@ -18,6 +18,7 @@ from tests.core.factories import UserFactory
 from tests.inventory.factories import LocationFactory
 
 EXPORT = Path(__file__).parent / "data" / "shopify" / "products_export.csv"
+CURRENT = EXPORT.with_name("products_export_current.csv")  # the same products in Shopify's names since 2024
 
 
 def run(data: bytes | None = None, **options):
@@ -112,19 +113,26 @@ def test_reimport_changes_nothing_and_a_round_trip_through_the_flat_export_is_un
     }
 
 
+@pytest.mark.parametrize("naming", [0, 1], ids=["earlier names", "current names"])
 @pytest.mark.parametrize(
-    ("old", "new", "row", "column", "reason"),
+    ("old", "new", "row", "columns", "reason"),
     [
-        (",62.00,,", ",sixty,,", 4, "Variant Price", "'sixty' is not a number"),
-        (",,,,,M,,Green,", ",,,,,,,Green,", 4, "Option1 Value", "Size has no value"),
-        ("wool-jumper,Wool jumper,", "wool-jumper,,", 2, "Title", "needs its Title"),
-        (",4006381333986,", ",4006381333987,", 3, "Variant Barcode", "check digit"),
-        (",JMP-M-GREEN,", ",JMP-M-RED,", 4, "Variant SKU", "SKU appears again"),
-        ("Highland Home", "=HYPERLINK(1)", 5, "Vendor", "a formula is not data"),
+        (",62.00,,", ",sixty,,", 4, ("Variant Price", "Price"), "'sixty' is not a number"),
+        (",,M,,Green,", ",,,,Green,", 4, ("Option1 Value", "Option1 value"), "Size has no value"),
+        ("Wool jumper,", ",", 2, ("Title", "Title"), "needs its Title"),
+        (",4006381333986,", ",4006381333987,", 3, ("Variant Barcode", "Barcode"), "check digit"),
+        (",JMP-M-GREEN,", ",JMP-M-RED,", 4, ("Variant SKU", "SKU"), "SKU appears again"),
+        ("Highland Home", "=HYPERLINK(1)", 5, ("Vendor", "Vendor"), "a formula is not data"),
+        (",shopify,5,", ",shopify,-2,", 3, ("Variant Inventory Qty", "Inventory quantity"), "oversold"),
     ],
 )
-def test_bad_input_is_refused_with_row_column_and_reason(db, old, new, row, column, reason):
-    errors = refused(spoiled(old, new))
+def test_bad_input_is_refused_with_row_column_and_reason(db, naming, old, new, row, columns, reason):
+    """Errors name the file's own columns, in either of Shopify's namings."""
+    LocationFactory(code="PARIS")
+    text = (EXPORT, CURRENT)[naming].read_text(encoding="utf-8")
+    assert old in text
+    errors = refused(text.replace(old, new, 1).encode(), location="PARIS")
+    column = columns[naming]
     assert any(e.row == row and e.column == column and reason in e.reason for e in errors), errors
 
 
@@ -240,3 +248,34 @@ def test_the_command_counts_at_the_location_it_is_given(db):
     assert on_hand()["TOWEL-1"] == 40
     with pytest.raises(CommandError, match=r"unknown stock location LYON \(known: PARIS\)"):
         call_command("import_catalog", str(EXPORT), "--location", "LYON", stdout=io.StringIO())
+
+
+def test_the_current_export_imports_the_same_products_as_the_earlier_one(db):
+    LocationFactory(code="PARIS")
+    report = run(CURRENT.read_bytes(), location="PARIS")
+    assert (report.created, report.rejected) == (5, 0)
+    assert on_hand() == {"JMP-S-RED": 12, "JMP-M-RED": 5, "JMP-M-GREEN": 0, "TOWEL-1": 40}
+    for ignored in ("Product category", "Charge tax", "Gift card", "Continue selling when out of stock"):
+        assert report.columns_ignored.count(ignored) == 1
+    assert not {"Price", "SKU", "Inventory quantity", "Variant SKU"} & set(report.columns_ignored)
+    assert not Product.objects.get(sku="TOWEL-1").enabled, "its Status: draft"
+    again = run(location="PARIS")  # the earlier naming: the very same products, values and counts
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+    assert again.as_dict()["stock"]["changed"] == 0
+
+
+def test_an_unknown_location_names_the_current_count_column(db):
+    [error] = refused(CURRENT.read_bytes(), location="LYON")
+    assert (error.column, error.value) == ("Inventory quantity", "LYON")
+
+
+def test_a_column_under_both_names_is_refused(db):
+    [error] = refused(b"Handle,URL handle,Title\njumper,jumper,Jumper\n")
+    assert (error.row, error.column) == (1, "Handle")
+    assert "Handle, URL handle: the same column twice" in error.reason
+
+
+def test_the_command_tells_the_current_export_by_its_header(db):
+    out = io.StringIO()
+    call_command("import_catalog", str(CURRENT), "--dry-run", stdout=out)
+    assert "(shopify, dry run)" in out.getvalue() and "5 created" in out.getvalue()

@@ -41,7 +41,8 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=ORDER, help="what every file holds (default: from its name)")
         parser.add_argument(
             "--location",
-            help="Shopify's product CSV: the stock location that receives its Variant Inventory Qty",
+            help="Shopify's product CSV: the stock location that receives its Variant Inventory Qty"
+            " (Inventory quantity)",
         )
 
     def handle(self, *args, **options) -> None:
