@@ -121,6 +121,10 @@ def main() -> None:
     from bench_import import vacuum
     from django.db import connection
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            sys.exit("bench_import_writes.py disables triggers: run it as a PostgreSQL superuser")
     vacuum()
     with tempfile.TemporaryDirectory() as scratch:
         rows = capture(f"W{int(time.time()) % 1_000_000:06d}", Path(scratch))
