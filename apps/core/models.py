@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.fields import WrittenJSONField
+
 
 class Role(models.TextChoices):
     """The role groups created by migration; a user's rights are those of their groups."""
@@ -158,7 +160,7 @@ class AuditLog(models.Model):
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_code = models.CharField(_("object"), max_length=255)
-    diff = models.JSONField(_("change"), default=dict, blank=True)
+    diff = WrittenJSONField(_("change"), default=dict, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.SYSTEM)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
 

@@ -59,3 +59,24 @@ def test_a_failed_write_leaves_no_audit_row():
         services.audit_record(actor=None, action="doomed", object_type="t", object_code="1")
         raise RuntimeError
     assert not AuditLog.objects.filter(action="doomed").exists()
+
+
+def test_audit_diff_reads_back_in_the_order_it_was_written_whichever_the_path():
+    # jsonb would hand the keys back shortest first ("sku" before "family"), not as the service wrote them
+    diff = {"family": [None, "toys"], "sku": [None, "SKU-1"], "name-fr_FR": [None, "Jouet"], "n": [1, 2]}
+    single = services.audit_record(actor=None, action="one", object_type="t", object_code="1", diff=diff)
+    services.audit_record_many([{"actor": None, "action": "many", "object_type": "t", "object_code": "2",
+                                 "diff": diff}])  # fmt: skip
+    for entry in (AuditLog.objects.get(pk=single.pk), AuditLog.objects.get(action="many")):
+        assert list(entry.diff.items()) == list(diff.items())
+
+
+def test_audit_diff_holds_text_as_typed_and_empty_diffs():
+    diff = {"description": [None, 'Un "jouet"\\n en bois\n\tfait main — ünïcode'], "empty": [{}, []]}
+    entry = services.audit_record(actor=None, action="x", object_type="t", object_code="1", diff=diff)
+    bare = services.audit_record(actor=None, action="y", object_type="t", object_code="1")
+    services.audit_record_many([{"actor": None, "action": "z", "object_type": "t", "object_code": "1",
+                                 "diff": diff}])  # fmt: skip
+    assert AuditLog.objects.get(pk=entry.pk).diff == diff
+    assert AuditLog.objects.get(pk=bare.pk).diff == {}
+    assert AuditLog.objects.get(action="z").diff == diff
