@@ -1,7 +1,9 @@
 """Flat product import: N products × 10 values (CSV) through Noel's import (every validation, history,
 audit, completeness), against a default django-import-export ModelResource on the same rows, and against
 a raw COPY upsert of the same rows (no validation, no history: the limit). Then the unchanged file again,
-peak memory at 10,000 and N rows (each import runs in its own process), and the export.
+peak memory at 10,000 and N rows (each import runs in its own process), and the export. The file is
+imported three times into the same catalog (the rows of the run before deleted): the median run is
+reported, with each run's rate.
 
     python bench/bench_import.py [N]     (default 100000; targets ≥ 10,000 rows/s, ≥ 10× the resource,
                                           re-import ≥ 20,000 rows/s, ≤ 250 MB flat; export ≥ 20,000 rows/s)
@@ -191,6 +193,9 @@ def vacuum() -> None:
 
 
 N_SEEDED = 100_000
+# the file is imported this many times (each run from the same catalog): hosts drift by ±10 % from one run
+# to the next, the median says more than one run
+RUNS = 3
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
@@ -205,23 +210,35 @@ if __name__ == "__main__":
         write_file(large, f"{run_id}L", N)
         print(f"file: {N:,} products × 10 values, {large.stat().st_size / 1e6:.1f} MB")
         at_10k = run_child(small)
-        at_n = run_child(large)
-        (first, created, _u, _n), (again, _c, updated, unchanged) = at_n["runs"]
-        assert created == N and unchanged == N and updated == 0, at_n
+        runs = []
+        for attempt in range(RUNS):
+            if attempt:  # the same file again, into the same catalog as the first time
+                clean_up(f"{run_id}L")
+                vacuum()
+            runs.append(run_child(large))
+        for at_n in runs:
+            (_first, created, _u, _n), (_again, _c, updated, unchanged) = at_n["runs"]
+            assert created == N and unchanged == N and updated == 0, at_n
+        at_n = sorted(runs, key=lambda run: run["runs"][0][0])[RUNS // 2]  # the median first import
+        at_again = sorted(runs, key=lambda run: run["runs"][1][0])[RUNS // 2]  # the median re-import
+        first, again = at_n["runs"][0][0], at_again["runs"][1][0]
         noel, reimport = N / first, N / again
+        each = ", ".join(f"{N / run['runs'][0][0]:,.0f}" for run in runs)
+        reimports = ", ".join(f"{N / run['runs'][1][0]:,.0f}" for run in runs)
         baseline = resource_rate(large)
         raw = raw_copy_rate(large)
         exported, count = export_rate(f"{run_id}L")
         clean_up(run_id)
-    (python, server), (python_again, server_again) = at_n["cpu"]
+    (python, server), (python_again, server_again) = at_n["cpu"][0], at_again["cpu"][1]
     print(
-        f"import: {noel:,.0f} rows/s ({first:.1f} s; CPU: Python {python:.1f} s, PostgreSQL {server:.1f} s) "
-        f"vs default ModelResource {baseline:,.0f} rows/s (timed on {SAMPLE:,} rows, extrapolated: "
-        f"{N / baseline:.0f} s for {N:,}): {noel / baseline:.1f}×"
+        f"import: {noel:,.0f} rows/s, the median of {RUNS} runs ({each}; the median's {first:.1f} s, "
+        f"CPU: Python {python:.1f} s, PostgreSQL {server:.1f} s) vs default ModelResource {baseline:,.0f} "
+        f"rows/s (timed on {SAMPLE:,} rows, extrapolated: {N / baseline:.0f} s for {N:,}): "
+        f"{noel / baseline:.1f}×"
     )
     print(
-        f"re-import unchanged: {reimport:,.0f} rows/s ({again:.1f} s; CPU: Python {python_again:.1f} s, "
-        f"PostgreSQL {server_again:.1f} s), 0 versions written"
+        f"re-import unchanged: {reimport:,.0f} rows/s (runs: {reimports}; the median's {again:.1f} s, "
+        f"CPU: Python {python_again:.1f} s, PostgreSQL {server_again:.1f} s), 0 versions written"
     )
     print(
         f"raw COPY upsert of the same rows: {raw:,.0f} rows/s; "
@@ -229,7 +246,7 @@ if __name__ == "__main__":
     )
     print(
         f"peak memory (whole process): {at_10k['peak_mb']:.0f} MB at 10,000 rows, "
-        f"{at_n['peak_mb']:.0f} MB at {N:,}"
+        f"{max(run['peak_mb'] for run in runs):.0f} MB at {N:,} (the highest of {RUNS} runs)"
     )
     print(f"export: {exported:,.0f} rows/s ({count:,} products, flat CSV)")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other jobs share them)")
