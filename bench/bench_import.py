@@ -216,9 +216,9 @@ if __name__ == "__main__":
                 clean_up(f"{run_id}L")
                 vacuum()
             runs.append(run_child(large))
-        for at_n in runs:
-            (_first, created, _u, _n), (_again, _c, updated, unchanged) = at_n["runs"]
-            assert created == N and unchanged == N and updated == 0, at_n
+        for run in runs:
+            (_first, created, _u, _n), (_again, _c, updated, unchanged) = run["runs"]
+            assert created == N and unchanged == N and updated == 0, run
         at_n = sorted(runs, key=lambda run: run["runs"][0][0])[RUNS // 2]  # the median first import
         at_again = sorted(runs, key=lambda run: run["runs"][1][0])[RUNS // 2]  # the median re-import
         first, again = at_n["runs"][0][0], at_again["runs"][1][0]
