@@ -31,7 +31,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.core import imports, services
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import AdministratorsOnlyMixin, ReadOnlyAdminMixin
 from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
 from apps.core.tabular import escape_cell
@@ -183,37 +183,37 @@ class PeriodicTaskUnfoldForm(PeriodicTaskForm):
 
 
 @admin.register(PeriodicTask)
-class PeriodicTaskAdmin(BasePeriodicTaskAdmin, ModelAdmin):
+class PeriodicTaskAdmin(AdministratorsOnlyMixin, BasePeriodicTaskAdmin, ModelAdmin):
     form = PeriodicTaskUnfoldForm
 
 
 @admin.register(IntervalSchedule)
-class IntervalScheduleAdmin(ModelAdmin):
+class IntervalScheduleAdmin(AdministratorsOnlyMixin, ModelAdmin):
     pass
 
 
 @admin.register(CrontabSchedule)
-class CrontabScheduleAdmin(BaseCrontabScheduleAdmin, ModelAdmin):
+class CrontabScheduleAdmin(AdministratorsOnlyMixin, BaseCrontabScheduleAdmin, ModelAdmin):
     pass
 
 
 @admin.register(SolarSchedule)
-class SolarScheduleAdmin(ModelAdmin):
+class SolarScheduleAdmin(AdministratorsOnlyMixin, ModelAdmin):
     pass
 
 
 @admin.register(ClockedSchedule)
-class ClockedScheduleAdmin(BaseClockedScheduleAdmin, ModelAdmin):
+class ClockedScheduleAdmin(AdministratorsOnlyMixin, BaseClockedScheduleAdmin, ModelAdmin):
     pass
 
 
 @admin.register(TaskResult)
-class TaskResultAdmin(BaseTaskResultAdmin, ModelAdmin):
+class TaskResultAdmin(AdministratorsOnlyMixin, BaseTaskResultAdmin, ModelAdmin):
     show_full_result_count = False
 
 
 @admin.register(GroupResult)
-class GroupResultAdmin(BaseGroupResultAdmin, ModelAdmin):
+class GroupResultAdmin(AdministratorsOnlyMixin, BaseGroupResultAdmin, ModelAdmin):
     pass
 
 

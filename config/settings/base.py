@@ -230,6 +230,12 @@ def _can(permission: str):
     return lambda request: request.user.has_perm(permission)
 
 
+def _administrators(request) -> bool:
+    from apps.core.policies import is_administrator
+
+    return is_administrator(request.user)
+
+
 def _nav(title, icon: str, app: str, model: str) -> dict:
     """A sidebar entry to a model's list, shown to those who may view it."""
     return {
@@ -371,13 +377,13 @@ UNFOLD = {
                         "title": _("Scheduled jobs"),
                         "icon": "schedule",
                         "link": reverse_lazy("admin:django_celery_beat_periodictask_changelist"),
-                        "permission": _can("django_celery_beat.view_periodictask"),
+                        "permission": _administrators,
                     },
                     {
                         "title": _("Job results"),
                         "icon": "task_alt",
                         "link": reverse_lazy("admin:django_celery_results_taskresult_changelist"),
-                        "permission": _can("django_celery_results.view_taskresult"),
+                        "permission": _administrators,
                     },
                 ],
             },
