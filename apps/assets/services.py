@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import urllib.request
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,6 +36,7 @@ from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
 from apps.core import events
 from apps.core.batches import BatchRejected, LineError
 from apps.core.models import Channel, User
+from apps.core.outbound import fetch_public
 from apps.core.services import audit_record
 from apps.products.models import Product
 
@@ -502,15 +502,10 @@ def media_fetch(*, actor: User | None, links: Sequence[tuple[str, str, bool]]) -
 
 
 def _download(url: str) -> bytes:
-    """The file at an http(s) address, refused past NOEL_ASSET_MAX_BYTES or on any answer but 200."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"{url} is not an http(s) address")
-    request = urllib.request.Request(url, headers={"User-Agent": "Noel PIM"})
-    with urllib.request.urlopen(request, timeout=settings.NOEL_MEDIA_FETCH_TIMEOUT) as answer:
-        data = answer.read(max_bytes() + 1)
-    if len(data) > max_bytes():
-        raise ValueError(f"{url} is larger than {_mb(max_bytes())}")
-    return data
+    """The file at a public http(s) address (apps.core.outbound: no private or loopback address, each
+    redirect checked), refused past NOEL_ASSET_MAX_BYTES or NOEL_MEDIA_FETCH_TIMEOUT, or on any answer
+    but 200."""
+    return fetch_public(url, max_bytes=max_bytes(), timeout=settings.NOEL_MEDIA_FETCH_TIMEOUT)
 
 
 def _url_name(url: str) -> str:

@@ -8,6 +8,7 @@ keep their role's rights over every channel.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from apps.channels.models import Feed, FeedIssue, FeedRun
 from apps.core.models import Channel, User
@@ -41,3 +42,17 @@ def visible_issues(user: User, queryset: QuerySet[FeedIssue]) -> QuerySet[FeedIs
 def can_build(user: User, channel: Channel) -> bool:
     scope = channel_scope(user)
     return user.has_perm("channels.build_feed") and (scope is None or channel.code in scope)
+
+
+def build_refusal(actor: User | None, feed: Feed, *, by_person: bool) -> str | None:
+    """Why a build task may not run (None when it may): a build for a person needs them active and
+    allowed to build the feed's channel; a timed build (no person) needs the feed to have a schedule."""
+    if by_person:
+        if actor is None or not actor.is_active or not can_build(actor, feed.channel):
+            return _("{who} may not build the feeds of {channel}.").format(
+                who=actor.get_username() if actor else _("nobody"), channel=feed.channel.code
+            )
+        return None
+    if feed.schedule_id is None:
+        return _("{feed} has no schedule: timed builds are not asked for.").format(feed=feed)
+    return None

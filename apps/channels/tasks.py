@@ -1,18 +1,25 @@
 """Celery tasks of the channels app: thin wrappers over services."""
 
 from celery import shared_task
+from django.core.exceptions import PermissionDenied
 
-from apps.channels import services
+from apps.channels import policies, services
 from apps.channels.models import Feed
 from apps.core import context
 
 
 @shared_task(name="channels.feed_build")
-def feed_build(feed_id: int) -> int:
-    """Scheduled build of one feed (its django-celery-beat crontab)."""
+def feed_build(feed_id: int, actor_id: int | None = None) -> int:
+    """Build of one feed: for a person (checked again now: they may build that channel), or on the feed's
+    own schedule (its django-celery-beat crontab; refused for a feed without one)."""
+    from apps.core.models import User
+
     with context.bound(origin="task"):
         feed = Feed.objects.select_related("channel").get(pk=feed_id)
-        return services.feed_build_start(actor=None, feed=feed).pk
+        actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+        if refusal := policies.build_refusal(actor, feed, by_person=actor_id is not None):
+            raise PermissionDenied(refusal)
+        return services.feed_build_start(actor=actor, feed=feed).pk
 
 
 @shared_task(name="channels.feed_build_chunk")

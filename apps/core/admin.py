@@ -22,7 +22,6 @@ from django_celery_beat.models import (
 from django_celery_results.admin import GroupResultAdmin as BaseGroupResultAdmin
 from django_celery_results.admin import TaskResultAdmin as BaseTaskResultAdmin
 from django_celery_results.models import GroupResult, TaskResult
-from guardian.admin import GuardedModelAdminMixin
 from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
@@ -31,7 +30,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.core import imports, services
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import AdministratorsOnlyMixin, ObjectPermissionsAdminMixin, ReadOnlyAdminMixin
 from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
 from apps.core.resources import CurrencyResource, LocaleResource
 from apps.core.tabular import escape_cell
@@ -89,7 +88,7 @@ class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(GuardedModelAdminMixin, ModelAdmin):
+class ChannelAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
     """Channels; "Object permissions" grants a channel manager this channel's feeds (core.manage_channel)."""
 
     list_display = ("code", "name", "kind", "currency", "is_active")
@@ -183,37 +182,37 @@ class PeriodicTaskUnfoldForm(PeriodicTaskForm):
 
 
 @admin.register(PeriodicTask)
-class PeriodicTaskAdmin(BasePeriodicTaskAdmin, ModelAdmin):
+class PeriodicTaskAdmin(AdministratorsOnlyMixin, BasePeriodicTaskAdmin, ModelAdmin):
     form = PeriodicTaskUnfoldForm
 
 
 @admin.register(IntervalSchedule)
-class IntervalScheduleAdmin(ModelAdmin):
+class IntervalScheduleAdmin(AdministratorsOnlyMixin, ModelAdmin):
     pass
 
 
 @admin.register(CrontabSchedule)
-class CrontabScheduleAdmin(BaseCrontabScheduleAdmin, ModelAdmin):
+class CrontabScheduleAdmin(AdministratorsOnlyMixin, BaseCrontabScheduleAdmin, ModelAdmin):
     pass
 
 
 @admin.register(SolarSchedule)
-class SolarScheduleAdmin(ModelAdmin):
+class SolarScheduleAdmin(AdministratorsOnlyMixin, ModelAdmin):
     pass
 
 
 @admin.register(ClockedSchedule)
-class ClockedScheduleAdmin(BaseClockedScheduleAdmin, ModelAdmin):
+class ClockedScheduleAdmin(AdministratorsOnlyMixin, BaseClockedScheduleAdmin, ModelAdmin):
     pass
 
 
 @admin.register(TaskResult)
-class TaskResultAdmin(BaseTaskResultAdmin, ModelAdmin):
+class TaskResultAdmin(AdministratorsOnlyMixin, BaseTaskResultAdmin, ModelAdmin):
     show_full_result_count = False
 
 
 @admin.register(GroupResult)
-class GroupResultAdmin(BaseGroupResultAdmin, ModelAdmin):
+class GroupResultAdmin(AdministratorsOnlyMixin, BaseGroupResultAdmin, ModelAdmin):
     pass
 
 

@@ -35,8 +35,6 @@ class CoreConfig(AppConfig):
             "core.view_channel",
             "core.add_channel",
             "core.change_channel",
-            "django_celery_beat.*",
-            "django_celery_results.view_*",
         },
         "integrator": {
             "core.view_locale",

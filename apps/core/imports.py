@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.models import ImportJob, User
+from apps.core.policies import is_administrator
 from apps.core.services import audit_record
 from apps.core.tabular import ImportRejected, ImportReport
 
@@ -137,14 +138,37 @@ def import_job_confirm(*, actor: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PREVIEWED:
         raise ValidationError(f"import {job.pk} is {job.get_status_display().lower()}: nothing to confirm")
+    if refusal := _refusal(job, actor, _("confirm")):
+        raise ValidationError(refusal)
+    if actor.pk != job.created_by_id and not is_administrator(actor):
+        raise ValidationError(
+            _("Only the person who uploaded import {job} or an administrator may confirm it.").format(
+                job=job.pk
+            )
+        )
     job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    job.confirmed_by = actor
+    job.started_at = job.finished_at = None  # the apply claims the job by setting started_at again
+    job.save(update_fields=["status", "confirmed_by", "started_at", "finished_at"])
     cache.delete(progress_key(job.pk))  # the bar starts from zero, not from where the dry run ended
     audit_record(
         actor=actor, action="import.confirm", object_type="import", object_code=f"{job.pk} {job.name}"
     )
     _queue(job, dry_run=False)
     return job
+
+
+def _refusal(job: ImportJob, person: User | None, what: str) -> str | None:
+    """Why `person` may not do `what` to this job (gone, inactive, lost the right), or None."""
+    importer = importers.get(job.kind)
+    if importer is None:
+        return _("Import {job}: unknown import {kind}.").format(job=job.pk, kind=job.kind)
+    if person is None or not person.is_active or not person.has_perm(importer.permission):
+        who = person.get_username() if person is not None else _("nobody")
+        return _("Import {job}: {who} may not {what} an import of {label}.").format(
+            job=job.pk, who=who, what=what, label=importer.label
+        )
+    return None
 
 
 def _queue(job: ImportJob, *, dry_run: bool) -> None:
@@ -154,12 +178,29 @@ def _queue(job: ImportJob, *, dry_run: bool) -> None:
 
 
 def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob:
-    """Run a job's importer (as a dry run for the preview) and keep its report with the job."""
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    """Run a job's importer (as a dry run for the preview) and keep its report with the job.
+
+    Never trusts its arguments: a preview runs only on a job waiting for one, the import only on a job
+    confirmed by someone who may import it; each run claims the job, so it runs once. Otherwise refused
+    with PermissionDenied, the job unchanged."""
+    job = ImportJob.objects.select_related("created_by", "confirmed_by").get(pk=job_id)
     importer = importers[job.kind]
+    waiting = ImportJob.Status.PREVIEWING if dry_run else ImportJob.Status.RUNNING
+    person = job.created_by if dry_run else job.confirmed_by
+    refusal = _refusal(job, person, _("preview") if dry_run else _("apply"))
+    if job.status != waiting:
+        refusal = _("Import {job} is {status}: it cannot be {what}.").format(
+            job=job.pk,
+            status=job.get_status_display().lower(),
+            what=_("previewed") if dry_run else _("applied without a confirmation"),
+        )
+    claimed = not refusal and ImportJob.objects.filter(
+        pk=job.pk, status=waiting, started_at__isnull=True
+    ).update(started_at=timezone.now())
+    if not claimed:
+        raise PermissionDenied(refusal or _("Import {job} is already running.").format(job=job.pk))
     started = time.time()
     cache.set(progress_key(job.pk), (0, started), 24 * 3600)
-    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
 
     def progress(done: int) -> None:
         cache.set(progress_key(job.pk), (done, started), 24 * 3600)

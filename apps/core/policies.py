@@ -27,3 +27,18 @@ def granted_scope(
             scope = codes(granted) or None
         cache[permission] = scope
     return cache[permission]
+
+
+def is_administrator(user: User) -> bool:
+    """Administrators: superusers and members of the administrator role. Only they reach scheduled jobs,
+    task results and object-permission grants."""
+    from apps.core.models import Role
+
+    if not (user.is_active and user.is_authenticated):
+        return False
+    if user.is_superuser:
+        return True
+    cache = user.__dict__.setdefault("_noel_scopes", {})
+    if "is_administrator" not in cache:
+        cache["is_administrator"] = user.groups.filter(name=Role.ADMIN.value).exists()
+    return cache["is_administrator"]

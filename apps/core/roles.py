@@ -17,6 +17,10 @@ from apps.core.models import Role
 # Roles whose people never open the admin: integrators use the API, store staff their own page.
 NON_ADMIN_ROLES = frozenset({Role.INTEGRATOR, Role.STORE_STAFF})
 
+# Apps whose permissions no role but administrators ever holds, whatever an app declares: scheduled jobs
+# start any task with any arguments, task results show what tasks returned.
+ADMINISTRATORS_ONLY_APPS = frozenset({"django_celery_beat", "django_celery_results", "guardian"})
+
 
 def declared_patterns() -> dict[str, set[str]]:
     """Role name → permission patterns, gathered from every installed app's config."""
@@ -36,7 +40,10 @@ def sync_role_permissions() -> dict[str, int]:
     for role, patterns in declared_patterns().items():
         group, _created = Group.objects.get_or_create(name=role)
         chosen = [
-            perm for label, perm in labelled if any(fnmatch.fnmatchcase(label, pat) for pat in patterns)
+            perm
+            for label, perm in labelled
+            if any(fnmatch.fnmatchcase(label, pat) for pat in patterns)
+            and (role == Role.ADMIN.value or perm.content_type.app_label not in ADMINISTRATORS_ONLY_APPS)
         ]
         group.permissions.set(chosen)
         counts[role] = len(chosen)

@@ -13,12 +13,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdminMixin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from apps.core.admin_mixins import ObjectPermissionsAdminMixin
 from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.models import Channel, Locale
 from apps.products import flat, policies, selectors, services
@@ -150,7 +150,7 @@ class AssociationTypeAdmin(ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(GuardedModelAdminMixin, ModelAdmin):
+class CategoryAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
     """The tree in path order, indented, with product counts per subtree; moves go through the service."""
 
     list_display = ("indented", "code", "products")

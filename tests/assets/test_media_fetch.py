@@ -24,8 +24,9 @@ PICTURES = {
 
 
 @pytest.fixture
-def server():
-    """Serves PICTURES (404 for anything else) and counts the requests for each path."""
+def server(settings):
+    """Serves PICTURES (404 for anything else) and counts the requests for each path. Loopback is no
+    public address: this test server is let through by name, as only tests do."""
     hits: dict[str, int] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -42,6 +43,7 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
+    settings.NOEL_MEDIA_FETCH_ALLOW_HOSTS = [f"127.0.0.1:{httpd.server_address[1]}"]
     yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
     httpd.shutdown()
     httpd.server_close()
