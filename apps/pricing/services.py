@@ -13,7 +13,7 @@ from typing import Any
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.core import context, events, idempotency
@@ -225,24 +225,45 @@ def _apply_batch(
     products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
     errors: list[LineError] = []
     applied: list[Price] = []
+    known: list[tuple[tuple[int, int, str], int, Product, Channel]] = []
     for index, line in enumerate(lines):
         product, channel = products.get(line.sku), channels.get(line.channel)
         if product is None:
             errors.append(LineError(index, line.sku, "sku", f"unknown SKU {line.sku}"))
-            continue
-        if channel is None:
+        elif channel is None:
             errors.append(LineError(index, line.sku, "channel", f"unknown channel {line.channel}"))
-            continue
+        else:
+            known.append(
+                ((product.pk, channel.pk, line.currency or channel.currency_id), index, product, channel)
+            )
+    # Prices are locked in one global order (product, channel, currency), whatever the lines' order: two
+    # batches over the same prices then wait for each other instead of deadlocking.
+    known.sort(key=lambda item: (item[0], item[1]))
+    for _key, index, product, channel in known:
+        line = lines[index]
         try:
-            with transaction.atomic():
-                applied.append(_apply_line(actor, line, product, channel, confirm=confirm, reason=""))
+            applied.append(_apply_line_once(actor, line, product, channel, confirm=confirm))
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.extend(LineError(index, line.sku, field, message) for message in messages)
+    errors.sort(key=lambda error: error.index)
     if errors and not partial:
         raise BatchRejected(errors)
     _mark_changed(applied)
     return {"applied": len(applied), "errors": [dataclasses.asdict(e) for e in errors]}
+
+
+def _apply_line_once(
+    actor: User | None, line: PriceLine, product: Product, channel: Channel, *, confirm: bool
+) -> Price:
+    """One line in its own savepoint. A price first set by two batches at once: the second's insert
+    waits for the first to commit, then finds the row taken; read again, it is an update like any other."""
+    try:
+        with transaction.atomic():
+            return _apply_line(actor, line, product, channel, confirm=confirm, reason="")
+    except IntegrityError:
+        with transaction.atomic():
+            return _apply_line(actor, line, product, channel, confirm=confirm, reason="")
 
 
 def round_to_ending(amount: Decimal, ending: str) -> Decimal:

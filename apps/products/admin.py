@@ -437,7 +437,7 @@ class ProductAdmin(ModelAdmin):
             saved = services.product_update(
                 actor=request.user,
                 product=current,
-                expected_version=form.cleaned_data.get("expected_version") or current.version,
+                expected_version=form.cleaned_data["expected_version"],
                 changes=form.changes(),
             )
         else:

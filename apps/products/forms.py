@@ -57,10 +57,15 @@ class ProductForm(forms.ModelForm):
         self.value_groups: list[tuple[str, list]] = []
         product = self.instance
         if product.pk:
-            self.fields["categories"].initial = product.categories
+            # an approved product shows what its editors see: its pending change applied, so that saving
+            # the page keeps that change rather than putting the live data back over it
+            shown = services.product_proposed(product)
+            if shown is not product and not self.is_bound:
+                self.initial.update({"gtin": shown.gtin, "enabled": shown.enabled, "family": shown.family_id})
+            self.fields["categories"].initial = shown.categories
             self.fields["expected_version"].initial = product.version
-            self._add_association_fields(product)
-            self._add_value_fields(product)
+            self._add_association_fields(shown)
+            self._add_value_fields(shown)
 
     def _add_association_fields(self, product: Product) -> None:
         """One field per association type: the associated SKUs, comma-separated."""
@@ -237,13 +242,21 @@ class ProductForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        # locked until the admin's transaction ends: nobody saves between this check and the save
         product = (
-            Product.objects.select_related("updated_by", "family").get(pk=self.instance.pk)
+            Product.objects.select_for_update(of=("self",))
+            .select_related("updated_by", "family")
+            .get(pk=self.instance.pk)
             if self.instance.pk
             else None
         )
         expected = cleaned.get("expected_version")
-        if product is not None and expected is not None and product.version != expected:
+        if product is not None and expected is None:
+            raise forms.ValidationError(
+                _("This page did not say which version of the product it showed: reload the page."),
+                code="version_missing",
+            )
+        if product is not None and product.version != expected:
             changed = services.product_changes_since(product, expected)
             raise forms.ValidationError(services.VersionConflict(product, expected, changed).messages)
         try:

@@ -69,7 +69,9 @@ class VersionConflict(ValidationError):
 
     def __init__(self, product: Product, expected: int, changed: dict[str, list[Any]]):
         self.product, self.expected, self.changed = product, expected, changed
-        who = product.updated_by.get_username() if product.updated_by else "someone"
+        pending = PendingChange.objects.select_related("author").filter(product=product).first()
+        author = pending.author if pending is not None else product.updated_by
+        who = author.get_username() if author else "someone"
         fields = ", ".join(sorted(changed)) or "its data"
         super().__init__(
             f"{product.sku} was changed by {who} since you opened it (your version {expected}, now "
@@ -534,11 +536,15 @@ def product_update(
 def _propose(
     actor: User | None, product: Product, changes: Mapping[str, Any], catalog: vals.Catalog
 ) -> Product:
-    """Validate the change against a copy, then keep it as the product's pending change."""
+    """Validate the change against a copy, then keep it as the product's pending change. The product's
+    version moves with it, as with any other write: whoever read the version before is refused."""
     pending = PendingChange.objects.filter(product=product).first()
     proposal = dict(pending.changes) if pending else {}
     trial = Product.objects.select_related("family").get(pk=product.pk)
+    before = selectors.product_state(product_proposed(product))
     _apply(trial, {**_decode(proposal), **changes}, catalog)
+    if not selectors.state_changes(before, selectors.product_state(trial)):
+        return product
     serialisable = {k: v for k, v in changes.items() if k != "family"}
     if "family" in changes:
         serialisable["family"] = changes["family"].code
@@ -549,6 +555,9 @@ def _propose(
         product=product,
         defaults={"changes": proposal, "author": actor, "base_version": product.version, "submitted": False},
     )
+    product.version += 1
+    with _history(actor):
+        Product.objects.filter(pk=product.pk).update(version=product.version, updated_at=timezone.now())
     audit_record(
         actor=actor,
         action="product.propose",
@@ -566,13 +575,29 @@ def _decode(proposal: Mapping[str, Any]) -> dict[str, Any]:
     return decoded
 
 
+def product_proposed(product: Product) -> Product:
+    """The product as its editors see it: an approved product with its pending change applied (a copy, not
+    saved), any other product itself. The live data if the pending change no longer validates."""
+    pending = PendingChange.objects.filter(product=product).first()
+    if pending is None:
+        return product
+    trial = Product.objects.select_related("family").get(pk=product.pk)
+    try:
+        with transaction.atomic():
+            _apply(trial, _decode(pending.changes), vals.Catalog.load())
+    except (ValidationError, Family.DoesNotExist):
+        return product
+    return trial
+
+
 def product_changes_since(product: Product, version: int) -> dict[str, list[Any]]:
-    """What changed between `version` and the product as it is now (for conflict messages)."""
+    """What changed between `version` and the product as it is now, its pending change included (for
+    conflict messages)."""
     event = product.events.filter(version=version).select_related("family").order_by("-pgh_id").first()
     if event is None:
         return {}
     before = selectors.product_state(event)
-    return selectors.state_changes(before, selectors.product_state(product))
+    return selectors.state_changes(before, selectors.product_state(product_proposed(product)))
 
 
 def _review(product: Product, actor: User, action: str, comment: str = "") -> None:
@@ -1044,13 +1069,16 @@ def products_add_category(*, actor: User | None, products: Iterable[Product], ca
     catalog = vals.Catalog.load()
     count = 0
     for product in products:
-        if category_code in product.categories:
+        # read again under lock: the categories to add to are those of now, a pending change's included
+        product = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
+        categories = product_proposed(product).categories
+        if category_code in categories:
             continue
         product_update(
             actor=actor,
             product=product,
             expected_version=product.version,
-            changes={"categories": [*product.categories, category_code]},
+            changes={"categories": [*categories, category_code]},
             catalog=catalog,
         )
         count += 1

@@ -206,7 +206,8 @@ def test_editing_an_approved_product_waits_for_approval_while_live_data_keeps_se
     services.product_submit(actor=shop.merchandiser, product=live)
     applied = services.product_approve(actor=shop.approver, product=live)
     assert applied.values["name"]["fr_FR"]["*"] == "Renne géant"
-    assert applied.version == 2 and applied.status == "approved"
+    # version 2 held the pending change, version 3 is the approved data
+    assert applied.version == 3 and applied.status == "approved"
     assert not PendingChange.objects.filter(product=product).exists()
 
 
