@@ -131,10 +131,15 @@ class Table:
         handle.seek(0)
         self.kind = "xlsx" if head.startswith(b"PK\x03\x04") or name.lower().endswith(".xlsx") else "csv"
         self.delimiter = ""
+        self.cut_at = 0  # the row of a CSV that ends inside a quoted cell
         self._rows = self._xlsx() if self.kind == "xlsx" else self._csv()
         try:
             _number, header = next(self._rows)
         except StopIteration:
+            if self.cut_at:
+                raise _file_error(
+                    _("the file ends inside a quoted cell of its header: the file looks cut")
+                ) from None
             raise _file_error(_("the file is empty: a header row is required")) from None
         self.header = [str(cell).strip() for cell in header]
         while self.header and not self.header[-1]:
@@ -143,10 +148,38 @@ class Table:
             raise _file_error(_("the file is empty: a header row is required"))
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Data rows, with blank lines skipped; cells beyond the header are kept for the caller to refuse."""
+        """Data rows, with blank lines skipped; cells beyond the header are kept for the caller to refuse.
+
+        A CSV row with fewer cells than the header, or a CSV ending inside a quoted cell, is a file cut
+        short (a download or a copy that stopped): such rows are never given to the caller (a missing
+        cell is not an empty one) and, once the whole file is read, the file is refused, each such row
+        named, whatever the caller skips. An XLSX row leaves its empty last cells out: they are empty."""
+        width = len(self.header)
+        cut: list[RowError] = []
         for number, cells in self._rows:
-            if any(cell.strip() for cell in cells):
-                yield number, cells
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) < width:
+                if self.kind == "xlsx":
+                    cells = cells + [""] * (width - len(cells))
+                else:
+                    reason = _(
+                        "{n} cells for {w} columns: the file looks cut (a row never leaves a cell out, "
+                        "not even an empty one); nothing was imported: export or copy the file again"
+                    )
+                    cut.append(
+                        RowError(number, self.header[len(cells) - 1], reason.format(n=len(cells), w=width))
+                    )
+                    continue
+            yield number, cells
+        if self.cut_at:
+            reason = _(
+                "the file ends inside a quoted cell: the file looks cut; nothing was imported: export or "
+                "copy the file again"
+            )
+            cut.append(RowError(self.cut_at, "", reason))
+        if cut:
+            raise ImportRejected(cut)
 
     def _csv(self) -> Iterator[tuple[int, list[str]]]:
         sample = self.handle.read(SAMPLE)
@@ -170,12 +203,22 @@ class Table:
                 column=first[:60],
             )
         stream = io.TextIOWrapper(self.handle, encoding="utf-8-sig", newline="")
-        reader = csv.reader(stream, delimiter=self.delimiter)
+        lines = _Lines(stream)
+        reader = csv.reader(lines, delimiter=self.delimiter)
         number = 0
+        held: tuple[int, list[str]] | None = None  # a record is given once the next one is read
         try:
             for cells in reader:
                 number += 1
-                yield number, cells
+                if held is not None:
+                    yield held
+                held = number, cells
+                raw = lines.take()
+            if held is not None:
+                if _ends_inside_quotes(raw, self.delimiter):
+                    self.cut_at = held[0]
+                else:
+                    yield held
         except UnicodeDecodeError as exc:
             raise _file_error(
                 _("the file is not valid UTF-8 after row {row} ({exc}): save it as UTF-8").format(
@@ -196,7 +239,10 @@ class Table:
             book = openpyxl.load_workbook(self.handle, read_only=True, data_only=False)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise _file_error(
-                _("the XLSX file is damaged or truncated ({exc}): export it again").format(exc=exc)
+                _(
+                    "the XLSX file is damaged or truncated ({exc}): the file looks cut; nothing was "
+                    "imported: export or copy it again"
+                ).format(exc=exc)
             ) from exc
         sheet = book.worksheets[0]
         try:
@@ -204,10 +250,44 @@ class Table:
                 yield number, [_xlsx_cell(value) for value in row]
         except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError) as exc:
             raise _file_error(
-                _("the XLSX file is damaged or truncated ({exc}): export it again").format(exc=exc)
+                _(
+                    "the XLSX file is damaged or truncated ({exc}): the file looks cut; nothing was "
+                    "imported: export or copy it again"
+                ).format(exc=exc)
             ) from exc
         finally:
             book.close()
+
+
+class _Lines:
+    """The lines of a text stream, for the CSV reader, keeping those of the record being read."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.kept: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.stream)
+        self.kept.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        kept, self.kept = self.kept, []
+        return kept
+
+
+def _ends_inside_quotes(lines: list[str], delimiter: str) -> bool:
+    """Whether a CSV record stops inside a quoted cell (the lenient reader keeps such a cell, cut):
+    read again strictly, it is the one error a strict reader gives at the end of the data."""
+    try:
+        for _cells in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _decode_sample(sample: bytes) -> str:

@@ -14,6 +14,7 @@ has no use for are reported once each, by name.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -21,7 +22,7 @@ import re
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
@@ -217,19 +218,29 @@ IGNORED_KINDS = {
 
 def kind_of(path: Path) -> str | None:
     """The Akeneo kind of one file, from its header; a file that cannot be read is refused, named."""
-    try:
+    with named(path):
         with path.open("rb") as handle:
             header = Table(handle, path.name).header
-    except ImportRejected as refused:
-        raise ImportRejected(
-            [dataclasses.replace(e, reason=f"{path.name}: {e.reason}") for e in refused.errors]
-        ) from refused
-    kind = _kind(header)
-    if kind == "locales_or_currencies":
-        kind = _locales_or_currencies(path, header)
-    elif kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
-        kind = _named(path, ORDER)
+        kind = _kind(header)
+        if kind == "locales_or_currencies":
+            kind = _locales_or_currencies(path, header)
+        elif kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
+            kind = _named(path, ORDER)
     return kind
+
+
+@contextlib.contextmanager
+def named(path: Path) -> Iterator[None]:
+    """A file refused as a whole (unreadable, cut short) is refused with its name before each reason."""
+    try:
+        yield
+    except ImportRejected as refused:
+        prefix = f"{path.name}: "
+        errors = [
+            e if e.reason.startswith(prefix) else dataclasses.replace(e, reason=prefix + e.reason)
+            for e in refused.errors
+        ]
+        raise ImportRejected(errors, refused.report) from refused
 
 
 def _named(path: Path, kinds: Iterable[str]) -> str | None:
@@ -1122,7 +1133,8 @@ def catalog_import(
                     else:
                         step = run.ignored_file if kind in IGNORED_KINDS else run.setup_file
                     began = time.perf_counter()
-                    part = step(path, kind, root)
+                    with named(path):  # a file cut short refuses the set, whatever is skipped
+                        part = step(path, kind, root)
                     part.seconds = time.perf_counter() - began
                     run.report.add(path.name, kind, part)
                     if part.error_count and not skip_invalid:
