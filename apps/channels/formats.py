@@ -7,8 +7,6 @@ shows what will fail then), and renders the entries that pass. Nothing here read
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from django.utils import timezone
 
 from apps.channels.models import Feed
 from apps.channels.selectors import Context, Item, money
+from apps.core.sheets import CsvWriter
 from apps.products.services import gtin_check
 
 GOOGLE_NS = "http://base.google.com/ns/1.0"
@@ -350,9 +349,8 @@ class _Csv(Format):
 
     @staticmethod
     def _line(cells: list[str]) -> str:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
-        return buffer.getvalue()
+        """Cells a spreadsheet would run as a formula are escaped; prices and quantities stay numbers."""
+        return CsvWriter(delimiter=",").line(cells)
 
 
 class MetaCatalog(_Csv):

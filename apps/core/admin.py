@@ -32,8 +32,8 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, 
 from apps.core import imports, services
 from apps.core.admin_mixins import AdministratorsOnlyMixin, ObjectPermissionsAdminMixin, ReadOnlyAdminMixin
 from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
-from apps.core.resources import CurrencyResource, LocaleResource
-from apps.core.tabular import escape_cell
+from apps.core.resources import SAFE_FORMATS, CurrencyResource, LocaleResource
+from apps.core.sheets import CsvWriter
 
 admin.site.unregister(Group)
 for model in (
@@ -70,6 +70,7 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
 @admin.register(Locale)
 class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
     resource_classes = [LocaleResource]
+    formats = SAFE_FORMATS  # Noel's CSV writer and XLSX cell rule (formulas escaped)
     import_form_class = ImportForm
     export_form_class = ExportForm
     list_display = ("code", "name", "is_active")
@@ -80,6 +81,7 @@ class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
 @admin.register(Currency)
 class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
     resource_classes = [CurrencyResource]
+    formats = SAFE_FORMATS
     import_form_class = ImportForm
     export_form_class = ExportForm
     list_display = ("code", "name", "decimal_places", "is_active")
@@ -334,15 +336,11 @@ class ImportJobAdmin(ModelAdmin):
 
     def errors_view(self, request, pk: int):
         """The refused rows as a CSV file, to fix them in a spreadsheet and import them again."""
-        import csv
-
         job = get_object_or_404(self.get_queryset(request), pk=pk)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        writer = csv.writer(response, delimiter=";")
+        writer = CsvWriter(response, delimiter=";")
         writer.writerow(["row", "column", "sku", "value", "reason"])
         for error in (job.report or job.preview).get("errors", []):
-            writer.writerow(
-                [error["row"], error["column"], error["sku"], escape_cell(error["value"]), error["reason"]]
-            )
+            writer.writerow([error["row"], error["column"], error["sku"], error["value"], error["reason"]])
         return response

@@ -20,10 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+# the writing rules (`sheets`), imported by the readers from here too
+from apps.core.sheets import FORMULA_START, escape_cell, unescape, xlsx_unescape  # noqa: F401
+
 SAMPLE = 64 * 1024
 DELIMITERS = (";", ",")
 MAX_ERRORS_KEPT = 1000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MARKED_START = ("=", "'")  # what `is_formula` and `unescape` look for first
 Progress = Callable[[int], None]
 
@@ -102,18 +104,6 @@ class ImportRejected(ValidationError):
 
 def _file_error(reason: str, column: str = "", row: int = 1) -> ImportRejected:
     return ImportRejected([RowError(row, column, reason)])
-
-
-def escape_cell(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def unescape(cell: str) -> str:
-    """Undo the export's formula escaping ('=x → =x) so a round trip gives back the same text."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
-        return cell[1:]
-    return cell
 
 
 def is_formula(cell: str) -> bool:
@@ -236,7 +226,8 @@ class Table:
         import openpyxl
 
         try:
-            book = openpyxl.load_workbook(self.handle, read_only=True, data_only=False)
+            # rich_text: openpyxl's plain reading of shared strings mangles Excel's `_x005F_` escape
+            book = openpyxl.load_workbook(self.handle, read_only=True, data_only=False, rich_text=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise _file_error(
                 _(
@@ -341,7 +332,7 @@ def _xlsx_cell(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value)
+    return xlsx_unescape(str(value))  # a string, or a rich text (its runs' text)
 
 
 class DryRun(Exception):

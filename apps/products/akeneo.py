@@ -15,7 +15,6 @@ has no use for are reported once each, by name.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import io
 import re
@@ -35,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core import context
 from apps.core.models import AuditLog, Channel, User
+from apps.core.sheets import CsvWriter
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import flat, services, setup
 from apps.products import values as vals
@@ -1055,7 +1055,8 @@ def flat_import(
     file), for the caller to put back in its own file's terms."""
     with tempfile.TemporaryFile("w+b") as flat_file:
         text = io.TextIOWrapper(flat_file, encoding="utf-8", newline="")
-        write(csv.writer(text, delimiter=";", lineterminator="\n"))
+        # read only by the flat import, which refuses formulas itself: written as they came
+        write(CsvWriter(text, delimiter=";", escape=False))
         text.flush()
         text.detach()
         flat_file.seek(0)

@@ -4,13 +4,12 @@ Columns: sku, family, categories, enabled, parent, family_variant, gtin, then
 `<attribute>[-<locale>][-<channel>]`, a price collection as `<attribute>[-<locale>][-<channel>]-<CUR>`,
 a measurement as the amount column plus
 `<…>-unit`, multi-selects as comma-separated codes, associations as `<TYPE>-products`. Exported cells
-that a spreadsheet would run as a formula (=, +, -, @) are escaped with a leading apostrophe.
+that a spreadsheet would run as a formula (=, +, -, @) are escaped with a leading apostrophe, and an
+XLSX's control characters written in Excel's notation, by the writers of `apps.core.sheets`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 
-from apps.core.tabular import escape_cell
+from apps.core.sheets import CsvWriter, xlsx_row
 from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
@@ -64,7 +63,8 @@ def cell_text(kind: str | None, value: Any) -> str:
 
 
 def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000) -> Iterator[list[str]]:
-    """One list of escaped cells per product, in `columns`' order, streamed from a server-side cursor.
+    """One list of cells per product (as stored: the writers escape them), in `columns`' order, streamed
+    from a server-side cursor.
 
     Where each value slot's cells go is worked out once per export (`_SlotPlaces`), not once per product
     (#15): the per-row cost is a JSON decode and one list store per cell. A cell `columns` lacks is left
@@ -99,7 +99,7 @@ def rows(queryset: QuerySet[Product], columns: list[str], chunk_size: int = 2000
                     place = slots.position.get(f"{association}-products")
                     if place is not None:
                         row[place] = ",".join(skus)
-                yield [escape_cell(cell) if cell else cell for cell in row]
+                yield row
 
 
 @dataclass(frozen=True)
@@ -179,15 +179,10 @@ def csv_lines(
 ) -> Iterable[str]:
     """The selection as CSV text, line by line, for a streaming response."""
     columns = columns or header(queryset)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(columns)
-    yield buffer.getvalue()
+    writer = CsvWriter(delimiter=delimiter)
+    yield writer.line(columns)
     for row in rows(queryset, columns):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        yield buffer.getvalue()
+        yield writer.line(row)
 
 
 def keep_columns(
@@ -221,10 +216,10 @@ def xlsx_write(queryset: QuerySet[Product], handle, columns: list[str] | None = 
     columns = columns or header(queryset)
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("products")
-    sheet.append(columns)
+    sheet.append(xlsx_row(columns))
     count = 0
     for row in rows(queryset, columns):
-        sheet.append(row)
+        sheet.append(xlsx_row(row))
         count += 1
     book.save(handle)
     return count
