@@ -123,8 +123,19 @@ class FamilyRequirementInline(TabularInline):
     autocomplete_fields = ("attribute",)
 
 
+class FamilyForm(forms.ModelForm):
+    """The model's `attributes` posted as `attribute_set`: an input named "attributes" hides the form's DOM
+    `attributes` from Alpine and htmx, which then throw and leave the page blank."""
+
+    HTML_NAMES = {"attributes": "attribute_set"}
+
+    def add_prefix(self, field_name: str) -> str:
+        return super().add_prefix(self.HTML_NAMES.get(field_name, field_name))
+
+
 @admin.register(Family)
 class FamilyAdmin(ModelAdmin):
+    form = FamilyForm
     list_display = ("code", "label")
     search_fields = ("code",)
     filter_horizontal = ("attributes",)
