@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from apps.core.admin_mixins import ReadOnlyAdminMixin
-from apps.inventory import services
+from apps.inventory import policies, services
 from apps.inventory.models import ChannelStockPolicy, StockLevel, StockLocation, StockMovement
 from apps.products.admin import ProductAdmin
 
@@ -44,6 +44,9 @@ class StockLevelAdmin(ModelAdmin):
     autocomplete_fields = ("product",)
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        return policies.visible_levels(request.user, super().get_queryset(request))
+
     def get_readonly_fields(self, request, obj=None):
         return ("product", "location", "reserved") if obj else ("reserved",)
 
@@ -77,6 +80,9 @@ class StockMovementAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_filter = ("source",)
     list_select_related = ("level",)
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return policies.visible_levels(request.user, super().get_queryset(request), "level__product_id")
 
 
 class StockInline(ReadOnlyAdminMixin, TabularInline):

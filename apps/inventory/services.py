@@ -16,7 +16,7 @@ from apps.core import context, events, idempotency
 from apps.core.batches import BatchRejected, LineError
 from apps.core.models import User
 from apps.core.services import audit_record
-from apps.inventory import selectors
+from apps.inventory import policies, selectors
 from apps.inventory.events import StockChanged
 from apps.inventory.models import StockLevel, StockLocation
 from apps.products.models import Product
@@ -76,11 +76,14 @@ def _apply(actor: User | None, lines: Sequence[StockLine], partial: bool) -> dic
     locations = dict(
         StockLocation.objects.filter(code__in={line.location for line in lines}).values_list("code", "pk")
     )
+    refused = policies.products_refused(actor, products)
     errors: list[LineError] = []
     wanted: list[tuple[int, int, int, StockLine]] = []
     for index, line in enumerate(lines):
         if line.sku not in products:
             errors.append(LineError(index, line.sku, "sku", f"unknown SKU {line.sku}"))
+        elif line.sku in refused:
+            errors.append(LineError(index, line.sku, "sku", refused[line.sku]))
         elif line.location not in locations:
             errors.append(LineError(index, line.sku, "location", f"unknown location {line.location}"))
         elif (line.quantity is None) == (line.delta is None):

@@ -10,7 +10,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget, 
 
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.money import Money
-from apps.pricing import selectors, services
+from apps.pricing import policies, selectors, services
 from apps.pricing.models import EffectivePrice, Price
 from apps.products.admin import ProductAdmin
 
@@ -110,6 +110,9 @@ class PriceAdmin(MoneyColumns, ModelAdmin):
     readonly_fields = ("history",)
     actions = ["bulk_edit"]
 
+    def get_queryset(self, request):
+        return policies.visible_prices(request.user, super().get_queryset(request))
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.actor = request.user
@@ -193,6 +196,9 @@ class EffectivePriceAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_select_related = ("product", "channel")
     search_fields = ("product__sku",)
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return policies.visible_prices(request.user, super().get_queryset(request))
 
 
 class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):

@@ -21,6 +21,7 @@ from apps.core.batches import BatchRejected, LineError, triggers_without_subtran
 from apps.core.models import Channel, User
 from apps.core.money import MoneyError, currency_exponent, to_decimal
 from apps.core.services import audit_record
+from apps.pricing import policies
 from apps.pricing.events import EffectivePricesChanged
 from apps.pricing.models import Price
 from apps.pricing.modifiers import Adjustment, adjustments_at
@@ -130,8 +131,13 @@ def price_check(
     confirm: bool = False,
     reason: str = "",
     lock: bool = False,
+    team_checked: bool = False,
 ) -> tuple[Price | None, Decimal, Decimal | None, Decimal | None]:
-    """Every guard rail, without writing: (current price, amount, compare-at, cost), or ValidationError."""
+    """Every guard rail, without writing: (current price, amount, compare-at, cost), or ValidationError.
+
+    `team_checked`: the caller asked the pricing policy about this product already (a batch, at once)."""
+    if not team_checked and (refusal := policies.price_refusal(actor, product)):
+        raise ValidationError({"product": refusal})
     currency = line.currency or channel.currency_id
     current = Price.objects.select_for_update() if lock else Price.objects
     previous = current.filter(product=product, channel=channel, currency_id=currency).first()
@@ -158,11 +164,19 @@ def price_check(
 
 
 def _apply_line(
-    actor: User | None, line: PriceLine, product: Product, channel: Channel, *, confirm: bool, reason: str
+    actor: User | None,
+    line: PriceLine,
+    product: Product,
+    channel: Channel,
+    *,
+    confirm: bool,
+    reason: str,
+    team_checked: bool = False,
 ) -> Price:
     previous, amount, compare_at, cost = price_check(
-        actor=actor, line=line, product=product, channel=channel, confirm=confirm, reason=reason, lock=True
-    )
+        actor=actor, line=line, product=product, channel=channel, confirm=confirm, reason=reason, lock=True,
+        team_checked=team_checked,
+    )  # fmt: skip
     currency = line.currency or channel.currency_id
     price = previous or Price(product=product, channel=channel, currency_id=currency)
     old = (price.amount, price.compare_at, price.cost) if previous else (None, None, None)
@@ -223,6 +237,7 @@ def _apply_batch(
     triggers_without_subtransactions()
     channels = {c.code: c for c in Channel.objects.all()}
     products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
+    refused = policies.products_refused(actor, products.values())
     errors: list[LineError] = []
     applied: list[Price] = []
     known: list[tuple[tuple[int, int, str], int, Product, Channel]] = []
@@ -232,6 +247,8 @@ def _apply_batch(
             errors.append(LineError(index, line.sku, "sku", f"unknown SKU {line.sku}"))
         elif channel is None:
             errors.append(LineError(index, line.sku, "channel", f"unknown channel {line.channel}"))
+        elif product.pk in refused:
+            errors.append(LineError(index, line.sku, "sku", refused[product.pk]))
         else:
             known.append(
                 ((product.pk, channel.pk, line.currency or channel.currency_id), index, product, channel)
@@ -260,10 +277,10 @@ def _apply_line_once(
     waits for the first to commit, then finds the row taken; read again, it is an update like any other."""
     try:
         with transaction.atomic():
-            return _apply_line(actor, line, product, channel, confirm=confirm, reason="")
+            return _apply_line(actor, line, product, channel, confirm=confirm, reason="", team_checked=True)
     except IntegrityError:
         with transaction.atomic():
-            return _apply_line(actor, line, product, channel, confirm=confirm, reason="")
+            return _apply_line(actor, line, product, channel, confirm=confirm, reason="", team_checked=True)
 
 
 def round_to_ending(amount: Decimal, ending: str) -> Decimal:
@@ -286,6 +303,10 @@ def prices_bulk_edit(
 ) -> int:
     """The price list's bulk edit: set, raise or lower by a percentage, then optionally end in .99 or .95."""
     number = to_decimal(value)
+    prices = list(prices)
+    refused = policies.products_refused(actor, {p.product_id: p.product for p in prices}.values())
+    if refused:
+        raise ValidationError({"product": sorted(set(refused.values()))})
     changed = []
     for price in prices:
         if operation == "set":
@@ -307,7 +328,11 @@ def prices_bulk_edit(
             price.currency_id,
             price.compare_at if price.compare_at and price.compare_at > amount else None,
         )
-        changed.append(_apply_line(actor, line, price.product, price.channel, confirm=confirm, reason=""))
+        changed.append(
+            _apply_line(
+                actor, line, price.product, price.channel, confirm=confirm, reason="", team_checked=True
+            )
+        )
     _mark_changed(changed)
     return len(changed)
 
