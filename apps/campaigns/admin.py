@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
@@ -529,7 +530,18 @@ class PromotionAdmin(ModelAdmin):
         return editable and super().has_delete_permission(request, obj)
 
     def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # read only past submission: the overrides shown, not the manager of that name (a 500)
+            return [*PromotionForm.Meta.fields, "channel_benefits"]
         return [*PromotionForm.Meta.fields, "overrides", "confirm"]
+
+    @display(description=_("per-channel benefit"))
+    def channel_benefits(self, obj: Promotion) -> str:
+        overrides = obj.overrides.select_related("channel").order_by("channel__code")
+        return format_html_join(
+            mark_safe("<br>"), "{}: {} {}",
+            ((o.channel.code, o.get_benefit_display(), f"{o.value.normalize():f}") for o in overrides),
+        ) or "-"  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         return ["campaign", "code"] if obj is not None else []

@@ -228,3 +228,20 @@ def test_a_marketer_removes_a_promotion_of_a_draft_through_the_service(xmas, clo
     assert response.status_code == 302
     assert not Promotion.objects.exists()
     assert AuditLog.objects.filter(action="campaign.promotion_remove", actor=xmas.marketer).exists()
+
+
+@pytest.mark.parametrize("status", [S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED, S.CANCELLED])
+def test_a_promotion_of_a_campaign_past_draft_opens_read_only_with_its_channel_benefits(
+    xmas, clock, client, status
+):
+    campaign = approved(xmas)
+    promotion = campaign.promotions.get()
+    promotion.overrides.create(channel=xmas.google, benefit="amount_off", value=5)
+    Campaign.objects.filter(pk=campaign.pk).update(status=status)
+    for person in (xmas.marketer, xmas.approver):
+        login(client, person)
+        response = client.get(f"/admin/campaigns/promotion/{promotion.pk}/change/")
+        assert response.status_code == 200, response.content.decode()[:2000]
+        page = response.content.decode()
+        assert "google: Amount off 5" in page
+        assert 'name="value"' not in page  # read only: no input to type into
