@@ -966,7 +966,7 @@ class ProductImporter:
                 if pending.changed:
                     with cursor.cursor.copy(_COPY_STAGE) as copy:
                         copy.write(pending.changed)
-                    cursor.execute(_UPDATE, [self.actor.pk if self.actor else None])
+                    cursor.execute(_UPDATE, {"actor": self.actor.pk if self.actor else None})
                 if pending.created:
                     with cursor.cursor.copy(_COPY_PRODUCTS) as copy:
                         copy.write(pending.created)
@@ -1214,6 +1214,7 @@ def _created_row(product: Product, now: str, actor: str) -> str:
         now,
         now,
         actor,
+        "{}" if actor == _NULL else f"{{{actor}}}",  # contributors (four eyes)
     )
     return "\t".join(fields) + "\n"
 
@@ -1285,7 +1286,7 @@ _RELATED = ("family", "family_variant", "parent__family_variant", "parent__paren
 _COPY_PRODUCTS = (
     "COPY products_product (id, sku, family_id, family_variant_id, parent_id, is_model, enabled, gtin,"
     ' categories, "values", associations, axis_key, search_text, status, version, created_at, updated_at,'
-    " updated_by_id) FROM STDIN"
+    " updated_by_id, contributors) FROM STDIN"
 )
 _STAGE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS noel_import_product (
@@ -1302,7 +1303,9 @@ _UPDATE = """
 UPDATE products_product p SET
     family_id = s.family_id, enabled = s.enabled, gtin = s.gtin, categories = s.categories,
     "values" = s."values", associations = s.associations, axis_key = s.axis_key, search_text = s.search_text,
-    version = p.version + 1, updated_at = now(), updated_by_id = %s
+    version = p.version + 1, updated_at = now(), updated_by_id = %(actor)s,
+    contributors = CASE WHEN %(actor)s IS NULL OR %(actor)s = ANY(p.contributors) THEN p.contributors
+                        ELSE array_append(p.contributors, %(actor)s) END
 FROM noel_import_product s
 WHERE p.id = s.id
 """

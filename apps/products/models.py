@@ -291,7 +291,7 @@ WHERE c.value <> 'null'::jsonb;
     pghistory.InsertEvent("created"),
     pghistory.UpdateEvent("changed"),
     pghistory.DeleteEvent("deleted"),
-    exclude=["updated_at", "search_text", "search_vector"],
+    exclude=["updated_at", "search_text", "search_vector", "contributors"],
     # One history write per statement, as for prices: a row trigger ran once per product even when an
     # import had it ignore the write (checking the ignore list cost 44 µs a row, more than the row's own
     # insert and indexes).
@@ -357,6 +357,9 @@ class Product(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Four eyes: who edited the product or its pending change, or submitted it, since its last approval
+    # (user ids, emptied by the approval); none of them may approve it. Not versioned: review bookkeeping.
+    contributors = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
     # PostgreSQL full-text search with the 'simple' configuration: SKU, GTIN and names in every locale,
     # prefix-matched ("rein" finds "Renne en peluche"), without stemming one language over another.

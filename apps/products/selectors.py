@@ -23,7 +23,6 @@ from apps.products.models import (
     CompletenessSnapshot,
     Family,
     Product,
-    ProductReview,
     Score,
 )
 
@@ -233,22 +232,13 @@ def products_drafts_of(user: Any, queryset: QuerySet[Product] | None = None) -> 
 
 
 def products_awaiting_approval_by(user: Any, queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
-    """What a person may approve now: submitted products and changes that they neither submitted nor
-    edited (the four-eyes rule of product_approve, as a filter)."""
+    """What a person may approve now: submitted products and changes they did not contribute to (edited
+    since the last approval, or submitted: the four-eyes rule of product_approve, as a filter)."""
     queryset = Product.objects.all() if queryset is None else queryset
     if not user.has_perm("products.approve_product"):
         return queryset.none()
-    last_submitter = (
-        ProductReview.objects.filter(product=OuterRef("pk"), action=ProductReview.Action.SUBMIT)
-        .order_by("-created_at", "-id")
-        .values("actor_id")[:1]
-    )
-    return (
-        queryset.filter(Q(status=Product.Status.IN_REVIEW) | Q(pending_change__submitted=True))
-        .alias(submitter=Subquery(last_submitter))
-        .exclude(submitter=user.pk)
-        .exclude(updated_by=user)
-        .exclude(pending_change__author=user)
+    return queryset.filter(Q(status=Product.Status.IN_REVIEW) | Q(pending_change__submitted=True)).exclude(
+        contributors__contains=[user.pk]
     )
 
 

@@ -17,7 +17,8 @@ import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from stdnum import ean
 
 from apps.core import context, events
@@ -433,6 +434,7 @@ def product_create(
         enabled=enabled,
         categories=list(categories),
         updated_by=actor,
+        contributors=[actor.pk] if actor is not None else [],
     )
     try:
         product.full_clean(
@@ -525,6 +527,7 @@ def product_update(
         return locked
     locked.version += 1
     locked.updated_by = actor
+    _contributed(locked, actor)
     locked.search_text = _search_text(locked, effective_values(locked))
     with _history(actor):
         locked.save()
@@ -556,8 +559,11 @@ def _propose(
         defaults={"changes": proposal, "author": actor, "base_version": product.version, "submitted": False},
     )
     product.version += 1
+    _contributed(product, actor)
     with _history(actor):
-        Product.objects.filter(pk=product.pk).update(version=product.version, updated_at=timezone.now())
+        Product.objects.filter(pk=product.pk).update(
+            version=product.version, updated_at=timezone.now(), contributors=product.contributors
+        )
     audit_record(
         actor=actor,
         action="product.propose",
@@ -617,12 +623,14 @@ def product_submit(*, actor: User, product: Product) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
     pending = PendingChange.objects.filter(product=product).first()
     if product.status == S.DRAFT:
+        _contributed(product, actor)
         with _history(actor):
             product.status = S.IN_REVIEW
-            product.save(update_fields=["status", "updated_at"])
+            product.save(update_fields=["status", "contributors", "updated_at"])
     elif product.status == S.APPROVED and pending and not pending.submitted:
         pending.submitted = True
         pending.save(update_fields=["submitted", "updated_at"])
+        _contribution_record(product, actor)
     else:
         raise ValidationError(
             f"{product.sku} is {product.get_status_display().lower()} with nothing to submit"
@@ -631,16 +639,58 @@ def product_submit(*, actor: User, product: Product) -> Product:
     return product
 
 
-def _check_four_eyes(product: Product, approver: User) -> None:
-    if not approver.has_perm("products.approve_product"):
-        raise PermissionDenied(f"{approver.get_username()} may not approve products")
-    last = product.reviews.filter(action=ProductReview.Action.SUBMIT).first()
-    pending = PendingChange.objects.filter(product=product).first()
-    authors = {last.actor_id if last else None, pending.author_id if pending else None, product.updated_by_id}
-    if approver.pk in authors:
-        raise PermissionDenied(
-            f"{product.sku}: you submitted or edited this change; another approver must approve it"
+def _contributed(product: Product, actor: User | None) -> None:
+    """Count `actor` among the product's contributors (four eyes), on the instance about to be saved."""
+    if actor is not None and actor.pk not in product.contributors:
+        product.contributors = [*product.contributors, actor.pk]
+
+
+def _contribution_record(product: Product, actor: User | None) -> None:
+    """Count `actor` among the product's contributors at once, without a version (its pending change or
+    its submission changed, not its data)."""
+    if actor is None or actor.pk in product.contributors:
+        return
+    _contributed(product, actor)
+    Product.objects.filter(pk=product.pk).update(contributors=product.contributors)
+
+
+def _check_four_eyes(product: Product, approver: User, verb: str = "approve") -> None:
+    """Nobody who contributed to what is decided (edited the product or its pending change since its last
+    approval, by any path, or submitted it) may approve it or send it back; administrators neither. The
+    refusal names the person and the reason, in their language."""
+    with translation.override(approver.language or translation.get_language()):
+        if not approver.has_perm("products.approve_product"):
+            raise PermissionDenied(
+                gettext("%(user)s may not approve products") % {"user": approver.get_username()}
+            )
+        if approver.pk not in product.contributors:
+            return
+        approved_at = (
+            product.reviews.filter(action=ProductReview.Action.APPROVE)
+            .values_list("created_at", flat=True)
+            .first()
         )
+        submissions = product.reviews.filter(action=ProductReview.Action.SUBMIT, actor_id=approver.pk)
+        if approved_at is not None:
+            submissions = submissions.filter(created_at__gt=approved_at)
+        reason = "submitted" if submissions.exists() else "edited"
+        refusal = {
+            ("approve", "submitted"): gettext(
+                "%(user)s may not approve %(sku)s: they submitted it; another approver must approve it"
+            ),
+            ("approve", "edited"): gettext(
+                "%(user)s may not approve %(sku)s: they edited it since its last approval; another approver "
+                "must approve it"
+            ),
+            ("reject", "submitted"): gettext(
+                "%(user)s may not send back %(sku)s: they submitted it; another approver must decide"
+            ),
+            ("reject", "edited"): gettext(
+                "%(user)s may not send back %(sku)s: they edited it since its last approval; another "
+                "approver must decide"
+            ),
+        }[(verb, reason)]
+        raise PermissionDenied(refusal % {"user": approver.get_username(), "sku": product.sku})
 
 
 @transaction.atomic
@@ -656,6 +706,7 @@ def product_approve(*, actor: User, product: Product, comment: str = "") -> Prod
         product.version += 1
         pending.delete()
     product.status = S.APPROVED
+    product.contributors = []  # a new review cycle starts
     product.search_text = _search_text(product, effective_values(product))
     with _history(actor):
         product.save()
@@ -676,12 +727,12 @@ def product_reject(*, actor: User, product: Product, comment: str) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
     pending = PendingChange.objects.filter(product=product, submitted=True).first()
     if product.status == S.IN_REVIEW:
-        _check_four_eyes(product, actor)
+        _check_four_eyes(product, actor, "reject")
         with _history(actor):
             product.status = S.DRAFT
             product.save(update_fields=["status", "updated_at"])
     elif pending is not None:
-        _check_four_eyes(product, actor)
+        _check_four_eyes(product, actor, "reject")
         pending.submitted = False
         pending.save(update_fields=["submitted", "updated_at"])
     else:
@@ -962,6 +1013,7 @@ def products_bulk_create(
             enabled=row.enabled,
             categories=list(row.categories),
             updated_by=actor,
+            contributors=[actor.pk] if actor is not None else [],
         )
         if row.parent and product.parent is None:
             problems.append(f"{row.sku}: parent {row.parent} does not exist")
