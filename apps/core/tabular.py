@@ -182,16 +182,17 @@ class Table:
         self.delimiter = max(counts, key=lambda d: counts[d])
         if counts[self.delimiter] == 0:
             found = next((d for d in ("\t", "|") if d in first), "")
-            hint = (
-                _("it seems to use {found!r}").format(found=found) if found else _("it has a single column")
-            )
-            raise _file_error(
-                _(
-                    "the header has no ';' or ',' between columns ({hint}): "
-                    "save the file with ; or , as the delimiter"
-                ).format(hint=hint),
-                column=first[:60],
-            )
+            if found:
+                raise _file_error(
+                    _(
+                        "the header has no ';' or ',' between columns (it seems to use {found!r}): "
+                        "save the file with ; or , as the delimiter"
+                    ).format(found=found),
+                    column=first[:60],
+                )
+            # one column (Akeneo's locales.csv: `code` alone): the delimiter its cells hold least, so
+            # that a label with a comma stays one cell
+            self.delimiter = min(DELIMITERS, key=text.count)
         stream = io.TextIOWrapper(self.handle, encoding="utf-8-sig", newline="")
         lines = _Lines(stream)
         reader = csv.reader(lines, delimiter=self.delimiter)
