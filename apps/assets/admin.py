@@ -24,6 +24,7 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.assets import selectors, services
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
+from apps.core.admin_mixins import ChannelLimitedAdminMixin
 from apps.core.models import Locale
 from apps.products.admin import product_inlines
 from apps.products.models import Product
@@ -342,7 +343,9 @@ class AssetAdmin(ModelAdmin):
 
 
 @admin.register(RenditionSpec)
-class RenditionSpecAdmin(ModelAdmin):
+class RenditionSpecAdmin(ChannelLimitedAdminMixin, ModelAdmin):
+    shared_rows = True  # specs without a channel serve every channel: administrators' and unlimited managers'
+
     list_display = ("code", "width", "height", "format", "fit", "quality", "channel", "min_source")
     list_select_related = ("channel",)
     fields = (

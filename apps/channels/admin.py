@@ -20,7 +20,7 @@ from unfold.widgets import UnfoldAdminSplitDateTimeWidget, UnfoldAdminTextInputW
 
 from apps.channels import formats, policies, services
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ChannelLimitedAdminMixin, ReadOnlyAdminMixin
 
 RUN_STATUS = {"succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning"}
 
@@ -77,7 +77,7 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(Feed)
-class FeedAdmin(ModelAdmin):
+class FeedAdmin(ChannelLimitedAdminMixin, ModelAdmin):
     form = FeedForm
     list_display = ("__str__", "format", "locale", "serving", "published", "held_back", "dirty", "last_built")
     list_filter = ("channel", "format", "is_active", "dirty")
@@ -334,7 +334,7 @@ class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(PullToken)
-class PullTokenAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class PullTokenAdmin(ChannelLimitedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("channel", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("channel",)
     list_select_related = ("channel",)

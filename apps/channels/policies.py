@@ -11,15 +11,21 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from apps.channels.models import Feed, FeedIssue, FeedRun
+from apps.core import policies as core_policies
 from apps.core.models import Channel, User
-from apps.core.policies import granted_scope
 
-MANAGE = "core.manage_channel"
+MANAGE = core_policies.MANAGE_CHANNEL
 
 
 def channel_scope(user: User) -> set[str] | None:
     """Channel codes the person is limited to, or None when unlimited."""
-    return granted_scope(user, MANAGE, Channel, lambda granted: set(granted.values_list("code", flat=True)))
+    return core_policies.channel_scope(user)
+
+
+def may_manage(user: User, channel: Channel) -> bool:
+    """Whether the person's channel limits (if any) include this channel."""
+    scope = channel_scope(user)
+    return scope is None or channel.code in scope
 
 
 def _limit(queryset: QuerySet, user: User, path: str) -> QuerySet:

@@ -30,7 +30,12 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.core import imports, services
-from apps.core.admin_mixins import AdministratorsOnlyMixin, ObjectPermissionsAdminMixin, ReadOnlyAdminMixin
+from apps.core.admin_mixins import (
+    AdministratorsOnlyMixin,
+    ChannelLimitedAdminMixin,
+    ObjectPermissionsAdminMixin,
+    ReadOnlyAdminMixin,
+)
 from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
 from apps.core.resources import SAFE_FORMATS, CurrencyResource, LocaleResource
 from apps.core.sheets import CsvWriter
@@ -90,8 +95,11 @@ class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
-    """Channels; "Object permissions" grants a channel manager this channel's feeds (core.manage_channel)."""
+class ChannelAdmin(ChannelLimitedAdminMixin, ObjectPermissionsAdminMixin, ModelAdmin):
+    """Channels; "Object permissions" grants a channel manager this channel's feeds (core.manage_channel).
+    A manager limited to some channels sees and changes only those, and adds none."""
+
+    channel_path = ""
 
     list_display = ("code", "name", "kind", "currency", "is_active")
     list_filter = ("kind", "is_active")

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 
@@ -97,3 +98,66 @@ class ObjectPermissionsAdminMixin(GuardedModelAdminMixin):
                 "admin/change_form.html",
             ]
         return response
+
+
+class ChannelLimitedAdminMixin:
+    """For admin screens of channel-related rows: a person limited to some channels (granted "manage
+    channel" on them) lists, opens, changes, deletes and acts on only those channels' rows, and chooses
+    only those channels in forms; a person without limits keeps every channel. `channel_path` leads
+    from the model to its channel ("" for the channels themselves). With `shared_rows`, rows without a
+    channel (shared by every channel) are listed but read-only for limited people, who cannot create one.
+    """
+
+    channel_path = "channel"
+    shared_rows = False
+
+    def _channel_scope(self, request) -> set[str] | None:
+        from apps.core.policies import channel_scope
+
+        return channel_scope(request.user)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        scope = self._channel_scope(request)
+        if scope is None:
+            return queryset
+        prefix = f"{self.channel_path}__" if self.channel_path else ""
+        allowed = Q(**{f"{prefix}code__in": sorted(scope)})
+        if self.shared_rows:
+            allowed |= Q(**{f"{self.channel_path}__isnull": True})
+        return queryset.filter(allowed)
+
+    def channel_in_scope(self, request, obj) -> bool:
+        scope = self._channel_scope(request)
+        if scope is None or obj is None:
+            return True
+        channel = getattr(obj, self.channel_path) if self.channel_path else obj
+        return channel is not None and channel.code in scope
+
+    def has_add_permission(self, request, *args):
+        allowed = super().has_add_permission(request, *args)
+        # a limited person adds rows of their channels, never a channel of their own making
+        return allowed and (bool(self.channel_path) or self._channel_scope(request) is None)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.channel_in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.channel_in_scope(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from apps.core.models import Channel
+
+        scope = self._channel_scope(request)
+        if db_field.related_model is Channel and scope is not None:
+            kwargs["queryset"] = Channel.objects.filter(code__in=sorted(scope))
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        from apps.core.models import Channel
+
+        scope = self._channel_scope(request)
+        if db_field.related_model is Channel and scope is not None:
+            kwargs["queryset"] = Channel.objects.filter(code__in=sorted(scope))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -42,3 +42,15 @@ def is_administrator(user: User) -> bool:
     if "is_administrator" not in cache:
         cache["is_administrator"] = user.groups.filter(name=Role.ADMIN.value).exists()
     return cache["is_administrator"]
+
+
+MANAGE_CHANNEL = "core.manage_channel"
+
+
+def channel_scope(user: User) -> set[str] | None:
+    """Channel codes the person is limited to (granted "manage channel" on them), or None when unlimited."""
+    from apps.core.models import Channel
+
+    return granted_scope(
+        user, MANAGE_CHANNEL, Channel, lambda granted: set(granted.values_list("code", flat=True))
+    )

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ChannelLimitedAdminMixin, ReadOnlyAdminMixin
 from apps.inventory import policies, services
 from apps.inventory.models import ChannelStockPolicy, StockLevel, StockLocation, StockMovement
 from apps.products.admin import ProductAdmin
@@ -61,7 +61,7 @@ class StockLevelAdmin(ModelAdmin):
 
 
 @admin.register(ChannelStockPolicy)
-class ChannelStockPolicyAdmin(ModelAdmin):
+class ChannelStockPolicyAdmin(ChannelLimitedAdminMixin, ModelAdmin):
     list_display = ("channel", "safety_buffer")
 
 
