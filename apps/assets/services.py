@@ -30,7 +30,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from apps.assets import imaging, selectors
+from apps.assets import imaging, policies, selectors
 from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
 from apps.core import events
@@ -338,6 +338,14 @@ def assets_upload_many(
     if problems:
         raise BatchRejected(problems)
     links = naming_convention(c.name for c in checked)
+    refused = policies.products_refused(actor, {p.pk: p for p, _r, _n in links.values()}.values())
+    problems = [
+        LineError(index, item.name, "file", f"{item.name}: {refused[links[item.name][0].pk]}")
+        for index, item in enumerate(checked, start=1)
+        if item.name in links and links[item.name][0].pk in refused
+    ]
+    if problems:
+        raise BatchRejected(problems)
     uploaded, created_ids = [], []
     with _removed_on_failure() as stored:
         for item in checked:
@@ -346,7 +354,7 @@ def assets_upload_many(
             if item.name in links:
                 product, role, position = links[item.name]
                 link = product_asset_link(
-                    actor=actor, product=product, asset=asset, role=role, position=position
+                    actor=actor, product=product, asset=asset, role=role, position=position, team_checked=True
                 )
             if created:
                 created_ids.append(asset.pk)
@@ -420,9 +428,14 @@ def product_asset_link(
     role: str = Role.GALLERY,
     position: int | None = None,
     channel: Channel | None = None,
+    team_checked: bool = False,
 ) -> ProductAsset:
     """Link an asset to a product in a role (at the end of that role unless a position is given). A new
-    main picture moves the previous one (same channel scope) to the end of the gallery."""
+    main picture moves the previous one (same channel scope) to the end of the gallery.
+
+    `team_checked`: the caller asked the assets policy about the product already (an upload, at once)."""
+    if not team_checked:
+        _check_team(actor, product)
     if role not in Role.values:
         raise ValidationError({"role": f"{role!r} is not one of {', '.join(Role.values)}"})
     if asset.status == Asset.Status.ARCHIVED:
@@ -512,12 +525,18 @@ def _url_name(url: str) -> str:
     return PurePosixPath(unquote(urlsplit(url).path)).name or "picture"
 
 
+def _check_team(actor: User | None, product: Product) -> None:
+    if refusal := policies.link_refusal(actor, product):
+        raise ValidationError({"sku": refusal})
+
+
 def _next_position(scope, role: str) -> int:
     return (scope.filter(role=role).aggregate(m=Max("position"))["m"] or 0) + 1
 
 
 @transaction.atomic
 def product_asset_unlink(*, actor: User | None, link: ProductAsset) -> None:
+    _check_team(actor, link.product)
     code, asset_id, sku = _link_code(link), link.asset_id, link.product.sku
     link.delete()
     audit_record(
@@ -536,6 +555,7 @@ def product_asset_reorder(
 ) -> list[ProductAsset]:
     """The pictures in the order given: among main and gallery links of one channel scope, the first
     becomes the main picture and the rest the gallery, in order; other roles keep theirs, renumbered."""
+    _check_team(actor, product)
     links = {link.pk: link for link in ProductAsset.objects.select_for_update().filter(product=product)}
     unknown = [pk for pk in link_ids if pk not in links]
     if unknown:

@@ -6,9 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 request_id: ContextVar[str] = ContextVar("noel_request_id", default="")
 source: ContextVar[str] = ContextVar("noel_source", default="system")
+# who is looking at the page being built, for the parts Django builds without the request (action forms)
+viewer: ContextVar[Any] = ContextVar("noel_viewer", default=None)
+
+
+@contextmanager
+def viewing(user: Any) -> Iterator[None]:
+    token = viewer.set(user)
+    try:
+        yield
+    finally:
+        viewer.reset(token)
 
 
 @contextmanager

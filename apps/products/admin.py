@@ -18,6 +18,7 @@ from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from apps.core import context
 from apps.core.admin_mixins import ObjectPermissionsAdminMixin
 from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.models import Channel, Locale
@@ -258,17 +259,23 @@ class QueueFilter(BaseQueueFilter):
     queues = {"drafts": selectors.products_drafts_of, "to_approve": selectors.products_awaiting_approval_by}
 
 
+class _CategoryCode(forms.ChoiceField):
+    """Offers the person's categories; any code passes here so that the service says why it is refused
+    (unknown, or another team's), naming it."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class ProductActionForm(ActionForm):
     """The action bar, with the category that "Add to category" assigns."""
 
-    category = forms.ChoiceField(label=_("category"), required=False, widget=UnfoldAdminSelectWidget())
+    category = _CategoryCode(label=_("category"), required=False, widget=UnfoldAdminSelectWidget())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
-            ("", "—"),
-            *((c.code, str(c)) for c in Category.objects.order_by("path")),
-        ]
+        offered = policies.category_choices(context.viewer.get())
+        self.fields["category"].choices = [("", "—"), *((c.code, str(c)) for c in offered)]
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -394,7 +401,13 @@ class ProductAdmin(ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["fields"] = BASE_FIELDS
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def changelist_view(self, request, extra_context=None):
+        """The action bar's category choices are the person's (see ProductActionForm)."""
+        with context.viewing(request.user):
+            return super().changelist_view(request, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         base = [
@@ -411,6 +424,7 @@ class ProductAdmin(ModelAdmin):
             )
         ]
         if obj is None:
+            base[0][1]["fields"].append("categories")
             return base
         form = ProductForm(instance=obj)
         base[0][1]["fields"] += [
@@ -462,6 +476,7 @@ class ProductAdmin(ModelAdmin):
                 family_variant=data.get("family_variant"),
                 is_model=data.get("is_model", False),
                 enabled=data.get("enabled", True),
+                categories=data.get("categories") or [],
             )
         form.instance = saved
         obj.pk = saved.pk

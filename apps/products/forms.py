@@ -17,9 +17,9 @@ from unfold.widgets import (
 
 from apps.core.models import Channel
 from apps.core.selectors import active_currencies, active_locales
-from apps.products import selectors, services
+from apps.products import policies, selectors, services
 from apps.products import values as vals
-from apps.products.models import AssociationType, Attribute, Category, Product
+from apps.products.models import AssociationType, Attribute, Product
 
 T = Attribute.Type
 SEP = "|"
@@ -44,6 +44,7 @@ class ProductForm(forms.ModelForm):
         label=_("Categories"), required=False, widget=UnfoldAdminSelectMultipleWidget(attrs={"size": 8})
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    actor = None  # who fills the form in (the admin sets it): the categories offered are theirs
 
     class Meta:
         model = Product
@@ -51,9 +52,8 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [
-            (c.code, f"{'— ' * (c.depth - 1)}{c}") for c in Category.objects.order_by("path")
-        ]
+        offered = policies.category_choices(self.actor, keep=self.instance.categories or ())
+        self.fields["categories"].choices = [(c.code, f"{'— ' * (c.depth - 1)}{c}") for c in offered]
         self.value_groups: list[tuple[str, list]] = []
         product = self.instance
         if product.pk:
@@ -224,8 +224,8 @@ class ProductForm(forms.ModelForm):
         """What the person asked for, in the services' terms."""
         data = self.cleaned_data
         changes = {field: data.get(field) for field in ("sku", "gtin", "enabled", "family")}
+        changes["categories"] = data.get("categories") or []
         if self.instance.pk:
-            changes["categories"] = data.get("categories") or []
             changes["values"] = self.submitted_values()
             changes["associations"] = {
                 name.split(SEP, 1)[1]: [
@@ -260,7 +260,9 @@ class ProductForm(forms.ModelForm):
             changed = services.product_changes_since(product, expected)
             raise forms.ValidationError(services.VersionConflict(product, expected, changed).messages)
         try:
-            services.product_check(product=product, family=cleaned.get("family"), changes=self.changes())
+            services.product_check(
+                product=product, family=cleaned.get("family"), changes=self.changes(), actor=self.actor
+            )
         except vals.ProductValidationError as exc:
             for issue in exc.issues:
                 prefix = value_field_name(issue.attribute, issue.locale, issue.channel)

@@ -702,6 +702,7 @@ class ProductImporter:
         )
         before = self._state(current) if current is not None else None
         product = current or _new_product(row.sku, self.actor)
+        held = list(current.categories) if current is not None else None
         changes: dict[str, Any] = {}
         family_code = cells.get("family", "").strip()
         if family_code:
@@ -750,7 +751,7 @@ class ProductImporter:
             product.categories = changes["categories"] = _listed(cells["categories"])
         if "gtin" in self.present:
             product.gtin = changes["gtin"] = cells["gtin"].strip() or None
-        self._check_scope(product, current, refuse)
+        self._check_scope(product, held, refuse)
         cleaned = self._fresh_values(cells, lookups.allowed(product)) if current is None else None
         raw: dict[str, Any] = {}
         if cleaned is None:
@@ -788,15 +789,15 @@ class ProductImporter:
         variant = services.family_variant_of(product)
         return product.parent.parent is None and variant is not None and bool(list(variant.sub_axes.all()))
 
-    def _check_scope(self, product: Product, current: Product | None, refuse: Callable) -> None:
+    def _check_scope(self, product: Product, before: list[str] | None, refuse: Callable) -> None:
+        """The product policy's word on the categories the row gives the product (held `before`)."""
         if self.scope is None:
             return
-        node = product
-        while node.parent is not None:
-            node = node.parent
-        held = set(node.categories) | (set(current.categories) if current is not None else set())
-        if not held & self.scope:
-            refuse("categories", _("you may import only products of your team's categories"))
+        refusal = policies.categories_refusal(
+            self.actor, sku=product.sku, before=before, after=product.categories, parent=product.parent
+        )
+        if refusal:
+            refuse("categories", refusal)
 
     def _values(self, product: Product, cells: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The product's own values with the file's cells over them; an empty cell clears its value."""

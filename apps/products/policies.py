@@ -122,7 +122,7 @@ def categories_refusal(
         return _("{sku}: {categories} is not one of your categories ({team})").format(
             sku=sku, categories=", ".join(outside), team=team_label(user)
         )
-    parent_outside = parent is not None and bool(products_outside(user, [parent]))
+    parent_outside = parent is not None and not _theirs(user, parent, scope)
     if before is not None and not old & scope and (parent is None or parent_outside):
         return outside_message(user, sku)  # not theirs to begin with
     if before is None and parent_outside:
@@ -136,6 +136,16 @@ def categories_refusal(
             sku=sku, team=team_label(user)
         )
     return _("{sku}: the product would leave your categories ({team})").format(sku=sku, team=team_label(user))
+
+
+def _theirs(user: User, product: Product, scope: set[str]) -> bool:
+    """Whether the person works on `product`; one not yet saved (a model earlier in the same batch) is
+    judged by its own categories and its model's."""
+    if product.pk is not None:
+        return not products_outside(user, [product])
+    return bool(set(product.categories) & scope) or (
+        product.parent is not None and _theirs(user, product.parent, scope)
+    )
 
 
 def category_choices(user: User | None, keep: Iterable[str] = ()) -> QuerySet[Category]:

@@ -24,7 +24,7 @@ from stdnum import ean
 from apps.core import context, events
 from apps.core.models import Channel, User
 from apps.core.services import audit_record
-from apps.products import selectors
+from apps.products import policies, selectors
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
 from apps.products.models import (
@@ -396,6 +396,20 @@ def _after_write(
     events.publish(ProductsChanged(skus=tuple(p.sku for p in products), source=context.source.get()))
 
 
+def _check_team(
+    actor: User | None,
+    *,
+    sku: str,
+    before: Iterable[str] | None,
+    after: Iterable[str],
+    parent: Product | None,
+) -> None:
+    """The product policy's word on the categories a write gives a product (policies.categories_refusal)."""
+    refusal = policies.categories_refusal(actor, sku=sku, before=before, after=after, parent=parent)
+    if refusal:
+        raise ValidationError({"categories": [refusal]})
+
+
 def _check_sku_free(sku: str, but: Product | None = None) -> None:
     """SKUs are unique whatever their case: TOY-1 and toy-1 would be the same item to a channel."""
     others = Product.objects.filter(sku__iexact=sku)
@@ -423,6 +437,8 @@ def product_create(
 ) -> Product:
     catalog = catalog or vals.Catalog.load()
     sku = sku.strip()
+    categories = list(categories)
+    _check_team(actor, sku=sku, before=None, after=categories, parent=parent)
     _check_sku_free(sku)
     product = Product(
         sku=sku,
@@ -517,6 +533,10 @@ def product_update(
     )
     if locked.version != expected_version:
         raise VersionConflict(locked, expected_version, product_changes_since(locked, expected_version))
+    _check_team(
+        actor, sku=locked.sku, before=locked.categories, after=changes.get("categories", locked.categories),
+        parent=locked.parent,
+    )  # fmt: skip
     if locked.status == S.APPROVED:
         return _propose(actor, locked, changes, catalog)
     before = selectors.product_state(locked)
@@ -946,8 +966,10 @@ def product_check(
     family: Family | None = None,
     changes: Mapping[str, Any],
     catalog: vals.Catalog | None = None,
+    actor: User | None = None,
 ) -> None:
-    """Validate a create or an update without writing anything, so forms can show every error in place."""
+    """Validate a create or an update by `actor` without writing anything, so forms can show every error
+    in place."""
     catalog = catalog or vals.Catalog.load()
     trial = (
         Product.objects.select_related("family").get(pk=product.pk)
@@ -958,6 +980,10 @@ def product_check(
         for field in ("parent", "family_variant", "is_model"):
             if field in changes:
                 setattr(trial, field, changes[field])
+    _check_team(
+        actor, sku=trial.sku, before=trial.categories if trial.pk else None,
+        after=changes.get("categories", trial.categories), parent=trial.parent,
+    )  # fmt: skip
     _apply(trial, changes, catalog)
 
 
@@ -1002,6 +1028,13 @@ def products_bulk_create(
         family = families.get(row.family)
         if family is None:
             problems.append(f"{row.sku}: unknown family {row.family}")
+            continue
+        parent = parents.get(row.parent) if row.parent else None
+        refusal = policies.categories_refusal(
+            actor, sku=row.sku, before=None, after=row.categories, parent=parent
+        )
+        if refusal:
+            problems.append(refusal)
             continue
         product = Product(
             sku=row.sku,
