@@ -391,12 +391,15 @@ class CampaignAdmin(ModelAdmin):
         computation the switch stores when that instant comes."""
         campaign = self._campaign(request, object_id)
         zone = ZoneInfo(campaign.timezone)
-        typed = parse_datetime(request.GET.get("at", "") or "")
-        at = (
-            services.localize(typed, campaign.timezone, "at")
-            if typed
-            else max(campaign.starts_at, timezone.now())
-        )
+        at = max(campaign.starts_at, timezone.now())
+        try:
+            typed = parse_datetime(request.GET.get("at", "") or "")
+            if typed:
+                at = services.localize(typed, campaign.timezone, "at")
+        except ValueError:
+            self.message_user(request, _("That is not a date and time."), messages.ERROR)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
         products = Paginator([f.product_id for f in selectors.campaign_products(campaign)], PAGE).get_page(
             request.GET.get("page")
         )

@@ -34,6 +34,7 @@ from apps.campaigns.models import (
     PromotionOverride,
 )
 from apps.core import events
+from apps.core.instants import instant_check
 from apps.core.models import Channel, User
 from apps.core.money import MoneyError, currency_exponent, to_decimal
 from apps.core.services import audit_record
@@ -64,7 +65,9 @@ def _zone(name: str) -> ZoneInfo:
 
 def localize(value: datetime, zone_name: str, field: str) -> datetime:
     """An aware instant from what a person typed: naive times are read in the campaign's timezone, and
-    a local time that a DST change skips or repeats is refused rather than guessed."""
+    a local time that a DST change skips or repeats is refused rather than guessed, an instant outside
+    2000–2100 too."""
+    instant_check(value, field)
     if timezone.is_aware(value):
         return value
     zone = _zone(zone_name)

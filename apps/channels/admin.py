@@ -21,6 +21,7 @@ from unfold.widgets import UnfoldAdminSplitDateTimeWidget, UnfoldAdminTextInputW
 from apps.channels import formats, policies, services
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core.admin_mixins import ChannelLimitedAdminMixin, ReadOnlyAdminMixin
+from apps.core.instants import instant_validator
 
 RUN_STATUS = {"succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning"}
 
@@ -72,7 +73,9 @@ class RunInline(ReadOnlyAdminMixin, TabularInline):
 
 class PreviewForm(forms.Form):
     at = forms.SplitDateTimeField(
-        label=_("show the feed as it will be at"), widget=UnfoldAdminSplitDateTimeWidget()
+        label=_("show the feed as it will be at"),
+        widget=UnfoldAdminSplitDateTimeWidget(),
+        validators=[instant_validator],
     )
 
 

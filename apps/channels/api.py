@@ -15,6 +15,7 @@ from apps.channels import policies, services
 from apps.channels.models import Feed, FeedIssue, FeedRun
 from apps.core.api_auth import allowed_channels, require
 from apps.core.api_schema import InputSchema
+from apps.core.instants import Instant
 from apps.core.models import Channel
 
 router = Router(tags=["channels and feeds"])
@@ -76,7 +77,7 @@ class RunFilters(InputSchema):
 
 
 class BuildIn(InputSchema):
-    at: datetime | None = None
+    at: Instant | None = None
     preview: bool = False
 
 

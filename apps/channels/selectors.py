@@ -197,7 +197,8 @@ def chunk_bounds(feed: Feed, size: int | None = None) -> list[tuple[int, int]]:
             [*params, size or settings.NOEL_FEED_CHUNK],
         )
         starts = [row[0] for row in cursor.fetchall()]
-    return [(low, high) for low, high in zip(starts, [*starts[1:], 2**62], strict=True)]
+    ends = [*starts[1:], 2**62] if starts else []  # no eligible product: no chunk
+    return list(zip(starts, ends, strict=True))
 
 
 def _family_tree(rows: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:

@@ -34,6 +34,7 @@ from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.channels import formats, selectors
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core import events, tokens
+from apps.core.instants import instant_check
 from apps.core.models import Channel, User
 from apps.core.services import audit_record
 from apps.inventory.events import StockChanged
@@ -178,6 +179,7 @@ def feed_build_start(
     """Start a build (or a preview at a future instant): one task per chunk, then the merge."""
     from apps.channels import tasks
 
+    instant_check(at, "at")  # before anything is written: a run dated 1 AD could not be read back
     at = at or timezone.now()
     with transaction.atomic():
         run = FeedRun.objects.create(

@@ -22,6 +22,7 @@ from pydantic import field_validator
 
 from apps.core.api_auth import allowed_channels, require
 from apps.core.api_schema import InputSchema
+from apps.core.instants import Instant
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
 from apps.products.models import Attribute, Category, Completeness, Family, FamilyVariant, Product
@@ -42,7 +43,7 @@ BASE_FIELDS = (
 class ProductFilters(InputSchema):
     cursor: str | None = None
     limit: int = 50
-    updated_since: datetime | None = None
+    updated_since: Instant | None = None
     family: str | None = None
     category: str | None = None
     status: Product.Status | None = None
