@@ -165,6 +165,12 @@ class CategoryAdmin(GuardedModelAdminMixin, ModelAdmin):
         self._counts = selectors.category_product_counts()
         return super().get_changelist_instance(request)
 
+    def has_change_permission(self, request, obj=None):
+        """A limited merchandiser changes (and grants rights on) the categories of their subtrees only."""
+        allowed = super().has_change_permission(request, obj)
+        scope = policies.category_scope(request.user)
+        return allowed and (obj is None or scope is None or obj.code in scope)
+
     @display(description=_("category"))
     def indented(self, obj: Category) -> str:
         return format_html("{}{}", "\u2003" * (obj.depth - 1), obj)
@@ -178,6 +184,7 @@ class CategoryAdmin(GuardedModelAdminMixin, ModelAdmin):
 
         parent = Category.objects.get_parent(obj) if obj else None
         current = parent.code if parent else ""
+        user = request.user
 
         class CategoryForm(forms.ModelForm):
             parent_code = forms.ChoiceField(
@@ -185,14 +192,29 @@ class CategoryAdmin(GuardedModelAdminMixin, ModelAdmin):
                 required=False,
                 initial=current,
                 choices=[
-                    ("", "—"),
-                    *((c.code, f"{'— ' * (c.depth - 1)}{c}") for c in Category.objects.order_by("path")),
+                    *([] if policies.category_scope(user) is not None else [("", "—")]),
+                    *((c.code, f"{'— ' * (c.depth - 1)}{c}") for c in policies.category_choices(user)),
                 ],
             )
 
             class Meta:
                 model = Category
                 fields = ("code", "labels")
+
+            def clean(self):
+                cleaned = super().clean()
+                parent_code = cleaned.get("parent_code") or None
+                target = Category.objects.filter(code=parent_code).first() if parent_code else None
+                moved = obj is None or parent_code != (current or None)
+                code = obj.code if obj is not None else cleaned.get("code") or ""
+                refusal = (
+                    policies.category_refusal(user, code=code, parent=target, exists=obj is not None)
+                    if moved
+                    else None
+                )
+                if refusal:
+                    self.add_error("parent_code", refusal)
+                return cleaned
 
         return CategoryForm
 
