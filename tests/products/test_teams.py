@@ -191,3 +191,14 @@ def test_the_category_services_refuse_a_move_out_of_the_team(team):
     assert (
         Category.objects.get(code="plush").depth == 3 and not Category.objects.filter(code="tinsel").exists()
     )
+
+
+def test_a_team_cannot_grant_categories_on_the_object_permission_pages(client, team):
+    client.force_login(team.user)
+    for code in ("decorations", "toys"):
+        category = Category.objects.get(code=code)
+        assert client.get(f"{CATEGORIES}{category.pk}/permissions/").status_code == 403
+        url = f"{CATEGORIES}{category.pk}/permissions/user-manage/{team.user.pk}/"
+        client.post(url, {"permissions": ["edit_products_in"]})
+    fresh = type(team.user).objects.get(pk=team.user.pk)
+    assert not fresh.has_perm("products.edit_products_in", Category.objects.get(code="decorations"))
