@@ -176,6 +176,30 @@ class CategoryAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
         self._counts = selectors.category_product_counts()
         return super().get_changelist_instance(request)
 
+    def _refuse_grants_to_teams(self, request) -> None:
+        """Granting a category is an administrator's act: a limited merchandiser would grant themselves
+        another team's categories (guardian's pages check only the model's change permission)."""
+        if policies.category_scope(request.user) is not None:
+            raise PermissionDenied
+
+    def obj_perms_manage_view(self, request, object_pk):
+        self._refuse_grants_to_teams(request)
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        self._refuse_grants_to_teams(request)
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        self._refuse_grants_to_teams(request)
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
+
+    def has_change_permission(self, request, obj=None):
+        """A limited merchandiser changes the categories of their subtrees only."""
+        allowed = super().has_change_permission(request, obj)
+        scope = policies.category_scope(request.user)
+        return allowed and (obj is None or scope is None or obj.code in scope)
+
     @display(description=_("category"))
     def indented(self, obj: Category) -> str:
         return format_html("{}{}", "\u2003" * (obj.depth - 1), obj)
@@ -189,6 +213,7 @@ class CategoryAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
 
         parent = Category.objects.get_parent(obj) if obj else None
         current = parent.code if parent else ""
+        user = request.user
 
         class CategoryForm(forms.ModelForm):
             parent_code = forms.ChoiceField(
@@ -196,14 +221,29 @@ class CategoryAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
                 required=False,
                 initial=current,
                 choices=[
-                    ("", "—"),
-                    *((c.code, f"{'— ' * (c.depth - 1)}{c}") for c in Category.objects.order_by("path")),
+                    *([] if policies.category_scope(user) is not None else [("", "—")]),
+                    *((c.code, f"{'— ' * (c.depth - 1)}{c}") for c in policies.category_choices(user)),
                 ],
             )
 
             class Meta:
                 model = Category
                 fields = ("code", "labels")
+
+            def clean(self):
+                cleaned = super().clean()
+                parent_code = cleaned.get("parent_code") or None
+                target = Category.objects.filter(code=parent_code).first() if parent_code else None
+                moved = obj is None or parent_code != (current or None)
+                code = obj.code if obj is not None else cleaned.get("code") or ""
+                refusal = (
+                    policies.category_refusal(user, code=code, parent=target, exists=obj is not None)
+                    if moved
+                    else None
+                )
+                if refusal:
+                    self.add_error("parent_code", refusal)
+                return cleaned
 
         return CategoryForm
 

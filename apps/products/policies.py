@@ -148,6 +148,22 @@ def _theirs(user: User, product: Product, scope: set[str]) -> bool:
     )
 
 
+def category_refusal(user: User | None, *, code: str, parent: Category | None, exists: bool) -> str | None:
+    """Why the person may not create (or, when it `exists`, move) category `code` under `parent` (None:
+    at the top), or None. A limited person works inside their subtrees only: moving another team's
+    category, or one of theirs out of their subtrees, would hand products from one team to another."""
+    scope = category_scope(user)
+    if scope is None:
+        return None
+    if exists and code not in scope:
+        return _("{code} is not one of your categories ({team})").format(code=code, team=team_label(user))
+    if parent is None or parent.code not in scope:
+        return _("{code}: it must go under one of your categories ({team})").format(
+            code=code, team=team_label(user)
+        )
+    return None
+
+
 def category_choices(user: User | None, keep: Iterable[str] = ()) -> QuerySet[Category]:
     """The categories a form offers the person: their subtrees (and `keep`, the ones a product holds)."""
     scope = category_scope(user)

@@ -920,6 +920,8 @@ def category_create(
     if Category.objects.filter(code=code).exists():
         raise ValidationError({"code": f"category {code} already exists"})
     fields = {"code": code, "labels": dict(labels or {})}
+    if refusal := policies.category_refusal(actor, code=code, parent=parent, exists=False):
+        raise ValidationError({"parent": refusal})
     Category(**fields).full_clean(exclude=["path", "depth", "numchild"])
     if parent is None:
         node = Category.objects.add_root(create_kwargs=fields)
@@ -939,6 +941,8 @@ def category_create(
 def category_move(*, actor: User | None, category: Category, parent: Category | None) -> Category:
     """Move a category (with its subtree) under `parent`, or to the top; a cycle is refused."""
     node = Category.objects.get(pk=category.pk)
+    if refusal := policies.category_refusal(actor, code=node.code, parent=parent, exists=True):
+        raise ValidationError({"parent": refusal})
     old_parent = Category.objects.get_parent(node)
     if parent is not None:
         target = Category.objects.get(pk=parent.pk)

@@ -3,10 +3,13 @@ team who may count stock counts only toys."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.batches import BatchRejected
 from apps.inventory import services
 from apps.inventory.models import StockLevel
+from apps.products import services as product_services
 from tests.inventory.factories import LocationFactory
 from tests.teams_helpers import toys_team
 
@@ -45,3 +48,21 @@ def test_a_team_member_who_counts_stock_counts_only_their_products(team):
 def test_people_without_team_grants_see_every_row(client, shop, team):
     client.force_login(shop.merchandiser)
     assert "DECO-1" in client.get("/admin/inventory/stocklevel/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/admin/inventory/stocklevel/", "/admin/inventory/stockmovement/"])
+def test_the_stock_lists_of_a_team_cost_the_same_queries_for_more_rows(client, shop, team, url):
+    client.force_login(team.user)
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = cost()
+    for n in range(10):
+        product_services.product_create(actor=None, sku=f"TOY-X{n}", family=shop.toys, categories=["toys"])
+    services.stock_apply_batch(
+        actor=None, lines=[services.StockLine(f"TOY-X{n}", "WH", quantity=1) for n in range(10)]
+    )
+    assert cost() == few

@@ -43,12 +43,13 @@ def test_the_price_list_shows_only_the_teams_rows(client, team):
     assert "TOY-1" in effective and "DECO-1" not in effective
 
 
-def test_the_price_list_of_a_team_costs_the_same_queries_for_more_rows(client, shop, team):
+@pytest.mark.parametrize("url", [URL, "/admin/pricing/effectiveprice/"])
+def test_the_price_lists_of_a_team_cost_the_same_queries_for_more_rows(client, shop, team, url):
     client.force_login(team.user)
 
     def cost() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(URL).status_code == 200
+            assert client.get(url).status_code == 200
         return len(queries)
 
     few = cost()

@@ -5,12 +5,16 @@ bulk action and the product import. Without grants, a merchandiser moves any pro
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import AuditLog
 from apps.core.services import api_token_create
 from apps.core.tabular import ImportRejected
+from apps.products import services
 from apps.products.imports import products_import
-from apps.products.models import Product
+from apps.products.models import Category, Product
 from tests.teams_helpers import toys_team
 
 URL = "/admin/products/product/"
@@ -96,6 +100,20 @@ def test_the_admin_change_form_refuses_to_move_a_product_out_of_the_team(client,
     assert categories("TOY-1") == ["toys"]
 
 
+def test_the_product_list_of_a_team_costs_the_same_queries_for_more_rows(client, shop, team):
+    client.force_login(team.user)
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        return len(queries)
+
+    few = cost()
+    for n in range(10):
+        services.product_create(actor=None, sku=f"TOY-X{n}", family=shop.toys, categories=["plush"])
+    assert cost() == few
+
+
 def test_the_bulk_action_adds_only_the_teams_categories(client, team):
     client.force_login(team.user)
     page = client.get(URL).content.decode()
@@ -136,3 +154,51 @@ def test_a_merchandiser_without_team_grants_moves_any_product(shop, team):
     report = run(shop.merchandiser, "sku;family;categories\nTOY-1;toys;decorations\nDECO-1;toys;toys\n")
     assert report.updated == 2
     assert (categories("TOY-1"), categories("DECO-1")) == (["decorations"], ["toys"])
+
+
+CATEGORIES = "/admin/products/category/"
+
+
+def test_a_team_creates_and_moves_categories_only_inside_its_subtrees(client, team):
+    client.force_login(team.user)
+    decorations, plush = Category.objects.get(code="decorations"), Category.objects.get(code="plush")
+    page = client.get(f"{CATEGORIES}add/").content.decode()
+    assert 'value="plush"' in page and 'value="decorations"' not in page
+    tinsel = {"code": "tinsel", "labels": "{}", "parent_code": "decorations"}
+    assert client.post(f"{CATEGORIES}add/", tinsel).status_code == 200
+    moved = {"code": "decorations", "labels": "{}", "parent_code": "toys"}
+    assert client.post(f"{CATEGORIES}{decorations.pk}/change/", moved).status_code == 403
+    out = {"code": "plush", "labels": "{}", "parent_code": "decorations"}
+    response = client.post(f"{CATEGORIES}{plush.pk}/change/", out)
+    assert "plush: it must go under one of your categories (toys)" in response.content.decode()
+    assert not Category.objects.filter(code="tinsel").exists()
+    assert (Category.objects.get(code="decorations").depth, Category.objects.get(code="plush").depth) == (
+        2,
+        3,
+    )
+    client.post(f"{CATEGORIES}add/", {"code": "teddies", "labels": "{}", "parent_code": "plush"})
+    assert Category.objects.get(code="teddies").depth == 4
+
+
+def test_the_category_services_refuse_a_move_out_of_the_team(team):
+    plush, decorations = Category.objects.get(code="plush"), Category.objects.get(code="decorations")
+    with pytest.raises(ValidationError, match="plush: it must go under one of your categories"):
+        services.category_move(actor=team.user, category=plush, parent=decorations)
+    with pytest.raises(ValidationError, match="decorations is not one of your categories"):
+        services.category_move(actor=team.user, category=decorations, parent=plush)
+    with pytest.raises(ValidationError, match="tinsel: it must go under one of your categories"):
+        services.category_create(actor=team.user, code="tinsel", parent=None)
+    assert (
+        Category.objects.get(code="plush").depth == 3 and not Category.objects.filter(code="tinsel").exists()
+    )
+
+
+def test_a_team_cannot_grant_categories_on_the_object_permission_pages(client, team):
+    client.force_login(team.user)
+    for code in ("decorations", "toys"):
+        category = Category.objects.get(code=code)
+        assert client.get(f"{CATEGORIES}{category.pk}/permissions/").status_code == 403
+        url = f"{CATEGORIES}{category.pk}/permissions/user-manage/{team.user.pk}/"
+        client.post(url, {"permissions": ["edit_products_in"]})
+    fresh = type(team.user).objects.get(pk=team.user.pk)
+    assert not fresh.has_perm("products.edit_products_in", Category.objects.get(code="decorations"))
