@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
@@ -22,7 +23,20 @@ from apps.channels import formats, policies, services
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 
-RUN_STATUS = {"succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning"}
+RUN_STATUS = {
+    "succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning",
+    "flagged": "warning",
+}  # fmt: skip
+
+
+def run_state(run: FeedRun | None) -> tuple[str, str] | str:
+    """A run's status in the person's language; a flagged run (nothing or far fewer items published)
+    shows as a warning, not a green success."""
+    if run is None:
+        return "—"
+    if run.warning:
+        return "flagged", gettext("%(status)s, flagged") % {"status": run.get_status_display()}
+    return run.status, run.get_status_display()
 
 
 class FeedForm(forms.ModelForm):
@@ -79,7 +93,9 @@ class PreviewForm(forms.Form):
 @admin.register(Feed)
 class FeedAdmin(ModelAdmin):
     form = FeedForm
-    list_display = ("__str__", "format", "locale", "serving", "published", "held_back", "dirty", "last_built")
+    list_display = (
+        "__str__", "format", "locale", "serving", "published", "held_back", "flag", "dirty", "last_built",
+    )  # fmt: skip
     list_filter = ("channel", "format", "is_active", "dirty")
     list_select_related = ("channel", "current_run")
     search_fields = ("name", "channel__code")
@@ -92,7 +108,11 @@ class FeedAdmin(ModelAdmin):
 
     @display(description=_("serving"), label=RUN_STATUS)
     def serving(self, obj: Feed):
-        return obj.current_run.status if obj.current_run else "—"
+        return run_state(obj.current_run)
+
+    @display(description=_("warning"))
+    def flag(self, obj: Feed):
+        return (obj.current_run.warning_text() if obj.current_run else "") or "—"
 
     @display(description=_("published"))
     def published(self, obj: Feed):
@@ -200,6 +220,7 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "__str__",
         "state",
+        "flag",
         "at",
         "preview",
         "items",
@@ -213,7 +234,8 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     show_full_result_count = False
     readonly_fields = (
         "feed", "status", "at", "preview", "started_at", "finished_at", "chunks", "items", "published",
-        "held_back_link", "dropped", "checksum", "size", "file_link", "diff_link", "error", "started_by",
+        "held_back_link", "dropped", "flag", "checksum", "size", "file_link", "diff_link", "error",
+        "started_by",
     )  # fmt: skip
     fields = readonly_fields
     actions_detail = ["cancel"]
@@ -223,7 +245,11 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @display(description=_("status"), label=RUN_STATUS)
     def state(self, obj: FeedRun):
-        return obj.status
+        return run_state(obj)
+
+    @display(description=_("warning"))
+    def flag(self, obj: FeedRun):
+        return obj.warning_text() or "—"
 
     @display(description=_("held back"))
     def held_back_link(self, obj: FeedRun):

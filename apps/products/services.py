@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
@@ -747,6 +747,20 @@ def completeness_store(fresh: str | bytes, known: str | bytes) -> None:
 
 _PLAN_ROWS_MAX = 10_000
 
+# Upper apps add what a channel requires beyond its families' requirements (a feed format's mandatory
+# fields, mapped to attributes), as {channel code: attribute codes}: completeness then requires the same
+# as the channel's rules, by construction. The catalog never imports them.
+channel_requirements: list[Callable[[], Mapping[str, AbstractSet[str]]]] = []
+
+
+def channel_required_codes() -> dict[str, set[str]]:
+    """Per channel code, the attribute codes every product served there needs, whatever its family."""
+    result: dict[str, set[str]] = {}
+    for source in channel_requirements:
+        for channel, codes in source().items():
+            result.setdefault(channel, set()).update(codes)
+    return result
+
 
 class CompletenessPlan:
     """What each family requires where, worked out once per batch (or import) rather than once per
@@ -761,6 +775,12 @@ class CompletenessPlan:
         ).values_list("family_id", "channel_id", "attribute__code"):
             required.setdefault((family_id, channel_id), []).append(code)
         channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
+        by_channel = channel_required_codes()
+        for family_id in family_ids:
+            for channel, _locales in channels:
+                extra = by_channel.get(channel.code, set())
+                codes = required.setdefault((family_id, channel.pk), [])
+                codes.extend(sorted(extra - set(codes)))
         localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
         self.plans: dict[int, list[tuple[str, str, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]] = {}
         for family_id in family_ids:
