@@ -340,10 +340,40 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return request.user.has_perm("channels.build_feed")
 
 
+class RunsShown(admin.SimpleListFilter):
+    """By default the items each feed's current run holds back (an item once, not once per run); every
+    run's on request, or the one run a link names."""
+
+    title = _("runs")
+    parameter_name = "runs"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("every run"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("latest run of each feed"),
+        }
+        yield {
+            "selected": self.value() == "all",
+            "query_string": changelist.get_query_string({self.parameter_name: "all"}),
+            "display": _("every run"),
+        }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all" or any(key.startswith("run__") for key in request.GET):
+            return queryset
+        return queryset.filter(
+            run_id__in=Feed.objects.filter(current_run__isnull=False).values("current_run_id")
+        )
+
+
 @admin.register(FeedIssue)
 class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("sku_link", "field", "rule", "message", "run")
-    list_filter = ("run__feed__channel", "rule", "field")
+    list_filter = (RunsShown, "run__feed__channel", "rule", "field")
     list_select_related = ("run__feed__channel",)
     search_fields = ("sku",)
     show_full_result_count = False
