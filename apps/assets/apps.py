@@ -39,3 +39,12 @@ class AssetsConfig(AppConfig):
         from apps.products.akeneo import media_stores
 
         media_stores.append(DamMediaStore())
+        from apps.assets import selectors, services
+        from apps.assets.events import AssetsChanged, AssetsExpired
+        from apps.core import events
+        from apps.products import services as product_services
+
+        if selectors.pictured not in product_services.product_pictures:
+            product_services.product_pictures.append(selectors.pictured)
+        events.subscribe(AssetsChanged, services.on_pictures_changed)
+        events.subscribe(AssetsExpired, services.on_pictures_changed)

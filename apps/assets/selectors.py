@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.db.models import F, Q
+from django.utils import timezone
 
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
 from apps.core.models import Channel
@@ -175,3 +176,34 @@ def assets_expiring(*, before: datetime) -> Sequence[Asset]:
 
 def channel_spec(channel: Channel) -> RenditionSpec | None:
     return RenditionSpec.objects.filter(channel=channel).first()
+
+
+def pictured(product_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Per product, the channel codes where a usable picture of its own or of its model shows ("*": every
+    channel): what fills its required media attributes for completeness. Two queries."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return {}
+    lineage = {
+        pk: [pk, *(a for a in (parent, grandparent) if a)]
+        for pk, parent, grandparent in Product.objects.filter(pk__any=ids).values_list(
+            "pk", "parent_id", "parent__parent_id"
+        )
+    }
+    owners = {a for chain in lineage.values() for a in chain}
+    shown: dict[int, set[str]] = {}
+    for owner, channel in (
+        ProductAsset.objects.filter(
+            product_id__any=owners, role__in=(Role.MAIN, Role.GALLERY), asset__kind=Asset.Kind.IMAGE
+        )
+        .filter(_usable_at(timezone.now()))
+        .values_list("product_id", "channel__code")
+        .distinct()
+    ):
+        shown.setdefault(owner, set()).add(channel or "*")
+    result: dict[int, set[str]] = {}
+    for pk, chain in lineage.items():
+        channels = set().union(*(shown.get(owner, set()) for owner in chain))
+        if channels:
+            result[pk] = channels
+    return result

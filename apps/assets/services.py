@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
@@ -38,6 +38,7 @@ from apps.core.batches import BatchRejected, LineError
 from apps.core.models import Channel, User
 from apps.core.outbound import fetch_public
 from apps.core.services import audit_record
+from apps.products import services as product_services
 from apps.products.models import Product
 
 Role = ProductAsset.Role
@@ -240,6 +241,19 @@ def _announce(action: str, asset_ids: Iterable[int], skus: Iterable[str] = ()) -
     events.publish(
         AssetsChanged(asset_ids=tuple(sorted(set(asset_ids))), skus=tuple(sorted(set(skus))), action=action)
     )
+
+
+def on_pictures_changed(event: AssetsChanged | AssetsExpired) -> None:
+    """Pictures fill media requirements: the completeness of the products (and their variants) that gained
+    or lost one follows."""
+    skus = set(event.skus) | set(
+        ProductAsset.objects.filter(asset_id__in=event.asset_ids).values_list("product__sku", flat=True)
+    )
+    if not skus:
+        return
+    owners = Q(sku__in=skus) | Q(parent__sku__in=skus) | Q(parent__parent__sku__in=skus)
+    with transaction.atomic():
+        product_services.completeness_compute(list(Product.objects.filter(owners)))
 
 
 def _queue_renditions(asset_ids: Sequence[int]) -> None:

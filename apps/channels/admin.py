@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
@@ -23,7 +24,20 @@ from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core.admin_mixins import ChannelLimitedAdminMixin, ReadOnlyAdminMixin
 from apps.core.instants import instant_validator
 
-RUN_STATUS = {"succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning"}
+RUN_STATUS = {
+    "succeeded": "success", "failed": "danger", "running": "info", "cancelled": "warning",
+    "flagged": "warning",
+}  # fmt: skip
+
+
+def run_state(run: FeedRun | None) -> tuple[str, str] | str:
+    """A run's status in the person's language; a flagged run (nothing or far fewer items published)
+    shows as a warning, not a green success."""
+    if run is None:
+        return "—"
+    if run.warning:
+        return "flagged", gettext("%(status)s, flagged") % {"status": run.get_status_display()}
+    return run.status, run.get_status_display()
 
 
 class FeedForm(forms.ModelForm):
@@ -82,7 +96,9 @@ class PreviewForm(forms.Form):
 @admin.register(Feed)
 class FeedAdmin(ChannelLimitedAdminMixin, ModelAdmin):
     form = FeedForm
-    list_display = ("__str__", "format", "locale", "serving", "published", "held_back", "dirty", "last_built")
+    list_display = (
+        "__str__", "format", "locale", "serving", "published", "held_back", "flag", "dirty", "last_built",
+    )  # fmt: skip
     list_filter = ("channel", "format", "is_active", "dirty")
     list_select_related = ("channel", "current_run")
     search_fields = ("name", "channel__code")
@@ -95,7 +111,11 @@ class FeedAdmin(ChannelLimitedAdminMixin, ModelAdmin):
 
     @display(description=_("serving"), label=RUN_STATUS)
     def serving(self, obj: Feed):
-        return obj.current_run.status if obj.current_run else "—"
+        return run_state(obj.current_run)
+
+    @display(description=_("warning"))
+    def flag(self, obj: Feed):
+        return (obj.current_run.warning_text() if obj.current_run else "") or "—"
 
     @display(description=_("published"))
     def published(self, obj: Feed):
@@ -203,6 +223,7 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "__str__",
         "state",
+        "flag",
         "at",
         "preview",
         "items",
@@ -216,7 +237,8 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     show_full_result_count = False
     readonly_fields = (
         "feed", "status", "at", "preview", "started_at", "finished_at", "chunks", "items", "published",
-        "held_back_link", "dropped", "checksum", "size", "file_link", "diff_link", "error", "started_by",
+        "held_back_link", "dropped", "flag", "checksum", "size", "file_link", "diff_link", "error",
+        "started_by",
     )  # fmt: skip
     fields = readonly_fields
     actions_detail = ["cancel"]
@@ -226,7 +248,11 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @display(description=_("status"), label=RUN_STATUS)
     def state(self, obj: FeedRun):
-        return obj.status
+        return run_state(obj)
+
+    @display(description=_("warning"))
+    def flag(self, obj: FeedRun):
+        return obj.warning_text() or "—"
 
     @display(description=_("held back"))
     def held_back_link(self, obj: FeedRun):
@@ -317,10 +343,40 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return request.user.has_perm("channels.build_feed")
 
 
+class RunsShown(admin.SimpleListFilter):
+    """By default the items each feed's current run holds back (an item once, not once per run); every
+    run's on request, or the one run a link names."""
+
+    title = _("runs")
+    parameter_name = "runs"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("every run"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("latest run of each feed"),
+        }
+        yield {
+            "selected": self.value() == "all",
+            "query_string": changelist.get_query_string({self.parameter_name: "all"}),
+            "display": _("every run"),
+        }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all" or any(key.startswith("run__") for key in request.GET):
+            return queryset
+        return queryset.filter(
+            run_id__in=Feed.objects.filter(current_run__isnull=False).values("current_run_id")
+        )
+
+
 @admin.register(FeedIssue)
 class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("sku_link", "field", "rule", "message", "run")
-    list_filter = ("run__feed__channel", "rule", "field")
+    list_filter = (RunsShown, "run__feed__channel", "rule", "field")
     list_select_related = ("run__feed__channel",)
     search_fields = ("sku",)
     show_full_result_count = False

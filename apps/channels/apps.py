@@ -30,9 +30,11 @@ class ChannelsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from apps.channels import services
+        from apps.channels import selectors, services
         from apps.channels.dashboard import channels_panel
         from apps.core.dashboard import panels
+        from apps.products import services as product_services
 
         services.subscribe()
+        product_services.channel_requirements.append(selectors.channel_required_attributes)
         panels[_("Channels and feeds")] = channels_panel

@@ -45,10 +45,11 @@ def channels_panel(request: HttpRequest) -> list[Block]:
                 ),
                 Cell(
                     f"{run.get_status_display()} {timezone.localtime(run.started_at):%d/%m %H:%M}"
+                    + (f" ⚠ {run.warning_text()}" if run.warning else "")
                     if run
                     else _("never built"),
                     reverse("admin:channels_feedrun_change", args=[run.pk]) if run else "",
-                    alert=failed or run is None,
+                    alert=failed or run is None or bool(run.warning),
                 ),
                 Cell(
                     row.last_run_issues,

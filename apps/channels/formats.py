@@ -37,6 +37,8 @@ _HTML = re.compile(r"<[a-zA-Z/!][^>]*>")
 GOOGLE_LARGER_IMAGES_FROM = date(2027, 1, 31)
 
 Entry = dict[str, str]
+# fields every format fills when the product has no value: `condition` is "new" then
+FILLED_WHEN_EMPTY = frozenset({"condition"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Rule:
     code: str
     check: Callable[[Entry, Item], str | None]
     since: date | None = None
+    required: bool = False  # an empty field fails this rule
 
     def applies(self, at: datetime) -> bool:
         return self.since is None or at.date() >= self.since
@@ -68,7 +71,7 @@ def _length(name: str, low: int, high: int) -> Rule:
             return f"{name} has {size} characters; the channel accepts at most {high}"
         return None
 
-    return Rule(name, f"{name}_length", check)
+    return Rule(name, f"{name}_length", check, required=low >= 1)
 
 
 def _one_of(name: str, allowed: set[str], required: bool = True) -> Rule:
@@ -80,7 +83,7 @@ def _one_of(name: str, allowed: set[str], required: bool = True) -> Rule:
             return f"{name} {value!r} is not one of {', '.join(sorted(allowed))}"
         return None
 
-    return Rule(name, f"{name}_value", check)
+    return Rule(name, f"{name}_value", check, required=required)
 
 
 def _url(name: str, required: bool = True) -> Rule:
@@ -92,7 +95,7 @@ def _url(name: str, required: bool = True) -> Rule:
             return f"{name} {value!r} is not an absolute http(s) URL"
         return None
 
-    return Rule(name, f"{name}_url", check)
+    return Rule(name, f"{name}_url", check, required=required)
 
 
 def _price(name: str, required: bool = True) -> Rule:
@@ -106,7 +109,7 @@ def _price(name: str, required: bool = True) -> Rule:
             return f"{name} {value} must be above zero"
         return None
 
-    return Rule(name, f"{name}_format", check)
+    return Rule(name, f"{name}_format", check, required=required)
 
 
 def _no_html(name: str) -> Rule:
@@ -177,6 +180,10 @@ class Format:
 
     def render(self, entry: Entry, item: Item) -> str:
         raise NotImplementedError
+
+    def required_fields(self) -> set[str]:
+        """The feed fields an entry may not leave empty (those the feed fills itself when empty aside)."""
+        return {rule.field for rule in self.rules if rule.required} - FILLED_WHEN_EMPTY
 
     def check(self, entry: Entry, item: Item, at: datetime) -> list[Violation]:
         found = []
@@ -430,3 +437,16 @@ FORMATS: dict[str, Format] = {
     Feed.Format.CSV: GenericCsv(),
     Feed.Format.JSONL: GenericJsonl(),
 }
+
+
+def required_attributes(feeds) -> dict[str, set[str]]:
+    """Per channel code, the attributes its active feeds need filled: the format's mandatory fields that
+    the feed maps to an attribute (title → name, description → description…)."""
+    result: dict[str, set[str]] = {}
+    for feed in feeds:
+        fmt = FORMATS.get(feed.format)
+        if fmt is None:
+            continue
+        codes = {feed.field(name) for name in fmt.required_fields()} - {""}
+        result.setdefault(feed.channel.code, set()).update(codes)
+    return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
@@ -156,6 +157,9 @@ class FeedRun(models.Model):
     error = models.TextField(_("error"), blank=True)
     pushed_at = models.DateTimeField(_("pushed"), null=True, blank=True)
     push_error = models.TextField(_("push error"), blank=True)
+    # set when a finished run published nothing or far fewer items than the last good run: the figures
+    # and the commonest reason, shown in the person's language by `warning_text`
+    warning = models.JSONField(_("warning"), default=dict, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -173,6 +177,39 @@ class FeedRun(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
+
+    def warning_text(self) -> str:
+        """Why this run is flagged, in the active language ("" when it is not)."""
+        warning = self.warning or {}
+        if warning.get("code") == "none_published":
+            text = (
+                ngettext(
+                    "published none of its %(items)s item",
+                    "published none of its %(items)s items",
+                    warning["items"],
+                )
+                % warning
+            )
+        elif warning.get("code") == "fewer_than_last":
+            text = (
+                gettext(
+                    "published %(published)s items, less than half of the %(last)s of the last good run #%(run)s"
+                )
+                % warning
+            )
+        else:
+            return ""
+        if warning.get("reason"):
+            text += (
+                " — "
+                + ngettext(
+                    "most held back for: %(reason)s (%(count)s item)",
+                    "most held back for: %(reason)s (%(count)s items)",
+                    warning["count"],
+                )
+                % warning
+            )
+        return text
 
 
 class FeedIssue(models.Model):

@@ -175,6 +175,13 @@ def build_context(feed: Feed, at: datetime) -> Context:
     )
 
 
+def channel_required_attributes() -> dict[str, set[str]]:
+    """What the active feeds' formats require, per channel: completeness requires the same (one query)."""
+    from apps.channels import formats
+
+    return formats.required_attributes(Feed.objects.filter(is_active=True).select_related("channel"))
+
+
 def eligible_products(feed: Feed):
     """Products a feed may send: sellable (not a model), approved, enabled, in the feed's category tree."""
     queryset = Product.objects.filter(is_model=False, status=Product.Status.APPROVED, enabled=True).filter(

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from storages.backends.s3 import S3Storage
@@ -39,6 +41,7 @@ from apps.core.models import Channel, User
 from apps.core.services import audit_record
 from apps.inventory.events import StockChanged
 from apps.pricing.events import EffectivePricesChanged
+from apps.products import services as product_services
 from apps.products.events import ProductsChanged
 from apps.quality.selectors import Blocker, blocked_products
 from apps.quality.services import HeldBack, feed_held_back_record
@@ -75,6 +78,8 @@ def feed_create(
     if cron:
         feed_schedule_set(actor=actor, feed=feed, cron=cron)
     _audit(actor, "feed.create", feed, {"format": format, "locale": locale})
+    if feed.is_active:
+        product_services.completeness_schedule()  # the channel now requires what the format requires
     return feed
 
 
@@ -82,6 +87,10 @@ FEED_SETTINGS = (
     "name", "format", "locale_id", "category_root", "mapping", "link_template", "sold_out", "strip_html",
     "push_url", "is_active",
 )  # fmt: skip
+
+
+# the settings that decide which attributes the feed's channel requires (see formats.required_attributes)
+REQUIRING = frozenset({"format", "mapping", "is_active"})
 
 
 @transaction.atomic
@@ -98,6 +107,8 @@ def feed_update(*, actor: User | None, feed: Feed, **changes: Any) -> Feed:
     feed.save()
     diff = {key: [before[key], value] for key, value in changes.items() if before[key] != value}
     _audit(actor, "feed.update", feed, diff)
+    if REQUIRING.intersection(diff):
+        product_services.completeness_schedule()  # what the channel requires may have changed
     return feed
 
 
@@ -363,6 +374,7 @@ def _publish(run: FeedRun, *, name: str, checksum: str, size: int, totals: dict[
             totals["items"], totals["published"], totals["held_back"], totals["dropped"]
         )  # fmt: skip
         run.status, run.finished_at = FeedRun.Status.SUCCEEDED, timezone.now()
+        run.warning = _warning(run)
         run.save()
         if not run.preview:
             feed = Feed.objects.select_for_update().get(pk=run.feed_id)
@@ -379,6 +391,42 @@ def _publish(run: FeedRun, *, name: str, checksum: str, size: int, totals: dict[
     if not run.preview and run.status == FeedRun.Status.SUCCEEDED:
         _record_held_back(run)
     return run
+
+
+# a run publishing less than this share of the last good run's items is flagged
+SHRINK_FLAGGED_BELOW = Decimal("0.5")
+
+
+def _warning(run: FeedRun) -> dict[str, Any]:
+    """Flag a run that published nothing, or far fewer items than the last good (unflagged) run, with
+    the figures and the commonest reason items were held back."""
+    offered = run.items - run.dropped
+    warning: dict[str, Any] = {}
+    if offered > 0 and run.published == 0:
+        warning = {"code": "none_published", "items": offered}
+    else:
+        last = (
+            FeedRun.objects.filter(
+                feed_id=run.feed_id, pk__lt=run.pk, preview=False, status=FeedRun.Status.SUCCEEDED,
+                published__gt=0, warning={},
+            )
+            .order_by("-pk")
+            .values_list("pk", "published")
+            .first()
+        )  # fmt: skip
+        if last and run.published < last[1] * SHRINK_FLAGGED_BELOW:
+            warning = {"code": "fewer_than_last", "published": run.published, "last": last[1], "run": last[0]}
+    if warning:
+        commonest = (
+            FeedIssue.objects.filter(run=run)
+            .values("message")
+            .annotate(n=Count("sku", distinct=True))
+            .order_by("-n", "message")
+            .first()
+        )
+        if commonest:
+            warning.update(reason=commonest["message"], count=commonest["n"])
+    return warning
 
 
 def _record_held_back(run: FeedRun) -> None:

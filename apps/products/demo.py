@@ -372,6 +372,7 @@ def _rows(count: int, rng: random.Random) -> list[services.NewProduct]:
                             "fr_FR": {
                                 "web": "Pull en laine douce, motif flocons.",
                                 "google": "Pull en laine douce.",
+                                "meta": "Pull en laine douce, motif flocons.",
                             },
                             "en_GB": {"web": "Soft wool jumper with snowflakes."},
                         },
@@ -422,6 +423,7 @@ def _rows(count: int, rng: random.Random) -> list[services.NewProduct]:
                 "fr_FR": {
                     "web": f"{fr} : une idée de cadeau pour Noël.",
                     "google": f"{fr}, idéal pour Noël.",
+                    "meta": f"{fr} : le cadeau de Noël.",
                 },
                 "en_GB": {"web": f"{en}: a Christmas gift idea."},
             },

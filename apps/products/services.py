@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
@@ -843,6 +843,34 @@ def completeness_store(fresh: str | bytes, known: str | bytes) -> None:
 
 _PLAN_ROWS_MAX = 10_000
 
+# Upper apps add what a channel requires beyond its families' requirements (a feed format's mandatory
+# fields, mapped to attributes), as {channel code: attribute codes}: completeness then requires the same
+# as the channel's rules, by construction. The catalog never imports them.
+channel_requirements: list[Callable[[], Mapping[str, AbstractSet[str]]]] = []
+
+
+# Upper apps tell which products have pictures of their own in the DAM (or on their model): per product
+# id, the channel codes where one shows ("*": every channel). A picture fills a required media attribute
+# (the main picture is one notion, whether a path was typed or a picture linked).
+product_pictures: list[Callable[[Sequence[int]], Mapping[int, AbstractSet[str]]]] = []
+
+
+def pictured_products(product_ids: Sequence[int]) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = {}
+    for source in product_pictures:
+        for product_id, channels in source(product_ids).items():
+            result.setdefault(product_id, set()).update(channels)
+    return result
+
+
+def channel_required_codes() -> dict[str, set[str]]:
+    """Per channel code, the attribute codes every product served there needs, whatever its family."""
+    result: dict[str, set[str]] = {}
+    for source in channel_requirements:
+        for channel, codes in source().items():
+            result.setdefault(channel, set()).update(codes)
+    return result
+
 
 class CompletenessPlan:
     """What each family requires where, worked out once per batch (or import) rather than once per
@@ -857,7 +885,16 @@ class CompletenessPlan:
         ).values_list("family_id", "channel_id", "attribute__code"):
             required.setdefault((family_id, channel_id), []).append(code)
         channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
-        localizable = set(Attribute.objects.filter(localizable=True).values_list("code", flat=True))
+        by_channel = channel_required_codes()
+        for family_id in family_ids:
+            for channel, _locales in channels:
+                extra = by_channel.get(channel.code, set())
+                codes = required.setdefault((family_id, channel.pk), [])
+                codes.extend(sorted(extra - set(codes)))
+        flags = Attribute.objects.filter(Q(localizable=True) | Q(type=Attribute.Type.MEDIA))
+        flags = list(flags.values_list("code", "localizable", "type"))
+        localizable = {code for code, is_localizable, _type in flags if is_localizable}
+        self.media = {code for code, _loc, kind in flags if kind == Attribute.Type.MEDIA}
         self.plans: dict[int, list[tuple[str, str, list[tuple[str, tuple[tuple[str, str, str], ...]]]]]] = {}
         for family_id in family_ids:
             self.plans[family_id] = []
@@ -876,7 +913,7 @@ class CompletenessPlan:
         }
         self.known: dict[tuple[int, frozenset], str] = {}
 
-    def row(self, product: Product) -> str:
+    def row(self, product: Product, pictured: AbstractSet[str] = frozenset()) -> str:
         """The product's row as COPY text, without the product id that starts it (codes are letters,
         digits and _: nothing to quote). Remembered per family and filled required slots: the products of a
         family mostly fill the same ones, and an import asks for 100,000 products' rows."""
@@ -889,6 +926,8 @@ class CompletenessPlan:
             for channel, value in by_channel.items()
             if not vals.is_empty(value)
         )
+        if pictured:  # DAM pictures fill the required media attributes, where they show
+            filled |= {(code, vals.ANY, channel) for code in required & self.media for channel in pictured}
         key = (product.family_id, filled)
         row = self.known.get(key)
         if row is None:
@@ -910,7 +949,11 @@ class CompletenessPlan:
     def text(self, products: Sequence[Product]) -> str:
         """The products' rows for COPY. Worked out before any COPY starts: a product's inherited values may
         need its parent read, and a connection in COPY can run no other query (it would wait for ever)."""
-        return "".join(f"{product.pk}\t{self.row(product)}" for product in products)
+        pictures = pictured_products([p.pk for p in products]) if self.media and products else {}
+        return "".join(
+            f"{product.pk}\t{self.row(product, frozenset(pictures.get(product.pk, ())))}"
+            for product in products
+        )
 
 
 @transaction.atomic

@@ -345,6 +345,7 @@ UNFOLD = {
                 "title": _("Administration"),
                 "collapsible": True,
                 "items": [
+                    _nav(_("Imports"), "upload_file", "core", "importjob"),
                     {
                         "title": _("Users"),
                         "icon": "person",

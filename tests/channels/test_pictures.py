@@ -58,3 +58,42 @@ def test_a_main_picture_below_googles_minimum_holds_the_item_back(feeds, google_
     run, _item = item_at(feeds, datetime(2026, 12, 1, tzinfo=PARIS))
     issue = run.issues.get()
     assert issue.rule == "image_min_size" and "80×80" in issue.message
+
+
+def test_a_linked_dam_main_picture_fills_the_main_image_requirement_and_the_item_goes_to_google(
+    feeds, django_capture_on_commit_callbacks
+):
+    from apps.products.models import Attribute, Completeness
+    from tests.products.factories import require
+
+    shop = feeds.shop
+    require(shop.toys, shop.google, Attribute.objects.get(code="main_image"))
+    toy = feeds.sellable("TOY-1", main_image={})  # approved, priced, stocked; no main_image text
+    from apps.products import services as product_services
+
+    product_services.completeness_compute([toy])
+    scores = Completeness.objects.get(product=toy).scores["google"]["fr_FR"]
+    assert scores["missing"] == ["main_image"]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload("toy.jpg", picture(800, 800), product=toy, role=ProductAsset.Role.MAIN)
+    scores = Completeness.objects.get(product=toy).scores["google"]["fr_FR"]
+    assert (scores["ratio"], scores["missing"]) == (100, [])
+    run = services.feed_build_start(actor=None, feed=feeds.google)
+    assert (run.published, run.held_back) == (1, 0), list(run.issues.values_list("message", flat=True))
+    # unlinked again: the requirement is missing again
+    with django_capture_on_commit_callbacks(execute=True):
+        assets.product_asset_unlink(actor=None, link=ProductAsset.objects.get(product=toy))
+    assert Completeness.objects.get(product=toy).scores["google"]["fr_FR"]["missing"] == ["main_image"]
+
+
+def test_only_usable_image_links_count_as_a_products_picture(feeds, django_capture_on_commit_callbacks):
+    from apps.assets.selectors import pictured
+
+    toy = feeds.sellable("TOY-2", main_image={})
+    with django_capture_on_commit_callbacks(execute=True):
+        upload("toy.jpg", picture(800, 800), product=toy, role=ProductAsset.Role.MAIN)
+    assert pictured([toy.pk]) == {toy.pk: {"*"}}
+    other = feeds.sellable("TOY-3", main_image={})
+    note = assets.asset_upload(actor=None, name="notes.pdf", data=b"%PDF-1.4\n%%EOF\n").asset
+    ProductAsset.objects.create(product=other, asset=note, role=ProductAsset.Role.GALLERY, position=1)
+    assert pictured([other.pk]) == {}

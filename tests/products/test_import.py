@@ -361,7 +361,7 @@ def test_query_count_does_not_grow_with_rows(shop, size, django_assert_max_num_q
     text = "\n".join(lines) + "\n"
     with django_assert_max_num_queries(45):
         assert run(text).created == size
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(31):  # one more: what the channels' feeds require (completeness)
         assert run(text).unchanged == size
 
 
