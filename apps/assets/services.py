@@ -34,7 +34,7 @@ from PIL import Image, UnidentifiedImageError
 from apps.assets import imaging, selectors
 from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
-from apps.core import events
+from apps.core import events, uploads
 from apps.core.batches import BatchRejected, LineError
 from apps.core.models import Channel, User
 from apps.core.services import audit_record
@@ -360,6 +360,10 @@ def assets_upload_many(
 def zip_entries(name: str, data: bytes) -> list[tuple[str, bytes]]:
     """The files of a ZIP, refusing it whole if one path leaves the folder (zip-slip) or one entry is
     over the size limit (checked on the declared size, then on what is actually read)."""
+    try:
+        uploads.archive_check(name, io.BytesIO(data), len(data))  # entries, inflated size, ratio
+    except ValidationError as exc:
+        raise ValidationError({"file": " ".join(exc.messages)}) from exc
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
