@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.channels import views as channel_views
+from apps.core import media as media_views
 from apps.core import views as core_views
 from config.api import api
 
@@ -19,4 +20,5 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # nosniff, a sandboxing CSP, and a download for anything but a picture (apps/core/media.py)
+    urlpatterns += static(settings.MEDIA_URL, view=media_views.media)

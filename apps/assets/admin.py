@@ -24,6 +24,7 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.assets import selectors, services
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
+from apps.core import uploads
 from apps.core.admin_mixins import ChannelLimitedAdminMixin
 from apps.core.models import Locale
 from apps.products.admin import product_inlines
@@ -313,6 +314,10 @@ class AssetAdmin(ModelAdmin):
         try:
             files = []
             for upload in form.cleaned_data["files"]:
+                try:  # refused on its size as uploaded, before it is read
+                    uploads.size_check(upload.name, upload.size, services.max_bytes())
+                except ValidationError as exc:
+                    raise ValidationError({"file": exc.messages}) from exc
                 data = upload.read(services.max_bytes() + 1)
                 if upload.name.lower().endswith(".zip"):
                     files += services.zip_entries(upload.name, data)

@@ -3,6 +3,7 @@ links to products by SKU; and the pictures on every product through `product_ext
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -12,6 +13,7 @@ from ninja.files import UploadedFile
 
 from apps.assets import selectors, services
 from apps.assets.models import Asset, ProductAsset, Rendition
+from apps.core import uploads
 from apps.core.api_auth import require
 from apps.core.api_schema import InputSchema
 from apps.core.models import Channel
@@ -108,6 +110,10 @@ def upload_asset(
     same bytes twice give the existing asset (`created: false`). With a SKU, linked to that product."""
     require(request, "write", "assets.add_asset")
     product = _product(request, sku) if sku else None
+    try:  # refused on its size as uploaded, before it is read
+        uploads.size_check(file.name or "upload", file.size, services.max_bytes())
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
     data = file.read(services.max_bytes() + 1)
     result = services.asset_upload(
         actor=request.user,

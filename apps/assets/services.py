@@ -28,12 +28,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from apps.assets import imaging, policies, selectors
 from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
-from apps.core import events
+from apps.core import events, uploads
 from apps.core.batches import BatchRejected, LineError
 from apps.core.models import Channel, User
 from apps.core.outbound import fetch_public
@@ -43,14 +44,16 @@ from apps.products.models import Product
 
 Role = ProductAsset.Role
 
-# extension → the content type its bytes must show
+# extension → the content type its bytes must show: the only files the DAM accepts (#40: no SVG, HTML,
+# script or unknown file, which a browser could run from Noel's origin)
 _EXPECTED = {
     "jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF", "tif": "TIFF", "tiff": "TIFF",
-    "pdf": "PDF", "mp4": "MP4", "m4v": "MP4", "mov": "MP4", "webm": "WEBM", "mkv": "WEBM",
+    "avif": "AVIF", "pdf": "PDF", "mp4": "MP4", "m4v": "MP4", "mov": "MP4", "webm": "WEBM", "mkv": "WEBM",
 }  # fmt: skip
 _KIND = {"PDF": Asset.Kind.PDF, "MP4": Asset.Kind.VIDEO, "WEBM": Asset.Kind.VIDEO}
 _MIME = {
     "JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif", "TIFF": "image/tiff",
+    "AVIF": "image/avif",
     "PDF": "application/pdf", "MP4": "video/mp4", "WEBM": "video/webm",
 }  # fmt: skip
 _LABEL = {"PDF": "a PDF document", "MP4": "an MP4/QuickTime video", "WEBM": "a WebM/Matroska video"}
@@ -74,6 +77,8 @@ def _sniff(data: bytes) -> str | None:
         return "TIFF"
     if data.startswith(b"%PDF-"):
         return "PDF"
+    if data[4:12] in (b"ftypavif", b"ftypavis"):
+        return "AVIF"
     if data[4:8] == b"ftyp":
         return "MP4"
     if data.startswith(b"\x1a\x45\xdf\xa3"):
@@ -115,9 +120,16 @@ def asset_check(name: str, data: bytes) -> Checked:
         said = f"its extension .{ext} says {_describe(expected)}" if expected else f"its extension is .{ext}"
         what = _describe(found) if found else "something else"
         raise ValidationError({"file": f"{name}: the content is {what} but {said}; nothing was stored"})
-    digest = hashlib.sha256(data).hexdigest()
     if found is None:
-        return Checked(name, data, digest, Asset.Kind.OTHER, "application/octet-stream")
+        raise ValidationError(
+            {
+                "file": _(
+                    "{name}: not a file the DAM accepts (JPEG, PNG, WebP, GIF, TIFF or AVIF pictures, PDF "
+                    "documents, MP4 or WebM videos, told by their content); nothing was stored"
+                ).format(name=name)
+            }
+        )
+    digest = hashlib.sha256(data).hexdigest()
     if found in _KIND:
         return Checked(name, data, digest, _KIND[found], _MIME[found])
     width, height = _check_image(name, data, found)
@@ -382,6 +394,10 @@ def assets_upload_many(
 def zip_entries(name: str, data: bytes) -> list[tuple[str, bytes]]:
     """The files of a ZIP, refusing it whole if one path leaves the folder (zip-slip) or one entry is
     over the size limit (checked on the declared size, then on what is actually read)."""
+    try:
+        uploads.archive_check(name, io.BytesIO(data), len(data))  # entries, inflated size, ratio
+    except ValidationError as exc:
+        raise ValidationError({"file": " ".join(exc.messages)}) from exc
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:

@@ -24,6 +24,7 @@ from apps.core.models import ImportJob, User
 from apps.core.policies import is_administrator
 from apps.core.services import audit_record
 from apps.core.tabular import ImportRejected, ImportReport
+from apps.core.uploads import import_max_bytes, upload_check
 
 Runner = Callable[..., ImportReport]
 
@@ -120,6 +121,8 @@ def import_job_create(
     options = options or {}
     if refusal := importer.options_refusal(options, actor):
         raise ValidationError(refusal)
+    # bounded before a byte of it is read (count_rows would open an XLSX's shared strings right here)
+    upload_check(upload.name, upload, upload.size, import_max_bytes())
     job = ImportJob(kind=kind, name=upload.name, skip_invalid=skip_invalid, options=options, created_by=actor)
     job.file.save(upload.name, upload, save=False)
     with job.file.open("rb") as handle:

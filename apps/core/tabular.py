@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 # the writing rules (`sheets`), imported by the readers from here too
 from apps.core.sheets import FORMULA_START, escape_cell, unescape, xlsx_unescape  # noqa: F401
+from apps.core.uploads import UnreadableArchive, archive_check
 
 SAMPLE = 64 * 1024
 DELIMITERS = (";", ",")
@@ -120,6 +121,13 @@ class Table:
         head = handle.read(8)
         handle.seek(0)
         self.kind = "xlsx" if head.startswith(b"PK\x03\x04") or name.lower().endswith(".xlsx") else "csv"
+        if self.kind == "xlsx":  # a ZIP: its table of contents bounds what reading it costs
+            try:
+                archive_check(name or "XLSX", handle)
+            except UnreadableArchive:
+                pass  # openpyxl says it is damaged or truncated, below
+            except ValidationError as exc:
+                raise _file_error(" ".join(exc.messages)) from exc
         self.delimiter = ""
         self.cut_at = 0  # the row of a CSV that ends inside a quoted cell
         self._rows = self._xlsx() if self.kind == "xlsx" else self._csv()

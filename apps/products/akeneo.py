@@ -36,6 +36,7 @@ from apps.core import context
 from apps.core.models import AuditLog, Channel, User
 from apps.core.sheets import CsvWriter
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
+from apps.core.uploads import archive_check
 from apps.products import flat, services, setup
 from apps.products import values as vals
 from apps.products.imports import products_import
@@ -288,6 +289,10 @@ def files_in(paths: Iterable[Path], scratch: Path) -> list[tuple[Path, Path]]:
 
 
 def _extract(path: Path, target: Path) -> None:
+    try:
+        archive_check(path.name, str(path), path.stat().st_size)
+    except ValidationError as exc:
+        raise ImportRejected([RowError(1, "", " ".join(exc.messages))]) from exc
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:

@@ -180,6 +180,13 @@ NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
 NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")
 # Digital assets: the largest file accepted, in bytes (default 50 MB).
 NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
+# Import files (CSV, XLSX, ZIP): the largest accepted, in bytes (default 256 MB). See docs/files.md.
+NOEL_IMPORT_MAX_BYTES = env.int("NOEL_IMPORT_MAX_BYTES", default=256 * 1024 * 1024)
+# Any ZIP or XLSX uploaded (imports, assets): at most this many entries, inflating to at most this many
+# bytes in all, and no more than this many times its packed size (zip bombs); checked before reading.
+NOEL_ARCHIVE_MAX_ENTRIES = env.int("NOEL_ARCHIVE_MAX_ENTRIES", default=10_000)
+NOEL_ARCHIVE_MAX_INFLATED = env.int("NOEL_ARCHIVE_MAX_INFLATED", default=1024 * 1024 * 1024)
+NOEL_ARCHIVE_MAX_RATIO = env.int("NOEL_ARCHIVE_MAX_RATIO", default=100)
 # Pictures an import names by address (Shopify's Image Src) are fetched by a job; seconds per picture.
 NOEL_MEDIA_FETCH_TIMEOUT = env.int("NOEL_MEDIA_FETCH_TIMEOUT", default=20)
 # Hosts (`host` or `host:port`) pictures may be fetched from without the public-address check: for tests
