@@ -91,8 +91,9 @@ class ImportReport:
 class ImportRejected(ValidationError):
     """An import refused as a whole: nothing was written; each error names its row and column."""
 
-    def __init__(self, errors: list[RowError], report: dict[str, Any] | None = None):
-        self.errors = in_file_order(errors)
+    def __init__(self, errors: list[RowError], report: dict[str, Any] | None = None, in_order: bool = False):
+        """`in_order`: the errors are already in the order to show (those of several files, file by file)."""
+        self.errors = list(errors) if in_order else in_file_order(errors)
         self.report = report or {}
         super().__init__([str(e) for e in self.errors[:50]] or [_("the file was refused")])
 

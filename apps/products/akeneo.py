@@ -144,6 +144,7 @@ class SetReport(ImportReport):
     """A set of files: the totals, and each file's own report in the order the files were taken."""
 
     files: list[dict[str, Any]] = field(default_factory=list)
+    files_not_read: list[str] = field(default_factory=list)  # Akeneo's users.csv, jobs.yml…
 
     def add(self, name: str, kind: str, part: ImportReport) -> None:
         for name_ in ("rows", "created", "updated", "unchanged", "pending", "rejected"):
@@ -155,7 +156,7 @@ class SetReport(ImportReport):
         self.files.append({"file": name, "kind": kind, **part.as_dict()})
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "files": self.files}
+        return {**super().as_dict(), "files": self.files, "files_not_read": self.files_not_read}
 
 
 # -- reading a set of files ----------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def _kind(header: list[str]) -> str | None:
         return "groups"
     if {"code", "is_variant"} <= columns:
         return "group_types"
-    if columns & {"family", "categories", "enabled", "parent", "groups"} and "code" not in columns:
+    if columns & {"family", "categories", "parent"} and "code" not in columns:  # users.csv has groups
         return "products"
     return None
 
@@ -227,6 +228,14 @@ def kind_of(path: Path) -> str | None:
         elif kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
             kind = _named(path, ORDER)
     return kind
+
+
+def _read_through(path: Path) -> None:
+    """Read a whole file once before anything is written, so that every file refused whole (not UTF-8,
+    cut short) is named in the same run."""
+    with path.open("rb") as handle:
+        for _row in Table(handle, path.name).rows():
+            pass
 
 
 @contextlib.contextmanager
@@ -271,20 +280,35 @@ def detect(path: Path) -> bool:
         return False
 
 
-def files_in(paths: Iterable[Path], scratch: Path) -> list[tuple[Path, Path]]:
+def files_in(
+    paths: Iterable[Path], scratch: Path, not_read: list[Path] | None = None
+) -> list[tuple[Path, Path]]:
     """(file, root) for the CSV and XLSX files of files, folders and ZIP archives (extracted into
-    `scratch`, refusing an entry that would land outside it); media paths are looked up from the root."""
+    `scratch`, refusing an entry that would land outside it); media paths are looked up from the root.
+    The other files beside them (Akeneo's jobs.yml…) go to `not_read`; those of the folders that hold
+    no CSV or XLSX file are media."""
+    paths = list(paths)
     found: list[tuple[Path, Path]] = []
+    others: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += [(file, path) for file, _root in files_in(sorted(path.iterdir()), scratch)]
+            found += [(file, path) for file, _root in files_in(sorted(path.iterdir()), scratch, not_read)]
         elif path.suffix.lower() == ".zip":
             target = scratch / f"{len(list(scratch.iterdir()))}-{path.stem}"
             _extract(path, target)
-            found += [(file, target) for file, _root in files_in([target], scratch)]
-        elif path.suffix.lower() in (".csv", ".xlsx") and not path.name.startswith("."):
+            found += [(file, target) for file, _root in files_in([target], scratch, not_read)]
+        elif path.name.startswith("."):
+            continue
+        elif path.suffix.lower() in TABULAR:
             found.append((path, path.parent))
+        else:
+            others.append(path)
+    if not_read is not None and any(p.suffix.lower() in TABULAR for p in paths if p.is_file()):
+        not_read += others
     return found
+
+
+TABULAR = (".csv", ".xlsx")
 
 
 def _extract(path: Path, target: Path) -> None:
@@ -1113,18 +1137,34 @@ def catalog_import(
                     target.write(block)
             paths = [upload]
         kinds = []
-        for path, root in files_in(paths, scratch / "files"):
-            kind = kind_of(path)
+        not_read: list[Path] = []
+        refusals: list[RowError] = []  # of the files refused whole: every one is named in one run
+        for path, root in files_in(paths, scratch / "files", not_read):
+            try:
+                kind = kind_of(path)
+                if kind is not None:
+                    with named(path):
+                        _read_through(path)
+            except ImportRejected as refused:
+                refusals += refused.errors
+                continue
             if kind is None:
-                reason = _(
-                    "{file}: not an Akeneo export file Noel knows (locales, currencies, channels, attribute "
-                    "groups, attributes, attribute options, categories, association types, families, family "
-                    "variants, groups, group types, product models, products)"
-                )
-                raise ImportRejected([RowError(1, "", reason.format(file=path.name))])
-            kinds.append((ORDER.index(kind), str(path), path, root, kind))
+                not_read.append(path)
+            else:
+                kinds.append((ORDER.index(kind), str(path), path, root, kind))
+        if refusals:
+            raise ImportRejected(refusals, in_order=True)
+        if not kinds and not_read:
+            reason = _(
+                "{file}: not an Akeneo export file Noel knows (locales, currencies, channels, attribute "
+                "groups, attributes, attribute options, categories, association types, families, family "
+                "variants, groups, group types, product models, products)"
+            )
+            names = ", ".join(sorted(path.name for path in not_read))
+            raise ImportRejected([RowError(1, "", reason.format(file=names))])
         kinds.sort()
         run = CatalogSet(actor=actor, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+        run.report.files_not_read = sorted({path.name for path in not_read})
         try:
             with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
                 for _order, _name, path, root, kind in kinds:
