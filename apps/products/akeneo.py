@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core import context
-from apps.core.models import AuditLog, Channel, User
+from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import flat, services, setup
 from apps.products import values as vals
@@ -860,6 +860,7 @@ _HANDLERS: dict[str, tuple[Callable[[CatalogSet, dict[str, str]], str], tuple[st
 
 
 _FLAT_BASE = ("categories", "enabled", "family", "parent", "groups")
+WITHOUT_FAMILY = "without_family"  # where the products Akeneo holds without a family go
 
 
 class _Translator:
@@ -897,6 +898,10 @@ class _Translator:
             )
         }
         self.inherited: dict[str, dict[str, str]] = {}
+        # Akeneo's codes ignore case: a row's parent is the model whatever the case it is written in
+        self.model_codes = {sku.lower(): sku for sku in self.models}
+        self.model_families = dict(Product.objects.filter(is_model=True).values_list("sku", "family__code"))
+        self.familyless: set[str] = set()  # attribute codes of the products without a family
 
     def _plan(self, header: list[str]) -> list[tuple[int, str, str]]:
         """(index, flat column, attribute code or "") for each column kept; the others are reported."""
@@ -938,7 +943,7 @@ class _Translator:
             table = Table(handle, self.path.name)
             plan = self._plan(table.header)
             columns = list(dict.fromkeys(flat_column for _i, flat_column, _c in plan))
-            if self.kind == "product_models" and "family" not in columns:
+            if "family" not in columns:
                 columns.append("family")
             writer.writerow(columns)
             for number, cells in table.rows():
@@ -967,8 +972,20 @@ class _Translator:
                     continue
                 writer.writerow([row.get(c, "") for c in columns])
                 self.numbers.append(number)
+        self._without_family()
 
     def _row(self, row: dict[str, str], codes: dict[str, str]) -> None:
+        parent = row.get("parent", "").strip()
+        if parent:
+            row["parent"] = parent = self.model_codes.get(parent.lower(), parent)
+        if self.kind == "products" and not row.get("family", "").strip():
+            if parent:  # a variant is of its model's family
+                row["family"] = self.model_families.get(parent) or ""
+            else:  # Akeneo holds products without a family: any attribute, nothing required
+                row["family"] = WITHOUT_FAMILY
+                self.familyless.update(
+                    code for column, code in codes.items() if code in self.attributes and row[column].strip()
+                )
         if self.kind == "product_models":
             variant = self.variants.get(row.get("family_variant", ""))
             if variant is not None:
@@ -991,6 +1008,33 @@ class _Translator:
                 row[column] = ""
             elif attribute.type == T.MEDIA and cell.strip():
                 row[column] = self._media(row["sku"], column, cell.strip(), attribute)
+
+    def _without_family(self) -> None:
+        """The family of the products Akeneo holds without one: the attributes they have values for
+        (those it had kept), no attribute required; created or grown before the rows are imported."""
+        if not self.familyless:
+            return
+        family = Family.objects.filter(code=WITHOUT_FAMILY).first()
+        have = list(family.attributes.all()) if family else []
+        added = [
+            self.attributes[code] for code in sorted(self.familyless) if self.attributes[code] not in have
+        ]
+        if family is not None and not added:
+            return
+        locales = Locale.objects.filter(is_active=True).values_list("code", flat=True)
+        labels = (
+            family.labels
+            if family
+            else {code: "Sans famille" if code.startswith("fr") else "Without family" for code in locales}
+        )
+        setup.family_save(
+            actor=self.run.actor,
+            code=WITHOUT_FAMILY,
+            labels=labels,
+            attributes=have + added,
+            label_attribute=family.label_attribute if family else None,
+            image_attribute=family.image_attribute if family else None,
+        )
 
     def _allowed(self, row: dict[str, str]) -> set[str] | None:
         """Attribute codes a child row sets itself (the rest it inherits); None for a root row."""
