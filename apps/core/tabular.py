@@ -393,8 +393,11 @@ def import_lines(
                     report.error(
                         RowError(numbers[error["index"]], error["field"], error["message"], error["sku"])
                     )
-                report.updated += result.get("changed", result.get("applied", 0))
-                report.unchanged += result.get("applied", 0) - result.get("changed", result.get("applied", 0))
+                applied = result.get("applied", 0)
+                changed = result.get("changed", applied)
+                report.created += result.get("created", 0)  # a service that tells new lines apart
+                report.updated += changed - result.get("created", 0)
+                report.unchanged += applied - changed
                 lines.clear()
                 numbers.clear()
                 if progress is not None:

@@ -168,6 +168,7 @@ def _apply_line(
     old = (price.amount, price.compare_at, price.cost) if previous else (None, None, None)
     if previous and old == (amount, compare_at, cost):
         return price
+    price._changed = True  # counted by a batch: created, updated or unchanged
     price.amount, price.compare_at, price.cost, price.updated_by = amount, compare_at, cost, actor
     with _history(actor, reason):
         price.save()
@@ -225,6 +226,8 @@ def _apply_batch(
     products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
     errors: list[LineError] = []
     applied: list[Price] = []
+    outcomes = {"created": 0, "changed": 0}
+    held = set(Price.objects.filter(product__in=products.values()).values_list("product_id", "channel_id"))
     for index, line in enumerate(lines):
         product, channel = products.get(line.sku), channels.get(line.channel)
         if product is None:
@@ -235,14 +238,22 @@ def _apply_batch(
             continue
         try:
             with transaction.atomic():
-                applied.append(_apply_line(actor, line, product, channel, confirm=confirm, reason=""))
+                price = _apply_line(actor, line, product, channel, confirm=confirm, reason="")
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.extend(LineError(index, line.sku, field, message) for message in messages)
+            continue
+        applied.append(price)
+        if (product.pk, channel.pk) not in held:  # a new price (a line repeating it changes it)
+            held.add((product.pk, channel.pk))
+            outcomes["created"] += 1
+            outcomes["changed"] += 1
+        elif getattr(price, "_changed", False):
+            outcomes["changed"] += 1
     if errors and not partial:
         raise BatchRejected(errors)
     _mark_changed(applied)
-    return {"applied": len(applied), "errors": [dataclasses.asdict(e) for e in errors]}
+    return {"applied": len(applied), **outcomes, "errors": [dataclasses.asdict(e) for e in errors]}
 
 
 def round_to_ending(amount: Decimal, ending: str) -> Decimal:

@@ -499,6 +499,7 @@ class CatalogSet:
             name=translator.path.name,
             skip_invalid=self.skip_invalid,
             progress=(lambda rows: self.progress(done + rows)) if self.progress else None,
+            numbers=translator.numbers,
         )
         self.done += translator.rows
         for name in ("created", "updated", "unchanged", "pending", "rejected"):
@@ -1117,10 +1118,12 @@ def flat_import(
     name: str,
     skip_invalid: bool,
     progress: Progress | None,
+    numbers: list[int] | None = None,
 ) -> ImportReport:
     """Rows another format was translated into, written (`write(csv_writer)`) as a flat file and
     imported by the flat import; a refusal comes back as the report's errors (row numbers of the flat
-    file), for the caller to put back in its own file's terms."""
+    file), for the caller to put back in its own file's terms. `numbers` (flat row − 1 → the row of the
+    caller's file, filled by `write`) puts the rows an error's reason names in the caller's terms."""
     with tempfile.TemporaryFile("w+b") as flat_file:
         text = io.TextIOWrapper(flat_file, encoding="utf-8", newline="")
         write(csv.writer(text, delimiter=";", lineterminator="\n"))
@@ -1129,13 +1132,22 @@ def flat_import(
         flat_file.seek(0)
         try:
             return products_import(
-                actor=actor, handle=flat_file, name=name, skip_invalid=skip_invalid, progress=progress
+                actor=actor,
+                handle=flat_file,
+                name=name,
+                skip_invalid=skip_invalid,
+                progress=progress,
+                row_of=_row_of(numbers) if numbers is not None else None,
             )
         except ImportRejected as rejected:
             report = ImportReport(rejected=len(rejected.errors), errors=list(rejected.errors))
             report.error_count = len(rejected.errors)
             report.columns_ignored = rejected.report.get("columns_ignored", [])
             return report
+
+
+def _row_of(numbers: list[int]) -> Callable[[int], int]:
+    return lambda row: numbers[row - 1] if 0 < row <= len(numbers) else row
 
 
 def _same(a: str, b: str) -> bool:
