@@ -265,7 +265,6 @@ class ProductImporter:
         self.columns = columns
         self.present = {c.kind for c in columns}
         self.sku_column = next(c for c in columns if c.kind == "sku")
-        self.row_of: Callable[[int], int] = lambda row: row  # a row a reason names (see products_import)
         self.by_key = {}
         for column in columns:
             self.by_key.setdefault((column.code, column.locale, column.channel), column.name)
@@ -312,6 +311,11 @@ class ProductImporter:
             {c.code for c in columns if c.kind in _VALUE_KINDS and catalog.attributes[c.code].unique}
         )
         self.report = ImportReport()
+
+    @staticmethod
+    def row_of(row: int) -> int:
+        """A row a reason names, as the file was given (see products_import's `row_of`)."""
+        return row
 
     # -- reading ---------------------------------------------------------------------------------------
     def parse(self, table: Table) -> Iterator[_Cells]:
