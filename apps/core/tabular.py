@@ -94,8 +94,9 @@ class ImportReport:
 class ImportRejected(ValidationError):
     """An import refused as a whole: nothing was written; each error names its row and column."""
 
-    def __init__(self, errors: list[RowError], report: dict[str, Any] | None = None):
-        self.errors = in_file_order(errors)
+    def __init__(self, errors: list[RowError], report: dict[str, Any] | None = None, in_order: bool = False):
+        """`in_order`: the errors are already in the order to show (those of several files, file by file)."""
+        self.errors = list(errors) if in_order else in_file_order(errors)
         self.report = report or {}
         super().__init__([str(e) for e in self.errors[:50]] or [_("the file was refused")])
 
@@ -391,8 +392,11 @@ def import_lines(
                     report.error(
                         RowError(numbers[error["index"]], error["field"], error["message"], error["sku"])
                     )
-                report.updated += result.get("changed", result.get("applied", 0))
-                report.unchanged += result.get("applied", 0) - result.get("changed", result.get("applied", 0))
+                applied = result.get("applied", 0)
+                changed = result.get("changed", applied)
+                report.created += result.get("created", 0)  # a service that tells new lines apart
+                report.updated += changed - result.get("created", 0)
+                report.unchanged += applied - changed
                 lines.clear()
                 numbers.clear()
                 if progress is not None:

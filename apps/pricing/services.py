@@ -182,6 +182,7 @@ def _apply_line(
     old = (price.amount, price.compare_at, price.cost) if previous else (None, None, None)
     if previous and old == (amount, compare_at, cost):
         return price
+    price._changed = True  # counted by a batch: created, updated or unchanged
     price.amount, price.compare_at, price.cost, price.updated_by = amount, compare_at, cost, actor
     with _history(actor, reason):
         price.save()
@@ -241,6 +242,8 @@ def _apply_batch(
     errors: list[LineError] = []
     applied: list[Price] = []
     known: list[tuple[tuple[int, int, str], int, Product, Channel]] = []
+    outcomes = {"created": 0, "changed": 0}
+    held = set(Price.objects.filter(product__in=products.values()).values_list("product_id", "channel_id"))
     for index, line in enumerate(lines):
         product, channel = products.get(line.sku), channels.get(line.channel)
         if product is None:
@@ -259,15 +262,23 @@ def _apply_batch(
     for _key, index, product, channel in known:
         line = lines[index]
         try:
-            applied.append(_apply_line_once(actor, line, product, channel, confirm=confirm))
+            price = _apply_line_once(actor, line, product, channel, confirm=confirm)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.extend(LineError(index, line.sku, field, message) for message in messages)
+            continue
+        applied.append(price)
+        if (product.pk, channel.pk) not in held:  # a new price (a line repeating it changes it)
+            held.add((product.pk, channel.pk))
+            outcomes["created"] += 1
+            outcomes["changed"] += 1
+        elif getattr(price, "_changed", False):
+            outcomes["changed"] += 1
     errors.sort(key=lambda error: error.index)
     if errors and not partial:
         raise BatchRejected(errors)
     _mark_changed(applied)
-    return {"applied": len(applied), "errors": [dataclasses.asdict(e) for e in errors]}
+    return {"applied": len(applied), **outcomes, "errors": [dataclasses.asdict(e) for e in errors]}
 
 
 def _apply_line_once(

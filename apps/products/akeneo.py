@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core import context
-from apps.core.models import AuditLog, Channel, User
+from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.sheets import CsvWriter
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.core.uploads import archive_check
@@ -145,6 +145,7 @@ class SetReport(ImportReport):
     """A set of files: the totals, and each file's own report in the order the files were taken."""
 
     files: list[dict[str, Any]] = field(default_factory=list)
+    files_not_read: list[str] = field(default_factory=list)  # Akeneo's users.csv, jobs.yml…
 
     def add(self, name: str, kind: str, part: ImportReport) -> None:
         for name_ in ("rows", "created", "updated", "unchanged", "pending", "rejected"):
@@ -156,7 +157,7 @@ class SetReport(ImportReport):
         self.files.append({"file": name, "kind": kind, **part.as_dict()})
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "files": self.files}
+        return {**super().as_dict(), "files": self.files, "files_not_read": self.files_not_read}
 
 
 # -- reading a set of files ----------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def _kind(header: list[str]) -> str | None:
         return "groups"
     if {"code", "is_variant"} <= columns:
         return "group_types"
-    if columns & {"family", "categories", "enabled", "parent", "groups"} and "code" not in columns:
+    if columns & {"family", "categories", "parent"} and "code" not in columns:  # users.csv has groups
         return "products"
     return None
 
@@ -228,6 +229,14 @@ def kind_of(path: Path) -> str | None:
         elif kind is None and "code" in header:  # a header of codes and labels only: the file's name tells
             kind = _named(path, ORDER)
     return kind
+
+
+def _read_through(path: Path) -> None:
+    """Read a whole file once before anything is written, so that every file refused whole (not UTF-8,
+    cut short) is named in the same run."""
+    with path.open("rb") as handle:
+        for _row in Table(handle, path.name).rows():
+            pass
 
 
 @contextlib.contextmanager
@@ -272,20 +281,35 @@ def detect(path: Path) -> bool:
         return False
 
 
-def files_in(paths: Iterable[Path], scratch: Path) -> list[tuple[Path, Path]]:
+def files_in(
+    paths: Iterable[Path], scratch: Path, not_read: list[Path] | None = None
+) -> list[tuple[Path, Path]]:
     """(file, root) for the CSV and XLSX files of files, folders and ZIP archives (extracted into
-    `scratch`, refusing an entry that would land outside it); media paths are looked up from the root."""
+    `scratch`, refusing an entry that would land outside it); media paths are looked up from the root.
+    The other files beside them (Akeneo's jobs.yml…) go to `not_read`; those of the folders that hold
+    no CSV or XLSX file are media."""
+    paths = list(paths)
     found: list[tuple[Path, Path]] = []
+    others: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += [(file, path) for file, _root in files_in(sorted(path.iterdir()), scratch)]
+            found += [(file, path) for file, _root in files_in(sorted(path.iterdir()), scratch, not_read)]
         elif path.suffix.lower() == ".zip":
             target = scratch / f"{len(list(scratch.iterdir()))}-{path.stem}"
             _extract(path, target)
-            found += [(file, target) for file, _root in files_in([target], scratch)]
-        elif path.suffix.lower() in (".csv", ".xlsx") and not path.name.startswith("."):
+            found += [(file, target) for file, _root in files_in([target], scratch, not_read)]
+        elif path.name.startswith("."):
+            continue
+        elif path.suffix.lower() in TABULAR:
             found.append((path, path.parent))
+        else:
+            others.append(path)
+    if not_read is not None and any(p.suffix.lower() in TABULAR for p in paths if p.is_file()):
+        not_read += others
     return found
+
+
+TABULAR = (".csv", ".xlsx")
 
 
 def _extract(path: Path, target: Path) -> None:
@@ -480,6 +504,7 @@ class CatalogSet:
             name=translator.path.name,
             skip_invalid=self.skip_invalid,
             progress=(lambda rows: self.progress(done + rows)) if self.progress else None,
+            numbers=translator.numbers,
         )
         self.done += translator.rows
         for name in ("created", "updated", "unchanged", "pending", "rejected"):
@@ -841,6 +866,7 @@ _HANDLERS: dict[str, tuple[Callable[[CatalogSet, dict[str, str]], str], tuple[st
 
 
 _FLAT_BASE = ("categories", "enabled", "family", "parent", "groups")
+WITHOUT_FAMILY = "without_family"  # where the products Akeneo holds without a family go
 
 
 class _Translator:
@@ -878,6 +904,10 @@ class _Translator:
             )
         }
         self.inherited: dict[str, dict[str, str]] = {}
+        # Akeneo's codes ignore case: a row's parent is the model whatever the case it is written in
+        self.model_codes = {sku.lower(): sku for sku in self.models}
+        self.model_families = dict(Product.objects.filter(is_model=True).values_list("sku", "family__code"))
+        self.familyless: set[str] = set()  # attribute codes of the products without a family
 
     def _plan(self, header: list[str]) -> list[tuple[int, str, str]]:
         """(index, flat column, attribute code or "") for each column kept; the others are reported."""
@@ -919,7 +949,7 @@ class _Translator:
             table = Table(handle, self.path.name)
             plan = self._plan(table.header)
             columns = list(dict.fromkeys(flat_column for _i, flat_column, _c in plan))
-            if self.kind == "product_models" and "family" not in columns:
+            if "family" not in columns:
                 columns.append("family")
             writer.writerow(columns)
             for number, cells in table.rows():
@@ -948,8 +978,20 @@ class _Translator:
                     continue
                 writer.writerow([row.get(c, "") for c in columns])
                 self.numbers.append(number)
+        self._without_family()
 
     def _row(self, row: dict[str, str], codes: dict[str, str]) -> None:
+        parent = row.get("parent", "").strip()
+        if parent:
+            row["parent"] = parent = self.model_codes.get(parent.lower(), parent)
+        if self.kind == "products" and not row.get("family", "").strip():
+            if parent:  # a variant is of its model's family
+                row["family"] = self.model_families.get(parent) or ""
+            else:  # Akeneo holds products without a family: any attribute, nothing required
+                row["family"] = WITHOUT_FAMILY
+                self.familyless.update(
+                    code for column, code in codes.items() if code in self.attributes and row[column].strip()
+                )
         if self.kind == "product_models":
             variant = self.variants.get(row.get("family_variant", ""))
             if variant is not None:
@@ -972,6 +1014,33 @@ class _Translator:
                 row[column] = ""
             elif attribute.type == T.MEDIA and cell.strip():
                 row[column] = self._media(row["sku"], column, cell.strip(), attribute)
+
+    def _without_family(self) -> None:
+        """The family of the products Akeneo holds without one: the attributes they have values for
+        (those it had kept), no attribute required; created or grown before the rows are imported."""
+        if not self.familyless:
+            return
+        family = Family.objects.filter(code=WITHOUT_FAMILY).first()
+        have = list(family.attributes.all()) if family else []
+        added = [
+            self.attributes[code] for code in sorted(self.familyless) if self.attributes[code] not in have
+        ]
+        if family is not None and not added:
+            return
+        locales = Locale.objects.filter(is_active=True).values_list("code", flat=True)
+        labels = (
+            family.labels
+            if family
+            else {code: "Sans famille" if code.startswith("fr") else "Without family" for code in locales}
+        )
+        setup.family_save(
+            actor=self.run.actor,
+            code=WITHOUT_FAMILY,
+            labels=labels,
+            attributes=have + added,
+            label_attribute=family.label_attribute if family else None,
+            image_attribute=family.image_attribute if family else None,
+        )
 
     def _allowed(self, row: dict[str, str]) -> set[str] | None:
         """Attribute codes a child row sets itself (the rest it inherits); None for a root row."""
@@ -1054,10 +1123,12 @@ def flat_import(
     name: str,
     skip_invalid: bool,
     progress: Progress | None,
+    numbers: list[int] | None = None,
 ) -> ImportReport:
     """Rows another format was translated into, written (`write(csv_writer)`) as a flat file and
     imported by the flat import; a refusal comes back as the report's errors (row numbers of the flat
-    file), for the caller to put back in its own file's terms."""
+    file), for the caller to put back in its own file's terms. `numbers` (flat row − 1 → the row of the
+    caller's file, filled by `write`) puts the rows an error's reason names in the caller's terms."""
     with tempfile.TemporaryFile("w+b") as flat_file:
         text = io.TextIOWrapper(flat_file, encoding="utf-8", newline="")
         # read only by the flat import, which refuses formulas itself: written as they came
@@ -1067,13 +1138,22 @@ def flat_import(
         flat_file.seek(0)
         try:
             return products_import(
-                actor=actor, handle=flat_file, name=name, skip_invalid=skip_invalid, progress=progress
+                actor=actor,
+                handle=flat_file,
+                name=name,
+                skip_invalid=skip_invalid,
+                progress=progress,
+                row_of=_row_of(numbers) if numbers is not None else None,
             )
         except ImportRejected as rejected:
             report = ImportReport(rejected=len(rejected.errors), errors=list(rejected.errors))
             report.error_count = len(rejected.errors)
             report.columns_ignored = rejected.report.get("columns_ignored", [])
             return report
+
+
+def _row_of(numbers: list[int]) -> Callable[[int], int]:
+    return lambda row: numbers[row - 1] if 0 < row <= len(numbers) else row
 
 
 def _same(a: str, b: str) -> bool:
@@ -1119,18 +1199,34 @@ def catalog_import(
                     target.write(block)
             paths = [upload]
         kinds = []
-        for path, root in files_in(paths, scratch / "files"):
-            kind = kind_of(path)
+        not_read: list[Path] = []
+        refusals: list[RowError] = []  # of the files refused whole: every one is named in one run
+        for path, root in files_in(paths, scratch / "files", not_read):
+            try:
+                kind = kind_of(path)
+                if kind is not None:
+                    with named(path):
+                        _read_through(path)
+            except ImportRejected as refused:
+                refusals += refused.errors
+                continue
             if kind is None:
-                reason = _(
-                    "{file}: not an Akeneo export file Noel knows (locales, currencies, channels, attribute "
-                    "groups, attributes, attribute options, categories, association types, families, family "
-                    "variants, groups, group types, product models, products)"
-                )
-                raise ImportRejected([RowError(1, "", reason.format(file=path.name))])
-            kinds.append((ORDER.index(kind), str(path), path, root, kind))
+                not_read.append(path)
+            else:
+                kinds.append((ORDER.index(kind), str(path), path, root, kind))
+        if refusals:
+            raise ImportRejected(refusals, in_order=True)
+        if not kinds and not_read:
+            reason = _(
+                "{file}: not an Akeneo export file Noel knows (locales, currencies, channels, attribute "
+                "groups, attributes, attribute options, categories, association types, families, family "
+                "variants, groups, group types, product models, products)"
+            )
+            names = ", ".join(sorted(path.name for path in not_read))
+            raise ImportRejected([RowError(1, "", reason.format(file=names))])
         kinds.sort()
         run = CatalogSet(actor=actor, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+        run.report.files_not_read = sorted({path.name for path in not_read})
         try:
             with context.bound(origin=AuditLog.Source.IMPORT), transaction.atomic():
                 for _order, _name, path, root, kind in kinds:

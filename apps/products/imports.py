@@ -312,6 +312,11 @@ class ProductImporter:
         )
         self.report = ImportReport()
 
+    @staticmethod
+    def row_of(row: int) -> int:
+        """A row a reason names, as the file was given (see products_import's `row_of`)."""
+        return row
+
     # -- reading ---------------------------------------------------------------------------------------
     def parse(self, table: Table) -> Iterator[_Cells]:
         """The file's rows in chunks, cells read and checked on their own (formulas, extra cells), without
@@ -361,7 +366,7 @@ class ProductImporter:
         for number, sku, item in cells:
             first = seen.get(sku.upper(), firsts[sku.upper()]) if sku else number
             if first != number:
-                reason = _("SKU appears again (first at row {first})").format(first=first)
+                reason = _("SKU appears again (first at row {first})").format(first=self.row_of(first))
                 refused.append(RowError(number, self.sku_column.name, reason, sku, sku))
             elif isinstance(item, RowError):
                 refused.append(item)
@@ -1364,14 +1369,24 @@ def products_import(
     skip_invalid: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    row_of: Callable[[int], int] | None = None,
 ) -> ImportReport:
     """Import a flat product file (CSV or XLSX). Raises ImportRejected (nothing written) when a row is
-    refused and `skip_invalid` is off; a dry run tries everything, reports, and writes nothing."""
+    refused and `skip_invalid` is off; a dry run tries everything, reports, and writes nothing.
+
+    `row_of`: for a file translated from another format (Akeneo, Shopify), the row of that file a row
+    of this one came from, for the rows a reason names (errors' own rows are put back by the caller)."""
     if actor is not None and not (
         actor.has_perm("products.add_product") and actor.has_perm("products.change_product")
     ):
         raise PermissionDenied(_("{user} may not import products").format(user=actor.get_username()))
-    options = {"actor": actor, "name": name, "skip_invalid": skip_invalid, "dry_run": dry_run}
+    options = {
+        "actor": actor,
+        "name": name,
+        "skip_invalid": skip_invalid,
+        "dry_run": dry_run,
+        "row_of": row_of,
+    }
     started = time.perf_counter()
     try:
         return _attempt(handle, **options, progress=progress, started=started, ask_unique=False)
@@ -1391,11 +1406,14 @@ def _attempt(
     progress: Progress | None,
     started: float,
     ask_unique: bool,
+    row_of: Callable[[int], int] | None,
 ) -> ImportReport:
     table = Table(handle, name)
     catalog = vals.Catalog.load()
     columns, ignored = parse_header(table.header, catalog)
     importer = ProductImporter(actor=actor, catalog=catalog, columns=columns, ask_unique=ask_unique)
+    if row_of is not None:
+        importer.row_of = row_of
     importer.report.columns_ignored = ignored
     importer.report.dry_run = dry_run
     pending: _Pending | None = None

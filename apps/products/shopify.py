@@ -216,6 +216,7 @@ class ShopifyImport:
     def read(self, table: Table, header: list[str]) -> None:
         used = USED | {QTY, TRACKER} if self.report.stock_location else USED
         self.report.columns_ignored = [self.name(column) for column in header if column not in used]
+        previous = ""  # the handle of the row before
         for number, cells in table.rows():
             self.report.rows += 1
             row = {c: (cells[i] if i < len(cells) else "").strip() for i, c in enumerate(header)}
@@ -230,6 +231,14 @@ class ShopifyImport:
                 self._refuse(number, "Handle", _("the Handle is empty"))
                 continue
             product = self.products.get(handle)
+            if product is not None and handle != previous and row.get("Title"):
+                reason = _(
+                    "the handle {handle} is already that of the product at row {first}: a handle names one "
+                    "product, whose rows follow one another"
+                )
+                self._refuse(number, "Handle", reason.format(handle=handle, first=product.row), value=handle)
+                continue
+            previous = handle
             if product is None:
                 product = self.products[handle] = self._first(number, row)
             if row.get("Image Src"):
@@ -449,7 +458,8 @@ class ShopifyImport:
         published = row.get("Published", "").lower()
         enabled = status in ("", "active") and published in ("", "true", "1")
         cells = {"family": FAMILY, "enabled": "1" if enabled else "0"}
-        body = nh3.clean(row.get("Body (HTML)", ""))
+        # html5ever writes a no-break space back as &nbsp;: the text holds the character itself
+        body = nh3.clean(row.get("Body (HTML)", "")).replace("&nbsp;", "\u00a0")
         if self.attributes["description"].scopable:
             for channel in self.channels:
                 cells[f"description-{loc}-{channel.code}"] = (
@@ -549,7 +559,12 @@ def _write_flat(run: ShopifyImport, name: str, progress: Progress | None) -> Imp
             run.numbers.append(number)
 
     flat = flat_import(
-        actor=run.actor, write=write, name=name, skip_invalid=run.skip_invalid, progress=progress
+        actor=run.actor,
+        write=write,
+        name=name,
+        skip_invalid=run.skip_invalid,
+        progress=progress,
+        numbers=run.numbers,
     )
     for error in flat.errors:
         number = run.numbers[error.row - 1] if 0 < error.row <= len(run.numbers) else error.row

@@ -23,7 +23,7 @@ def run(shop, text: str, **options):
 
 def test_a_price_file_sets_prices_through_the_guard_rails(shop, toys):
     report = run(shop, "sku;channel;currency;amount;compare_at\nTOY-1;web;EUR;19,90;25\nTOY-2;web;;9.99;\n")
-    assert report.updated == 2 and not report.errors
+    assert (report.created, report.updated) == (2, 0) and not report.errors, "new prices are created"
     price = Price.objects.get(product__sku="TOY-1")
     assert (price.amount, price.compare_at, price.currency_id) == (Decimal("19.90"), Decimal("25"), "EUR")
     assert price.events.get().pgh_context.metadata["source"] == "import"

@@ -136,6 +136,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {part['file']} ({part['kind']})")
             self._summary(part, "    ")
         self._summary(report, "  ")
+        if report.get("files_not_read"):
+            self.stdout.write(
+                "  files not read (Noel has no use for them): " + ", ".join(report["files_not_read"])
+            )
         return True
 
     def _summary(self, report: dict, indent: str) -> None:
