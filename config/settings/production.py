@@ -26,6 +26,16 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "amqps://", "sqla+postgresql")):
     raise ImproperlyConfigured("CELERY_BROKER_URL must be a redis://, rediss://, amqp:// or amqps:// URL")
 
+# The cache holds what every web process and worker must agree on: the API's rate counters (a cache per
+# process let 623 requests through a 600/min limit) and the import progress. Redis: its INCR is atomic.
+CACHE_URL = env("CACHE_URL")
+if not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(
+        "CACHE_URL must be a redis:// or rediss:// URL shared by every web process and worker "
+        "(it counts the API rate limit)"
+    )
+CACHES = {"default": env.cache_url("CACHE_URL")}
+
 # Media on S3-compatible storage when a bucket is named; otherwise MEDIA_ROOT (a shared volume).
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default=None)
 if AWS_STORAGE_BUCKET_NAME:

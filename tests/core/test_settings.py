@@ -18,6 +18,7 @@ GOOD = {
     "DATABASE_URL": "postgres://noel@db.example:5432/noel",
     "CELERY_BROKER_URL": "redis://redis.example:6379/0",
     "NOEL_PUBLIC_URL": "https://noel.example",
+    "CACHE_URL": "redis://redis.example:6379/1",
 }
 
 
@@ -54,6 +55,8 @@ def test_a_missing_variable_stops_start_up_and_is_named(missing):
         ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters"),
         ("NOEL_PUBLIC_URL", "http://localhost:8000", "NOEL_PUBLIC_URL must be the address"),
         ("NOEL_PUBLIC_URL", "noel.example", "NOEL_PUBLIC_URL must be the address"),
+        ("CACHE_URL", "locmemcache://", "CACHE_URL must be a redis:// or rediss:// URL shared"),
+        ("CACHE_URL", "filecache:///tmp/noel", "CACHE_URL must be a redis:// or rediss:// URL shared"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_and_is_named(name, value, message):
@@ -69,7 +72,11 @@ def _production_answers(env: dict[str, str], *requests: tuple[str, dict[str, str
     """Each request's status and security headers, answered by a process on production settings (on this
     machine's database and broker, so that /healthz can answer)."""
     database = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres"))
-    server = {"DATABASE_URL": database, "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"]}
+    server = {
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+        "CACHE_URL": os.environ["CELERY_BROKER_URL"],
+    }
     clean = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith(_OURS)}
     clean.update(GOOD, **server, **env, DJANGO_SETTINGS_MODULE="config.settings.production")
     code = (
