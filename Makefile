@@ -35,7 +35,7 @@ bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 shell: $(STAMP)
-	$(BIN)/python manage.py shell
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} $(BIN)/python manage.py shell
 
 # Regenerate requirements.lock from pyproject.toml in a throw-away environment.
 lock:

@@ -16,6 +16,8 @@ from pathlib import Path
 from config import embedded_pg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The web server, worker and beat of `make run`, each on local settings; the root Procfile is production's.
+PROCFILE = BASE_DIR / "config" / "Procfile.local"
 
 
 def _manage(*args: str) -> None:
@@ -23,7 +25,8 @@ def _manage(*args: str) -> None:
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # Local settings, whatever the shell has: every other entry point defaults to production.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     os.environ.setdefault("PORT", "8000")
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     embedded = "DATABASE_URL" not in os.environ
@@ -35,7 +38,8 @@ def main() -> int:
     _manage("seed_demo")
     print(f"\nNoel is starting: http://127.0.0.1:{os.environ['PORT']}/admin/  (Ctrl-C stops everything)\n")
     honcho = subprocess.Popen(
-        [str(Path(sys.executable).parent / "honcho"), "start", "-f", str(BASE_DIR / "Procfile")], cwd=BASE_DIR
+        [str(Path(sys.executable).parent / "honcho"), "start", "-f", str(PROCFILE), "-d", str(BASE_DIR)],
+        cwd=BASE_DIR,
     )
     # The terminal sends Ctrl-C to the whole process group; honcho stops its children, we wait for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

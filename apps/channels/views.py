@@ -18,6 +18,25 @@ from django.views.decorators.http import require_safe
 from apps.channels import formats, selectors, services
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip: named (or "*") with a weight above 0 (RFC 9110)."""
+    weights = {}
+    for item in header.lower().split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if coding:
+            weights[coding] = weight
+    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return weight > 0
+
+
 def _token(request: HttpRequest) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _sep, value = header.partition(" ")
@@ -76,7 +95,7 @@ def feed_pull(request: HttpRequest, channel: str, file: str) -> HttpResponse:
         for key, value in headers.items():
             response[key] = value
         return response
-    packed = "gzip" in request.headers.get("Accept-Encoding", "")
+    packed = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     name = f"{serving.file}.gz" if packed else serving.file
     response = FileResponse(
         default_storage.open(name, "rb"), content_type=formats.FORMATS[serving.format].content_type

@@ -3,6 +3,8 @@ they may do. Every endpoint states the scope it needs; tokens carry scopes, peop
 
 from __future__ import annotations
 
+import threading
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
@@ -30,9 +32,39 @@ class StaffSessionAuth(SessionAuth):
 
 
 class TokenRateThrottle(AuthRateThrottle):
-    """Requests per token (or per person for sessions); 429 with Retry-After beyond the rate."""
+    """Requests per token (or per person for sessions); 429 with Retry-After beyond the rate.
+
+    Counted exactly, across every web process: one counter per token and window (a minute for "600/m") in
+    the shared cache, created by `add` and raised by `incr`, both atomic on Redis. (django-ninja's own
+    throttle reads the request history, then writes it back: requests arriving together all passed.) A
+    fixed window: a caller may spend a window's allowance at its end and the next one's at once."""
 
     scope = "token"
+
+    def __init__(self, rate: str | None = None):
+        super().__init__(rate)
+        self._seconds_left = threading.local()  # per thread: one throttle object serves every request
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        key = self.get_cache_key(request)
+        if key is None or self.num_requests is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        ends = (window + 1) * self.duration
+        counter = f"{key}:{self.duration}:{window}"
+        timeout = int(ends - now) + 1
+        self.cache.add(counter, 0, timeout)
+        try:
+            count = self.cache.incr(counter)
+        except ValueError:  # the counter expired between add and incr
+            self.cache.add(counter, 0, timeout)
+            count = self.cache.incr(counter)
+        self._seconds_left.value = ends - now
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        return getattr(self._seconds_left, "value", None)
 
     def get_cache_key(self, request: HttpRequest) -> str:
         token = getattr(request, "api_token", None)

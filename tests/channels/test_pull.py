@@ -91,3 +91,24 @@ def test_a_polling_channel_gets_its_304_without_a_query_while_the_answer_is_reme
     services.pull_token_revoke(actor=None, token=PullToken.objects.get())
     views._recent.clear()  # what NOEL_FEED_PULL_MEMORY seconds do
     assert client.get(URL, {"token": token}, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("accept", "packed"),
+    [
+        ("gzip;q=0", False),
+        ("gzip; q=0.0, identity", False),
+        ("*;q=0.5, gzip;q=0", False),
+        ("GZIP;Q=0.8", True),
+        ("*", True),
+        ("deflate, br", False),
+        ("x-gzip-nope", False),
+    ],
+)
+def test_gzip_follows_the_accept_encoding_weights(client, published, accept, packed):
+    """ "gzip;q=0" means "never gzip" (RFC 9110 §12.5.3): the plain file, not a packed one."""
+    run, token = published
+    response = client.get(URL, {"token": token}, headers={"Accept-Encoding": accept})
+    assert response.has_header("Content-Encoding") is packed
+    data = body(response)
+    assert (gzip.decompress(data) if packed else data).decode() == read(run)

@@ -1,3 +1,7 @@
+import threading
+import uuid
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
 
@@ -67,3 +71,32 @@ def test_the_admin_issues_a_token_once_and_keeps_only_its_prefix(admin_client):
     body = response.content.decode()
     token = ApiToken.objects.get(user=erp)
     assert "will not be shown again: noel_" in body and token.scopes == ["read"]
+
+
+def test_the_rate_limit_is_exact_when_many_requests_of_one_token_arrive_at_once(rf):
+    """Eight threads (as several web processes would) share one Redis: of 160 requests at a 50/min rate,
+    exactly 50 pass. A read-then-write of the request history let some through twice over."""
+    from django.core.cache.backends.redis import RedisCache
+
+    from apps.core.api_auth import TokenRateThrottle
+
+    shared = RedisCache("redis://127.0.0.1:6379/8", {"KEY_PREFIX": f"rate-test-{uuid.uuid4().hex}"})
+    throttle = TokenRateThrottle("50/m")
+    throttle.cache = shared
+    request = rf.get("/api/v1/locales")
+    request.api_token = SimpleNamespace(pk=1)
+    allowed = []
+    start = threading.Barrier(8)
+
+    def calls():
+        start.wait()
+        allowed.extend(throttle.allow_request(request) for _ in range(20))
+
+    threads = [threading.Thread(target=calls) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert allowed.count(True) == 50
+    assert throttle.allow_request(request) is False
+    assert 0 < throttle.wait() <= 60

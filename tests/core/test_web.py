@@ -67,13 +67,28 @@ def test_healthz_answers_200_when_database_and_broker_are_up(client):
     assert response.json() == {"database": "ok", "broker": "ok", "status": "ok"}
 
 
-def test_healthz_answers_503_naming_the_broker_when_it_is_down(client, settings):
+def test_healthz_answers_503_naming_the_broker_when_it_is_down_but_not_where_it_lives(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "down" and body["database"] == "ok"
-    assert "127.0.0.1:1" in body["broker"]
+    assert body["broker"].startswith("down")
+    assert "127.0.0.1" not in response.content.decode() and ":1" not in response.content.decode()
+
+
+def test_a_database_that_is_down_is_named_without_its_host_or_port():
+    from django.db import connection
+
+    from apps.core import selectors
+
+    unreachable = connection.__class__(
+        {**connection.settings_dict, "HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 2}},
+        alias="unreachable",
+    )
+    answer = selectors.database_health(unreachable)
+    assert answer.startswith("down")
+    assert "127.0.0.1" not in answer and "port 1" not in answer and "5432" not in answer
 
 
 def test_reference_data_api_lists_active_locales_and_currencies(
@@ -121,3 +136,47 @@ def test_the_dashboard_shows_catalog_readiness_to_who_may_see_products(client, d
     assert "TOY-1" in body
     client.force_login(UserFactory(username="nobody", roles=[]))
     assert "not complete for" not in client.get("/admin/").content.decode()
+
+
+def _login(client, username, password, address="198.51.100.7", forwarded=None):
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return client.post(
+        "/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=address, headers=headers
+    )
+
+
+def test_one_password_sprayed_across_many_usernames_locks_the_address(client, merchandiser, settings):
+    """Each username tried once, all from one address: the address is throttled, other addresses are not."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 20
+    merchandiser.set_password("Winter2026!")
+    merchandiser.save()
+    for n in range(20):
+        _login(client, f"person{n}", "Winter2026!")
+    assert _login(client, "margot", "Winter2026!").status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert _login(client, "margot", "Winter2026!", address="198.51.100.8").status_code == 302
+
+
+def test_behind_a_trusted_proxy_one_client_cannot_lock_out_another(client, merchandiser, settings):
+    settings.NOEL_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    merchandiser.set_password("right-password")
+    merchandiser.save()
+    for _ in range(6):
+        _login(client, "margot", "wrong", address="10.0.0.2", forwarded="203.0.113.66")
+    assert (
+        _login(client, "margot", "right-password", address="10.0.0.2", forwarded="203.0.113.66").status_code
+        == 429
+    )
+    response = _login(client, "margot", "right-password", address="10.0.0.2", forwarded="192.0.2.10")
+    assert response.status_code == 302  # margot at her own address, through the same proxy
+
+
+def test_a_forwarded_for_header_from_an_untrusted_address_is_ignored(client, merchandiser, settings):
+    """Rotating X-Forwarded-For does not escape the lock: only a configured proxy is believed."""
+    settings.NOEL_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    merchandiser.set_password("right-password")
+    merchandiser.save()
+    for n in range(6):
+        _login(client, "margot", "wrong", address="203.0.113.9", forwarded=f"192.0.2.{n}")
+    response = _login(client, "margot", "right-password", address="203.0.113.9", forwarded="192.0.2.99")
+    assert response.status_code == 429
