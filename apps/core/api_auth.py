@@ -10,11 +10,14 @@ from ninja.throttling import AuthRateThrottle
 
 from apps.core import tokens
 from apps.core.models import ApiToken
+from apps.core.policies import may_use_api
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         api_token = tokens.authenticate(token)
+        if api_token is not None and not may_use_api(api_token.user):
+            return None  # store staff: 401, as for no token
         if api_token is not None:
             request.user = api_token.user
             request.api_token = api_token
@@ -26,7 +29,7 @@ class StaffSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None):
         user = super().authenticate(request, key)
-        return user if user is not None and user.is_active and user.is_staff else None
+        return user if user is not None and user.is_staff and may_use_api(user) else None
 
 
 class TokenRateThrottle(AuthRateThrottle):

@@ -54,3 +54,17 @@ def channel_scope(user: User) -> set[str] | None:
     return granted_scope(
         user, MANAGE_CHANNEL, Channel, lambda granted: set(granted.values_list("code", flat=True))
     )
+
+
+def may_use_api(user: User) -> bool:
+    """Whether the person may call the API at all: superusers and holders of any role but store staff
+    (store staff use their store page only, README), active. Someone with no role holds no permission
+    and is refused endpoint by endpoint."""
+    from apps.core.models import Role
+
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = set(user.groups.values_list("name", flat=True))
+    return not roles or bool(roles - {Role.STORE_STAFF.value})
