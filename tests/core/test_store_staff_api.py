@@ -39,3 +39,10 @@ def test_a_store_staff_session_gets_401_from_the_api_even_if_marked_staff(client
 def test_someone_with_another_role_as_well_keeps_the_api(client, shop):
     raw = token_for(roles=[Role.STORE_STAFF, Role.INTEGRATOR], username="both")
     assert client.get("/api/v1/products", **bearer(raw)).status_code == 200
+
+
+def test_the_token_form_says_why_store_staff_get_no_token(client, shop):
+    user = UserFactory(username="stella", is_staff=False, roles=[Role.STORE_STAFF])
+    client.force_login(UserFactory(username="ada", roles=[Role.ADMIN]))
+    response = client.post("/admin/core/apitoken/add/", {"user": user.pk, "name": "till", "scopes": ["read"]})
+    assert response.status_code == 200 and "may not use the API" in response.content.decode()
