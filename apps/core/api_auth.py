@@ -75,3 +75,9 @@ def shown_channels(request: HttpRequest, requested: str | None = None) -> set[st
     if allowed is None:
         return asked
     return allowed if asked is None else asked & allowed
+
+
+def idempotency_client(request: HttpRequest) -> str:
+    """Whose Idempotency-Keys a request sends: its token's, or the signed-in person's."""
+    token = getattr(request, "api_token", None)
+    return f"token:{token.pk}" if token is not None else f"user:{request.user.pk}"

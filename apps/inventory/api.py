@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Header, Router
 
-from apps.core.api_auth import require, shown_channels
+from apps.core.api_auth import idempotency_client, require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.inventory import selectors, services
 from apps.products.models import Product
@@ -36,7 +36,11 @@ def stock_batch(
     require(request, "write", "inventory.change_stocklevel")
     lines = [services.StockLine(**line.dict()) for line in body.lines]
     return services.stock_apply_batch(
-        actor=request.user, lines=lines, idempotency_key=idempotency_key, partial=body.partial
+        actor=request.user,
+        lines=lines,
+        idempotency_key=idempotency_key,
+        partial=body.partial,
+        idempotency_client=idempotency_client(request),
     )
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Header, Router
 
-from apps.core.api_auth import allowed_channels, require, shown_channels
+from apps.core.api_auth import allowed_channels, idempotency_client, require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.core.money import Money
 from apps.pricing import selectors, services
@@ -52,6 +52,7 @@ def price_batch(
         idempotency_key=idempotency_key,
         partial=body.partial,
         confirm=body.confirm,
+        idempotency_client=idempotency_client(request),
     )
 
 
