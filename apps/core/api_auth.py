@@ -29,7 +29,7 @@ class StaffSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None):
         user = super().authenticate(request, key)
-        return user if user is not None and user.is_staff and may_use_api(user) else None
+        return user if user is not None and user.is_active and user.is_staff else None
 
 
 class TokenRateThrottle(AuthRateThrottle):
