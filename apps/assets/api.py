@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from apps.assets import selectors, services
 from apps.assets.models import Asset, ProductAsset, Rendition
 from apps.core import uploads
-from apps.core.api_auth import require
+from apps.core.api_auth import require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.core.models import Channel
 from apps.products import policies
@@ -189,7 +189,10 @@ def product_assets(products: list[Product], request: HttpRequest) -> dict[int, l
     links = sorted(
         links, key=lambda lk: (lk.product_id, lk.channel_id or 0, _ROLE_ORDER[lk.role], lk.position)
     )
+    channels = shown_channels(request)  # the token's channels, those asked for
     for link in links:
+        if channels is not None and link.channel_id and link.channel.code not in channels:
+            continue
         asset = link.asset
         shown[link.product_id].append(
             {

@@ -121,6 +121,16 @@ class ApiTokenForm(forms.ModelForm):
         model = ApiToken
         fields = ["user", "name", "scopes", "channels"]
 
+    def clean_user(self):
+        from apps.core.policies import may_use_api
+
+        user = self.cleaned_data["user"]
+        if user is not None and not may_use_api(user):
+            raise forms.ValidationError(
+                _("{user} may not use the API (store staff use the store page).").format(user=user)
+            )
+        return user
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ModelAdmin):

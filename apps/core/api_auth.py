@@ -12,11 +12,14 @@ from ninja.throttling import AuthRateThrottle
 
 from apps.core import tokens
 from apps.core.models import ApiToken
+from apps.core.policies import may_use_api
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         api_token = tokens.authenticate(token)
+        if api_token is not None and not may_use_api(api_token.user):
+            return None  # store staff: 401, as for no token
         if api_token is not None:
             request.user = api_token.user
             request.api_token = api_token
@@ -88,5 +91,25 @@ def allowed_channels(request: HttpRequest) -> set[str] | None:
     token = getattr(request, "api_token", None)
     if token is None:
         return None
-    codes = set(token.channels.values_list("code", flat=True))
-    return codes or None
+    if not hasattr(token, "_noel_channels"):  # asked once per request, whatever asks
+        token._noel_channels = set(token.channels.values_list("code", flat=True))
+    return set(token._noel_channels) or None
+
+
+def shown_channels(request: HttpRequest, requested: str | None = None) -> set[str] | None:
+    """The channels whose data an answer may show: those asked for (`channels=a,b`, by default the
+    request's own `channels` parameter) within those the token is limited to; None for all. An empty set
+    shows no channel's data (only what holds for every channel)."""
+    if requested is None:
+        requested = request.GET.get("channels")
+    asked = {code.strip() for code in requested.split(",") if code.strip()} if requested else None
+    allowed = allowed_channels(request)
+    if allowed is None:
+        return asked
+    return allowed if asked is None else asked & allowed
+
+
+def idempotency_client(request: HttpRequest) -> str:
+    """Whose Idempotency-Keys a request sends: its token's, or the signed-in person's."""
+    token = getattr(request, "api_token", None)
+    return f"token:{token.pk}" if token is not None else f"user:{request.user.pk}"

@@ -179,8 +179,11 @@ class AuditLog(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The result of a batch write, kept under the caller's key so that a retry applies nothing twice."""
+    """The result of a batch write, kept under the caller's key so that a retry applies nothing twice.
+    Keys belong to their client (`token:<id>`, or `user:<id>` for a person without a token): two
+    clients sending the same key are two writes."""
 
+    client = models.CharField(max_length=64, default="")
     scope = models.CharField(max_length=64)
     key = models.CharField(max_length=128)
     fingerprint = models.CharField(max_length=64)
@@ -188,10 +191,12 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "scope", "key"], name="core_idempotency_client_uniq")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.scope}:{self.key}"
+        return f"{self.client} {self.scope}:{self.key}"
 
 
 class ApiToken(models.Model):

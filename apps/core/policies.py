@@ -30,18 +30,16 @@ def granted_scope(
 
 
 def is_administrator(user: User) -> bool:
-    """Administrators: superusers and members of the administrator role. Only they reach scheduled jobs,
-    task results and object-permission grants."""
-    from apps.core.models import Role
-
+    """Administrators: superusers and whoever may change the roles (`auth.change_group`, held by the
+    administrator role only: anyone who can change roles can give themselves every right anyway). Only
+    they reach scheduled jobs, task results and object-permission grants. Asked through the permission
+    cache, so it costs no query on a page that already checked a permission."""
     if not (user.is_active and user.is_authenticated):
         return False
-    if user.is_superuser:
-        return True
-    cache = user.__dict__.setdefault("_noel_scopes", {})
-    if "is_administrator" not in cache:
-        cache["is_administrator"] = user.groups.filter(name=Role.ADMIN.value).exists()
-    return cache["is_administrator"]
+    return user.is_superuser or user.has_perm(ADMINISTRATOR_PERMISSION)
+
+
+ADMINISTRATOR_PERMISSION = "auth.change_group"
 
 
 MANAGE_CHANNEL = "core.manage_channel"
@@ -54,3 +52,17 @@ def channel_scope(user: User) -> set[str] | None:
     return granted_scope(
         user, MANAGE_CHANNEL, Channel, lambda granted: set(granted.values_list("code", flat=True))
     )
+
+
+def may_use_api(user: User) -> bool:
+    """Whether the person may call the API at all: superusers and holders of any role but store staff
+    (store staff use their store page only, README), active. Someone with no role holds no permission
+    and is refused endpoint by endpoint."""
+    from apps.core.models import Role
+
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = set(user.groups.values_list("name", flat=True))
+    return not roles or bool(roles - {Role.STORE_STAFF.value})

@@ -18,8 +18,9 @@ from apps.core.models import Role
 NON_ADMIN_ROLES = frozenset({Role.INTEGRATOR, Role.STORE_STAFF})
 
 # Apps whose permissions no role but administrators ever holds, whatever an app declares: scheduled jobs
-# start any task with any arguments, task results show what tasks returned.
-ADMINISTRATORS_ONLY_APPS = frozenset({"django_celery_beat", "django_celery_results", "guardian"})
+# start any task with any arguments, task results show what tasks returned, object permissions and
+# roles widen anyone's rights (`auth.change_group` is what makes an administrator, apps.core.policies).
+ADMINISTRATORS_ONLY_APPS = frozenset({"django_celery_beat", "django_celery_results", "guardian", "auth"})
 
 
 def declared_patterns() -> dict[str, set[str]]:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core import context, events
 from apps.core.batches import COPY_NULL, copy_json, copy_text
@@ -112,7 +113,12 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Issue a token; the raw secret is returned once and never stored."""
     from apps.core import tokens
+    from apps.core.policies import may_use_api
 
+    if not may_use_api(user):
+        raise ValidationError(
+            {"user": _("{user} may not use the API (store staff use the store page).").format(user=user)}
+        )
     unknown = set(scopes) - set(ApiToken.Scope.values)
     if not scopes or unknown:
         raise ValidationError({"scopes": f"choose among {', '.join(ApiToken.Scope.values)}"})

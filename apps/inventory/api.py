@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Header, Router
 
-from apps.core.api_auth import require
+from apps.core.api_auth import idempotency_client, require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.inventory import selectors, services
 from apps.products.models import Product
@@ -36,7 +36,11 @@ def stock_batch(
     require(request, "write", "inventory.change_stocklevel")
     lines = [services.StockLine(**line.dict()) for line in body.lines]
     return services.stock_apply_batch(
-        actor=request.user, lines=lines, idempotency_key=idempotency_key, partial=body.partial
+        actor=request.user,
+        lines=lines,
+        idempotency_key=idempotency_key,
+        partial=body.partial,
+        idempotency_client=idempotency_client(request),
     )
 
 
@@ -44,6 +48,8 @@ def product_availability(products: list[Product], request: HttpRequest) -> dict[
     """Available to sell per channel for a page of products (one query); 0 means sold out."""
     available = selectors.available_to_sell([p.pk for p in products])
     shown: dict[int, dict[str, int]] = {p.pk: {} for p in products}
+    channels = shown_channels(request)  # the token's channels, those asked for
     for (product_id, channel), quantity in sorted(available.items()):
-        shown[product_id][channel] = quantity
+        if channels is None or channel in channels:
+            shown[product_id][channel] = quantity
     return shown

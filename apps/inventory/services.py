@@ -63,11 +63,17 @@ def stock_apply_batch(
     lines: Sequence[StockLine],
     idempotency_key: str | None = None,
     partial: bool = False,
+    idempotency_client: str | None = None,
 ) -> dict:
-    """Apply stock counts or movements from an ERP, a shop or a store, in a few statements."""
+    """Apply stock counts or movements from an ERP, a shop or a store, in a few statements. Idempotency
+    keys are the client's (`idempotency_client`, by default the person's)."""
     payload = {"lines": [dataclasses.asdict(line) for line in lines], "partial": partial}
     return idempotency.run_once(
-        scope="stock", key=idempotency_key, payload=payload, apply=lambda: _apply(actor, lines, partial)
+        client=idempotency.client_of(actor, idempotency_client),
+        scope="stock",
+        key=idempotency_key,
+        payload=payload,
+        apply=lambda: _apply(actor, lines, partial),
     )
 
 

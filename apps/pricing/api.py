@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Header, Router
 
-from apps.core.api_auth import allowed_channels, require
+from apps.core.api_auth import allowed_channels, idempotency_client, require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.core.money import Money
 from apps.pricing import selectors, services
@@ -52,26 +52,25 @@ def price_batch(
         idempotency_key=idempotency_key,
         partial=body.partial,
         confirm=body.confirm,
+        idempotency_client=idempotency_client(request),
     )
 
 
 def product_prices(products: list[Product], request: HttpRequest) -> dict[int, list[dict]]:
     """Effective prices of a page of products (one query, plain tuples), in the feed form "12.50 EUR"."""
     shown: dict[int, list[dict]] = {p.pk: [] for p in products}
-    rows = (
-        selectors.effective_prices(product_ids=list(shown))
-        .filter(amount__isnull=False)
-        .order_by("channel__code")
-        .values_list(
-            "product_id",
-            "channel__code",
-            "currency_id",
-            "amount",
-            "regular_amount",
-            "promotion",
-            "valid_from",
-            "valid_until",
-        )
+    rows = selectors.effective_prices(product_ids=list(shown)).filter(amount__isnull=False)
+    if (channels := shown_channels(request)) is not None:  # the token's channels, those asked for
+        rows = rows.filter(channel__code__in=sorted(channels))
+    rows = rows.order_by("channel__code").values_list(
+        "product_id",
+        "channel__code",
+        "currency_id",
+        "amount",
+        "regular_amount",
+        "promotion",
+        "valid_from",
+        "valid_until",
     )
     for product_id, channel, currency, amount, regular, promotion, valid_from, valid_until in rows:
         shown[product_id].append(

@@ -218,13 +218,16 @@ def prices_apply_batch(
     idempotency_key: str | None = None,
     partial: bool = False,
     confirm: bool = False,
+    idempotency_client: str | None = None,
 ) -> dict[str, Any]:
     """Set many prices (ERP, shop, files). All or nothing unless `partial`; errors name the line.
 
-    With an idempotency key, a retry of the same batch returns the first result and applies nothing.
+    With an idempotency key, a retry of the same batch returns the first result and applies nothing;
+    keys are the client's (`idempotency_client`, by default the person's).
     """
     payload = [dataclasses.asdict(line) for line in lines]
     return idempotency.run_once(
+        client=idempotency.client_of(actor, idempotency_client),
         scope="prices",
         key=idempotency_key,
         payload={"lines": payload, "partial": partial, "confirm": confirm},

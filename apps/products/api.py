@@ -20,7 +20,7 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from pydantic import field_validator
 
-from apps.core.api_auth import allowed_channels, require
+from apps.core.api_auth import allowed_channels, require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.core.instants import Instant
 from apps.products import flat, policies, selectors, services
@@ -92,7 +92,7 @@ def _completeness(products: list[Product]) -> dict[int, list[dict]]:
 
 
 def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | None) -> dict:
-    if not locales and not channels:
+    if not locales and channels is None:
         return values
     kept: dict[str, Any] = {}
     for code, by_locale in values.items():
@@ -100,7 +100,7 @@ def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | 
             if locales and locale != vals.ANY and locale not in locales:
                 continue
             for channel, value in by_channel.items():
-                if channels and channel != vals.ANY and channel not in channels:
+                if channels is not None and channel != vals.ANY and channel not in channels:
                     continue
                 kept.setdefault(code, {}).setdefault(locale, {})[channel] = value
     return kept
@@ -109,7 +109,7 @@ def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | 
 def _payloads(products: list[Product], request: HttpRequest, filters: ProductFilters) -> list[dict]:
     wanted = set(filters.fields.split(",")) if filters.fields else set(BASE_FIELDS) | set(product_extras)
     locales = set(filters.locales.split(",")) if filters.locales else None
-    channels = set(filters.channels.split(",")) if filters.channels else None
+    channels = shown_channels(request, filters.channels or "")  # asked for, within the token's limits
     extras = {name: extra(products, request) for name, extra in product_extras.items() if name in wanted}
     completeness = _completeness(products) if "completeness" in wanted else {}
     payloads = []
@@ -131,7 +131,8 @@ def _payloads(products: list[Product], request: HttpRequest, filters: ProductFil
             "completeness": [
                 row
                 for row in completeness.get(p.pk, [])
-                if (not channels or row["channel"] in channels) and (not locales or row["locale"] in locales)
+                if (channels is None or row["channel"] in channels)
+                and (not locales or row["locale"] in locales)
             ],
         }
         full.update({name: data.get(p.pk) for name, data in extras.items()})
