@@ -14,6 +14,7 @@ from apps.campaigns.api import router as campaigns_router
 from apps.channels.api import router as channels_router
 from apps.core.api import router as core_router
 from apps.core.api_auth import StaffSessionAuth, TokenAuth, TokenRateThrottle
+from apps.core.api_schema import BodyParser
 from apps.core.batches import BatchRejected
 from apps.inventory.api import router as inventory_router
 from apps.pricing.api import router as pricing_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=[TokenAuth(), StaffSessionAuth()],
     throttle=[TokenRateThrottle(settings.NOEL_API_RATE)],
+    parser=BodyParser(),
 )
 api.add_router("/", core_router)
 api.add_router("/", catalog_reference_router)

@@ -57,6 +57,26 @@ class FeedForm(forms.ModelForm):
             "strip_html", "push_url", "is_active",
         ]  # fmt: skip
 
+    def clean_cron(self) -> str:
+        cron = " ".join(self.cleaned_data.get("cron", "").split())
+        if cron and len(cron.split()) != 5:
+            raise forms.ValidationError(
+                _("%(cron)s needs five fields: minute hour day-of-month month day-of-week") % {"cron": cron}
+            )
+        return cron
+
+    def clean(self):
+        """The service's checks, shown on their fields rather than failing once the form was accepted."""
+        cleaned = super().clean()
+        channel = cleaned.get("channel") or (self.instance.channel if self.instance.pk else None)
+        locale = cleaned.get("locale")
+        if channel is not None and locale is not None and not channel.locales.filter(pk=locale.pk).exists():
+            self.add_error(
+                "locale" if "locale" in self.fields else None,
+                _("%(channel)s does not serve %(locale)s") % {"channel": channel.code, "locale": locale.code},
+            )
+        return cleaned
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         schedule = self.instance.schedule if self.instance.pk else None
@@ -134,7 +154,8 @@ class FeedAdmin(ChannelLimitedAdminMixin, ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        settings_ = {key: data[key] for key in form.Meta.fields if key not in ("channel", "locale")}
+        # the form's own fields: the admin's form class also lists `cron`, which is not a feed setting
+        settings_ = {key: data[key] for key in FeedForm.Meta.fields if key not in ("channel", "locale")}
         try:
             if change:
                 saved = services.feed_update(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Header, Router
+from ninja import Field, Header, Router
 
 from apps.core.api_auth import idempotency_client, require, shown_channels
 from apps.core.api_schema import InputSchema
@@ -14,10 +14,10 @@ router = Router(tags=["stock"])
 
 
 class StockLineIn(InputSchema):
-    sku: str
-    location: str
-    quantity: int | None = None
-    delta: int | None = None
+    sku: str = Field(max_length=64)
+    location: str = Field(max_length=100)
+    quantity: int | None = Field(None, ge=0, le=services.MAX_QUANTITY)
+    delta: int | None = Field(None, ge=-services.MAX_QUANTITY, le=services.MAX_QUANTITY)
 
 
 class StockBatchIn(InputSchema):

@@ -32,6 +32,10 @@ class StockLine:
     delta: int | None = None
 
 
+# The most units a level may hold or a line move: a billion, well inside PostgreSQL's integer.
+MAX_QUANTITY = 1_000_000_000
+
+
 class InsufficientStock(ValidationError):
     pass
 
@@ -96,6 +100,14 @@ def _apply(actor: User | None, lines: Sequence[StockLine], partial: bool) -> dic
             errors.append(LineError(index, line.sku, "quantity", "give either quantity (absolute) or delta"))
         elif line.quantity is not None and line.quantity < 0:
             errors.append(LineError(index, line.sku, "quantity", f"quantity {line.quantity} is negative"))
+        elif line.quantity is not None and line.quantity > MAX_QUANTITY:
+            errors.append(
+                LineError(index, line.sku, "quantity", f"quantity {line.quantity} is above {MAX_QUANTITY}")
+            )
+        elif line.delta is not None and abs(line.delta) > MAX_QUANTITY:
+            errors.append(
+                LineError(index, line.sku, "delta", f"delta {line.delta} is beyond ±{MAX_QUANTITY}")
+            )
         else:
             wanted.append((index, products[line.sku], locations[line.location], line))
     pairs = sorted({(p, loc) for _i, p, loc, _l in wanted})
@@ -119,6 +131,16 @@ def _apply(actor: User | None, lines: Sequence[StockLine], partial: bool) -> dic
             errors.append(
                 LineError(
                     index, line.sku, "delta", f"{level.on_hand} on hand {line.delta:+d} would go below zero"
+                )
+            )
+            continue
+        if new > MAX_QUANTITY:
+            errors.append(
+                LineError(
+                    index,
+                    line.sku,
+                    "delta",
+                    f"{level.on_hand} on hand {line.delta:+d} is above {MAX_QUANTITY}",
                 )
             )
             continue

@@ -40,6 +40,9 @@ class PriceLine:
     cost: Any = None
 
 
+MAX_DIGITS, MAX_DECIMALS = 8, 4  # before and after the point, as the price columns hold them
+
+
 def max_change_share() -> Decimal:
     return Decimal(str(getattr(settings, "NOEL_PRICE_MAX_CHANGE", "0.5")))
 
@@ -47,11 +50,18 @@ def max_change_share() -> Decimal:
 def _amount(value: Any, currency: str, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
+    if isinstance(value, str) and len(value) > 40:
+        raise ValidationError({field: f"{value[:20]}… is {len(value)} characters: not an amount"})
     try:
         amount = to_decimal(value)
     except MoneyError as exc:
         raise ValidationError({field: str(exc)}) from exc
+    # what the columns hold (8 digits before the point, 4 after); quantize would fail on 1e999999
+    if amount and amount.adjusted() >= MAX_DIGITS:
+        raise ValidationError({field: f"{amount:.6g} {currency} is too large: prices go up to 99,999,999.99"})
     places = currency_exponent(currency)
+    if amount and amount.adjusted() < -MAX_DECIMALS:
+        raise ValidationError({field: f"{amount:.6g} has more decimals than {currency} allows ({places})"})
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ValidationError({field: f"{amount} has more decimals than {currency} allows ({places})"})
     if amount < 0:

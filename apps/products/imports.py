@@ -334,6 +334,9 @@ class ProductImporter:
             if not sku:
                 pending.append((number, "", RowError(number, self.sku_column.name, _("the SKU is empty"))))
                 continue
+            if problem := services.sku_problem(sku):
+                pending.append((number, "", RowError(number, self.sku_column.name, problem, sku[:80])))
+                continue
             row: _Row | RowError = _Row(number, sku, {})
             for column in self.columns:
                 cell = cells[column.index]

@@ -27,6 +27,17 @@ from apps.core.models import Channel
 
 CODE_VALIDATOR = RegexValidator(r"^[A-Za-z0-9_]+$", _("Letters, digits and _ only."))
 
+# A SKU: letters, digits, "-", "_" and ".", starting with a letter or a digit, 64 at most (what Akeneo
+# identifiers and Shopify SKUs hold in practice). Each is then one segment of /api/v1/products/{sku}, a
+# safe file name and CSV cell: no "/", no space or control character, no "." or ".." alone.
+SKU_MAX = 64
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
+SKU_MESSAGE = _(
+    "A SKU is made of letters, digits, - _ and . (at most 64), and starts with a letter or a digit: "
+    "no /, spaces or accents."
+)
+SKU_VALIDATOR = RegexValidator(SKU_PATTERN, SKU_MESSAGE, code="invalid_sku")
+
 
 class Labelled(models.Model):
     """Models with a code and translated labels {"fr_FR": "Couleur", "en_GB": "Colour"}."""
@@ -306,9 +317,7 @@ class Product(models.Model):
         APPROVED = "approved", _("Approved")
         RETIRED = "retired", _("Retired")
 
-    sku = models.CharField(
-        _("SKU"), max_length=64, unique=True, validators=[RegexValidator(r"^[A-Za-z0-9._/-]+$")]
-    )
+    sku = models.CharField(_("SKU"), max_length=SKU_MAX, unique=True, validators=[SKU_VALIDATOR])
     gtin = models.CharField(_("GTIN"), max_length=14, null=True, blank=True, unique=True)
     family = models.ForeignKey(  # looked up through the (family, status) index: no index of its own
         Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="products", db_index=False

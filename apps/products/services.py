@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from apps.products import policies, selectors
 from apps.products import values as vals
 from apps.products.events import ProductsChanged
 from apps.products.models import (
+    SKU_MESSAGE,
+    SKU_PATTERN,
     AssociationType,
     Attribute,
     Category,
@@ -410,6 +413,14 @@ def _check_team(
         raise ValidationError({"categories": [refusal]})
 
 
+_SKU = re.compile(SKU_PATTERN)
+
+
+def sku_problem(sku: str) -> str | None:
+    """Why a SKU is refused (outside the alphabet of `SKU_PATTERN`), or None."""
+    return None if _SKU.match(sku) else str(SKU_MESSAGE)
+
+
 def _check_sku_free(sku: str, but: Product | None = None) -> None:
     """SKUs are unique whatever their case: TOY-1 and toy-1 would be the same item to a channel."""
     others = Product.objects.filter(sku__iexact=sku)
@@ -496,6 +507,8 @@ def _apply(product: Product, changes: Mapping[str, Any], catalog: vals.Catalog) 
             raise ValidationError(
                 {"sku": f"{product.sku}: the SKU cannot change once the product was approved"}
             )
+        if problem := sku_problem(changes["sku"]):
+            raise ValidationError({"sku": f"{changes['sku']}: {problem}"})
         _check_sku_free(changes["sku"], but=product)
         product.sku = changes["sku"]
     for field in ("gtin", "enabled", "categories"):
@@ -1069,6 +1082,9 @@ def products_bulk_create(
     created: list[Product] = []
     problems: list[str] = []
     for row in rows:
+        if problem := sku_problem(row.sku):
+            problems.append(f"{row.sku}: {problem}")
+            continue
         if row.sku in existing:
             problems.append(f"{row.sku}: SKU already exists")
             continue

@@ -120,15 +120,28 @@ _KNOWN_MAX = 50_000
 _UNKNOWN = object()
 
 
+# Numbers (and measurement amounts, prices) hold at most 15 digits before the point and 10 after, as
+# Akeneo's decimal values do more or less: "1e999999" was once stored as a 1,000,000-digit string.
+MAX_DIGITS, MAX_DECIMALS = 15, 10
+TEXTAREA_MAX = 65_535  # characters of a text area, as in Akeneo
+
+
 def _decimal(raw: Any) -> Decimal:
     if isinstance(raw, bool | float):
         raise ValueError(f'{raw!r} must be written as a decimal string, e.g. "12.5"')
+    text = str(raw).strip().replace(",", ".")
+    if len(text) > MAX_DIGITS + MAX_DECIMALS + 10:
+        raise ValueError(f"{text[:20]}… is {len(text)} characters: too long for a number")
     try:
-        number = Decimal(str(raw).strip().replace(",", "."))
+        number = Decimal(text)
     except InvalidOperation as exc:
         raise ValueError(f"{raw!r} is not a number") from exc
     if not number.is_finite():
         raise ValueError(f"{raw!r} is not a finite number")
+    if number and number.adjusted() >= MAX_DIGITS:
+        raise ValueError(f"{number:.6g} is too large: at most {MAX_DIGITS} digits before the decimal point")
+    if number and number.normalize().as_tuple().exponent < -MAX_DECIMALS:
+        raise ValueError(f"{number:.6g} has more than {MAX_DECIMALS} decimals")
     return number
 
 
@@ -148,8 +161,8 @@ def media_refusal(attribute: Attribute, name: str, size: int | None = None) -> s
 
 
 def text_limit(attribute: Attribute) -> int | None:
-    """The most characters a text value may hold: its own limit, else 255 on a single line, else none."""
-    return attribute.max_length or (255 if attribute.type != T.TEXTAREA else None)
+    """The most characters a text value may hold: its own limit, else 255 on a single line, else 65,535."""
+    return attribute.max_length or (255 if attribute.type != T.TEXTAREA else TEXTAREA_MAX)
 
 
 def normalise(attribute: Attribute, raw: Any, catalog: Catalog) -> Any:
