@@ -193,7 +193,8 @@ class FeedRun(models.Model):
         elif warning.get("code") == "fewer_than_last":
             text = (
                 gettext(
-                    "published %(published)s items, less than half of the %(last)s of the last good run #%(run)s"
+                    "published %(published)s items, less than half of the %(last)s "
+                    "of the last good run #%(run)s"
                 )
                 % warning
             )
