@@ -6,7 +6,7 @@ API, import or bulk creation), or submitted it. Administrators are not exempt.""
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core.models import Role
 from apps.products import selectors, services
@@ -186,3 +186,28 @@ def test_the_author_of_a_bulk_creation_may_not_approve_it(shop, admin_user):
     services.product_submit(actor=shop.merchandiser, product=product)
     with pytest.raises(PermissionDenied, match="they edited it"):
         services.product_approve(actor=admin_user, product=product)
+
+
+def test_an_edit_of_a_product_in_review_sends_it_back_to_draft_to_be_submitted_again(shop, admin_user):
+    product = create(shop, actor=shop.merchandiser)
+    services.product_submit(actor=shop.merchandiser, product=product)
+    edit(admin_user, product, brand={"*": {"*": "Lutin"}})
+    assert Product.objects.get(pk=product.pk).status == "draft"
+    with pytest.raises(ValidationError, match="not waiting for approval"):
+        services.product_approve(actor=shop.approver, product=product)
+    services.product_submit(actor=shop.merchandiser, product=product)
+    with pytest.raises(PermissionDenied, match="they edited it"):
+        services.product_approve(actor=admin_user, product=product)
+    assert services.product_approve(actor=shop.approver, product=product).status == "approved"
+
+
+def test_an_import_that_changes_a_product_in_review_sends_it_back_to_draft(shop, admin_user):
+    product = create(shop, actor=shop.merchandiser)
+    services.product_submit(actor=shop.merchandiser, product=product)
+    text = "sku;family;brand\nTOY-1;toys;Lutin\n"
+    products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")
+    assert Product.objects.get(pk=product.pk).status == "draft"
+    products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")  # nothing changes
+    services.product_submit(actor=shop.merchandiser, product=product)
+    products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")
+    assert Product.objects.get(pk=product.pk).status == "in_review", "an unchanged row leaves it in review"
