@@ -11,6 +11,7 @@ from apps.campaigns.models import Benefit, Campaign, Promotion
 from apps.core.models import Role, User
 from tests.campaigns.factories import END, START
 from tests.core.factories import UserFactory
+from tests.french import french  # noqa: F401 (a fixture)
 
 URL = "/admin/campaigns/campaign/"
 S = Campaign.Status
@@ -193,3 +194,13 @@ def test_deleting_promotions_from_the_list_goes_through_the_service(people, cloc
     assert not Promotion.objects.filter(code="XMAS-P2").exists()
     campaign = Campaign.objects.get(pk=campaign.pk)
     assert campaign.status == S.DRAFT and people.marketer.pk in campaign.contributors
+
+
+@pytest.mark.usefixtures("french")
+def test_the_refusal_is_in_the_persons_language(people, clock):
+    people.marketer.language = "fr"
+    people.marketer.save(update_fields=["language"])
+    campaign = submitted_by_bruno(people, drafted(people, promotion_by=people.marketer))
+    with pytest.raises(PermissionDenied) as refused:
+        services.campaign_approve(actor=people.marketer, campaign=campaign)
+    assert str(refused.value).startswith("lea ne peut pas valider XMAS : cette personne a préparé ou modifié")

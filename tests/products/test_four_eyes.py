@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from apps.core.models import Role
 from apps.products import selectors, services
@@ -14,6 +15,7 @@ from apps.products.imports import products_import
 from apps.products.models import PendingChange, Product
 from tests.api_helpers import bearer
 from tests.core.factories import UserFactory
+from tests.french import french  # noqa: F401 (a fixture)
 from tests.products.fixtures import texts
 
 URL = "/admin/products/product/"
@@ -211,3 +213,16 @@ def test_an_import_that_changes_a_product_in_review_sends_it_back_to_draft(shop,
     services.product_submit(actor=shop.merchandiser, product=product)
     products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")
     assert Product.objects.get(pk=product.pk).status == "in_review", "an unchanged row leaves it in review"
+
+
+@pytest.mark.usefixtures("french")
+def test_the_refusal_is_in_the_persons_language_whatever_the_language_active(shop, admin_user):
+    admin_user.language = "fr"
+    admin_user.save(update_fields=["language"])
+    product = two_hands_change(shop, admin_user)
+    with translation.override("en"), pytest.raises(PermissionDenied) as refused:  # a task, an API call
+        services.product_approve(actor=admin_user, product=product)
+    assert str(refused.value) == (
+        "ada ne peut pas valider TOY-1 : cette personne l’a modifié depuis sa dernière validation ; "
+        "un autre valideur doit le valider"
+    )
