@@ -204,3 +204,17 @@ def test_the_refusal_is_in_the_persons_language(people, clock):
     with pytest.raises(PermissionDenied) as refused:
         services.campaign_approve(actor=people.marketer, campaign=campaign)
     assert str(refused.value).startswith("lea ne peut pas valider XMAS : cette personne a préparé ou modifié")
+
+
+def test_the_migration_counts_who_contributed_since_the_last_approval(people, clock):
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("apps.campaigns.migrations.0004_campaign_contributors_for_four_eyes")
+    campaign = submitted_by_bruno(people, drafted(people, promotion_by=people.marketer))
+    Campaign.objects.update(contributors=[])
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    known = sorted([people.bruno.pk, people.marketer.pk])  # Léa, who wrote the promotion, from the audit log
+    assert Campaign.objects.get(pk=campaign.pk).contributors == known

@@ -226,3 +226,22 @@ def test_the_refusal_is_in_the_persons_language_whatever_the_language_active(sho
         "ada ne peut pas valider TOY-1 : cette personne l’a modifié depuis sa dernière validation ; "
         "un autre valideur doit le valider"
     )
+
+
+def test_the_migration_counts_who_contributed_since_the_last_approval(shop, admin_user):
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("apps.products.migrations.0014_product_contributors_for_four_eyes")
+    two_hands_change(shop, admin_user)  # TOY-1: the administrator is known from the audit log only
+    create(shop, "TOY-2", actor=shop.merchandiser)
+    approved(shop, "TOY-3")
+    Product.objects.update(contributors=[])
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    contributors = dict(Product.objects.values_list("sku", "contributors"))
+    everyone = [shop.merchandiser.pk, admin_user.pk, shop.merchandiser2.pk]
+    assert sorted(contributors["TOY-1"]) == sorted(everyone)
+    assert contributors["TOY-2"] == [shop.merchandiser.pk]
+    assert contributors["TOY-3"] == [], "approved without a pending change: nobody to count"
