@@ -378,12 +378,14 @@ class CampaignAdmin(ModelAdmin):
                 self.message_user(request, _("Decision recorded."), messages.SUCCESS)
             return HttpResponseRedirect(request.path)
         impact = selectors.campaign_impact(campaign, now=timezone.now())
+        may_approve = campaign.status == S.SUBMITTED and self.has_approve_permission(request)
+        refusal = services.campaign_approval_refusal(campaign, request.user) if may_approve else None
         changes = Paginator(impact.changes, PAGE).get_page(request.GET.get("page"))
         return self._page(
             request, _("Review of %(code)s") % {"code": campaign.code}, "review.html", original=campaign,
             changes=changes, errors=impact.errors[:PAGE], warnings=impact.warnings[:PAGE],
             error_count=len(impact.errors), warning_count=len(impact.warnings),
-            can_decide=campaign.status == S.SUBMITTED and self.has_approve_permission(request),
+            can_decide=may_approve and refusal is None, refusal=refusal,
         )  # fmt: skip
 
     def preview_view(self, request: HttpRequest, object_id: int):
@@ -583,6 +585,13 @@ class PromotionAdmin(ModelAdmin):
 
     def delete_model(self, request, obj):
         services.promotion_remove(actor=request.user, promotion=obj)
+
+    def delete_queryset(self, request, queryset):
+        """The list's "delete selected" too goes through the service, one promotion at a time: a
+        submission goes back to draft, its remover counts for four eyes, a running campaign refuses."""
+        remove = services.promotion_remove
+        for promotion in queryset.select_related("campaign"):
+            _report(self, request, lambda p=promotion: remove(actor=request.user, promotion=p))
 
 
 @admin.register(Coupon)

@@ -59,6 +59,9 @@ class Campaign(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Four eyes: who planned or edited the campaign, its promotions, banners or coupons, or submitted it,
+    # since its last approval (user ids, emptied by the approval); none of them may approve it.
+    contributors = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
     rejection_comment = models.TextField(_("rejection comment"), blank=True)
     findings = models.JSONField(

@@ -786,13 +786,9 @@ def campaigns_drafts_of(user, queryset: QuerySet[Campaign] | None = None) -> Que
 
 
 def campaigns_awaiting_approval_by(user, queryset: QuerySet[Campaign] | None = None) -> QuerySet[Campaign]:
-    """Submitted campaigns this person may approve: not planned, edited or submitted by them."""
+    """Submitted campaigns this person may approve: they did not contribute to them (plan or edit the
+    campaign, its promotions, banners or coupons since the last approval, or submit it)."""
     queryset = Campaign.objects.all() if queryset is None else queryset
     if not user.has_perm("campaigns.approve_campaign"):
         return queryset.none()
-    return (
-        queryset.filter(status=Campaign.Status.SUBMITTED)
-        .exclude(owner=user)
-        .exclude(submitted_by=user)
-        .exclude(updated_by=user)
-    )
+    return queryset.filter(status=Campaign.Status.SUBMITTED).exclude(contributors__contains=[user.pk])

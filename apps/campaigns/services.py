@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from apps.assets.models import Asset
 from apps.campaigns import selectors
@@ -189,7 +190,14 @@ def _touch(campaign: Campaign, actor: User) -> None:
         campaign.status = S.DRAFT
     campaign.version += 1
     campaign.updated_by = actor
+    _contributed(campaign, actor)
     campaign.save()
+
+
+def _contributed(campaign: Campaign, actor: User | None) -> None:
+    """Count `actor` among the campaign's contributors (four eyes), on the instance about to be saved."""
+    if actor is not None and actor.pk not in campaign.contributors:
+        campaign.contributors = [*campaign.contributors, actor.pk]
 
 
 # --- campaigns ---------------------------------------------------------------------------------------
@@ -214,7 +222,7 @@ def campaign_create(
         raise ValidationError({"code": f"a campaign {code} already exists"})
     campaign = Campaign(
         code=code, name=name, starts_at=starts_at, ends_at=ends_at, timezone=tz, owner=actor,
-        updated_by=actor, notes=notes,
+        updated_by=actor, notes=notes, contributors=[actor.pk],
     )  # fmt: skip
     campaign.full_clean(exclude=["channels"])
     campaign.save()
@@ -554,6 +562,14 @@ def _coupon_scope(
     return chosen, start, end
 
 
+def _coupons_contributed(campaign: Campaign, actor: User) -> None:
+    """Whoever adds coupons contributes to the campaign's next approval (four eyes). Coupons do not send
+    a submission back to draft: they change no price, and the approver's page does not list them."""
+    if actor is not None and actor.pk not in campaign.contributors:
+        _contributed(campaign, actor)
+        campaign.save(update_fields=["contributors", "updated_at"])
+
+
 def _coupon_editable(campaign: Campaign) -> Campaign:
     campaign = _locked(campaign)
     if campaign.status in (S.ENDED, S.CANCELLED):
@@ -585,6 +601,7 @@ def coupon_create(
     coupon.full_clean(exclude=["campaign", "promotion"])
     coupon.save()
     coupon.channels.set(chosen)
+    _coupons_contributed(campaign, actor)
     _audit(actor, campaign, "coupon_create", {"code": code, "usage_limit": usage_limit})
     return coupon
 
@@ -632,6 +649,7 @@ def coupons_generate(
     through.objects.bulk_create(
         [through(coupon_id=c.pk, channel_id=ch.pk) for c in coupons for ch in chosen], batch_size=10_000
     )
+    _coupons_contributed(campaign, actor)
     _audit(actor, campaign, "coupons_generate", {"count": count, "batch": batch, "usage_limit": usage_limit})
     return coupons
 
@@ -666,20 +684,54 @@ def campaign_submit(*, actor: User, campaign: Campaign) -> selectors.Impact:
     if impact.errors:
         raise GuardRailsFailed(campaign, impact)
     campaign.status, campaign.submitted_by, campaign.rejection_comment = S.SUBMITTED, actor, ""
+    _contributed(campaign, actor)
     campaign.save()
     _audit(actor, campaign, "submit", {"errors": 0, "warnings": len(impact.warnings)})
     _announce(campaign)
     return impact
 
 
+def campaign_approval_refusal(campaign: Campaign, actor: User, verb: str = "approve") -> str | None:
+    """Why `actor` may not approve (or, verb "reject", send back) the campaign, in their language; None
+    when they may. Four eyes: nobody who contributed to what is decided (planned or edited the campaign,
+    its promotions, banners or coupons since its last approval, or submitted it) decides; administrators
+    neither."""
+    with translation.override(actor.language or translation.get_language()):
+        if not actor.has_perm("campaigns.approve_campaign"):
+            message = (
+                gettext("%(user)s may not approve campaigns")
+                if verb == "approve"
+                else gettext("%(user)s may not send back campaigns")
+            )
+            return message % {"user": actor.get_username()}
+        if actor.pk not in campaign.contributors:
+            return None
+        submitted = campaign.status == S.SUBMITTED and campaign.submitted_by_id == actor.pk
+        if verb == "approve" and submitted:
+            message = gettext(
+                "%(user)s may not approve %(code)s: they submitted it; another approver must approve it"
+            )
+        elif verb == "approve":
+            message = gettext(
+                "%(user)s may not approve %(code)s: they planned or edited it, its promotions, banners or "
+                "coupons since its last approval; another approver must approve it"
+            )
+        elif submitted:
+            message = gettext(
+                "%(user)s may not send back %(code)s: they submitted it; another approver must decide"
+            )
+        else:
+            message = gettext(
+                "%(user)s may not send back %(code)s: they planned or edited it, its promotions, banners or "
+                "coupons since its last approval; another approver must decide"
+            )
+        return message % {"user": actor.get_username(), "code": campaign.code}
+
+
 def _four_eyes(campaign: Campaign, actor: User, verb: str) -> None:
-    if not actor.has_perm("campaigns.approve_campaign"):
-        raise PermissionDenied(f"{actor.get_username()} may not {verb} campaigns")
-    if actor.pk in {campaign.owner_id, campaign.submitted_by_id, campaign.updated_by_id}:
-        raise PermissionDenied(
-            f"{campaign.code}: you planned, edited or submitted this campaign; "
-            f"another approver must {verb} it"
-        )
+    refusal = campaign_approval_refusal(campaign, actor, verb)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 @transaction.atomic
@@ -690,6 +742,7 @@ def campaign_approve(*, actor: User, campaign: Campaign, comment: str = "") -> C
     _four_eyes(campaign, actor, "approve")
     _check_window(campaign.starts_at, campaign.ends_at, timezone.now(), planning=False)
     campaign.status, campaign.approver = S.APPROVED, actor
+    campaign.contributors = []  # a new review cycle starts
     campaign.save()
     _audit(actor, campaign, "approve", {"comment": comment} if comment else {})
     _announce(campaign)

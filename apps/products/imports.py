@@ -934,7 +934,8 @@ class ProductImporter:
 
     def _diff(self, before: tuple | None, product: Product) -> dict[str, Any]:
         """The audit diff the admin's services write for the same change (`selectors.state_changes`), from
-        the state taken before (an import changes neither SKU nor status)."""
+        the state taken before (an import changes no SKU; a product in review it changes goes back to draft,
+        which the services' diffs leave out too)."""
         after = selectors.product_state(product)
         if before is None:
             return selectors.state_changes({}, after)
@@ -1314,7 +1315,8 @@ UPDATE products_product p SET
     "values" = s."values", associations = s.associations, axis_key = s.axis_key, search_text = s.search_text,
     version = p.version + 1, updated_at = now(), updated_by_id = %(actor)s,
     contributors = CASE WHEN %(actor)s IS NULL OR %(actor)s = ANY(p.contributors) THEN p.contributors
-                        ELSE array_append(p.contributors, %(actor)s) END
+                        ELSE array_append(p.contributors, %(actor)s) END,
+    status = CASE WHEN p.status = 'in_review' THEN 'draft' ELSE p.status END  -- to be submitted again
 FROM noel_import_product s
 WHERE p.id = s.id
 """

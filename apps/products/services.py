@@ -537,7 +537,8 @@ def product_update(
     catalog: vals.Catalog | None = None,
 ) -> Product:
     """Change a product. Stale versions are refused (VersionConflict); an approved product gets a
-    pending change that must be approved, while its live data keeps serving."""
+    pending change that must be approved, while its live data keeps serving; a product in review goes back
+    to draft (as a pending change goes back to not submitted)."""
     catalog = catalog or vals.Catalog.load()
     locked = (
         Product.objects.select_for_update(of=("self",))
@@ -561,6 +562,8 @@ def product_update(
     locked.version += 1
     locked.updated_by = actor
     _contributed(locked, actor)
+    if locked.status == S.IN_REVIEW:  # what was submitted changed: it must be submitted again
+        locked.status = S.DRAFT
     locked.search_text = _search_text(locked, effective_values(locked))
     with _history(actor):
         locked.save()

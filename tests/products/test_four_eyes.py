@@ -6,7 +6,8 @@ API, import or bulk creation), or submitted it. Administrators are not exempt.""
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from apps.core.models import Role
 from apps.products import selectors, services
@@ -14,6 +15,7 @@ from apps.products.imports import products_import
 from apps.products.models import PendingChange, Product
 from tests.api_helpers import bearer
 from tests.core.factories import UserFactory
+from tests.french import french  # noqa: F401 (a fixture)
 from tests.products.fixtures import texts
 
 URL = "/admin/products/product/"
@@ -186,3 +188,60 @@ def test_the_author_of_a_bulk_creation_may_not_approve_it(shop, admin_user):
     services.product_submit(actor=shop.merchandiser, product=product)
     with pytest.raises(PermissionDenied, match="they edited it"):
         services.product_approve(actor=admin_user, product=product)
+
+
+def test_an_edit_of_a_product_in_review_sends_it_back_to_draft_to_be_submitted_again(shop, admin_user):
+    product = create(shop, actor=shop.merchandiser)
+    services.product_submit(actor=shop.merchandiser, product=product)
+    edit(admin_user, product, brand={"*": {"*": "Lutin"}})
+    assert Product.objects.get(pk=product.pk).status == "draft"
+    with pytest.raises(ValidationError, match="not waiting for approval"):
+        services.product_approve(actor=shop.approver, product=product)
+    services.product_submit(actor=shop.merchandiser, product=product)
+    with pytest.raises(PermissionDenied, match="they edited it"):
+        services.product_approve(actor=admin_user, product=product)
+    assert services.product_approve(actor=shop.approver, product=product).status == "approved"
+
+
+def test_an_import_that_changes_a_product_in_review_sends_it_back_to_draft(shop, admin_user):
+    product = create(shop, actor=shop.merchandiser)
+    services.product_submit(actor=shop.merchandiser, product=product)
+    text = "sku;family;brand\nTOY-1;toys;Lutin\n"
+    products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")
+    assert Product.objects.get(pk=product.pk).status == "draft"
+    products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")  # nothing changes
+    services.product_submit(actor=shop.merchandiser, product=product)
+    products_import(actor=admin_user, handle=io.BytesIO(text.encode()), name="p.csv")
+    assert Product.objects.get(pk=product.pk).status == "in_review", "an unchanged row leaves it in review"
+
+
+@pytest.mark.usefixtures("french")
+def test_the_refusal_is_in_the_persons_language_whatever_the_language_active(shop, admin_user):
+    admin_user.language = "fr"
+    admin_user.save(update_fields=["language"])
+    product = two_hands_change(shop, admin_user)
+    with translation.override("en"), pytest.raises(PermissionDenied) as refused:  # a task, an API call
+        services.product_approve(actor=admin_user, product=product)
+    assert str(refused.value) == (
+        "ada ne peut pas valider TOY-1 : cette personne l’a modifié depuis sa dernière validation ; "
+        "un autre valideur doit le valider"
+    )
+
+
+def test_the_migration_counts_who_contributed_since_the_last_approval(shop, admin_user):
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("apps.products.migrations.0014_product_contributors_for_four_eyes")
+    two_hands_change(shop, admin_user)  # TOY-1: the administrator is known from the audit log only
+    create(shop, "TOY-2", actor=shop.merchandiser)
+    approved(shop, "TOY-3")
+    Product.objects.update(contributors=[])
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    contributors = dict(Product.objects.values_list("sku", "contributors"))
+    everyone = [shop.merchandiser.pk, admin_user.pk, shop.merchandiser2.pk]
+    assert sorted(contributors["TOY-1"]) == sorted(everyone)
+    assert contributors["TOY-2"] == [shop.merchandiser.pk]
+    assert contributors["TOY-3"] == [], "approved without a pending change: nobody to count"

@@ -35,6 +35,7 @@ def work(shop):
         actor=shop.approver, product=touched, expected_version=touched.version,
         changes={"values": {"name": texts("Retouché")}},
     )  # fmt: skip
+    services.product_submit(actor=shop.merchandiser2, product=touched)  # the edit sent it back to draft
     return shop
 
 
