@@ -21,15 +21,23 @@ class CoreConfig(AppConfig):
     verbose_name = _("Administration")
     role_permissions = {
         "merchandiser": {
+            "core.use_api",
             "core.view_locale",
             "core.view_currency",
             "core.view_channel",
             "core.add_importjob",
             "core.view_importjob",
         },
-        "marketer": {"core.view_locale", "core.view_currency", "core.view_channel"},
-        "approver": {"core.view_locale", "core.view_currency", "core.view_channel", "core.view_auditlog"},
+        "marketer": {"core.use_api", "core.view_locale", "core.view_currency", "core.view_channel"},
+        "approver": {
+            "core.use_api",
+            "core.view_locale",
+            "core.view_currency",
+            "core.view_channel",
+            "core.view_auditlog",
+        },
         "channel_manager": {
+            "core.use_api",
             "core.view_locale",
             "core.view_currency",
             "core.view_channel",
@@ -37,6 +45,7 @@ class CoreConfig(AppConfig):
             "core.change_channel",
         },
         "integrator": {
+            "core.use_api",
             "core.view_locale",
             "core.view_currency",
             "core.view_channel",

@@ -224,6 +224,8 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        # every role but store staff (who use the store page only): apps.core.policies.may_use_api
+        permissions = [("use_api", _("Can use the API"))]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
