@@ -55,3 +55,20 @@ def test_any_text_the_api_accepts_exports_and_imports_back_unchanged(shop, clien
         assert (anew.error_count, anew.created) == (0, 1), anew.as_dict()
         assert Product.objects.get(sku=sku).values == stored
     Product.objects.filter(sku=sku).delete()
+
+
+def test_a_sku_a_spreadsheet_would_run_exports_escaped_and_imports_back_as_the_same_product(shop, client):
+    headers = bearer(token_for(username="erp-skus"))
+    skus = ["-ABC", "-1.5", "-2-3"]  # the SKU alphabet: letters, digits, . _ / -
+    for sku in skus:
+        response = client.post(
+            URL, {"sku": sku, "family": "toys"}, content_type="application/json", **headers
+        )
+        assert response.status_code == 201, response.content
+    body = _export(client, headers, "csv").decode()
+    assert "\n'-ABC;" in body and "\n-1.5;" in body and "\n'-2-3;" in body
+    for file_format in ("csv", "xlsx"):
+        body = _export(client, headers, file_format)
+        report = products_import(actor=shop.merchandiser, handle=io.BytesIO(body), name=f"p.{file_format}")
+        assert (report.error_count, report.created, report.unchanged) == (0, 0, 3), report.as_dict()
+    assert sorted(Product.objects.values_list("sku", flat=True)) == sorted(skus)
