@@ -39,6 +39,7 @@ from apps.core.admin_mixins import (
 from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
 from apps.core.resources import SAFE_FORMATS, CurrencyResource, LocaleResource
 from apps.core.sheets import CsvWriter
+from apps.core.uploads import import_max_bytes, upload_check
 
 admin.site.unregister(Group)
 for model in (
@@ -72,11 +73,21 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
     pass
 
 
+class BoundedImportForm(ImportForm):
+    """django-import-export's upload, bounded like every import file before it is read (size, and a
+    ZIP bomb disguised as XLSX)."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        upload_check(upload.name, upload, upload.size, import_max_bytes())
+        return upload
+
+
 @admin.register(Locale)
 class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
     resource_classes = [LocaleResource]
     formats = SAFE_FORMATS  # Noel's CSV writer and XLSX cell rule (formulas escaped)
-    import_form_class = ImportForm
+    import_form_class = BoundedImportForm
     export_form_class = ExportForm
     list_display = ("code", "name", "is_active")
     list_filter = ("is_active",)
@@ -87,7 +98,7 @@ class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
 class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
     resource_classes = [CurrencyResource]
     formats = SAFE_FORMATS
-    import_form_class = ImportForm
+    import_form_class = BoundedImportForm
     export_form_class = ExportForm
     list_display = ("code", "name", "decimal_places", "is_active")
     list_filter = ("is_active",)

@@ -88,6 +88,17 @@ def csv_text(rows: Iterable[Iterable[Any]], *, delimiter: str = ";") -> str:
     return "".join(writer.line(row) for row in rows)
 
 
+XLSX_CELL_MAX = 32767  # characters an XLSX cell holds (openpyxl would cut a longer text silently)
+
+
+class CellTooLong(ValueError):
+    """A text longer than an XLSX cell holds: refused rather than cut (the file would not import back)."""
+
+    def __init__(self, index: int, length: int):
+        super().__init__(index, length)
+        self.index, self.length = index, length
+
+
 # Characters an XLSX cell cannot hold as they are; `_` only where it would read as an escape.
 _XLSX_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
 _XLSX_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -102,7 +113,12 @@ def xlsx_cell(value: Any) -> str:
 
 
 def xlsx_row(cells: Iterable[Any]) -> list[str]:
-    return [xlsx_cell(cell) for cell in cells]
+    """A row's XLSX cells; CellTooLong (with the cell's index) for a text over XLSX_CELL_MAX."""
+    row = [xlsx_cell(cell) for cell in cells]
+    for index, text in enumerate(row):
+        if len(text) > XLSX_CELL_MAX:
+            raise CellTooLong(index, len(text))
+    return row
 
 
 def xlsx_unescape(text: str) -> str:

@@ -612,14 +612,17 @@ class ProductAdmin(ModelAdmin):
         form = ExportForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
-            return flat.download(
-                queryset,
-                file_format=data["file_format"],
-                delimiter=data["delimiter"],
-                attributes=set(data["attribute_codes"]) or None,
-                locales=set(data["locales"]) or None,
-                channels=set(data["channels"]) or None,
-            )
+            try:
+                return flat.download(
+                    queryset,
+                    file_format=data["file_format"],
+                    delimiter=data["delimiter"],
+                    attributes=set(data["attribute_codes"]) or None,
+                    locales=set(data["locales"]) or None,
+                    channels=set(data["channels"]) or None,
+                )
+            except ValidationError as exc:  # a text too long for an XLSX cell: said, not cut
+                messages.error(request, " ".join(exc.messages))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Export %(count)d product(s)") % {"count": queryset.count()},

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 
-from apps.core.sheets import CsvWriter, xlsx_row
+from apps.core.sheets import CellTooLong, CsvWriter, xlsx_row
 from apps.products import values as vals
 from apps.products.models import Attribute, Product
 
@@ -219,7 +221,19 @@ def xlsx_write(queryset: QuerySet[Product], handle, columns: list[str] | None = 
     sheet.append(xlsx_row(columns))
     count = 0
     for row in rows(queryset, columns):
-        sheet.append(xlsx_row(row))
+        try:
+            sheet.append(xlsx_row(row))
+        except CellTooLong as exc:
+            sheet.close()  # openpyxl's row writer, left open, would complain when collected
+            sku = row[columns.index("sku")] if "sku" in columns else ""
+            raise ValidationError(
+                {
+                    "format": _(
+                        "{sku}, column {column}: {length} characters, but an XLSX cell holds at most "
+                        "32,767 characters; export as CSV, which holds any length"
+                    ).format(sku=sku, column=columns[exc.index], length=exc.length)
+                }
+            ) from exc
         count += 1
     book.save(handle)
     return count
@@ -243,7 +257,11 @@ def download(
     columns = keep_columns(header(queryset), attributes=attributes, locales=locales, channels=channels)
     if file_format == "xlsx":
         spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-        xlsx_write(queryset, spool, columns)
+        try:
+            xlsx_write(queryset, spool, columns)
+        except ValidationError:
+            spool.close()
+            raise
         spool.seek(0)
         return FileResponse(spool, as_attachment=True, filename="products.xlsx", content_type=XLSX)
     response = StreamingHttpResponse(

@@ -331,6 +331,8 @@ class ProductImporter:
                 continue
             cells = cells + [""] * (width - len(cells))
             sku = cells[self.sku_column.index].strip()
+            if sku[:1] == "'":  # escaped by an export ('-ABC): the SKU itself, as every other cell
+                sku = unescape(sku)
             if not sku:
                 pending.append((number, "", RowError(number, self.sku_column.name, _("the SKU is empty"))))
                 continue

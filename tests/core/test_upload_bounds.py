@@ -114,3 +114,24 @@ def test_the_akeneo_import_refuses_a_zip_bomb_before_extracting_it(db, tmp_path)
     assert time.perf_counter() - started < 3
     assert "unpacks to more than 100 times its packed size" in str(refused.value)
     assert not Product.objects.exists()
+
+
+def test_the_locale_import_of_the_admin_refuses_an_xlsx_bomb(admin_client):
+    from apps.core.models import Locale
+
+    before = Locale.objects.count()
+    page = admin_client.get("/admin/core/locale/import/").content.decode()
+    xlsx = next(v for v, label in _options(page, "format") if label.strip() == "xlsx")
+    response = admin_client.post(
+        "/admin/core/locale/import/",
+        {"format": xlsx, "resource": "0", "import_file": SimpleUploadedFile("locales.xlsx", xlsx_bomb())},
+    )
+    assert "unpacks to more than 100 times its packed size" in response.content.decode()
+    assert Locale.objects.count() == before
+
+
+def _options(html: str, name: str) -> list[tuple[str, str]]:
+    import re
+
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S).group()
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)

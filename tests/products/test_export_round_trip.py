@@ -55,3 +55,47 @@ def test_any_text_the_api_accepts_exports_and_imports_back_unchanged(shop, clien
         assert (anew.error_count, anew.created) == (0, 1), anew.as_dict()
         assert Product.objects.get(sku=sku).values == stored
     Product.objects.filter(sku=sku).delete()
+
+
+def test_a_sku_a_spreadsheet_would_run_exports_escaped_and_imports_back_as_the_same_product(shop, client):
+    headers = bearer(token_for(username="erp-skus"))
+    skus = ["-ABC", "-1.5", "-2-3"]  # the SKU alphabet: letters, digits, . _ / -
+    for sku in skus:
+        response = client.post(
+            URL, {"sku": sku, "family": "toys"}, content_type="application/json", **headers
+        )
+        assert response.status_code == 201, response.content
+    body = _export(client, headers, "csv").decode()
+    assert "\n'-ABC;" in body and "\n-1.5;" in body and "\n'-2-3;" in body
+    for file_format in ("csv", "xlsx"):
+        body = _export(client, headers, file_format)
+        report = products_import(actor=shop.merchandiser, handle=io.BytesIO(body), name=f"p.{file_format}")
+        assert (report.error_count, report.created, report.unchanged) == (0, 0, 3), report.as_dict()
+    assert sorted(Product.objects.values_list("sku", flat=True)) == sorted(skus)
+
+
+def test_a_text_longer_than_an_xlsx_cell_holds_is_refused_in_xlsx_not_truncated(shop, client):
+    headers = bearer(token_for(username="erp-long"))
+    long = "Un très long texte. " * 2000  # 40,000 characters; an XLSX cell holds 32,767
+    values = {"description": {"fr_FR": {"web": long}}}
+    created = client.post(
+        URL, {"sku": "LONG-1", "family": "toys", "values": values}, content_type="application/json", **headers
+    )
+    assert created.status_code == 201
+    response = client.get(f"{URL}/export?format=xlsx", **headers)
+    assert response.status_code == 422
+    message = response.json()["message"]
+    assert "LONG-1" in message and "description-fr_FR-web" in message and "CSV" in message
+    body = _export(client, headers, "csv")  # a CSV holds it whole, and reads back unchanged
+    report = products_import(actor=shop.merchandiser, handle=io.BytesIO(body), name="p.csv")
+    assert (report.error_count, report.unchanged) == (0, 1)
+    assert Product.objects.get(sku="LONG-1").values["description"]["fr_FR"]["web"] == long
+    client.force_login(shop.merchandiser)
+    pk = Product.objects.get(sku="LONG-1").pk
+    page = client.post(
+        "/admin/products/product/",
+        {"action": "export_selection", "_selected_action": [pk], "apply": "1", "file_format": "xlsx",
+         "delimiter": ";"},
+    )  # fmt: skip
+    assert page.status_code == 200 and "LONG-1" in page.content.decode()
+    assert "an XLSX cell holds at most 32,767 characters" in page.content.decode()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from apps.products import flat, selectors
 from apps.products.models import Product
@@ -47,7 +48,10 @@ class Command(BaseCommand):
                 self.stderr.write("an XLSX export needs --output")
                 sys.exit(2)
             with open(options["output"], "wb") as handle:
-                count = flat.xlsx_write(queryset, handle, columns)
+                try:
+                    count = flat.xlsx_write(queryset, handle, columns)
+                except ValidationError as exc:
+                    raise CommandError(" ".join(exc.messages)) from exc
         elif options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as handle:
                 count = self._csv(queryset, options["delimiter"], columns, handle)
