@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from pydantic import field_validator
 
 from apps.core.api_auth import allowed_channels, require
-from apps.core.api_schema import InputSchema
+from apps.core.api_schema import InputSchema, one_of
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
 from apps.products.models import Attribute, Category, Completeness, Family, FamilyVariant, Product
@@ -45,7 +45,7 @@ class ProductFilters(InputSchema):
     updated_since: datetime | None = None
     family: str | None = None
     category: str | None = None
-    status: Product.Status | None = None
+    status: one_of(Product.Status) | None = None
     incomplete_for: str | None = None
     q: str | None = None
     locales: str | None = None
