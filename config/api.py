@@ -23,7 +23,48 @@ from apps.products.api import router as products_router
 from apps.products.services import VersionConflict
 from apps.quality.api import router as quality_router
 
-api = NinjaAPI(
+_ERROR = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "field": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "details": {"type": "object"},
+    },
+    "required": ["code", "message", "field", "details"],
+}
+# The failures every operation may answer, in the error shape below (404: the path, a filter or the body
+# names an object that is not there); 409, 422 and 428 where the operation writes.
+_ANSWERS = {
+    400: "Bad input: a parameter or a field of the body is malformed (named in `field`).",
+    401: "No valid credentials: give `Authorization: Bearer noel_…`.",
+    403: "The token lacks the scope, or its person the permission, or a session write lacks its CSRF token.",
+    429: "Over the rate: retry after the seconds in Retry-After.",
+}
+_NOT_FOUND = "No object with that code (or not one the caller may see)."
+_REFUSED = "A business rule refused the change (409 version conflict, 428 If-Match missing)."
+
+
+class NoelAPI(NinjaAPI):
+    """The API, its OpenAPI document declaring the error answers each operation may give."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        document = super().get_openapi_schema(*args, **kwargs)
+        document.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in document["paths"].values():
+            for method, operation in operations.items():
+                answers = {**_ANSWERS, 404: _NOT_FOUND}
+                if method in ("post", "put", "patch", "delete"):
+                    answers.update({409: _REFUSED, 422: _REFUSED, 428: _REFUSED})
+                for status, description in answers.items():
+                    if status not in operation["responses"] and str(status) not in operation["responses"]:
+                        operation["responses"][status] = {"description": description, "content": error}
+        return document
+
+
+api = NoelAPI(
     title="Noel API",
     version="1",
     description="Catalog, prices, stock, campaigns and feeds, addressed by code. Authenticate with "

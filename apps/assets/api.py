@@ -15,7 +15,7 @@ from apps.assets import selectors, services
 from apps.assets.models import Asset, ProductAsset, Rendition
 from apps.core import uploads
 from apps.core.api_auth import require, shown_channels
-from apps.core.api_schema import InputSchema
+from apps.core.api_schema import InputSchema, one_of
 from apps.core.models import Channel
 from apps.products import policies
 from apps.products.models import Product
@@ -64,8 +64,8 @@ def asset_payload(request: HttpRequest, asset: Asset) -> dict:
 
 
 class AssetFilters(InputSchema):
-    kind: Asset.Kind | None = None
-    status: Asset.Status | None = None
+    kind: one_of(Asset.Kind) | None = None
+    status: one_of(Asset.Status) | None = None
     tag: str | None = None
     after: int | None = None
     limit: int = 50

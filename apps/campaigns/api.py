@@ -13,7 +13,7 @@ from apps.campaigns import selectors
 from apps.campaigns.downloads import csv_response
 from apps.campaigns.models import Banner, Campaign, Promotion
 from apps.core.api_auth import allowed_channels, require
-from apps.core.api_schema import InputSchema
+from apps.core.api_schema import InputSchema, one_of
 from apps.core.models import Channel
 
 router = Router(tags=["campaigns"])
@@ -23,7 +23,7 @@ PUBLISHED = [s for s in Campaign.Status.values if s not in (Campaign.Status.DRAF
 
 
 class CampaignFilters(InputSchema):
-    status: Campaign.Status | None = None
+    status: one_of(Campaign.Status) | None = None
     channel: str | None = None
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)

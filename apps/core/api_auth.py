@@ -27,7 +27,13 @@ class TokenAuth(HttpBearer):
 
 
 class StaffSessionAuth(SessionAuth):
-    """The signed-in admin user, with CSRF protection on writes."""
+    """The signed-in admin user, with CSRF protection on writes. A request with no signed-in person is not
+    a session request: it is left to answer 401, not refused as a forged session write (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None):
         user = super().authenticate(request, key)

@@ -2,7 +2,7 @@ import re
 import uuid
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 
 from apps.core import context
@@ -50,7 +50,11 @@ class RejectNulMiddleware:
     def __call__(self, request):
         raw = request.META.get("QUERY_STRING", "") + request.path
         if "\x00" in raw or "%00" in raw.lower():
-            return HttpResponseBadRequest("NUL characters are not allowed in URLs", content_type="text/plain")
+            message = "NUL characters are not allowed in URLs"
+            if request.path.startswith("/api/"):  # the API's error shape (config/api.py)
+                body = {"code": "bad_input", "message": message, "field": None, "details": {}}
+                return JsonResponse(body, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain")
         return self.get_response(request)
 
 

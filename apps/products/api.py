@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from pydantic import field_validator
 
 from apps.core.api_auth import allowed_channels, require, shown_channels
-from apps.core.api_schema import InputSchema
+from apps.core.api_schema import InputSchema, one_of
 from apps.core.instants import Instant
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
@@ -46,7 +46,7 @@ class ProductFilters(InputSchema):
     updated_since: Instant | None = None
     family: str | None = None
     category: str | None = None
-    status: Product.Status | None = None
+    status: one_of(Product.Status) | None = None
     incomplete_for: str | None = None
     q: str | None = None
     locales: str | None = None

@@ -180,3 +180,10 @@ def test_a_forwarded_for_header_from_an_untrusted_address_is_ignored(client, mer
         _login(client, "margot", "wrong", address="203.0.113.9", forwarded=f"192.0.2.{n}")
     response = _login(client, "margot", "right-password", address="203.0.113.9", forwarded="192.0.2.99")
     assert response.status_code == 429
+
+
+def test_a_nul_character_in_an_api_url_gets_the_api_error_shape(client):
+    response = client.get("/api/v1/products?q=a%00b")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "bad_input"
