@@ -62,9 +62,9 @@ def test_rate_limit_answers_429_with_retry_after(client):
 
 
 def test_the_admin_issues_a_token_once_and_keeps_only_its_prefix(admin_client):
-    from apps.core.models import User
-
     from django.contrib.auth.models import Group
+
+    from apps.core.models import User
 
     erp = User.objects.create(username="erp2")
     erp.groups.add(Group.objects.get(name="integrator"))  # a role that uses the API (store staff do not)
