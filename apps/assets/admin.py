@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
-from unfold.widgets import UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminTextInputWidget
 
 from apps.assets import selectors, services
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
@@ -132,7 +132,10 @@ class AssetForm(forms.ModelForm):
         return changes
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(UnfoldAdminFileFieldWidget):
+    """Unfold's file widget, with its own box for the chosen file's name: on a bare file input, Unfold's
+    script wrote that name into the form's first text input (the tags, for every uploaded asset)."""
+
     allow_multiple_selected = True
 
 

@@ -377,7 +377,7 @@ def assets_upload_many(
         for item in checked:
             asset, created = _store(item, actor, {"tags": sorted(set(tags))}, stored)
             link = None
-            if item.name in links:
+            if item.name in links and item.kind == Asset.Kind.IMAGE:  # other files are linked by no name
                 product, role, position = links[item.name]
                 link = product_asset_link(
                     actor=actor, product=product, asset=asset, role=role, position=position, team_checked=True
@@ -470,6 +470,13 @@ def product_asset_link(
         raise ValidationError({"role": f"{role!r} is not one of {', '.join(Role.values)}"})
     if asset.status == Asset.Status.ARCHIVED:
         raise ValidationError({"asset": f"{asset} is archived and cannot be linked"})
+    if asset.kind != Asset.Kind.IMAGE:  # every role is a picture of the product
+        raise ValidationError(
+            {
+                "asset": _("%(asset)s is not a picture (%(kind)s): only images can be a product's %(role)s")
+                % {"asset": asset.original_name, "kind": asset.get_kind_display(), "role": Role(role).label}
+            }
+        )
     Product.objects.select_for_update().filter(pk=product.pk).first()  # one linker per product at a time
     scope = ProductAsset.objects.filter(product=product, channel=channel)
     link = scope.filter(asset=asset, role=role).first()
