@@ -71,12 +71,11 @@ _OURS = ("DEBUG", "NOEL_", "SECURE", "DJANGO_SETTINGS_MODULE")
 def _production_answers(env: dict[str, str], *requests: tuple[str, dict[str, str]]) -> list[dict]:
     """Each request's status and security headers, answered by a process on production settings (on this
     machine's database and broker, so that /healthz can answer)."""
-    database = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres"))
-    server = {
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
-        "CACHE_URL": os.environ["CELERY_BROKER_URL"],
-    }
+    from django.conf import settings
+
+    database = urlunsplit(urlsplit(settings.DATABASE_URL)._replace(path="/postgres"))
+    # The cache is not asked by these requests: production only wants it to be a Redis URL.
+    server = {"DATABASE_URL": database, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
     clean = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith(_OURS)}
     clean.update(GOOD, **server, **env, DJANGO_SETTINGS_MODULE="config.settings.production")
     code = (
