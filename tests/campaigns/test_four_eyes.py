@@ -11,7 +11,6 @@ from apps.campaigns.models import Benefit, Campaign, Promotion
 from apps.core.models import Role, User
 from tests.campaigns.factories import END, START
 from tests.core.factories import UserFactory
-from tests.french import french  # noqa: F401 (a fixture)
 
 URL = "/admin/campaigns/campaign/"
 S = Campaign.Status
@@ -196,7 +195,6 @@ def test_deleting_promotions_from_the_list_goes_through_the_service(people, cloc
     assert campaign.status == S.DRAFT and people.marketer.pk in campaign.contributors
 
 
-@pytest.mark.usefixtures("french")
 def test_the_refusal_is_in_the_persons_language(people, clock):
     people.marketer.language = "fr"
     people.marketer.save(update_fields=["language"])

@@ -15,7 +15,6 @@ from apps.products.imports import products_import
 from apps.products.models import PendingChange, Product
 from tests.api_helpers import bearer
 from tests.core.factories import UserFactory
-from tests.french import french  # noqa: F401 (a fixture)
 from tests.products.fixtures import texts
 
 URL = "/admin/products/product/"
@@ -216,7 +215,6 @@ def test_an_import_that_changes_a_product_in_review_sends_it_back_to_draft(shop,
     assert Product.objects.get(pk=product.pk).status == "in_review", "an unchanged row leaves it in review"
 
 
-@pytest.mark.usefixtures("french")
 def test_the_refusal_is_in_the_persons_language_whatever_the_language_active(shop, admin_user):
     admin_user.language = "fr"
     admin_user.save(update_fields=["language"])
