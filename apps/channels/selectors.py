@@ -194,6 +194,26 @@ def eligible_products(feed: Feed):
     return queryset
 
 
+def primary_feed(feed: Feed) -> Feed | None:
+    """The Google feed a local inventory feed's entries refer to (Google rejects local entries of products
+    its primary feed does not hold): the channel's own active Google feed, else that of a Google channel
+    (the stores usually are a channel of their own); the feed's locale first."""
+    if feed.format != Feed.Format.GOOGLE_LOCAL:
+        return None
+    candidates = Feed.objects.filter(format=Feed.Format.GOOGLE, is_active=True, channel__is_active=True)
+    return min(
+        candidates.select_related("channel", "locale"),
+        key=lambda f: (
+            f.channel_id != feed.channel_id,
+            f.channel.kind != Channel.Kind.GOOGLE,
+            f.locale_id != feed.locale_id,
+            f.channel.code,
+            f.name,
+        ),
+        default=None,
+    )
+
+
 def chunk_bounds(feed: Feed, size: int | None = None) -> list[tuple[int, int]]:
     """Primary-key ranges [low, high) of about `size` eligible products each, in order."""
     sql, params = eligible_products(feed).values("id").query.sql_with_params()

@@ -226,33 +226,84 @@ class ChunkResult:
     dropped: int
 
 
+def _verdict(
+    fmt: formats.Format, item: selectors.Item, ctx: selectors.Context, blocked: dict[int, list[Blocker]]
+) -> tuple[list[formats.Violation], list[str]]:
+    """Why an item is held back from a feed (nothing: it is published), and its rendered entries."""
+    problems: list[formats.Violation] = [
+        formats.Violation("quality", f"quality:{b.rule}"[:64], _blocker_message(b, item))
+        for b in blocked.get(item.product_id, [])
+    ]
+    if not item.complete:
+        missing = ", ".join(item.missing)
+        problems.append(
+            formats.Violation(missing[:64], "complete", f"not complete for {ctx.channel.code}: {missing}")
+        )
+    rendered = []
+    for entry in fmt.entries(item, ctx):
+        problems.extend(fmt.check(entry, item, ctx.at))
+        rendered.append(fmt.render(entry, item))
+    return problems, rendered
+
+
+PRIMARY_HELD_BACK = "held back from the primary feed: {reason}"
+
+
+def _primary_verdicts(
+    feed: Feed, ctx: selectors.Context, low: int, high: int, local: list[selectors.Item]
+) -> dict[int, list[formats.Violation]]:
+    """For a local inventory feed: why the primary Google feed holds back each item of the range at the
+    same instant, checked by the same rules as a build of that feed (its channel, locale, mapping,
+    category tree and sold-out choice). Without a primary feed, Google's rules over this feed's items."""
+    primary = selectors.primary_feed(feed)
+    fmt = formats.FORMATS[Feed.Format.GOOGLE]
+    if primary is None:
+        pctx, found = ctx, {item.product_id: item for item in local}
+    else:
+        pctx = selectors.build_context(primary, ctx.at)
+        found = {item.product_id: item for item in selectors.items(pctx, low, high)}
+    blocked = blocked_products(pctx.channel, list(found), pctx.locale)
+    drop_sold_out = primary is not None and primary.sold_out == Feed.SoldOut.DROP
+    result: dict[int, list[formats.Violation]] = {}
+    for item in local:
+        theirs = found.get(item.product_id)
+        if theirs is None:
+            result[item.product_id] = [
+                formats.Violation("id", "primary_absent", f"not sent by {primary}: outside its category tree")
+            ]
+        elif drop_sold_out and theirs.available <= 0:
+            result[item.product_id] = [
+                formats.Violation("availability", "primary_sold_out", f"sold out, left out of {primary}")
+            ]
+        else:
+            result[item.product_id] = _verdict(fmt, theirs, pctx, blocked)[0]
+    return result
+
+
 def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> ChunkResult:
-    """Validate and render the items of one primary-key range; invalid ones become FeedIssues."""
+    """Validate and render the items of one primary-key range; invalid ones become FeedIssues. A local
+    inventory feed also holds back what the primary Google feed holds back at the run's instant."""
     fmt = formats.FORMATS[run.feed.format]
     drop_sold_out = run.feed.sold_out == Feed.SoldOut.DROP
     text, manifest, issues = [], [], []
     counts = {"items": 0, "published": 0, "held_back": 0, "dropped": 0}
     chunk_items = selectors.items(ctx, low, high)
     blocked = blocked_products(ctx.channel, [item.product_id for item in chunk_items], ctx.locale)
+    primary: dict[int, list[formats.Violation]] = {}
+    if run.feed.format == Feed.Format.GOOGLE_LOCAL:
+        primary = _primary_verdicts(run.feed, ctx, low, high, chunk_items)
     for item in chunk_items:
         counts["items"] += 1
         if drop_sold_out and item.available <= 0:
             counts["dropped"] += 1
             continue
-        problems: list[formats.Violation] = [
-            formats.Violation("quality", f"quality:{b.rule}"[:64], _blocker_message(b, item))
-            for b in blocked.get(item.product_id, [])
-        ]
-        if not item.complete:
-            missing = ", ".join(item.missing)
-            problems.append(
-                formats.Violation(missing[:64], "complete", f"not complete for {ctx.channel.code}: {missing}")
-            )
-        entries = fmt.entries(item, ctx)
-        rendered = []
-        for entry in entries:
-            problems.extend(fmt.check(entry, item, ctx.at))
-            rendered.append(fmt.render(entry, item))
+        problems, rendered = _verdict(fmt, item, ctx, blocked)
+        own = {(p.field, p.rule, p.message) for p in problems}
+        problems.extend(
+            formats.Violation(p.field, p.rule, PRIMARY_HELD_BACK.format(reason=p.message))
+            for p in primary.get(item.product_id, [])
+            if (p.field, p.rule, p.message) not in own  # the same channel's finding, said once
+        )
         if problems:
             counts["held_back"] += 1
             issues.extend(
