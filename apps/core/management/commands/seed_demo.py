@@ -24,6 +24,15 @@ class Command(BaseCommand):
                 if config.name.startswith("apps.") and module_has_submodule(config.module, "demo"):
                     import_module(f"{config.name}.demo").seed(products=products, out=self.stdout)
         # Planner statistics for the tables just filled: without them PostgreSQL estimates expression
-        # indexes (UPPER(sku)) as useless and scans the whole catalog until autovacuum's next pass.
+        # indexes (UPPER(sku)) as useless and scans the whole catalog until autovacuum's next pass. Noel's
+        # own tables only: a bare ANALYZE also takes the server's shared catalogs, and waits behind any
+        # other database's transaction holding them.
+        tables = [
+            connection.ops.quote_name(model._meta.db_table)
+            for config in apps.get_app_configs()
+            if config.name.startswith("apps.")
+            for model in config.get_models()
+            if not model._meta.proxy and model._meta.managed
+        ]
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute(f"ANALYZE {', '.join(sorted(set(tables)))}")
