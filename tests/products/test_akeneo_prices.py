@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from apps.core.models import AuditLog, Currency
 from apps.pricing.models import Price
-from apps.pricing.services import price_set
+from apps.pricing.services import PriceLine, price_set, prices_apply_batch
 from apps.products.akeneo import catalog_import
 from apps.products.models import Attribute, Product
 from tests.core.factories import UserFactory
@@ -129,3 +129,18 @@ def test_the_command_says_how_many_prices_it_set(akeneo_shop, tmp_path):
         stderr=io.StringIO(),
     )
     assert "channel prices set from the file: 6" in out.getvalue()
+
+
+def test_a_batch_keeping_existing_prices_leaves_a_price_set_since_the_lines_were_drawn(akeneo_shop, tmp_path):
+    catalog_import(actor=None, paths=[products_csv(tmp_path / "export", ROWS)])
+    # lines drawn before a person priced the product: the batch, under lock, still leaves that price
+    lines = [
+        PriceLine(sku="TOY-1", channel="web", amount="99.00"),
+        PriceLine(sku="TOY-1", channel="google", amount="1"),
+    ]
+    result = prices_apply_batch(actor=None, lines=lines, partial=True, keep_existing=True)
+    assert (result["applied"], result["created"], result["changed"], result["errors"]) == (0, 0, 0, [])
+    assert prices()[("TOY-1", "web")] == ("19.90", "EUR") and prices()[("TOY-1", "google")] == (
+        "19.90",
+        "EUR",
+    )
