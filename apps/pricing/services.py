@@ -182,7 +182,15 @@ def _apply_line(
     confirm: bool,
     reason: str,
     team_checked: bool = False,
+    keep_existing: bool = False,
 ) -> Price:
+    if keep_existing:  # a price already set stays, whatever the line says (read under lock)
+        currency = line.currency or channel.currency_id
+        held = Price.objects.select_for_update().filter(
+            product=product, channel=channel, currency_id=currency
+        )
+        if (existing := held.first()) is not None:
+            return existing
     previous, amount, compare_at, cost = price_check(
         actor=actor, line=line, product=product, channel=channel, confirm=confirm, reason=reason, lock=True,
         team_checked=team_checked,
@@ -229,8 +237,11 @@ def prices_apply_batch(
     partial: bool = False,
     confirm: bool = False,
     idempotency_client: str | None = None,
+    keep_existing: bool = False,
 ) -> dict[str, Any]:
     """Set many prices (ERP, shop, files). All or nothing unless `partial`; errors name the line.
+    `keep_existing`: only prices the products do not have yet are set (an import seeding prices never
+    overwrites the price list); a line whose price exists is left, unchanged.
 
     With an idempotency key, a retry of the same batch returns the first result and applies nothing;
     keys are the client's (`idempotency_client`, by default the person's).
@@ -240,13 +251,20 @@ def prices_apply_batch(
         client=idempotency.client_of(actor, idempotency_client),
         scope="prices",
         key=idempotency_key,
-        payload={"lines": payload, "partial": partial, "confirm": confirm},
-        apply=lambda: _apply_batch(actor, lines, partial=partial, confirm=confirm),
+        payload={"lines": payload, "partial": partial, "confirm": confirm, "keep_existing": keep_existing},
+        apply=lambda: _apply_batch(
+            actor, lines, partial=partial, confirm=confirm, keep_existing=keep_existing
+        ),
     )
 
 
 def _apply_batch(
-    actor: User | None, lines: Sequence[PriceLine], *, partial: bool, confirm: bool
+    actor: User | None,
+    lines: Sequence[PriceLine],
+    *,
+    partial: bool,
+    confirm: bool,
+    keep_existing: bool = False,
 ) -> dict[str, Any]:
     triggers_without_subtransactions()
     channels = {c.code: c for c in Channel.objects.all()}
@@ -275,11 +293,15 @@ def _apply_batch(
     for _key, index, product, channel in known:
         line = lines[index]
         try:
-            price = _apply_line_once(actor, line, product, channel, confirm=confirm)
+            price = _apply_line_once(
+                actor, line, product, channel, confirm=confirm, keep_existing=keep_existing
+            )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.extend(LineError(index, line.sku, field, message) for message in messages)
             continue
+        if keep_existing and not getattr(price, "_changed", False):
+            continue  # held already (perhaps set since the batch began): left as it is
         applied.append(price)
         if (product.pk, channel.pk) not in held:  # a new price (a line repeating it changes it)
             held.add((product.pk, channel.pk))
@@ -295,16 +317,28 @@ def _apply_batch(
 
 
 def _apply_line_once(
-    actor: User | None, line: PriceLine, product: Product, channel: Channel, *, confirm: bool
+    actor: User | None,
+    line: PriceLine,
+    product: Product,
+    channel: Channel,
+    *,
+    confirm: bool,
+    keep_existing: bool = False,
 ) -> Price:
     """One line in its own savepoint. A price first set by two batches at once: the second's insert
     waits for the first to commit, then finds the row taken; read again, it is an update like any other."""
     try:
         with transaction.atomic():
-            return _apply_line(actor, line, product, channel, confirm=confirm, reason="", team_checked=True)
+            return _apply_line(
+                actor, line, product, channel, confirm=confirm, reason="", team_checked=True,
+                keep_existing=keep_existing,
+            )  # fmt: skip
     except IntegrityError:
         with transaction.atomic():
-            return _apply_line(actor, line, product, channel, confirm=confirm, reason="", team_checked=True)
+            return _apply_line(
+                actor, line, product, channel, confirm=confirm, reason="", team_checked=True,
+                keep_existing=keep_existing,
+            )  # fmt: skip
 
 
 def round_to_ending(amount: Decimal, ending: str) -> Decimal:

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -134,6 +135,18 @@ class MediaStore(Protocol):
 media_stores: list[MediaStore] = []
 
 
+class PriceStore(Protocol):
+    """Where the prices of a products file go (pricing registers itself: the catalog never imports it)."""
+
+    def seed(self, *, actor: User | None, prices: list[tuple[str, str, str]]) -> tuple[int, list[str]]:
+        """Set each (SKU, currency, amount) on the active channels selling in that currency where the
+        product has no price yet (a price set in Noel is never overwritten); how many prices were set,
+        and why the others were not."""
+
+
+price_stores: list[PriceStore] = []
+
+
 class _Refused(Exception):
     def __init__(self, column: str, reason: str):
         super().__init__(column, reason)
@@ -146,6 +159,8 @@ class SetReport(ImportReport):
 
     files: list[dict[str, Any]] = field(default_factory=list)
     files_not_read: list[str] = field(default_factory=list)  # Akeneo's users.csv, jobs.yml…
+    prices_set: int = 0  # channel prices the products file's price attribute gave
+    prices_not_set: list[str] = field(default_factory=list)
 
     def add(self, name: str, kind: str, part: ImportReport) -> None:
         for name_ in ("rows", "created", "updated", "unchanged", "pending", "rejected"):
@@ -157,7 +172,12 @@ class SetReport(ImportReport):
         self.files.append({"file": name, "kind": kind, **part.as_dict()})
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "files": self.files, "files_not_read": self.files_not_read}
+        return {
+            **super().as_dict(),
+            "files": self.files,
+            "files_not_read": self.files_not_read,
+            "prices": {"set": self.prices_set, "not_set": self.prices_not_set},
+        }
 
 
 # -- reading a set of files ----------------------------------------------------------------------------
@@ -362,6 +382,7 @@ class CatalogSet:
         self.notes: list[str] = []  # what a file's rows held that Noel cannot use, reported with the file
         self.report = SetReport(dry_run=dry_run)
         self.done = 0
+        self.product_skus: list[str] = []  # the products files' rows written: priced at the end
 
     # -- set-up files ----------------------------------------------------------------------------------
     def setup_file(self, path: Path, kind: str, root: Path) -> ImportReport:
@@ -520,6 +541,29 @@ class CatalogSet:
                 part.columns_ignored.append(column)
         if not part.error_count or self.skip_invalid:
             translator.link_media()
+
+    # -- prices ----------------------------------------------------------------------------------------
+    def seed_prices(self) -> None:
+        """Akeneo's price attribute (NOEL_AKENEO_PRICE_ATTRIBUTE, `price` by default: one amount per
+        currency, `price-EUR`, `price-USD`) becomes the prices of the channels selling in each currency
+        that have none for the product yet, through the price services (guard rails, history, audit)."""
+        code = settings.NOEL_AKENEO_PRICE_ATTRIBUTE
+        if not (self.product_skus and price_stores and code):
+            return
+        if not Attribute.objects.filter(code=code, type=Attribute.Type.PRICE).exists():
+            return
+        prices: list[tuple[str, str, str]] = []
+        products = Product.objects.filter(sku__in=set(self.product_skus), is_model=False)
+        for product in products.select_related("parent__parent").order_by("sku"):
+            amounts = vals.value_of(services.effective_values(product), code)
+            if isinstance(amounts, dict):
+                prices += [
+                    (product.sku, cur, str(amount)) for cur, amount in sorted(amounts.items()) if amount
+                ]
+        if prices:
+            self.report.prices_set, self.report.prices_not_set = price_stores[0].seed(
+                actor=self.actor, prices=prices
+            )
 
 
 class _Deferred(Exception):
@@ -978,6 +1022,8 @@ class _Translator:
                     continue
                 writer.writerow([row.get(c, "") for c in columns])
                 self.numbers.append(number)
+                if self.kind == "products":
+                    self.run.product_skus.append(row.get("sku", "").strip())
         self._without_family()
 
     def _row(self, row: dict[str, str], codes: dict[str, str]) -> None:
@@ -1241,6 +1287,8 @@ def catalog_import(
                     run.report.add(path.name, kind, part)
                     if part.error_count and not skip_invalid:
                         break  # later files would fail for want of this one: its errors come first
+                if not run.report.error_count or skip_invalid:
+                    run.seed_prices()
                 run.report.seconds = time.perf_counter() - started
                 if run.report.error_count and not skip_invalid:
                     raise ImportRejected(run.report.errors, run.report.as_dict())

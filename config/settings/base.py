@@ -200,6 +200,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # A price change larger than this share is refused unless the person confirms it.
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
+# the Akeneo price-collection attribute whose amounts become channel prices (where a channel has none)
+NOEL_AKENEO_PRICE_ATTRIBUTE = env("NOEL_AKENEO_PRICE_ATTRIBUTE", default="price")
 
 # A campaign whose promotions take more than this share off a price is refused at submission and start.
 NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")

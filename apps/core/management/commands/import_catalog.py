@@ -136,6 +136,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {part['file']} ({part['kind']})")
             self._summary(part, "    ")
         self._summary(report, "  ")
+        prices = report.get("prices") or {}
+        if prices.get("set") or prices.get("not_set"):
+            self.stdout.write(f"  channel prices set from the file: {prices['set']}")
+            for reason in prices["not_set"]:
+                self.stdout.write(f"  price not set: {reason}")
         if report.get("files_not_read"):
             self.stdout.write(
                 "  files not read (Noel has no use for them): " + ", ".join(report["files_not_read"])
