@@ -8,13 +8,15 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AuthRateThrottle
 
-from apps.core import tokens
+from apps.core import policies, tokens
 from apps.core.models import ApiToken
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         api_token = tokens.authenticate(token)
+        if api_token is not None and not policies.may_use_api(api_token.user):
+            return None
         if api_token is not None:
             request.user = api_token.user
             request.api_token = api_token

@@ -54,3 +54,16 @@ def channel_scope(user: User) -> set[str] | None:
     return granted_scope(
         user, MANAGE_CHANNEL, Channel, lambda granted: set(granted.values_list("code", flat=True))
     )
+
+
+def may_use_api(user: User) -> bool:
+    """Whether a person's token opens the API: store staff use their own page, not the API (docs/stores.md),
+    so a token of someone holding no other role than store staff is refused (401) like a missing one."""
+    from apps.core.models import Role
+
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    groups = set(user.groups.values_list("name", flat=True))
+    return groups != {Role.STORE_STAFF.value}

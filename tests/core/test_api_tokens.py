@@ -67,3 +67,22 @@ def test_the_admin_issues_a_token_once_and_keeps_only_its_prefix(admin_client):
     body = response.content.decode()
     token = ApiToken.objects.get(user=erp)
     assert "will not be shown again: noel_" in body and token.scopes == ["read"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/locales", "/api/v1/products", "/api/v1/campaigns/NOEL/coupons.csv", "/api/v1/assets"]
+)
+def test_a_store_staff_token_gets_401_as_the_store_page_documents(client, path):
+    from apps.core.models import Role
+
+    raw = token_for(roles=(Role.STORE_STAFF,), username="till")
+    response = client.get(path, **bearer(raw))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_a_store_staff_who_is_also_an_integrator_keeps_the_api(client):
+    from apps.core.models import Role
+
+    raw = token_for(roles=(Role.STORE_STAFF, Role.INTEGRATOR), username="both")
+    assert client.get("/api/v1/locales", **bearer(raw)).status_code == 200
