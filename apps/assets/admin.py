@@ -204,6 +204,12 @@ class AssetAdmin(ModelAdmin):
             (_("Usage"), {"fields": ["usage"], "classes": ["tab"]}),
         ]  # fmt: skip
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewer = request.user  # whose "used by" list the page shows
+        return obj
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["fields"] = AssetForm.Meta.fields  # the per-locale texts are added by the form itself
         return super().get_form(request, obj, change=change, **kwargs)
@@ -253,7 +259,7 @@ class AssetAdmin(ModelAdmin):
 
     @display(description=_("used by"))
     def usage(self, obj: Asset) -> str:
-        usages = selectors.asset_usage(obj) if obj.pk else []
+        usages = selectors.asset_usage_shown(obj, getattr(obj, "viewer", None)) if obj.pk else []
         if not usages:
             return _("Not used")
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((str(u),) for u in usages)))

@@ -95,7 +95,10 @@ def list_assets(request: HttpRequest, filters: Query[AssetFilters]):
 def get_asset(request: HttpRequest, asset_id: int):
     require(request, "read", "assets.view_asset")
     asset = get_object_or_404(_with_renditions(Asset.objects), pk=asset_id)
-    return {**asset_payload(request, asset), "usage": [u.__dict__ for u in selectors.asset_usage(asset)]}
+    return {
+        **asset_payload(request, asset),
+        "usage": [u.__dict__ for u in selectors.asset_usage_shown(asset, request.user)],
+    }
 
 
 @router.post("", summary="Upload a file", response={201: dict})

@@ -11,7 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
-from apps.core.models import Channel
+from apps.core.models import Channel, User
+from apps.products import policies as catalog_policies
 from apps.products.models import Product
 
 Role = ProductAsset.Role
@@ -147,6 +148,21 @@ asset_usage_register(product_usage)
 def asset_usage(asset: Asset) -> list[Usage]:
     """Everywhere the asset is used, as every registered provider sees it."""
     return [usage for provider in _usage_providers for usage in provider(asset)]
+
+
+def asset_usage_shown(asset: Asset, viewer: User | None) -> list[Usage]:
+    """Where the asset is used, as shown to a person: the products of other category teams are left out
+    (their SKUs are not the person's to see); the whole list still decides whether the asset is in use."""
+    usages = asset_usage(asset)
+    skus = [u.code for u in usages if u.kind == "product"]
+    if not skus or viewer is None:
+        return usages
+    seen = set(
+        catalog_policies.visible_products(viewer, Product.objects.filter(sku__in=skus)).values_list(
+            "sku", flat=True
+        )
+    )
+    return [u for u in usages if u.kind != "product" or u.code in seen]
 
 
 def asset_skus(asset_ids: Sequence[int]) -> list[str]:

@@ -29,7 +29,7 @@ from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from apps.core import imports, services
+from apps.core import imports, policies, services
 from apps.core.admin_mixins import (
     AdministratorsOnlyMixin,
     ChannelLimitedAdminMixin,
@@ -83,8 +83,15 @@ class BoundedImportForm(ImportForm):
         return upload
 
 
+class ReferenceImportMixin:
+    """Reference data: read and exported by anyone in the admin, imported by administrators only."""
+
+    def has_import_permission(self, request) -> bool:
+        return policies.is_administrator(request.user)
+
+
 @admin.register(Locale)
-class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
+class LocaleAdmin(ReferenceImportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [LocaleResource]
     formats = SAFE_FORMATS  # Noel's CSV writer and XLSX cell rule (formulas escaped)
     import_form_class = BoundedImportForm
@@ -95,7 +102,7 @@ class LocaleAdmin(ImportExportModelAdmin, ModelAdmin):
 
 
 @admin.register(Currency)
-class CurrencyAdmin(ImportExportModelAdmin, ModelAdmin):
+class CurrencyAdmin(ReferenceImportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [CurrencyResource]
     formats = SAFE_FORMATS
     import_form_class = BoundedImportForm

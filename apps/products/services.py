@@ -653,10 +653,18 @@ def _review(product: Product, actor: User, action: str, comment: str = "") -> No
     )
 
 
+def _check_product_team(product: Product, actor: User | None) -> None:
+    """The product policy's word on a person working on this product (their category team), asked by each
+    review service itself: a path that forgets to filter its list cannot reach another team's product."""
+    if refusal := policies.product_refusal(actor, product):
+        raise PermissionDenied(refusal)
+
+
 @transaction.atomic
 def product_submit(*, actor: User, product: Product) -> Product:
     """Ask for approval: a draft goes in review; an approved product's pending change is submitted."""
     product = Product.objects.select_for_update().get(pk=product.pk)
+    _check_product_team(product, actor)
     pending = PendingChange.objects.filter(product=product).first()
     if product.status == S.DRAFT:
         _contributed(product, actor)
@@ -732,6 +740,7 @@ def _check_four_eyes(product: Product, approver: User, verb: str = "approve") ->
 @transaction.atomic
 def product_approve(*, actor: User, product: Product, comment: str = "") -> Product:
     product = Product.objects.select_for_update().select_related("family").get(pk=product.pk)
+    _check_product_team(product, actor)
     pending = PendingChange.objects.filter(product=product, submitted=True).first()
     if product.status != S.IN_REVIEW and pending is None:
         raise ValidationError(f"{product.sku} is not waiting for approval")
@@ -761,6 +770,7 @@ def product_reject(*, actor: User, product: Product, comment: str) -> Product:
     if not comment.strip():
         raise ValidationError({"comment": "say why the product is sent back"})
     product = Product.objects.select_for_update().get(pk=product.pk)
+    _check_product_team(product, actor)
     pending = PendingChange.objects.filter(product=product, submitted=True).first()
     if product.status == S.IN_REVIEW:
         _check_four_eyes(product, actor, "reject")
@@ -780,6 +790,7 @@ def product_reject(*, actor: User, product: Product, comment: str) -> Product:
 @transaction.atomic
 def product_retire(*, actor: User, product: Product, comment: str = "") -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
+    _check_product_team(product, actor)
     with _history(actor):
         product.status = S.RETIRED
         product.save(update_fields=["status", "updated_at"])

@@ -11,7 +11,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from apps.products.admin import product_actions, product_inlines
-from apps.quality import services
+from apps.quality import policies, services
 from apps.quality.models import Finding, ProductScore, Severity
 from apps.quality.registry import CATEGORIES, rules
 
@@ -78,6 +78,9 @@ class ReadOnlyWithRecheck(ModelAdmin):
 
     def has_check_permission(self, request):
         return request.user.has_perm("quality.check_quality")
+
+    def get_queryset(self, request):
+        return policies.visible_quality(request.user, super().get_queryset(request))
 
     @action(description=_("Re-check the products of the selection"), permissions=["check"])
     def recheck_selected(self, request, queryset):

@@ -8,8 +8,9 @@ from ninja import Field, Query, Router
 
 from apps.core.api_auth import allowed_channels, require
 from apps.core.api_schema import InputSchema
+from apps.products import policies as catalog
 from apps.products.models import Product
-from apps.quality import selectors
+from apps.quality import policies, selectors
 from apps.quality.models import Finding, Severity
 
 router = Router(tags=["data quality"])
@@ -58,6 +59,7 @@ def list_findings(request: HttpRequest, filters: Query[FindingFilters]):
         sku=filters.sku,
         open={"open": True, "resolved": False, "all": None}[filters.state],
     ).order_by("-id")
+    queryset = policies.visible_quality(request.user, queryset)
     channels = allowed_channels(request)
     if channels is not None:
         queryset = queryset.filter(channel__isnull=True) | queryset.filter(channel__code__in=channels)
@@ -73,7 +75,7 @@ def list_findings(request: HttpRequest, filters: Query[FindingFilters]):
 @router.get("/products/{sku}", summary="A product's quality score and open findings", response=dict)
 def product_quality(request: HttpRequest, sku: str):
     require(request, "read", "quality.view_finding")
-    product = get_object_or_404(Product, sku=sku)
+    product = get_object_or_404(catalog.visible_products(request.user, Product.objects.all()), sku=sku)
     score, open_findings = selectors.product_quality(product)
     return {
         "sku": product.sku,

@@ -80,3 +80,17 @@ def test_the_api_links_only_to_the_teams_products(client, team):
 def test_a_merchandiser_without_team_grants_links_to_any_product(shop, team):
     result = services.assets_upload_many(actor=shop.merchandiser, files=[("DECO-1_1.jpg", picture())])
     assert result.linked[0].link.product == team.deco
+
+
+def test_an_assets_used_by_list_names_only_the_teams_products(client, shop, team):
+    asset = services.asset_upload(actor=None, name="shared.jpg", data=picture()).asset
+    for product in (team.toy, team.deco):
+        services.product_asset_link(actor=None, product=product, asset=asset)
+    client.force_login(team.user)
+    page = client.get(f"{URL}{asset.pk}/change/").content.decode()
+    assert "TOY-1" in page and "DECO-1" not in page
+    raw = api_token_create(actor=None, user=team.user, name="team", scopes=["read"])[1]
+    usage = client.get(f"/api/v1/assets/{asset.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["usage"]
+    assert [u["code"] for u in usage] == ["TOY-1"]
+    client.force_login(shop.merchandiser)
+    assert "DECO-1" in client.get(f"{URL}{asset.pk}/change/").content.decode()

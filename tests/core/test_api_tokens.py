@@ -110,3 +110,22 @@ def test_the_rate_limit_is_exact_when_many_requests_of_one_token_arrive_at_once(
     assert allowed.count(True) == 50
     assert throttle.allow_request(request) is False
     assert 0 < throttle.wait() <= 60
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/locales", "/api/v1/products", "/api/v1/campaigns/NOEL/coupons.csv", "/api/v1/assets"]
+)
+def test_a_store_staff_token_gets_401_as_the_store_page_documents(client, path):
+    from apps.core.models import Role
+
+    raw = token_for(roles=(Role.STORE_STAFF,), username="till")
+    response = client.get(path, **bearer(raw))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_a_store_staff_who_is_also_an_integrator_keeps_the_api(client):
+    from apps.core.models import Role
+
+    raw = token_for(roles=(Role.STORE_STAFF, Role.INTEGRATOR), username="both")
+    assert client.get("/api/v1/locales", **bearer(raw)).status_code == 200

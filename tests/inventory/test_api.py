@@ -43,10 +43,13 @@ def test_a_retried_stock_delta_applies_once(client, setup):
 
 
 def test_store_staff_cannot_push_stock(client, setup):
-    """Store staff get no token, and their session gets 401 from the API."""
+    """Store staff have no API (docs/stores.md): their session gets 401, and so would a token of theirs."""
     from apps.core.models import Role
     from tests.core.factories import UserFactory
 
     client.force_login(UserFactory(username="sam", is_staff=False, roles=[Role.STORE_STAFF]))
     response = client.post("/api/v1/stock/batch", {"lines": []}, content_type="application/json")
+    assert response.status_code == 401
+    staff = bearer(token_for(roles=[Role.STORE_STAFF], username="sam-token"))
+    response = client.post("/api/v1/stock/batch", {"lines": []}, content_type="application/json", **staff)
     assert response.status_code == 401
