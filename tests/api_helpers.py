@@ -12,3 +12,15 @@ def token_for(*, roles=(Role.INTEGRATOR,), scopes=("read", "write"), channels=No
 
 def bearer(raw: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def token_kept_after_moving_to(*, roles, username="moved") -> str:
+    """A token Noel issued while its person was an integrator, kept after they moved to `roles` (Noel
+    issues none to store staff: this is how one of theirs can exist)."""
+    from django.contrib.auth.models import Group
+
+    from apps.core.models import User
+
+    raw = token_for(username=username)
+    User.objects.get(username=username).groups.set([Group.objects.get(name=Role(r).value) for r in roles])
+    return raw

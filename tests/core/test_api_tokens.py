@@ -9,7 +9,7 @@ from django.core.cache import cache
 from apps.core import tokens
 from apps.core.models import ApiToken
 from apps.core.services import api_token_revoke
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer, token_for, token_kept_after_moving_to
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_the_rate_limit_is_exact_when_many_requests_of_one_token_arrive_at_once(
 def test_a_store_staff_token_gets_401_as_the_store_page_documents(client, path):
     from apps.core.models import Role
 
-    raw = token_for(roles=(Role.STORE_STAFF,), username="till")
+    raw = token_kept_after_moving_to(roles=(Role.STORE_STAFF,), username="till")
     response = client.get(path, **bearer(raw))
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"

@@ -2,7 +2,7 @@ import pytest
 
 from apps.inventory.models import StockLevel
 from apps.products import services as product_services
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer, token_for, token_kept_after_moving_to
 from tests.inventory.factories import LocationFactory
 
 
@@ -50,6 +50,6 @@ def test_store_staff_cannot_push_stock(client, setup):
     client.force_login(UserFactory(username="sam", is_staff=False, roles=[Role.STORE_STAFF]))
     response = client.post("/api/v1/stock/batch", {"lines": []}, content_type="application/json")
     assert response.status_code == 401
-    staff = bearer(token_for(roles=[Role.STORE_STAFF], username="sam-token"))
+    staff = bearer(token_kept_after_moving_to(roles=[Role.STORE_STAFF], username="sam-token"))
     response = client.post("/api/v1/stock/batch", {"lines": []}, content_type="application/json", **staff)
     assert response.status_code == 401
