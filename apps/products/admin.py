@@ -176,24 +176,6 @@ class CategoryAdmin(ObjectPermissionsAdminMixin, ModelAdmin):
         self._counts = selectors.category_product_counts()
         return super().get_changelist_instance(request)
 
-    def _refuse_grants_to_teams(self, request) -> None:
-        """Granting a category is an administrator's act: a limited merchandiser would grant themselves
-        another team's categories (guardian's pages check only the model's change permission)."""
-        if policies.category_scope(request.user) is not None:
-            raise PermissionDenied
-
-    def obj_perms_manage_view(self, request, object_pk):
-        self._refuse_grants_to_teams(request)
-        return super().obj_perms_manage_view(request, object_pk)
-
-    def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        self._refuse_grants_to_teams(request)
-        return super().obj_perms_manage_user_view(request, object_pk, user_id)
-
-    def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        self._refuse_grants_to_teams(request)
-        return super().obj_perms_manage_group_view(request, object_pk, group_id)
-
     def has_change_permission(self, request, obj=None):
         """A limited merchandiser changes the categories of their subtrees only."""
         allowed = super().has_change_permission(request, obj)
