@@ -304,8 +304,8 @@ WHERE c.value <> 'null'::jsonb;
     pghistory.DeleteEvent("deleted"),
     exclude=["updated_at", "search_text", "search_vector", "contributors"],
     # One history write per statement, as for prices: a row trigger ran once per product even when an
-    # import had it ignore the write (checking the ignore list cost 44 µs a row, more than the row's own
-    # insert and indexes).
+    # import had it ignore the write, and checking the ignore list cost more than the row's own insert
+    # and indexes.
     level=pgtrigger.Statement,
 )
 class Product(models.Model):
