@@ -57,21 +57,20 @@ def test_any_text_the_api_accepts_exports_and_imports_back_unchanged(shop, clien
     Product.objects.filter(sku=sku).delete()
 
 
-def test_a_sku_a_spreadsheet_would_run_exports_escaped_and_imports_back_as_the_same_product(shop, client):
+def test_a_sku_a_spreadsheet_would_run_is_refused_and_one_kept_from_before_exports_escaped(shop, client):
     headers = bearer(token_for(username="erp-skus"))
-    skus = ["-ABC", "-1.5", "-2-3"]  # the SKU alphabet: letters, digits, . _ / -
-    for sku in skus:
+    for sku in ("-ABC", "=1+1", "+33", "@SUM"):
         response = client.post(
             URL, {"sku": sku, "family": "toys"}, content_type="application/json", **headers
         )
-        assert response.status_code == 201, response.content
+        assert response.status_code == 422 and "A SKU is made of letters" in response.json()["message"]
+    assert not Product.objects.exists()
+    # a SKU written before the SKU alphabet existed (the database holds what it was given then)
+    created = client.post(URL, {"sku": "ABC", "family": "toys"}, content_type="application/json", **headers)
+    assert created.status_code == 201
+    Product.objects.filter(sku="ABC").update(sku="-ABC")
     body = _export(client, headers, "csv").decode()
-    assert "\n'-ABC;" in body and "\n-1.5;" in body and "\n'-2-3;" in body
-    for file_format in ("csv", "xlsx"):
-        body = _export(client, headers, file_format)
-        report = products_import(actor=shop.merchandiser, handle=io.BytesIO(body), name=f"p.{file_format}")
-        assert (report.error_count, report.created, report.unchanged) == (0, 0, 3), report.as_dict()
-    assert sorted(Product.objects.values_list("sku", flat=True)) == sorted(skus)
+    assert "\n'-ABC;" in body and "\n-ABC;" not in body
 
 
 def test_a_text_longer_than_an_xlsx_cell_holds_is_refused_in_xlsx_not_truncated(shop, client):
