@@ -66,7 +66,7 @@ def test_a_new_product_written_pictured_and_approved_reaches_the_next_google_fee
                 {"name": f"{SKU}_2.png", "mimeType": "image/png", "buffer": picture("forestgreen")},
             ],
         )
-        margot.get_by_role("button", name="Upload").click()
+        margot.get_by_role("button", name="Upload", exact=True).click()
         expect(margot.locator("[data-linked] tbody tr")).to_have_count(2)
         expect(margot.locator("[data-linked]")).to_contain_text(SKU)
 
