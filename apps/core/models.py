@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
@@ -136,8 +137,9 @@ class Channel(models.Model):
 class AuditLog(models.Model):
     """Append-only record of every write made through a service.
 
-    Rows are written in the same transaction as the change they describe; a database trigger refuses
-    UPDATE and DELETE, so the log cannot be edited after the fact, even from a shell.
+    Rows are written in the same transaction as the change they describe; a database trigger
+    (`pgtrigger.Protect`) refuses UPDATE and DELETE, so the log cannot be edited after the fact, even
+    from a shell or in raw SQL.
     """
 
     class Source(models.TextChoices):
@@ -168,6 +170,9 @@ class AuditLog(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
+        # an audit log an administrator could edit from a shell would prove nothing: the database itself
+        # refuses every UPDATE and DELETE, whichever path sends them
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
         indexes = [
             models.Index(fields=["object_type", "object_code", "-created_at"], name="core_audit_object_idx"),
             # the admin filters on the action as a whole: no second, LIKE-ready copy of this index
