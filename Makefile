@@ -41,7 +41,7 @@ shell: $(STAMP)
 lock:
 	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
 	var/lock-venv/bin/pip install --quiet --upgrade pip
-	var/lock-venv/bin/pip install --quiet ".[dev]"
+	var/lock-venv/bin/pip install --quiet ".[local,dev]"
 	var/lock-venv/bin/pip freeze --exclude noel > requirements.lock
 	rm -rf var/lock-venv
 
