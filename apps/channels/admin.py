@@ -45,7 +45,7 @@ class FeedForm(forms.ModelForm):
         label=_("schedule (cron)"),
         required=False,
         help_text=_(
-            "minute hour day month weekday, Europe/Paris, e.g. '*/15 * * * *'; empty: on changes only"
+            "minute hour day month weekday, in Noel's time zone, e.g. '*/15 * * * *'; empty: on changes only"
         ),
         widget=UnfoldAdminTextInputWidget(),
     )
@@ -58,12 +58,13 @@ class FeedForm(forms.ModelForm):
         ]  # fmt: skip
 
     def clean_cron(self) -> str:
-        cron = " ".join(self.cleaned_data.get("cron", "").split())
-        if cron and len(cron.split()) != 5:
-            raise forms.ValidationError(
-                _("%(cron)s needs five fields: minute hour day-of-month month day-of-week") % {"cron": cron}
-            )
-        return cron
+        cron = self.cleaned_data.get("cron", "").strip()
+        if not cron:
+            return ""
+        try:
+            return services.cron_check(cron)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["cron"]) from exc
 
     def clean(self):
         """The service's checks, shown on their fields rather than failing once the form was accepted."""

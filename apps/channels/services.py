@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from celery import chord
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -29,7 +30,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.validators import crontab_validator
 from storages.backends.s3 import S3Storage
 
 from apps.assets.events import AssetsChanged, AssetsExpired
@@ -112,22 +115,36 @@ def feed_update(*, actor: User | None, feed: Feed, **changes: Any) -> Feed:
     return feed
 
 
+def cron_check(cron: str) -> str:
+    """The cron string, spaces tidied, once django-celery-beat's own validator accepts every field: a
+    minute 61 stored as a schedule would make beat fail at every tick."""
+    cron = " ".join(cron.split())
+    if len(cron.split()) != 5:
+        message = gettext("%(cron)s needs five fields: minute hour day-of-month month day-of-week")
+        raise ValidationError({"cron": message % {"cron": cron}})
+    try:
+        crontab_validator(cron)
+    except ValidationError as exc:
+        message = gettext(
+            "%(cron)s is not a valid schedule: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6 "
+            "(or *, ranges a-b, lists a,b and steps */n)"
+        )
+        raise ValidationError({"cron": message % {"cron": cron}}) from exc
+    return cron
+
+
 @transaction.atomic
 def feed_schedule_set(*, actor: User | None, feed: Feed, cron: str) -> Feed:
-    """Build the feed on a cron schedule (minute hour day month weekday), editable later in the admin."""
-    parts = cron.split()
-    if len(parts) != 5:
-        raise ValidationError(
-            {"cron": f"{cron!r} needs five fields: minute hour day-of-month month day-of-week"}
-        )
-    minute, hour, day, month, weekday = parts
+    """Build the feed on a cron schedule (minute hour day month weekday, in the project's time zone),
+    editable later in the admin."""
+    minute, hour, day, month, weekday = cron_check(cron).split()
     crontab, _created = CrontabSchedule.objects.get_or_create(
         minute=minute,
         hour=hour,
         day_of_month=day,
         month_of_year=month,
         day_of_week=weekday,
-        timezone="Europe/Paris",
+        timezone=settings.TIME_ZONE,
     )
     task_name = f"feed {feed.channel.code}/{feed.file_name}"
     task, _created = PeriodicTask.objects.update_or_create(

@@ -64,3 +64,17 @@ def test_a_channel_manager_saves_a_feed_in_the_admin(client, feeds):
     data["cron"] = ["every minute"]
     response = client.post(url, data)
     assert response.status_code == 200 and "five fields" in response.content.decode()
+
+
+def test_a_cron_with_a_field_out_of_range_is_refused_on_its_field(client, feeds):
+    """ "61 * * * *" has five fields but no minute 61: beat would fail on it at every tick."""
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    url = f"/admin/channels/feed/{feeds.google.pk}/change/"
+    form = _Form()
+    form.feed(client.get(url).content.decode())
+    data = {k: v for k, v in form.data.items() if k != "csrfmiddlewaretoken"}
+    data["cron"] = ["61 * * * *"]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "61" in response.content.decode() and "errorlist" in response.content.decode()
+    assert Feed.objects.get(pk=feeds.google.pk).schedule is None

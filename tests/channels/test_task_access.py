@@ -2,9 +2,10 @@
 build runs only for a feed that has a schedule."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from guardian.shortcuts import assign_perm
 
+from apps.channels import services
 from apps.channels import tasks as channel_tasks
 from apps.channels.models import FeedRun
 from apps.core.models import Role
@@ -24,11 +25,23 @@ def test_a_feed_build_for_a_person_is_refused_on_a_channel_they_do_not_manage(fe
 
 
 def test_a_scheduled_feed_build_runs_only_the_feed_that_schedule_belongs_to(feeds):
-    from apps.channels import services
-
     feeds.sellable("GOOD")
     with pytest.raises(PermissionDenied):  # no schedule: nobody asked for timed builds of this feed
         channel_tasks.feed_build(feeds.google.pk)
     services.feed_schedule_set(actor=None, feed=feeds.google, cron="0 6 * * *")
     channel_tasks.feed_build(feeds.google.pk)
     assert FeedRun.objects.count() == 1
+
+
+@pytest.mark.parametrize("cron", ["61 * * * *", "* 25 * * *", "* * * 13 *", "* * * * 8", "*/0 * * * *"])
+def test_a_cron_out_of_range_is_refused_by_the_service(feeds, cron):
+    with pytest.raises(ValidationError) as excinfo:
+        services.feed_schedule_set(actor=None, feed=feeds.google, cron=cron)
+    assert "cron" in excinfo.value.message_dict
+
+
+def test_a_feed_schedule_runs_in_the_projects_time_zone(feeds, settings):
+    settings.TIME_ZONE = "Europe/London"  # a retailer outside France sets its own
+    services.feed_schedule_set(actor=None, feed=feeds.google, cron="0 6 * * *")
+    feeds.google.refresh_from_db()
+    assert str(feeds.google.schedule.crontab.timezone) == settings.TIME_ZONE
