@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.schedules import Periodic
 
 _MANAGE = {
     "assets.view_*",
@@ -16,6 +20,10 @@ class AssetsConfig(AppConfig):
     name = "apps.assets"
     label = "assets"
     verbose_name = _("Digital assets")
+    # feeds stop using an expired asset at the instant itself; this marks it and lists where it was used
+    periodic_tasks = (
+        Periodic("Flag assets whose rights expired", "assets.flag_expired", every=timedelta(hours=1)),
+    )
     role_permissions = {
         "merchandiser": _MANAGE,
         "marketer": {"assets.view_*"},

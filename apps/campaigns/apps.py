@@ -1,11 +1,18 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.schedules import Periodic
 
 
 class CampaignsConfig(AppConfig):
     name = "apps.campaigns"
     label = "campaigns"
     verbose_name = _("Campaigns")
+    # the campaigns' clock: start what is due (catching up a start missed while workers were down), end
+    # what is over
+    periodic_tasks = (Periodic("Start and end campaigns", "campaigns.tick", every=timedelta(minutes=1)),)
     role_permissions = {
         "marketer": {
             "campaigns.view_*",

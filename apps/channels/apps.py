@@ -1,11 +1,20 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.schedules import Periodic
 
 
 class ChannelsConfig(AppConfig):
     name = "apps.channels"
     label = "channels"
     verbose_name = _("Channels and feeds")
+    # a sold-out item or a new price reaches the channels within a minute or two; feeds may also have
+    # their own cron (Feed.schedule)
+    periodic_tasks = (
+        Periodic("Build feeds with changes", "channels.feeds_build_dirty", every=timedelta(minutes=1)),
+    )
     default_auto_field = "django.db.models.BigAutoField"
     role_permissions = {
         "channel_manager": {

@@ -10,9 +10,11 @@ def _sync_roles(sender, **kwargs) -> None:
     if sender is list(apps.get_app_configs())[-1]:
         from apps.core.reference import reference_data_ensure
         from apps.core.roles import sync_role_permissions
+        from apps.core.schedules import periodic_tasks_ensure
 
         reference_data_ensure()
         sync_role_permissions()
+        periodic_tasks_ensure()
 
 
 class CoreConfig(AppConfig):

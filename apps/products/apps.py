@@ -1,11 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.schedules import Periodic
+
 
 class ProductsConfig(AppConfig):
     name = "apps.products"
     label = "products"
     verbose_name = _("Catalog")
+    # the daily completeness figure per channel of the dashboard's chart
+    periodic_tasks = (
+        Periodic("Snapshot completeness per channel", "products.completeness_snapshot", cron="30 23 * * *"),
+    )
     role_permissions = {
         "merchandiser": {
             "products.view_*",

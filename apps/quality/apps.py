@@ -1,11 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.schedules import Periodic
+
 
 class QualityConfig(AppConfig):
     name = "apps.quality"
     label = "quality"
     verbose_name = _("Data quality")
+    # the nightly check of the whole catalog
+    periodic_tasks = (
+        Periodic("Check data quality of the whole catalog", "quality.check_catalog", cron="30 2 * * *"),
+    )
     default_auto_field = "django.db.models.BigAutoField"
     role_permissions = {
         "merchandiser": {"quality.view_finding", "quality.view_productscore", "quality.check_quality"},

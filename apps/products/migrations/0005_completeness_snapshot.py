@@ -1,25 +1,8 @@
-"""A daily completeness figure per channel, and the nightly job that takes it (editable in the admin,
-"Scheduled jobs"), for the dashboard's completeness-over-time chart."""
+"""A daily completeness figure per channel, for the dashboard's completeness-over-time chart (the nightly
+job that takes it is declared on ProductsConfig.periodic_tasks)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-NAME = "Snapshot completeness per channel"
-
-
-def forwards(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="23", day_of_month="*", month_of_year="*", day_of_week="*", timezone="Europe/Paris"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=NAME, defaults={"task": "products.completeness_snapshot", "crontab": nightly, "enabled": True}
-    )
-
-
-def backwards(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -61,5 +44,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(forwards, backwards),
     ]
