@@ -2,12 +2,13 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.fields import WrittenJSONField
+from apps.core.money import currency_exponent
 
 
 class Role(models.TextChoices):
@@ -79,9 +80,6 @@ class Currency(models.Model):
         validators=[RegexValidator(r"^[A-Z]{3}$", _("Use the three-letter ISO 4217 code, e.g. EUR."))],
     )
     name = models.CharField(_("name"), max_length=64)
-    decimal_places = models.PositiveSmallIntegerField(
-        _("decimal places"), default=2, validators=[MaxValueValidator(4)]
-    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -91,6 +89,13 @@ class Currency(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def decimal_places(self) -> int:
+        """ISO 4217's minor unit, the precision Money rounds to: not a setting anyone may change."""
+        return currency_exponent(self.code)
+
+    decimal_places.fget.short_description = _("decimal places")
 
 
 class Channel(models.Model):

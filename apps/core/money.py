@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-# ISO 4217 minor units where they are not 2 (the default).
+# ISO 4217 minor units where they are not 2 (the default): the one source of a currency's precision.
 _MINOR_UNITS = {
     "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KMF": 0,
     "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0, "UYI": 0, "VND": 0,
-    "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0, "CLF": 4, "UYW": 4,
 }  # fmt: skip
 _CODE = re.compile(r"^[A-Z]{3}$")
 

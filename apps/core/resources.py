@@ -58,6 +58,6 @@ class CurrencyResource(resources.ModelResource):
     class Meta:
         model = Currency
         import_id_fields = ("code",)
-        fields = ("code", "name", "decimal_places", "is_active")
+        fields = ("code", "name", "is_active")
         skip_unchanged = True
         report_skipped = True

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from apps.core.models import Channel, Currency, Locale, User
-from apps.core.reference import CURRENCY_DECIMALS
 from apps.core.services import audit_record, channel_record_change
 from apps.products import services
 from apps.products.models import (
@@ -338,10 +337,8 @@ def locale_save(*, actor: User | None, code: str, active: bool) -> tuple[Locale 
 
 
 def currency_save(*, actor: User | None, code: str, active: bool) -> tuple[Currency | None, Outcome]:
-    """As `locale_save`: an active currency is created (with its ISO 4217 decimals) or activated."""
-    return _reference_save(
-        actor, Currency, code, active, {"name": code, "decimal_places": CURRENCY_DECIMALS.get(code, 2)}
-    )
+    """As `locale_save`: an active currency is created (its decimals are ISO 4217's) or activated."""
+    return _reference_save(actor, Currency, code, active, {"name": code})
 
 
 @transaction.atomic

@@ -61,3 +61,16 @@ def test_currency_exponent_defaults_to_two_places():
     assert currency_exponent("EUR") == 2
     assert currency_exponent("JPY") == 0
     assert currency_exponent("BHD") == 3
+
+
+def test_a_currencys_places_are_iso_4217s_wherever_they_are_read(db):
+    """One source: what the API and the admin show for a currency is what Money rounds to."""
+    from apps.core.models import Currency
+    from apps.core.reference import reference_data_ensure
+
+    reference_data_ensure()
+    Currency.objects.create(code="CLF", name="Unidad de Fomento")
+    for currency in Currency.objects.all():
+        assert currency.decimal_places == currency_exponent(currency.code), currency.code
+    assert Currency.objects.get(code="CLF").decimal_places == 4
+    assert "decimal_places" not in {field.name for field in Currency._meta.get_fields()}
