@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import F
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from apps.assets import services as asset_services
-from apps.assets.models import ProductAsset
+from apps.assets.models import Asset, ProductAsset
 from apps.core.models import AuditLog
 from apps.inventory.services import StockLine, stock_apply_batch
 from apps.pricing.models import Price, PriceEvent
@@ -246,3 +249,48 @@ def test_the_nightly_audit_row_counts_reopened_findings(catalog):
     assert report.reopened == row.diff["reopened"] == 2  # fr_FR and en_GB
     assert row.diff["opened"] == 0
     assert row.diff["still_open"] == report.still_open
+
+
+SKUS = ("REINDEER", "BAUBLE")
+EDITS = st.one_of(
+    st.tuples(st.just("describe"), st.sampled_from(SKUS), st.sampled_from(SKUS)),
+    st.tuples(st.just("english_name"), st.sampled_from(SKUS), st.booleans()),
+    st.tuples(st.just("stock"), st.sampled_from(SKUS), st.integers(0, 9)),
+    st.tuples(st.just("picture"), st.sampled_from(SKUS), st.booleans()),
+    st.tuples(st.just("price"), st.sampled_from(SKUS), st.sampled_from(["20", "45", "200", "21"])),
+)
+
+
+def _apply(feeds, edit, asset):
+    kind, sku, arg = edit
+    product = sku_product(sku)
+    if kind == "describe":  # its own text, or the other product's (a swap, half or whole)
+        _update(product, {"description": TEXTS[arg]})
+    elif kind == "english_name":
+        english = dict(zip(SKUS, (REINDEER[1], BAUBLE[1]), strict=True))[sku] if arg else ""
+        _update(product, {"name": {"en_GB": {"*": english}}})
+    elif kind == "stock":
+        _stock(sku, arg)
+    elif kind == "picture":
+        link = ProductAsset.objects.filter(product=product, asset=asset).first()
+        if arg and link is None:
+            asset_services.product_asset_link(actor=None, product=product, asset=asset, role="gallery")
+        elif not arg and link is not None:
+            asset_services.product_asset_unlink(actor=None, link=link)
+    else:
+        _reprice(feeds, product, arg, age=False)
+
+
+@hyp_settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(EDITS, min_size=1, max_size=3))
+def test_any_sequence_of_edits_leaves_the_findings_the_nightly_run_finds(
+    feeds, catalog, django_capture_on_commit_callbacks, edits
+):
+    asset = Asset.objects.filter(original_name="shared.jpg").first()
+    if asset is None:
+        with django_capture_on_commit_callbacks(execute=True):
+            asset = upload("shared.jpg", product=sku_product("GOOD-0"), role="gallery")
+    for edit in edits:
+        with django_capture_on_commit_callbacks(execute=True):
+            _apply(feeds, edit, asset)
+    _nightly_agrees()
