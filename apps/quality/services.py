@@ -175,6 +175,8 @@ def quality_check(
         if involved:
             batch = Batch(ctx, [*batch.ids, *involved])
     ids = [pid for pid in batch.ids if pid in batch.products]
+    if len(ids) != len(batch.ids):  # deleted since the check was queued: the rules see only what exists
+        batch = Batch(ctx, ids)
     report = CheckReport(products=len(ids), rules=[rule.code for rule in chosen])
     if not ids or not chosen:
         return report
