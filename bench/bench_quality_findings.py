@@ -207,7 +207,7 @@ def measure_pictures() -> None:
     flagged = open_for("image_shared") & both
     alone = len({a.product_id for a in added})
     print(f"\nshared pictures ({SWAPS} links): on change, products of both sides with a finding "
-          f"{len(flagged)}/{len(both)} (baseline, the linked product alone: {alone}/{len(both)})")  # fmt: skip
+          f"{len(flagged)}/{len(both)} (baseline, the linked one alone: {alone}/{len(both)})")  # fmt: skip
     ids = [a.product_id for a in added]
     for link in added:
         link.delete()
