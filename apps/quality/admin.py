@@ -60,7 +60,11 @@ def _recheck(modeladmin, request, product_ids) -> None:
     modeladmin.message_user(
         request,
         _("%(products)d product(s) re-checked: %(opened)d finding(s) opened, %(resolved)d resolved.")
-        % {"products": report.products, "opened": report.opened, "resolved": report.resolved},
+        % {
+            "products": report.products,
+            "opened": report.opened + report.reopened,
+            "resolved": report.resolved,
+        },
         messages.SUCCESS,
     )
 

@@ -138,6 +138,13 @@ class Rule:
     def run(self, batch: Batch) -> Iterable[Hit]:
         raise NotImplementedError
 
+    def involved(self, batch: Batch) -> Iterable[int]:
+        """Products outside the batch whose verdict under this rule may change with the batch's (the other
+        side of a swap, the other products showing a picture). A check of a few products re-checks them
+        too, so that a finding opens and closes on both sides at once; a whole-catalog run checks them
+        anyway and does not ask."""
+        return ()
+
     def __repr__(self) -> str:
         return f"<Rule {self.code}>"
 

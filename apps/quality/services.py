@@ -45,7 +45,7 @@ ON CONFLICT ON CONSTRAINT quality_finding_key DO UPDATE SET
     first_seen = CASE WHEN quality_finding.resolved_at IS NULL THEN quality_finding.first_seen
                       ELSE EXCLUDED.first_seen END,
     resolved_at = NULL
-RETURNING (xmax = 0)
+RETURNING (xmax = 0), first_seen = %(at)s
 """
 
 _RESOLVE = """
@@ -89,6 +89,7 @@ class CheckReport:
     products: int = 0
     rules: list[str] = field(default_factory=list)
     opened: int = 0
+    reopened: int = 0
     still_open: int = 0
     resolved: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
@@ -97,6 +98,7 @@ class CheckReport:
         self.products += other.products
         self.rules = other.rules
         self.opened += other.opened
+        self.reopened += other.reopened
         self.still_open += other.still_open
         self.resolved += other.resolved
         for code, count in other.by_rule.items():
@@ -110,10 +112,11 @@ def _keyed(rule: Rule, hits: Iterable[Hit]) -> dict[tuple, tuple[Rule, Hit]]:
     return keyed
 
 
-def _upsert(rows: Sequence[tuple[Rule, Hit]], at: datetime) -> tuple[int, int]:
-    """Insert new findings, refresh open ones and reopen resolved ones; (opened, refreshed)."""
+def _upsert(rows: Sequence[tuple[Rule, Hit]], at: datetime) -> tuple[int, int, int]:
+    """Insert new findings, refresh open ones and reopen resolved ones; (opened, reopened, still open).
+    A reopened finding starts a new life (first seen now), which is how it is told from a refreshed one."""
     if not rows:
-        return 0, 0
+        return 0, 0, 0
     params = {
         "at": at,
         "rule": [rule.code for rule, _hit in rows],
@@ -128,8 +131,10 @@ def _upsert(rows: Sequence[tuple[Rule, Hit]], at: datetime) -> tuple[int, int]:
     }
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT, params)
-        inserted = [row[0] for row in cursor.fetchall()]
-    return sum(inserted), len(inserted) - sum(inserted)
+        returned = cursor.fetchall()
+    opened = sum(1 for inserted, _fresh in returned if inserted)
+    reopened = sum(1 for inserted, fresh in returned if fresh and not inserted)
+    return opened, reopened, len(returned) - opened - reopened
 
 
 def _resolve(codes: list[str], ids: list[int], at: datetime) -> int:
@@ -165,7 +170,13 @@ def quality_check(
     ctx = ctx or CheckContext(at=timezone.now())
     chosen = active_rules(rule_codes)
     batch = Batch(ctx, product_ids)
+    if not ctx.whole_catalog and batch.ids:
+        involved = set().union(*(rule.involved(batch) for rule in chosen)) - set(batch.ids)
+        if involved:
+            batch = Batch(ctx, [*batch.ids, *involved])
     ids = [pid for pid in batch.ids if pid in batch.products]
+    if len(ids) != len(batch.ids):  # deleted since the check was queued: the rules see only what exists
+        batch = Batch(ctx, ids)
     report = CheckReport(products=len(ids), rules=[rule.code for rule in chosen])
     if not ids or not chosen:
         return report
@@ -176,7 +187,7 @@ def quality_check(
         found.update(keyed)
     at = timezone.now()
     with transaction.atomic():
-        report.opened, report.still_open = _upsert(list(found.values()), at)
+        report.opened, report.reopened, report.still_open = _upsert(list(found.values()), at)
         report.resolved = _resolve(report.rules, ids, at)
         scores_recompute(ids, at)
         if audit:
@@ -189,6 +200,7 @@ def quality_check(
                     "products": len(ids),
                     "rules": report.rules if rule_codes is not None else "all",
                     "opened": report.opened,
+                    "reopened": report.reopened,
                     "still_open": report.still_open,
                     "resolved": report.resolved,
                 },
@@ -231,12 +243,15 @@ def quality_check_catalog(
         diff={
             "products": total.products,
             "opened": total.opened,
+            "reopened": total.reopened,
             "still_open": total.still_open,
             "resolved": total.resolved,
         },
     )
     log.info(
-        "quality: %s products checked, %s open findings", total.products, total.opened + total.still_open
+        "quality: %s products checked, %s open findings",
+        total.products,
+        total.opened + total.reopened + total.still_open,
     )
     return total
 
@@ -272,7 +287,7 @@ def feed_held_back_record(*, channel: Channel, run: int | str, items: Iterable[H
     ]
     at = timezone.now()
     report = CheckReport(rules=[rule.code])
-    report.opened, report.still_open = _upsert(list(_keyed(rule, hits).values()), at)
+    report.opened, report.reopened, report.still_open = _upsert(list(_keyed(rule, hits).values()), at)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE quality_finding SET resolved_at = %s WHERE resolved_at IS NULL AND last_seen < %s "

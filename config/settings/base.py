@@ -236,6 +236,9 @@ NOEL_QUALITY_PRICE_GROUPS = [
 ]
 # A price further than this share from the median of its past values is reported.
 NOEL_QUALITY_PRICE_JUMP = env("NOEL_QUALITY_PRICE_JUMP", default="0.5")
+# A past price counts as usual (price_jump) only if it stood this long (seconds): a typo corrected within
+# the day never does.
+NOEL_QUALITY_PRICE_SETTLED = env.int("NOEL_QUALITY_PRICE_SETTLED", default=86400)
 # Words that must never reach a channel text (comma-separated; case and accents ignored).
 NOEL_QUALITY_FORBIDDEN_WORDS = env.list(
     "NOEL_QUALITY_FORBIDDEN_WORDS", default=["lorem ipsum", "todo", "tbd", "à compléter", "xxx"]

@@ -4,13 +4,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from apps.assets import services as asset_services
 from apps.assets.models import Asset
 from apps.inventory.models import StockLevel
 from apps.inventory.services import StockLine, stock_apply_batch
-from apps.pricing.models import EffectivePrice, Price
+from apps.pricing.models import EffectivePrice, Price, PriceEvent
 from apps.pricing.services import price_set
 from apps.products import services as product_services
 from apps.quality.registry import rules
@@ -102,6 +103,10 @@ def test_a_price_far_from_its_history_is_reported(feeds, fine):
     product = good(feeds, "BAD-1")
     for amount in ("21", "20", "45"):
         _reprice(product, _google(feeds), amount)
+        # each amount stood for days before the next, as prices do in a shop
+        PriceEvent.objects.filter(product=product).update(
+            pgh_created_at=F("pgh_created_at") - timedelta(days=2)
+        )
     found = _fires(product, "price_jump")
     assert [(f.channel.code, f.severity) for f in found] == [("google", "warning")]
     _reprice(fine, _google(feeds), "22")

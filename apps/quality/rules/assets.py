@@ -112,3 +112,24 @@ class ImageShared(Rule):
                 {"others": others[:20]},
                 asset_id=asset,
             )
+
+    def involved(self, batch: Batch) -> set[int]:
+        """Every product showing a picture the batch shows, and every product whose open finding is about
+        a picture the batch's products had (after an unlink, the other side loses its finding too)."""
+        with connection.cursor() as cursor:
+            cursor.execute(_INVOLVED, {"ids": batch.ids, "rule": self.code})
+            return {row[0] for row in cursor.fetchall()}
+
+
+_INVOLVED = """
+WITH assets AS (
+    SELECT asset_id FROM assets_productasset WHERE product_id = ANY(%(ids)s::bigint[])
+    UNION
+    SELECT asset_id FROM quality_finding
+    WHERE rule = %(rule)s AND resolved_at IS NULL AND product_id = ANY(%(ids)s::bigint[])
+)
+SELECT l.product_id FROM assets_productasset l WHERE l.asset_id IN (SELECT asset_id FROM assets)
+UNION
+SELECT f.product_id FROM quality_finding f
+WHERE f.rule = %(rule)s AND f.resolved_at IS NULL AND f.asset_id IN (SELECT asset_id FROM assets)
+"""

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from statistics import median
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -35,6 +37,18 @@ JOIN LATERAL (
     ORDER BY ev.pgh_id DESC OFFSET 1 LIMIT 10
 ) e ON true
 WHERE pr.product_id = ANY(%s::bigint[])
+"""
+# The amounts a price stood at before its current one, newest first, with how long each stood: its change
+# events (a cost-only change repeats the amount) collapsed into runs of one amount.
+_STOOD = """
+SELECT pr.product_id, pr.channel_id, e.amount, e.pgh_created_at, e.pgh_id
+FROM pricing_price pr
+JOIN LATERAL (
+    SELECT ev.amount, ev.pgh_created_at, ev.pgh_id FROM pricing_priceevent ev WHERE ev.pgh_obj_id = pr.id
+    ORDER BY ev.pgh_id DESC LIMIT 40
+) e ON true
+WHERE pr.product_id = ANY(%s::bigint[])
+ORDER BY pr.product_id, pr.channel_id, e.pgh_id DESC
 """
 TYPO_RATIOS = (Decimal(10), Decimal("0.1"), Decimal(100), Decimal("0.01"))
 TYPO_TOLERANCE = Decimal("0.05")
@@ -91,12 +105,41 @@ class Prices:
                 found.setdefault((pid, channel_id), []).append(amount)
         return found
 
+    @cached_property
+    def settled(self) -> dict[tuple[int, int], list[Decimal]]:
+        """The usual amounts of each price: the last ten past amounts that stood at least
+        NOEL_QUALITY_PRICE_SETTLED seconds. One that was replaced sooner (a typo the person corrected, a
+        mistake undone) was never usual, and must not make its correction look like a jump."""
+        events: dict[tuple[int, int], list[tuple[Decimal, Any]]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(_STOOD, [self.batch.ids])
+            for pid, channel_id, amount, at, _id in cursor.fetchall():
+                events.setdefault((pid, channel_id), []).append((amount, at))
+        minimum = timedelta(seconds=settings.NOEL_QUALITY_PRICE_SETTLED)
+        found: dict[tuple[int, int], list[Decimal]] = {}
+        for key, rows in events.items():
+            runs: list[tuple[Decimal, Any]] = []  # (amount, since), newest first
+            for amount, at in rows:
+                if runs and runs[-1][0] == amount:
+                    runs[-1] = (amount, at)
+                else:
+                    runs.append((amount, at))
+            past = [
+                amount
+                for (amount, since), (_next, until) in zip(runs[1:], runs[:-1], strict=True)
+                if until - since >= minimum
+            ]
+            if past:
+                found[key] = past[:10]
+        return found
+
     def reference(self, row: PriceRow) -> tuple[Decimal | None, str]:
-        """What the price should be near: its own history, else the RRP, else the median of at least two
-        other channels (with one other, which of the two is wrong cannot be told)."""
-        past = self.history.get((row.product_id, row.channel_id))
-        if past:
-            return Decimal(median(past)), "history"
+        """What the price should be near: its usual (settled) past amounts, else the RRP, else the median
+        of at least two other channels (with one other, which of the two is wrong cannot be told), else
+        its past amounts however briefly they stood."""
+        settled = self.settled.get((row.product_id, row.channel_id))
+        if settled:
+            return Decimal(median(settled)), "history"
         rrp = (
             value_of(self.batch.merged_values(row.product_id), "rrp")
             if row.product_id in self.batch.products
@@ -112,6 +155,9 @@ class Prices:
         ]
         if len(others) >= 2:
             return Decimal(median(others)), "other channels"
+        past = self.history.get((row.product_id, row.channel_id))
+        if past:
+            return Decimal(median(past)), "history"
         return None, ""
 
 
@@ -156,13 +202,16 @@ class PriceJump(Rule):
     code = "price_jump"
     severity = Severity.WARNING
     category = "prices"
-    description = "A price far from the median of its past values (NOEL_QUALITY_PRICE_JUMP, default 50 %)."
+    description = (
+        "A price far (NOEL_QUALITY_PRICE_JUMP, default 50 %) from its usual level: the median of its past "
+        "values that stood at least NOEL_QUALITY_PRICE_SETTLED (a corrected typo never counts as usual)."
+    )
 
     def run(self, batch: Batch) -> Iterator[Hit]:
         prices = _prices(batch)
         limit = Decimal(str(settings.NOEL_QUALITY_PRICE_JUMP))
         for row in prices.rows:
-            past = prices.history.get((row.product_id, row.channel_id))
+            past = prices.settled.get((row.product_id, row.channel_id))
             if not past:
                 continue
             reference = Decimal(median(past))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.db.models import Q
 from apps.products.models import Attribute, Category, Family, Product
 from apps.products.values import ANY, is_empty
 from apps.quality import similarity
-from apps.quality.models import Severity
+from apps.quality.models import Finding, Severity
 from apps.quality.registry import Batch, CheckContext, Hit, Rule, register
 
 _HTML = re.compile(r"<[a-zA-Z/!][^>]*>|&(?:[a-z]+|#\d+);")
@@ -215,33 +215,59 @@ class DescriptionMismatch(Rule):
     category = "text"
     description = (
         "A description that talks about another product (swapped descriptions), against the product's "
-        "name, brand, family and categories: character n-gram TF-IDF, or a sentence embedding with [ai]."
+        "name, brand, family and categories and every other product's of the catalog: character n-gram "
+        "TF-IDF, or a sentence embedding with [ai]. A product with no name in the locale is left to the "
+        "rules that report missing data."
     )
 
     def run(self, batch: Batch) -> Iterator[Hit]:
-        labels = Labels.of(batch.ctx)
+        from apps.quality.swaps import ProfileIndex
+
         method, find = similarity.mismatch_method(settings.NOEL_QUALITY_SWAP_METHOD)
         for locale in batch.ctx.locales:
-            keys, profiles, descriptions, scopes = [], [], [], []
+            index = ProfileIndex.of(batch.ctx, locale, batch.ids)
+            described = []
             for pid in batch.ids:
                 scope, text = description_of(batch.products[pid]["values"], locale)
                 if text:
-                    keys.append(pid)
-                    scopes.append(scope)
-                    profiles.append(profile(batch, pid, locale, labels))
-                    descriptions.append(text)
-            for m in find(profiles, descriptions):
-                pid = keys[m.index]
-                other = batch.products[keys[m.best]]["sku"] if m.best is not None else None
+                    described.append((pid, scope, text))
+            if method == similarity.LEXICAL:
+                verdicts = {pid: index.judge(pid, text) for pid, _scope, text in described}
+            else:
+                verdicts = index.judge_by_embedding(
+                    [pid for pid, _s, _t in described], [text for _p, _s, text in described], find
+                )
+            for pid, scope, _text in described:
+                verdict = verdicts.get(pid)
+                if verdict is None:
+                    continue
+                other = index.sku(verdict.fits) if verdict.fits is not None else None
                 message = f"description ({locale}) does not match the product"
                 if other:
                     message += f"; it fits {other} better (swapped?)"
                 yield Hit(
                     pid,
                     message,
-                    {"own": m.own, "fits": other, "fits_score": m.best_score, "method": method},
-                    **_where(batch, locale, scopes[m.index]),
+                    {"own": verdict.own, "fits": other, "fits_score": verdict.fits_score, "method": method},
+                    **_where(batch, locale, scope),
                 )
+
+    def involved(self, batch: Batch) -> Iterable[int]:
+        """Both sides of a swap: the products this batch's open findings name, and the products whose
+        open findings name one of this batch (a change of its name may settle or move their verdict)."""
+        skus = [row["sku"] for row in batch.products.values()]
+        named = Finding.objects.filter(
+            rule=self.code, resolved_at__isnull=True, product_id__any=batch.ids
+        ).values_list("details__fits", flat=True)
+        return set(
+            Product.objects.filter(sku__any=[s for s in named if isinstance(s, str)]).values_list(
+                "pk", flat=True
+            )
+        ) | set(
+            Finding.objects.filter(
+                rule=self.code, resolved_at__isnull=True, details__fits__in=skus
+            ).values_list("product_id", flat=True)
+        )
 
 
 _recent: dict[str, tuple[float, DuplicateIndex]] = {}
