@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
+from apps.core.models import Channel
 from apps.products.admin import product_actions, product_inlines
 from apps.quality import policies, services
 from apps.quality.models import Finding, ProductScore, Severity
@@ -119,12 +122,16 @@ class FindingAdmin(ReadOnlyWithRecheck):
 
 @admin.register(ProductScore)
 class ProductScoreAdmin(ReadOnlyWithRecheck):
-    list_display = ("product", "score", "blocking", "warnings", "channels", "checked_at")
+    list_display = ("product", "score", "blocking", "warnings", "per_channel", "checked_at")
     list_select_related = ("product",)
     search_fields = ("product__sku",)
     show_full_result_count = False
     ordering = ("score", "product_id")
-    readonly_fields = ("product", "score", "blocking", "warnings", "channels", "checked_at")
+    readonly_fields = ("product", "score", "blocking", "warnings", "per_channel", "checked_at")
+
+    @admin.display(description=_("score per channel"))
+    def per_channel(self, obj: ProductScore) -> str:
+        return channel_scores(obj, {})  # channel codes: no query per row
 
 
 class ProductFindingsInline(TabularInline):
@@ -136,6 +143,7 @@ class ProductFindingsInline(TabularInline):
     fields = ("rule", "severity", "channel", "locale", "message", "first_seen", "last_seen")
     readonly_fields = fields
     verbose_name_plural = _("Open quality findings")
+    hide_title = True  # the row's rule and message are its columns already
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(resolved_at__isnull=True).select_related("channel")
@@ -147,13 +155,33 @@ class ProductFindingsInline(TabularInline):
         return False
 
 
+def channel_scores(score: ProductScore, names: dict[str, str]) -> str:
+    """ "Google 95 · Meta 100": each channel's score by the channel's name, lowest first (what to look at)."""
+    ordered = sorted(score.channels.items(), key=lambda item: (item[1], item[0]))
+    return " · ".join(f"{names.get(code, code)} {value}" for code, value in ordered)
+
+
 class ProductScoreInline(TabularInline):
     model = ProductScore
     extra = 0
     can_delete = False
-    fields = ("score", "blocking", "warnings", "channels", "checked_at")
+    hide_title = True  # one row per product: its title would only repeat the product's id
+    fields = ("score", "blocking", "warnings", "per_channel", "checked")
     readonly_fields = fields
     verbose_name_plural = _("Quality score")
+
+    @admin.display(description=_("score per channel"))
+    def per_channel(self, obj: ProductScore) -> str:
+        return channel_scores(obj, dict(Channel.objects.values_list("code", "name")))
+
+    @admin.display(description=_("checked"))
+    def checked(self, obj: ProductScore) -> str:
+        when = date_format(timezone.localtime(obj.checked_at), "DATETIME_FORMAT")
+        if obj.product.updated_at and obj.product.updated_at > obj.checked_at:
+            return format_html(
+                "{}<br><em>{}</em>", when, _("being re-checked after the last change: reload in a moment")
+            )
+        return when
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -102,3 +102,23 @@ def test_the_api_gives_a_products_score_and_findings(faulty, client, django_asse
 def test_the_api_needs_the_read_scope(faulty, client):
     headers = bearer(token_for(roles=[Role.INTEGRATOR], scopes=["write"]))
     assert client.get("/api/v1/quality/findings", **headers).status_code == 403
+
+
+def test_the_product_forms_score_reads_per_channel_not_as_json(faulty, feeds, admin_client):
+    product = faulty[0]
+    response = admin_client.get(f"/admin/products/product/{product.pk}/change/")
+    page = response.content.decode()
+    score = product.quality_score
+    google = score.channels["google"]
+    assert f"{feeds.shop.google.name} {google}" in page
+    assert '"google":' not in page and "{&quot;google&quot;" not in page
+    assert f"{product.pk}: {score.score}" not in page  # no database id as a row title
+
+
+def test_the_product_forms_score_says_it_is_being_rechecked_after_a_change(faulty, admin_client):
+    from django.utils import timezone
+
+    product = faulty[0]
+    type(product).objects.filter(pk=product.pk).update(updated_at=timezone.now())
+    page = admin_client.get(f"/admin/products/product/{product.pk}/change/").content.decode()
+    assert "being re-checked" in page
