@@ -23,21 +23,19 @@ from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminTextInputWidget
 
 from apps.assets import selectors, services
-from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
+from apps.assets.models import THUMBNAIL_SPEC, Asset, ProductAsset, Rendition, RenditionSpec
 from apps.core import uploads
 from apps.core.admin_mixins import ChannelLimitedAdminMixin
 from apps.core.models import Locale
 from apps.products.admin import product_inlines
 from apps.products.models import Product
 
-THUMBNAIL = "thumbnail"
-
 
 def thumbnail_html(asset: Asset, renditions=None, size: int = 64) -> str:
     """The thumbnail rendition of the current source when made, else the original scaled by the browser."""
     if not asset.is_image:
         return format_html('<span class="noel-badge">{}</span>', asset.get_kind_display())
-    made = renditions if renditions is not None else asset.renditions.filter(spec__code=THUMBNAIL)
+    made = renditions if renditions is not None else asset.renditions.filter(spec__code=THUMBNAIL_SPEC)
     url = next((r.file.url for r in made if r.source_sha256 == asset.sha256), None) or asset.file.url
     return format_html(
         '<img src="{}" alt="{}" loading="lazy" style="max-width:{}px;max-height:{}px" '
@@ -51,7 +49,7 @@ def thumbnail_html(asset: Asset, renditions=None, size: int = 64) -> str:
 
 def _thumbnails() -> Prefetch:
     return Prefetch(
-        "renditions", queryset=Rendition.objects.filter(spec__code=THUMBNAIL), to_attr="thumbnails"
+        "renditions", queryset=Rendition.objects.filter(spec__code=THUMBNAIL_SPEC), to_attr="thumbnails"
     )
 
 
@@ -430,7 +428,7 @@ class ProductPicturesInline(TabularInline):
             .prefetch_related(
                 Prefetch(
                     "asset__renditions",
-                    queryset=Rendition.objects.filter(spec__code=THUMBNAIL),
+                    queryset=Rendition.objects.filter(spec__code=THUMBNAIL_SPEC),
                     to_attr="thumbnails",
                 )
             )

@@ -28,6 +28,10 @@ def rendition_path(instance: Rendition, filename: str) -> str:
     return f"renditions/{instance.source_sha256[:2]}/{instance.source_sha256}-{instance.spec.code}.{ext}"
 
 
+# the small square rendition lists show (the admin, the store page's results)
+THUMBNAIL_SPEC = "thumbnail"
+
+
 class Asset(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")

@@ -11,16 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db.models import F, FilteredRelation, Q, QuerySet, Value
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from stdnum import ean
 
-from apps.assets.models import Rendition
+from apps.assets.models import THUMBNAIL_SPEC, Rendition
 from apps.assets.selectors import feed_images
 from apps.core.models import Channel
 from apps.core.money import Money
-from apps.inventory.models import StockLocation
+from apps.inventory.models import StockLevel, StockLocation
 from apps.inventory.selectors import available_to_sell
 from apps.pricing.selectors import ChannelPrice, channel_prices_at
 from apps.products import values as vals
@@ -71,6 +73,11 @@ class Variant:
     sku: str
     gtin: str
     chips: list[str]
+    pk: int = 0
+    price: str = ""  # what the customer pays in store now, promotions applied
+    regular: str = ""  # the price before a promotion, when one applies
+    here: int | None = None  # available in the salesperson's store (None: no store chosen)
+    in_stores: int = 0  # available in every store together
 
 
 @dataclass
@@ -80,6 +87,8 @@ class Group:
     sku: str
     name: str
     variants: list[Variant] = field(default_factory=list)
+    picture: str = ""
+    pk: int = 0
 
 
 @dataclass
@@ -98,7 +107,14 @@ def _is_code(term: str) -> bool:
     return " " not in term
 
 
-def lookup(term: str, *, locale: str, scanned: bool = True) -> Lookup:
+def lookup(
+    term: str,
+    *,
+    locale: str,
+    scanned: bool = True,
+    here: StockLocation | None = None,
+    at: datetime | None = None,
+) -> Lookup:
     """A scan (digits), a SKU in any case, or words of a name in any locale.
 
     A full-length string of digits with a wrong check digit is a misread scan: said so, nothing searched.
@@ -128,7 +144,61 @@ def lookup(term: str, *, locale: str, scanned: bool = True) -> Lookup:
         result.close = close_matches(term, locale=locale)
         return result
     result.groups = _groups(ids, locale)
+    _figures(result.groups, here, at or timezone.now())
     return result
+
+
+def till_channel(channels: Sequence[Channel]) -> Channel | None:
+    """The channel whose price a customer pays in store: the stores' own, else the web shop's."""
+    for kind in (Channel.Kind.STORE, Channel.Kind.WEB):
+        found = next((c for c in channels if c.kind == kind), None)
+        if found is not None:
+            return found
+    return channels[0] if channels else None
+
+
+def _figures(groups: list[Group], here: StockLocation | None, at: datetime) -> None:
+    """Each variant's price in store and stock here and in every store, and each group's thumbnail, in
+    a constant number of queries whatever the number of results."""
+    variants = [v for g in groups for v in g.variants]
+    channel = till_channel(list(Channel.objects.filter(is_active=True).order_by("code")))
+    if not variants or channel is None:
+        return
+    ids = [v.pk for v in variants]
+    prices = channel_prices_at(ids, [channel], at)
+    stock: dict[int, dict[int, int]] = {}
+    for product_id, location_id, on_hand, reserved in StockLevel.objects.filter(
+        product_id__in=ids, location__kind=StockLocation.Kind.STORE, location__is_active=True
+    ).values_list("product_id", "location_id", "on_hand", "reserved"):
+        stock.setdefault(product_id, {})[location_id] = max(0, on_hand - reserved)
+    for variant in variants:
+        price = prices.get((variant.pk, channel.pk))
+        if price is not None:
+            variant.price = str(Money(price.amount, price.currency).quantize())
+            if price.amount != price.regular:
+                variant.regular = str(Money(price.regular, price.currency).quantize())
+        levels = stock.get(variant.pk, {})
+        variant.in_stores = sum(levels.values())
+        variant.here = levels.get(here.pk, 0) if here is not None else None
+    # the group's picture: its own main picture, else its first variant's (variants inherit a model's)
+    firsts = {g.pk: g.variants[0].pk if g.variants else g.pk for g in groups}
+    images = feed_images([*firsts.values(), *firsts], channel, at)
+    mains = {
+        pk: next((image for image in images.get(pk, []) if image.role == "main"), None)
+        for pk in [*firsts, *firsts.values()]
+    }
+    thumbnails = dict(
+        Rendition.objects.filter(
+            asset_id__in={m.asset_id for m in mains.values() if m}, spec__code=THUMBNAIL_SPEC
+        )
+        .filter(source_sha256=F("asset__sha256"))
+        .values_list("asset_id", "file")
+    )
+    for group in groups:
+        main = mains.get(group.pk) or mains.get(firsts[group.pk])
+        if main is not None:
+            stored = thumbnails.get(main.asset_id)
+            group.picture = default_storage.url(stored) if stored else main.url
 
 
 def _groups(product_ids: Sequence[int], locale: str) -> list[Group]:
@@ -159,10 +229,13 @@ def _groups(product_ids: Sequence[int], locale: str) -> list[Group]:
         label = product.family.label_attribute.code if product.family.label_attribute_id else "name"
         if product.pk == root:
             groups[root].sku, groups[root].name = product.sku, _text(values, label, locale) or product.sku
+            groups[root].pk = product.pk
         if product.is_model:
             continue
         chips = [_display(values, code, options, locale) for code in axes]
-        groups[root].variants.append(Variant(product.sku, product.gtin or "", [c for c in chips if c]))
+        groups[root].variants.append(
+            Variant(product.sku, product.gtin or "", [c for c in chips if c], pk=product.pk)
+        )
     return [group for group in groups.values() if group.sku]
 
 

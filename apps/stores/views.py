@@ -56,18 +56,20 @@ def page(request: HttpRequest) -> HttpResponse:
     """The search page. A scan or a typed code that names one product shows it in this very answer (no
     redirect: one round trip per scan); the address bar is then set to the product's own URL."""
     term = request.GET.get("q", "").strip()
-    found = selectors.lookup(term, locale=selectors.page_locale()) if term else None
+    context = _context(request, term=term)
+    found = selectors.lookup(term, locale=selectors.page_locale(), here=context["store"]) if term else None
     if found is not None and found.exact:
         return _product_page(request, found.exact)
-    return render(request, "stores/page.html", _context(request, term=term, found=found))
+    return render(request, "stores/page.html", {**context, "found": found})
 
 
 @store_staff_only
 def search(request: HttpRequest) -> HttpResponse:
     """The results fragment the page fetches as the user types."""
     term = request.GET.get("q", "").strip()
-    found = selectors.lookup(term, locale=selectors.page_locale(), scanned=False) if term else None
-    return render(request, "stores/_results.html", {"term": term, "found": found})
+    here = _context(request)["store"] if term else None
+    found = selectors.lookup(term, locale=selectors.page_locale(), scanned=False, here=here) if term else None
+    return render(request, "stores/_results.html", {"term": term, "found": found, "store": here})
 
 
 @store_staff_only

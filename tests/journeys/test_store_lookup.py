@@ -71,6 +71,11 @@ def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_serve
     expect(search).to_be_focused()
     page.keyboard.type("plush rein")
     expect(page.locator("#results")).to_contain_text("REINDEER-1")
+    found = page.locator('#results [data-sku="REINDEER-1"]')
+    expect(found).to_contain_text("24.90 EUR")  # the price and stock are read from the list itself
+    expect(found).to_contain_text("2 here")
+    expect(found).to_contain_text("9 in all stores")
+    screenshot(page, "store_lookup_results")
     search.fill("")
     page.keyboard.type(GTINS[0])
     page.keyboard.press("Enter")
@@ -90,4 +95,34 @@ def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_serve
     screenshot(page, "store_lookup_tablet_portrait")
     page.set_viewport_size({"width": 1280, "height": 800})
     screenshot(page, "store_lookup_tablet_landscape")
+    context.close()
+
+
+def test_a_french_salesperson_reads_price_and_stock_in_the_results_in_french(browser, live_server):
+    shop = build_shop()
+    paris = LocationFactory(code="PARIS", name="Noël Paris Opéra", kind=STORE)
+    toy = products.product_create(
+        actor=None,
+        sku="REINDEER-1",
+        family=shop.toys,
+        values={"name": texts("Renne en peluche", "Plush reindeer")},
+    )
+    price_set(actor=None, product=toy, channel=shop.web, amount="24.90")
+    stock_apply_batch(actor=None, lines=[StockLine(sku="REINDEER-1", location="PARIS", quantity=1)])
+    lea = UserFactory(username="lea", is_staff=False, language="fr", roles=[Role.STORE_STAFF])
+    lea.set_password(PASSWORD)
+    lea.save()
+    staff_store_set(actor=None, user=lea, location=paris)
+    context = browser.new_context(viewport={"width": 800, "height": 1280}, locale="fr-FR", has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/store/")
+    page.fill("#id_username", "lea")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/store/")
+    page.keyboard.type("renne")
+    found = page.locator('#results [data-sku="REINDEER-1"]')
+    expect(found).to_contain_text("1 ici")
+    expect(found).to_contain_text("1 dans tous les magasins")
+    screenshot(page, "store_lookup_results_fr")
     context.close()

@@ -229,3 +229,36 @@ def test_a_two_level_variant_shows_its_colour_then_its_size(client, feeds, staff
     html = client.get(reverse("stores:product", args=["J-red-s"])).content.decode()
     assert "<h1>Jumper</h1>" in html
     assert re.findall(r'<span class="chip">([^<]+)</span>', html) == ["Red", "s"]
+
+
+def test_search_results_show_each_variants_price_stock_here_and_a_picture(
+    client, feeds, staff, paris, django_capture_on_commit_callbacks
+):
+    """A salesperson answers "how much, and do you have it?" from the list, without opening each product."""
+    toy = feeds.sellable("TOY-1", price="24.90", name=texts("Ours en peluche", "Teddy bear"))
+    stock_apply_batch(actor=None, lines=[StockLine(sku="TOY-1", location="PARIS", quantity=3)])
+    with django_capture_on_commit_callbacks(execute=True):
+        upload("toy.jpg", picture(800, 600), product=toy, role="main")
+    html = client.get("/store/search/", {"q": "teddy"}).content.decode()
+    row = product_row(html, 'data-sku="TOY-1"')
+    assert "24.90 EUR" in row and "3 here" in row
+    thumbnail = Rendition.objects.get(asset__product_links__product=toy, spec__code="thumbnail")
+    assert f'src="{thumbnail.file.url}"' in html
+
+
+def test_search_results_cost_the_same_queries_for_2_or_8_matches(
+    client, feeds, staff, paris, django_assert_max_num_queries
+):
+    for n in range(2):
+        feeds.sellable(f"BEAR-{n}", name=texts(f"Ours {n}", f"Bear {n}"))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert "BEAR-1" in client.get("/store/search/", {"q": "bear"}).content.decode()
+        return len(queries)
+
+    with_two = count()
+    for n in range(2, 8):
+        feeds.sellable(f"BEAR-{n}", name=texts(f"Ours {n}", f"Bear {n}"))
+    with django_assert_max_num_queries(with_two):
+        assert "BEAR-7" in client.get("/store/search/", {"q": "bear"}).content.decode()
