@@ -362,7 +362,12 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[object_id]))
 
     def has_build_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("channels.build_feed")
+        """On a run's page (unfold passes its id), "Cancel" is offered only while the run is running."""
+        if not request.user.has_perm("channels.build_feed"):
+            return False
+        if obj is None:
+            return True
+        return self.get_queryset(request).filter(pk=obj, status=FeedRun.Status.RUNNING).exists()
 
 
 class RunsShown(admin.SimpleListFilter):

@@ -101,3 +101,20 @@ def test_a_merchandiser_sees_runs_but_cannot_build(client, runs, feeds):
     assert client.get("/admin/channels/feedrun/").status_code == 200
     client.get(f"/admin/channels/feed/{feeds.google.pk}/build/")
     assert FeedRun.objects.count() == 2
+
+
+def test_a_finished_run_offers_no_cancel_and_a_running_one_does(manager, runs, feeds):
+    _first, finished = runs
+    page = manager.get(f"/admin/channels/feedrun/{finished.pk}/change/").content.decode()
+    assert "/cancel/" not in page
+    running = FeedRun.objects.create(feed=feeds.google, status=FeedRun.Status.RUNNING, at=timezone.now())
+    page = manager.get(f"/admin/channels/feedrun/{running.pk}/change/").content.decode()
+    assert f"/admin/channels/feedrun/{running.pk}/cancel/" in page
+
+
+def test_people_without_the_build_right_see_no_build_link(client, runs, feeds):
+    client.force_login(feeds.shop.merchandiser)
+    page = client.get(f"/admin/channels/feed/{feeds.google.pk}/change/")
+    assert page.status_code == 200
+    assert f"/admin/channels/feed/{feeds.google.pk}/build/" not in page.content.decode()
+    assert "/preview/" not in page.content.decode()
