@@ -317,6 +317,10 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "DASHBOARD_CALLBACK": "apps.core.dashboard.dashboard_callback",
     "STYLES": [lambda request: static("noel/admin.css")],
+    "SCRIPTS": [lambda request: static("noel/a11y.js")],
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("noel/favicon.svg")},
+    ],
     "COLORS": {
         "primary": {
             "50": "oklch(97.1% .013 17.38)",
