@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSplitDateTimeWidget, UnfoldAdminTextInputWidget
 
-from apps.channels import formats, policies, services
+from apps.channels import formats, policies, selectors, services
 from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
 from apps.core.admin_mixins import ChannelLimitedAdminMixin, ReadOnlyAdminMixin
 from apps.core.instants import instant_validator
@@ -260,7 +260,7 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     readonly_fields = (
         "feed", "status", "at", "preview", "started_at", "finished_at", "chunks", "items", "published",
         "held_back_link", "dropped", "flag", "checksum", "size", "file_link", "diff_link", "error",
-        "started_by",
+        "started_by", "items_sample",
     )  # fmt: skip
     fields = readonly_fields
     actions_detail = ["cancel"]
@@ -297,6 +297,19 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
             return "—"
         url = reverse("admin:channels_feedrun_download", args=[obj.pk])
         return format_html('<a href="{}">{}</a> ({} bytes)', url, obj.feed.file_name, obj.size)
+
+    @display(description=_("first items of the file"))
+    def items_sample(self, obj: FeedRun):
+        sample = selectors.run_items(obj)
+        if not sample.rows:
+            return "—"
+        head = format_html_join("", "<th>{}</th>", ((c,) for c in sample.columns))
+        body = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            ((format_html_join("", "<td>{}</td>", ((v,) for v in row)),) for row in sample.rows),
+        )
+        return format_html('<table class="noel-items"><tr>{}</tr>{}</table>', head, body)
 
     @display(description=_("compared with the previous run"))
     def diff_link(self, obj: FeedRun):

@@ -7,8 +7,12 @@ figure comes from the same selectors the API and the store page use (prices_at, 
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -410,3 +414,62 @@ def feeds_health(feeds: QuerySet[Feed], *, now: datetime) -> list[FeedHealth]:
             )
         )
     return rows
+
+
+# the columns a person checks first in a run's items, in this order, whatever the format calls them
+_ITEM_COLUMNS = (
+    "id", "sku", "g:id", "title", "name", "price", "g:price", "sale_price", "g:sale_price", "availability",
+    "g:availability", "quantity", "g:quantity", "store_code", "g:store_code",
+)  # fmt: skip
+
+
+@dataclass
+class RunItems:
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def run_items(run: FeedRun, limit: int = 50) -> RunItems:
+    """The first items of a run's file as the channel receives them, read back from the file itself
+    (RSS, CSV or JSON lines), with the columns a person checks first: id, title, price, sale price,
+    availability."""
+    if not run.file:
+        return RunItems([], [])
+    with default_storage.open(run.file, "rb") as source:
+        head = source.read(256 * 1024)
+    items = _read_items(head.decode("utf-8", errors="replace"), run.feed.extension, limit)
+    seen = list(dict.fromkeys(key for item in items for key in item))
+    columns = [c for c in _ITEM_COLUMNS if c in seen] or seen[:6]
+    return RunItems([c.removeprefix("g:") for c in columns], [[i.get(c, "") for c in columns] for i in items])
+
+
+def _read_items(text: str, extension: str, limit: int) -> list[dict[str, str]]:
+    if extension == "jsonl":
+        rows = []
+        for line in text.splitlines()[:limit]:
+            try:
+                rows.append(
+                    {k: str(v) for k, v in json.loads(line).items() if not isinstance(v, dict | list)}
+                )
+            except ValueError:  # the last line cut by the read limit
+                break
+        return rows
+    if extension == "csv":
+        return [dict(row) for _n, row in zip(range(limit), csv.DictReader(io.StringIO(text)), strict=False)]
+    rows = []
+    parser = ET.XMLPullParser(events=("end",))
+    try:
+        parser.feed(text)
+        for _event, element in parser.read_events():
+            if element.tag in ("item", "entry"):
+                rows.append({_short(child.tag): (child.text or "").strip() for child in element})
+                if len(rows) >= limit:
+                    break
+    except ET.ParseError:  # the read limit cut an element: what was read stands
+        pass
+    return rows
+
+
+def _short(tag: str) -> str:
+    """ "{http://base.google.com/ns/1.0}price" → "g:price"."""
+    return f"g:{tag.rsplit('}', 1)[1]}" if tag.startswith("{") else tag

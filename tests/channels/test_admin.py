@@ -118,3 +118,19 @@ def test_people_without_the_build_right_see_no_build_link(client, runs, feeds):
     assert page.status_code == 200
     assert f"/admin/channels/feed/{feeds.google.pk}/build/" not in page.content.decode()
     assert "/preview/" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "feed_format", [Feed.Format.GOOGLE, Feed.Format.META, Feed.Format.CSV, Feed.Format.JSONL]
+)
+def test_a_runs_page_shows_its_first_items_with_price_and_availability(manager, feeds, feed_format):
+    """A preview is read item by item, not only counted: what the channel would receive at that instant."""
+    feeds.sellable("TOY-1", price="24.90")
+    feed = feeds.google
+    feed.format = feed_format
+    feed.save()
+    run = services.feed_build_start(actor=None, feed=feed, preview=True)
+    page = manager.get(f"/admin/channels/feedrun/{run.pk}/change/").content.decode()
+    table = page[page.index('class="noel-items"') :]
+    assert "TOY-1" in table and "24.90" in table
+    assert "in stock" in table or "in_stock" in table
