@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from apps.channels import selectors, services, tasks
 from apps.channels.models import Feed, FeedIssue, FeedRun, FeedRunStep
@@ -107,3 +108,13 @@ def test_a_chunk_delivered_again_finds_it_taken_and_does_nothing(feeds, publishe
     assert FeedIssue.objects.filter(run=run).count() == 1
     [step] = FeedRunStep.objects.filter(run=run)
     assert step.finished_at is not None
+
+
+def test_beat_looks_for_builds_of_dead_workers_every_minute(db):
+    job = PeriodicTask.objects.get(name="Fail and rebuild feed builds whose worker stopped")
+    assert (job.task, job.interval.every, job.interval.period, job.enabled) == (
+        "channels.feed_runs_reap",
+        1,
+        IntervalSchedule.MINUTES,
+        True,
+    )
