@@ -16,7 +16,7 @@ from tests.channels.test_build import google_items
 from tests.workers import _test_database_url, celery_workers
 
 URL = "/feeds/google/products.xml"
-HEARTBEAT, LOST_AFTER = 0.3, 2.0
+HEARTBEAT, LOST_AFTER = 0.3, 3.0
 
 
 def wait_for(condition, seconds: float, what: str):
@@ -40,7 +40,7 @@ def reaped_until(condition, seconds: float, what: str):
 
 @pytest.fixture
 def quick_death(settings, monkeypatch):
-    """Signs of life every 0.3 s, dead after 2 s of silence: in the workers (environment) and here."""
+    """Signs of life every 0.3 s, dead after 3 s of silence: in the workers (environment) and here."""
     monkeypatch.setenv("NOEL_FEED_HEARTBEAT", str(HEARTBEAT))
     monkeypatch.setenv("NOEL_FEED_WORKER_LOST_AFTER", str(LOST_AFTER))
     settings.NOEL_FEED_HEARTBEAT, settings.NOEL_FEED_WORKER_LOST_AFTER = HEARTBEAT, LOST_AFTER
