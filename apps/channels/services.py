@@ -702,6 +702,8 @@ def _prune(feed: Feed) -> None:
             if default_storage.exists(name):
                 default_storage.delete(name)
     old.update(file="")
+    # a step says who is building; finished runs no longer need it, kept with the files for a while
+    FeedRunStep.objects.filter(run__feed=feed).exclude(run_id__in=keep).delete()
 
 
 def _read_manifest(run: FeedRun) -> dict[str, str]:

@@ -118,3 +118,10 @@ def test_beat_looks_for_builds_of_dead_workers_every_minute(db):
         IntervalSchedule.MINUTES,
         True,
     )
+
+
+def test_the_steps_of_old_runs_go_with_their_files(feeds, published):
+    for _ in range(services.KEEP_RUNS):
+        services.feed_build_start(actor=None, feed=feeds.google)
+    kept = set(FeedRun.objects.order_by("-pk").values_list("pk", flat=True)[: services.KEEP_RUNS])
+    assert set(FeedRunStep.objects.values_list("run_id", flat=True)) == kept
