@@ -622,8 +622,9 @@ def feed_run_cancel(*, actor: User | None, run: FeedRun) -> bool:
 
 WORKER_LOST = (
     "the worker building this feed stopped (killed or crashed): {worker}, process {pid}, gave no sign of "
-    "life for {silent} s while building {step}; the previous file is still served and the feed is built again"
+    "life for {silent} s while building {step}; the previous file is still served"
 )
+REBUILT = " and the feed is built again"
 
 
 def feed_runs_reap() -> list[int]:
@@ -650,9 +651,9 @@ def feed_runs_reap() -> list[int]:
             f"chunk {step.index + 1} of {run.chunks}" if step.index < run.chunks else "the merge of its parts"
         )
         silent = int((now - step.beat_at).total_seconds())
-        feed_build_fail(
-            run.pk, WORKER_LOST.format(worker=step.worker, pid=step.pid, silent=silent, step=what)
-        )
+        rebuilt = not run.preview and Feed.objects.filter(pk=run.feed_id, is_active=True).exists()
+        reason = WORKER_LOST.format(worker=step.worker, pid=step.pid, silent=silent, step=what)
+        feed_build_fail(run.pk, reason + (REBUILT if rebuilt else ""))
         failed[run.pk] = run
     feeds = {run.feed_id for run in failed.values() if not run.preview}
     at = timezone.now()

@@ -93,6 +93,7 @@ def test_a_preview_whose_worker_died_is_failed_and_not_built_again(feeds, publis
 
     preview.refresh_from_db()
     assert preview.status == FeedRun.Status.FAILED
+    assert preview.error.endswith("while building chunk 1 of 2; the previous file is still served")
     assert FeedRun.objects.filter(feed=feeds.google).count() == 2
 
 
