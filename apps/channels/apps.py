@@ -14,6 +14,13 @@ class ChannelsConfig(AppConfig):
     # their own cron (Feed.schedule)
     periodic_tasks = (
         Periodic("Build feeds with changes", "channels.feeds_build_dirty", every=timedelta(minutes=1)),
+        # a build whose worker was killed or crashed (silent for NOEL_FEED_WORKER_LOST_AFTER) is failed
+        # with that reason and its feed built again, so a sell-out does not wait for the broker's hour
+        Periodic(
+            "Fail and rebuild feed builds whose worker stopped",
+            "channels.feed_runs_reap",
+            every=timedelta(minutes=1),
+        ),
     )
     default_auto_field = "django.db.models.BigAutoField"
     role_permissions = {

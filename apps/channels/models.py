@@ -213,6 +213,41 @@ class FeedRun(models.Model):
         return text
 
 
+class FeedRunStep(models.Model):
+    """One step of a build (a chunk, or the final merge) as a worker took it: who, and its last sign of life.
+
+    The worker beats `beat_at` while it works; a step left unfinished whose beat is older than
+    NOEL_FEED_WORKER_LOST_AFTER lost its worker (killed or crashed), and its run is failed and rebuilt.
+    A step is taken once: a second delivery of its task (the broker's redelivery) does nothing.
+    """
+
+    run = models.ForeignKey(
+        FeedRun, verbose_name=_("feed run"), on_delete=models.CASCADE, related_name="steps"
+    )
+    # 0 .. chunks - 1: the chunks; `chunks`: the merge
+    index = models.PositiveIntegerField()
+    worker = models.CharField(_("worker"), max_length=255)
+    pid = models.PositiveIntegerField(_("process"))
+    started_at = models.DateTimeField(_("started"))
+    beat_at = models.DateTimeField(_("last sign of life"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("feed run step")
+        verbose_name_plural = _("feed run steps")
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="channels_runstep_uniq")]
+        indexes = [
+            models.Index(
+                fields=["beat_at"],
+                condition=models.Q(finished_at__isnull=True),
+                name="channels_step_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} step {self.index}"
+
+
 class FeedIssue(models.Model):
     """An item held back from a run, and why: the channel rule it broke, on which field."""
 

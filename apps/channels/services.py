@@ -13,8 +13,12 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -27,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -37,7 +41,7 @@ from storages.backends.s3 import S3Storage
 
 from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.channels import formats, selectors
-from apps.channels.models import Feed, FeedIssue, FeedRun, PullToken
+from apps.channels.models import Feed, FeedIssue, FeedRun, FeedRunStep, PullToken
 from apps.core import events, tokens
 from apps.core.instants import instant_check
 from apps.core.models import Channel, User
@@ -349,11 +353,67 @@ def _blocker_message(blocker: Blocker, item: selectors.Item) -> str:
     return f"quality finding #{blocker.finding_id} {blocker.rule}{where}: {blocker.message}"
 
 
-def feed_chunk_build(run_id: int, index: int, low: int, high: int) -> dict[str, int]:
-    """Build one chunk of a run into a part file (and its manifest), recording its held-back items."""
+class StepTaken(Exception):
+    """This step of the build was already taken by a worker: a second delivery of its task does nothing."""
+
+
+def _step_take(run_id: int, index: int, worker: str | None) -> FeedRunStep:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return FeedRunStep.objects.create(
+                run_id=run_id,
+                index=index,
+                worker=(worker or socket.gethostname())[:255],
+                pid=os.getpid(),
+                started_at=now,
+                beat_at=now,
+            )
+    except IntegrityError:
+        raise StepTaken(f"run {run_id} step {index}") from None
+
+
+def _beat(step_id: int, stop: threading.Event) -> None:
+    """Until `stop`: the step's sign of life, on a connection of this thread (closed when it ends)."""
+    try:
+        while not stop.wait(settings.NOEL_FEED_HEARTBEAT):
+            FeedRunStep.objects.filter(pk=step_id).update(beat_at=timezone.now())
+    except Exception:
+        log.exception("feed run step %s: the sign of life could not be written", step_id)
+    finally:
+        connections.close_all()
+
+
+@contextmanager
+def _step(run_id: int, index: int, worker: str | None) -> Iterator[FeedRunStep]:
+    """Take a step of a build and beat for it while it works, in a thread: a step that is slow (a large
+    chunk, a lock waited for) is alive as long as its process is; only a process gone quiet is dead."""
+    step = _step_take(run_id, index, worker)
+    stop = threading.Event()
+    beating = threading.Thread(target=_beat, args=(step.pk, stop), name=f"feed-step-{step.pk}", daemon=True)
+    beating.start()
+    try:
+        yield step
+    finally:
+        stop.set()
+        beating.join()
+        FeedRunStep.objects.filter(pk=step.pk).update(finished_at=timezone.now())
+
+
+def feed_chunk_build(
+    run_id: int, index: int, low: int, high: int, worker: str | None = None
+) -> dict[str, int]:
+    """Build one chunk of a run into a part file (and its manifest), recording its held-back items.
+    Raises StepTaken when this chunk was already taken (the broker delivered its task again)."""
     run = FeedRun.objects.select_related("feed__channel", "feed__locale").get(pk=run_id)
     if run.status != FeedRun.Status.RUNNING:
         return {}
+    with _step(run_id, index, worker):
+        return _chunk_build(run, index, low, high)
+
+
+def _chunk_build(run: FeedRun, index: int, low: int, high: int) -> dict[str, int]:
+    run_id = run.pk
     try:
         result = chunk_render(run, selectors.build_context(run.feed, run.at), low, high)
         folder = _folder(run)
@@ -371,16 +431,18 @@ def feed_chunk_build(run_id: int, index: int, low: int, high: int) -> dict[str, 
     }
 
 
-def feed_build_finish(run_id: int, results: list[dict[str, int]]) -> FeedRun:
-    """Concatenate the parts in order, checksum and gzip the file, then swap the feed's pointer to it."""
+def feed_build_finish(run_id: int, results: list[dict[str, int]], worker: str | None = None) -> FeedRun:
+    """Concatenate the parts in order, checksum and gzip the file, then swap the feed's pointer to it.
+    Raises StepTaken when the merge was already taken (the broker delivered its task again)."""
     run = FeedRun.objects.select_related("feed__channel").get(pk=run_id)
     if run.status != FeedRun.Status.RUNNING:
         return run
-    try:
-        return _merge(run, results)
-    except Exception as exc:
-        feed_build_fail(run_id, f"merging the parts: {exc}")
-        raise
+    with _step(run_id, run.chunks, worker):
+        try:
+            return _merge(run, results)
+        except Exception as exc:
+            feed_build_fail(run_id, f"merging the parts: {exc}")
+            raise
 
 
 def _merge(run: FeedRun, results: list[dict[str, int]]) -> FeedRun:
@@ -558,6 +620,68 @@ def feed_run_cancel(*, actor: User | None, run: FeedRun) -> bool:
     return bool(updated)
 
 
+WORKER_LOST = (
+    "the worker building this feed stopped (killed or crashed): {worker}, process {pid}, gave no sign of "
+    "life for {silent} s while building {step}; the previous file is still served"
+)
+REBUILT = " and the feed is built again"
+
+
+def feed_runs_reap() -> list[int]:
+    """Fail the builds whose worker stopped: a step taken and unfinished whose last sign of life is older
+    than NOEL_FEED_WORKER_LOST_AFTER. Each such feed is built again at once (a preview is not). A build
+    whose steps are waiting for a free worker has none taken: it is waiting, not dead. Returns the runs
+    started."""
+    now = timezone.now()
+    lost = (
+        FeedRunStep.objects.filter(
+            finished_at__isnull=True,
+            beat_at__lt=now - timedelta(seconds=settings.NOEL_FEED_WORKER_LOST_AFTER),
+            run__status=FeedRun.Status.RUNNING,
+        )
+        .select_related("run")
+        .order_by("run_id", "index")
+    )
+    failed: dict[int, FeedRun] = {}
+    for step in lost:
+        if step.run_id in failed:
+            continue
+        run = step.run
+        what = (
+            f"chunk {step.index + 1} of {run.chunks}" if step.index < run.chunks else "the merge of its parts"
+        )
+        silent = int((now - step.beat_at).total_seconds())
+        rebuilt = not run.preview and Feed.objects.filter(pk=run.feed_id, is_active=True).exists()
+        reason = WORKER_LOST.format(worker=step.worker, pid=step.pid, silent=silent, step=what)
+        feed_build_fail(run.pk, reason + (REBUILT if rebuilt else ""))
+        failed[run.pk] = run
+    feeds = {run.feed_id for run in failed.values() if not run.preview}
+    at = timezone.now()
+    return [
+        run.pk
+        for feed in Feed.objects.filter(pk__in=feeds, is_active=True).select_related("channel")
+        if (run := _feed_build_if_idle(feed, at)) is not None
+    ]
+
+
+def _feed_build_if_idle(feed: Feed, at: datetime) -> FeedRun | None:
+    """Build a feed with changes that no build is running for. The feed is claimed by one UPDATE (its row
+    lock decides): two callers at once (the reaper and "build feeds with changes", on two workers) start
+    one build, not two."""
+    busy = FeedRun.objects.filter(feed_id=feed.pk, status=FeedRun.Status.RUNNING, preview=False)
+    if (
+        not Feed.objects.filter(pk=feed.pk, dirty=True)
+        .exclude(pk__in=busy.values("feed_id"))
+        .update(dirty=False)
+    ):
+        return None
+    try:
+        return feed_build_start(actor=None, feed=feed, at=at)
+    except Exception:
+        Feed.objects.filter(pk=feed.pk).update(dirty=True)  # not built: still due
+        raise
+
+
 def feed_runs_expire() -> int:
     """Runs still 'running' long after they started lost their worker: mark them failed."""
     stale = FeedRun.objects.filter(status=FeedRun.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
@@ -579,6 +703,8 @@ def _prune(feed: Feed) -> None:
             if default_storage.exists(name):
                 default_storage.delete(name)
     old.update(file="")
+    # a step says who is building; finished runs no longer need it, kept with the files for a while
+    FeedRunStep.objects.filter(run__feed=feed).exclude(run_id__in=keep).delete()
 
 
 def _read_manifest(run: FeedRun) -> dict[str, str]:
@@ -617,13 +743,14 @@ def feeds_build_dirty() -> list[int]:
     one instant: a campaign's start reaches the web shop's and the stores' feeds with the same data."""
     feed_runs_expire()
     at = timezone.now()
-    started = []
     busy = FeedRun.objects.filter(status=FeedRun.Status.RUNNING, preview=False).values("feed_id")
-    for feed in (
-        Feed.objects.filter(dirty=True, is_active=True).exclude(pk__in=busy).select_related("channel")
-    ):
-        started.append(feed_build_start(actor=None, feed=feed, at=at).pk)
-    return started
+    return [
+        run.pk
+        for feed in Feed.objects.filter(dirty=True, is_active=True)
+        .exclude(pk__in=busy)
+        .select_related("channel")
+        if (run := _feed_build_if_idle(feed, at)) is not None
+    ]
 
 
 def _on_products(event: ProductsChanged) -> None:

@@ -1,6 +1,7 @@
 """Celery tasks of the channels app: thin wrappers over services."""
 
 from celery import shared_task
+from celery.exceptions import Ignore
 from django.core.exceptions import PermissionDenied
 
 from apps.channels import policies, services
@@ -22,14 +23,24 @@ def feed_build(feed_id: int, actor_id: int | None = None) -> int:
         return services.feed_build_start(actor=actor, feed=feed).pk
 
 
-@shared_task(name="channels.feed_build_chunk")
-def feed_build_chunk(run_id: int, index: int, low: int, high: int) -> dict[str, int]:
-    return services.feed_chunk_build(run_id, index, low, high)
+# A step delivered again (its worker died and the broker handed it on) was taken: it is ignored, neither a
+# result nor a failure, so the build's chord does not count it twice; channels.feed_runs_reap deals with it.
 
 
-@shared_task(name="channels.feed_build_finish")
-def feed_build_finish(results: list[dict[str, int]], run_id: int) -> int:
-    return services.feed_build_finish(run_id, results).pk
+@shared_task(name="channels.feed_build_chunk", bind=True)
+def feed_build_chunk(self, run_id: int, index: int, low: int, high: int) -> dict[str, int]:
+    try:
+        return services.feed_chunk_build(run_id, index, low, high, worker=self.request.hostname)
+    except services.StepTaken:
+        raise Ignore() from None
+
+
+@shared_task(name="channels.feed_build_finish", bind=True)
+def feed_build_finish(self, results: list[dict[str, int]], run_id: int) -> int:
+    try:
+        return services.feed_build_finish(run_id, results, worker=self.request.hostname).pk
+    except services.StepTaken:
+        raise Ignore() from None
 
 
 @shared_task(name="channels.feed_build_failed")
@@ -47,3 +58,10 @@ def feeds_build_dirty() -> list[int]:
 def feed_push(run_id: int) -> int:
     """Copy a published feed to its push target; retried with back-off when the target is unreachable."""
     return services.feed_push(run_id).pk
+
+
+@shared_task(name="channels.feed_runs_reap")
+def feed_runs_reap() -> list[int]:
+    """Beat, every minute: fail the builds whose worker stopped and build those feeds again."""
+    with context.bound(origin="task"):
+        return services.feed_runs_reap()

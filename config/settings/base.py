@@ -182,6 +182,13 @@ CELERY_RESULT_EXTENDED = True
 CELERY_CACHE_BACKEND = "default"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
+# A task is acknowledged when it ends, not when a worker takes it: a worker killed mid-task leaves the message
+# in the broker instead of losing it, and a prefork child killed (the OOM killer) has its task put back at
+# once. With Redis, a message of a worker killed whole waits for the transport's visibility_timeout before
+# another worker gets it; that stays at kombu's hour (production.py): it must outlast the longest task, or
+# Redis hands a task still running to a second worker. Feed builds wait on none of this: each step beats
+# (NOEL_FEED_HEARTBEAT) and a periodic task fails and rebuilds a build whose worker went silent
+# (NOEL_FEED_WORKER_LOST_AFTER); a step's late redelivery finds it taken and does nothing. docs/production.md.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -223,6 +230,14 @@ NOEL_MEDIA_FETCH_ALLOW_HOSTS = env.list("NOEL_MEDIA_FETCH_ALLOW_HOSTS", default=
 NOEL_PUBLIC_URL = env("NOEL_PUBLIC_URL", default="http://localhost:8000")
 # Products per feed chunk; a build splits the catalog into chunks that several workers build at once.
 NOEL_FEED_CHUNK = env.int("NOEL_FEED_CHUNK", default=2000)
+# Seconds between two signs of life of a worker building a feed step, and the silence after which the
+# worker is taken for dead (killed or crashed): its build is failed with that reason and started again.
+NOEL_FEED_HEARTBEAT = env.float("NOEL_FEED_HEARTBEAT", default=10.0)
+NOEL_FEED_WORKER_LOST_AFTER = env.float("NOEL_FEED_WORKER_LOST_AFTER", default=120.0)
+if NOEL_FEED_WORKER_LOST_AFTER < 3 * NOEL_FEED_HEARTBEAT:
+    raise ImproperlyConfigured(
+        "NOEL_FEED_WORKER_LOST_AFTER must be at least three NOEL_FEED_HEARTBEAT: one late beat is no death"
+    )
 # Seconds each web process remembers a feed pull's answer (token valid, file serving): 304s without queries.
 NOEL_FEED_PULL_MEMORY = env.float("NOEL_FEED_PULL_MEMORY", default=2.0)
 

@@ -25,6 +25,14 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "amqps://", "sqla+postgresql")):
     raise ImproperlyConfigured("CELERY_BROKER_URL must be a redis://, rediss://, amqp:// or amqps:// URL")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # How long Redis keeps a message taken by a worker that died whole before handing it to another: kombu's
+    # hour, said here on purpose. Shorter, a long task (an import of a large file, the nightly quality
+    # check) still running would be handed to a second worker and run twice. Feed builds do not wait for
+    # it (base.py, NOEL_FEED_WORKER_LOST_AFTER); another task of a worker killed whole runs again after it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("NOEL_BROKER_VISIBILITY_TIMEOUT", default=3600)
+    }
 
 # The cache holds what every web process and worker must agree on: the API's rate counters (a cache per
 # process let 623 requests through a 600/min limit) and the import progress. Redis: its INCR is atomic.
