@@ -119,7 +119,7 @@ class ChannelAdmin(ChannelLimitedAdminMixin, ObjectPermissionsAdminMixin, ModelA
 
     channel_path = ""
 
-    list_display = ("code", "name", "kind", "currency", "is_active")
+    list_display = ("code", "name", "kind", "currency", "fallbacks", "is_active")
     list_filter = ("kind", "is_active")
     list_select_related = ("currency",)
     search_fields = ("code", "name")

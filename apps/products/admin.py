@@ -467,7 +467,23 @@ class ProductAdmin(ModelAdmin):
 
     @display(description=_("completeness"))
     def completeness_summary(self, obj: Product) -> str:
-        return self.completeness_badges(obj)
+        """The badges, and which channels count another's scoped values (as their feeds send them)."""
+        taking = [
+            (code, ", ".join(chain[1:])) for code, chain in sorted(vals.channel_chains().items()) if chain[1:]
+        ]
+        if not taking:
+            return self.completeness_badges(obj)
+        said = format_html_join(
+            "; ",
+            "{}",
+            [(_("%(channel)s takes %(sources)s") % {"channel": c, "sources": s},) for c, s in taking],
+        )
+        return format_html(
+            '{}<div class="noel-chain text-xs mt-1">{} {}</div>',
+            self.completeness_badges(obj),
+            _("Where a channel has no value of its own:"),
+            said,
+        )
 
     @display(description=_("history"))
     def history_link(self, obj: Product) -> str:

@@ -901,9 +901,10 @@ def channel_required_codes() -> dict[str, set[str]]:
 
 class CompletenessPlan:
     """What each family requires where, worked out once per batch (or import) rather than once per
-    product: per family, (channel code, locale code, [(required code, the four value slots that can fill
-    it)]) for each channel × locale served. A value counts for a locale and channel as `vals.value_of`
-    reads it: its own slot, or the one for every channel, every locale, or both."""
+    product: per family, (channel code, locale code, [(required code, the value slots that can fill it)])
+    for each channel × locale served. A value counts for a locale and channel as `vals.value_of` reads
+    it (`vals.value_slots`): its own slot, that of a channel it takes values from, or the one for every
+    channel, every locale, or both."""
 
     def __init__(self, family_ids: AbstractSet[int]):
         required: dict[tuple[int, int], list[str]] = {}
@@ -912,6 +913,7 @@ class CompletenessPlan:
         ).values_list("family_id", "channel_id", "attribute__code"):
             required.setdefault((family_id, channel_id), []).append(code)
         channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
+        fallbacks = {channel.code: channel.fallbacks for channel, _locales in channels}
         by_channel = channel_required_codes()
         for family_id in family_ids:
             for channel, _locales in channels:
@@ -927,12 +929,12 @@ class CompletenessPlan:
             self.plans[family_id] = []
             for channel, locales in channels:
                 codes = sorted(required.get((family_id, channel.pk), []))
+                chain = vals.channel_chain(channel.code, fallbacks)
                 for locale in locales:
                     needs = []
                     for code in codes:
                         loc = locale.code if code in localizable else vals.ANY
-                        slots = {(code, lo, ch) for lo in (loc, vals.ANY) for ch in (channel.code, vals.ANY)}
-                        needs.append((code, tuple(slots)))
+                        needs.append((code, tuple(vals.value_slots(code, loc, chain))))
                     self.plans[family_id].append((channel.code, locale.code, needs))
         self.required = {
             family_id: {code for _c, _l, needs in plans for code, _slots in needs}
