@@ -334,6 +334,17 @@ def _store_stock(ids: list[int], ctx: Context) -> dict[int, list[StoreStock]]:
     return result
 
 
+def held_back_reasons(run: FeedRun, count: int = 5) -> list[tuple[str, int]]:
+    """The commonest reasons a run held items back, with how many items each held back, in one query."""
+    rows = (
+        FeedIssue.objects.filter(run=run)
+        .values("message")
+        .annotate(n=Count("sku", distinct=True))
+        .order_by("-n", "message")[:count]
+    )
+    return [(row["message"], row["n"]) for row in rows]
+
+
 @dataclass(frozen=True)
 class Serving:
     file: str

@@ -564,16 +564,10 @@ class ProductAdmin(ModelAdmin):
     # bulk actions -----------------------------------------------------------------------------------------
 
     def _bulk(self, request, queryset, service, done_message):
-        done, problems = 0, []
-        for product in queryset:
-            try:
-                service(actor=request.user, product=product)
-                done += 1
-            except (ValidationError, PermissionDenied) as exc:
-                problems.append(" ".join(getattr(exc, "messages", [str(exc)])))
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-        for problem in problems[:20]:
+        outcome = services.products_review_bulk(actor=request.user, products=queryset, review=service)
+        if outcome.done:
+            self.message_user(request, done_message % {"count": outcome.done}, messages.SUCCESS)
+        for _sku, problem in outcome.refused[:20]:
             self.message_user(request, problem, messages.WARNING)
 
     @action(description=_("Submit for approval"), permissions=["change"])

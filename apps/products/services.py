@@ -787,6 +787,44 @@ def product_reject(*, actor: User, product: Product, comment: str) -> Product:
     return product
 
 
+@dataclass
+class BulkOutcome:
+    """What a review action over many products did: how many were done, and each refusal's reason."""
+
+    done: int = 0
+    refused: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (sku, reason)
+
+    def top_reasons(self, count: int = 5) -> list[tuple[str, int]]:
+        """The commonest reasons, the SKU taken out of each, with how many products each held back."""
+        tally: dict[str, int] = {}
+        for sku, reason in self.refused:
+            key = reason.replace(sku, "…")
+            tally[key] = tally.get(key, 0) + 1
+        return sorted(tally.items(), key=lambda pair: (-pair[1], pair[0]))[:count]
+
+
+def products_review_bulk(
+    *,
+    actor: User,
+    products: Iterable[Product],
+    review: Callable[..., Product],
+    progress: Callable[[int], None] | None = None,
+) -> BulkOutcome:
+    """One review service (submit, approve, retire) over many products, each in its own transaction as
+    a person clicking through them would: one refusal (four eyes, another team's product, nothing to
+    submit) holds back that product only, and is said with its reason."""
+    outcome = BulkOutcome()
+    for number, product in enumerate(products, start=1):
+        try:
+            review(actor=actor, product=product)
+            outcome.done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            outcome.refused.append((product.sku, " ".join(getattr(exc, "messages", [str(exc)]))))
+        if progress is not None:
+            progress(number)
+    return outcome
+
+
 @transaction.atomic
 def product_retire(*, actor: User, product: Product, comment: str = "") -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
