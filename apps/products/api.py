@@ -125,7 +125,11 @@ def _filter_values(
 
 
 def _payloads(products: list[Product], request: HttpRequest, filters: ProductFilters) -> list[dict]:
-    wanted = set(filters.fields.split(",")) if filters.fields else set(BASE_FIELDS) | set(product_extras)
+    wanted = (
+        set(filters.fields.split(","))
+        if filters.fields
+        else {*BASE_FIELDS, *product_extras, "inherited_from"}
+    )
     locales = set(filters.locales.split(",")) if filters.locales else None
     channels = shown_channels(request, filters.channels or "")  # asked for, within the token's limits
     extras = {name: extra(products, request) for name, extra in product_extras.items() if name in wanted}
@@ -157,12 +161,10 @@ def _payloads(products: list[Product], request: HttpRequest, filters: ProductFil
                 and (not locales or row["locale"] in locales)
             ],
         }
-        if channels is not None and "values" in wanted:
+        if channels is not None:  # read for some channels: where their values came from
             full["inherited_from"] = inherited
         full.update({name: data.get(p.pk) for name, data in extras.items()})
-        payloads.append(
-            {key: value for key, value in full.items() if key in wanted or key in ("sku", "inherited_from")}
-        )
+        payloads.append({key: value for key, value in full.items() if key in wanted or key == "sku"})
     return payloads
 
 
