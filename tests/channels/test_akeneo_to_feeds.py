@@ -20,17 +20,7 @@ from apps.core.models import Channel, Currency, Role
 from apps.products.models import Product
 from tests.core.factories import UserFactory
 from tests.products.factories import ChannelFactory
-
-AKENEO = Path(__file__).parent.parent / "products" / "data" / "akeneo"
-
-
-def add_product(folder: Path, **cells: str) -> None:
-    """A row of products.csv, its other cells empty (as Akeneo writes them)."""
-    path = folder / "products.csv"
-    text = path.read_text(encoding="utf-8")
-    header = text.splitlines()[0].split(";")
-    assert set(cells) <= set(header), set(cells) - set(header)
-    path.write_text(text + ";".join(cells.get(column, "") for column in header) + "\n", encoding="utf-8")
+from tests.products.test_akeneo_codes import AKENEO, add_product
 
 
 def respell_parent(folder: Path, sku: str, parent: str) -> None:

@@ -1,25 +1,16 @@
 """`import_catalog --user`: the shell imports as a named person, whose rights apply (#36), and an Akeneo
 folder's scopes are given to Noel's channels that take no other's values yet."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 from django.core.management import CommandError, call_command
 
 from apps.core.models import AuditLog, Channel, Role
 from apps.products.models import Product
 from tests.core.factories import UserFactory
+from tests.products import test_akeneo_codes
 from tests.products.factories import ChannelFactory
 
-AKENEO = Path(__file__).parent / "data" / "akeneo"
-
-
-@pytest.fixture
-def export(tmp_path) -> Path:
-    target = tmp_path / "export"
-    shutil.copytree(AKENEO, target)
-    return target
+export = test_akeneo_codes.export  # the fixture: a copy of the Akeneo folder to change
 
 
 def test_a_person_who_may_not_import_the_catalog_is_refused_and_nothing_is_written(db, export):

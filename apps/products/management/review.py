@@ -3,6 +3,8 @@ view of the catalog, the review service per product, and the summary."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import QuerySet
 
@@ -13,8 +15,13 @@ from apps.products.models import Product
 
 
 class ReviewCommand(BaseCommand):
+    """A command is this with its `verb`, the `permission` it needs, the selector of its `candidates` and
+    the `review` service it applies."""
+
     verb = ""
     permission = ""
+    candidates: Callable[[QuerySet[Product]], QuerySet[Product]]
+    review: Callable[..., Product]
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--user", required=True, help="the person acting (their rights apply)")
@@ -24,12 +31,6 @@ class ReviewCommand(BaseCommand):
         parser.add_argument(
             "--status", default="", choices=["", *Product.Status.values], help="only products in this status"
         )
-
-    def candidates(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
-        raise NotImplementedError
-
-    def review(self):
-        raise NotImplementedError
 
     def handle(self, *args, **options) -> None:
         actor = person(options["user"])
@@ -48,7 +49,7 @@ class ReviewCommand(BaseCommand):
             outcome = services.products_review_bulk(
                 actor=actor,
                 products=products,
-                review=self.review(),
+                review=self.review,
                 progress=progress_line(self.verb, len(products)),
             )
         self.stdout.write(

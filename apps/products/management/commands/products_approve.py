@@ -3,21 +3,12 @@
 changes the filters name, through the same service as the admin's bulk action: four eyes apply (what the
 person edited or submitted is refused, with the reason)."""
 
-from __future__ import annotations
-
-from apps.products import services
+from apps.products import selectors, services
 from apps.products.management.review import ReviewCommand
 
 
 class Command(ReviewCommand):
     help = "Approve submitted products as a named person (not what they contributed to)."
-    verb = "approved"
-    permission = "products.approve_product"
-
-    def candidates(self, queryset):
-        from apps.products import selectors
-
-        return selectors.products_to_approve(queryset)
-
-    def review(self):
-        return services.product_approve
+    verb, permission = "approved", "products.approve_product"
+    candidates = staticmethod(selectors.products_to_approve)
+    review = staticmethod(services.product_approve)
