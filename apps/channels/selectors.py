@@ -36,7 +36,7 @@ from apps.pricing.selectors import ChannelPrice, price_mismatches, prices_at
 from apps.products import selectors as product_selectors
 from apps.products.models import Attribute, AttributeOption, Category, Product
 from apps.products.selectors import ChannelCompleteness
-from apps.products.values import merge, value_of
+from apps.products.values import channel_chains, merge, value_of
 
 _SPACES = re.compile(r"\s+")
 
@@ -88,6 +88,8 @@ class Context:
 
     media_attributes: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    # the channel, then those whose scoped values it takes where it has none (`values.channel_chain`)
+    chain: tuple[str, ...] = ()
 
     @staticmethod
     def absolute(url: str) -> str:
@@ -111,7 +113,7 @@ class Context:
         code = self.mapping.get(name)
         if not code:
             return ""
-        value = value_of(item.values, code, self.locale, self.channel.code)
+        value = value_of(item.values, code, self.locale, self.channel.code, self.chain)
         if value in (None, ""):
             return ""
         kind = self.attribute_types.get(code)
@@ -169,6 +171,7 @@ def build_context(feed: Feed, at: datetime) -> Context:
     return Context(
         media_attributes=sorted(media, key=lambda code: (code != "main_image", code)),
         mapping={name: feed.field(name) for name in {**DEFAULT_MAPPING, **feed.mapping}},
+        chain=channel_chains().get(feed.channel.code, (feed.channel.code,)),
         feed=feed,
         channel=feed.channel,
         at=at,
@@ -313,7 +316,7 @@ def _images(pictures: list[FeedImage], values: dict[str, Any], ctx: Context) -> 
         return [Image(ctx.absolute(p.url), p.width or None, p.height or None) for p in pictures]
     images = []
     for code in ctx.media_attributes:
-        path = value_of(values, code, ctx.locale, ctx.channel.code)
+        path = value_of(values, code, ctx.locale, ctx.channel.code, ctx.chain)
         if path:
             images.append(Image(url=ctx.media_url(path)))
     return images
@@ -333,6 +336,17 @@ def _store_stock(ids: list[int], ctx: Context) -> dict[int, list[StoreStock]]:
             StoreStock(store.code, max(on_hand - reserved, 0), store.click_and_collect, store.pickup_sla)
         )
     return result
+
+
+def held_back_reasons(run: FeedRun, count: int = 5) -> list[tuple[str, int]]:
+    """The commonest reasons a run held items back, with how many items each held back, in one query."""
+    rows = (
+        FeedIssue.objects.filter(run=run)
+        .values("message")
+        .annotate(n=Count("sku", distinct=True))
+        .order_by("-n", "message")[:count]
+    )
+    return [(row["message"], row["n"]) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import os
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +32,6 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -211,6 +210,22 @@ def feed_build_start(
     """Start a build (or a preview at a future instant): one task per chunk, then the merge."""
     from apps.channels import tasks
 
+    run, bounds = _run_start(actor=actor, feed=feed, at=at, preview=preview)
+    header = [tasks.feed_build_chunk.si(run.pk, index, low, high) for index, (low, high) in enumerate(bounds)]
+    finish = tasks.feed_build_finish.s(run.pk)
+    failed = tasks.feed_build_failed.si(run.pk)
+    if header:
+        chord(header)(finish.on_error(failed))
+    else:
+        tasks.feed_build_finish.apply_async(args=[[], run.pk], link_error=failed)
+    run.refresh_from_db()
+    return run
+
+
+def _run_start(
+    *, actor: User | None, feed: Feed, at: datetime | None, preview: bool
+) -> tuple[FeedRun, list[tuple[int, int]]]:
+    """The run of a build, its chunks' bounds, the feed no longer dirty, audited."""
     instant_check(at, "at")  # before anything is written: a run dated 1 AD could not be read back
     at = at or timezone.now()
     with transaction.atomic():
@@ -225,15 +240,21 @@ def feed_build_start(
         _audit(
             actor, "feed.preview" if preview else "feed.build", feed, {"run": run.pk, "at": at.isoformat()}
         )
-    header = [tasks.feed_build_chunk.si(run.pk, index, low, high) for index, (low, high) in enumerate(bounds)]
-    finish = tasks.feed_build_finish.s(run.pk)
-    failed = tasks.feed_build_failed.si(run.pk)
-    if header:
-        chord(header)(finish.on_error(failed))
-    else:
-        tasks.feed_build_finish.apply_async(args=[[], run.pk], link_error=failed)
-    run.refresh_from_db()
-    return run
+    return run, bounds
+
+
+def feed_build_now(
+    *, actor: User | None, feed: Feed, progress: Callable[[int, int], None] | None = None
+) -> FeedRun:
+    """Build a feed in this process, chunk after chunk, then merge and publish: the same steps as the
+    workers take (for the shell, which waits for the result). `progress(done, chunks)` after each chunk."""
+    run, bounds = _run_start(actor=actor, feed=feed, at=None, preview=False)
+    results = []
+    for index, (low, high) in enumerate(bounds):
+        results.append(feed_chunk_build(run.pk, index, low, high))
+        if progress is not None:
+            progress(index + 1, len(bounds))
+    return feed_build_finish(run.pk, results)
 
 
 @dataclass
@@ -547,15 +568,8 @@ def _warning(run: FeedRun) -> dict[str, Any]:
         if last and run.published < last[1] * SHRINK_FLAGGED_BELOW:
             warning = {"code": "fewer_than_last", "published": run.published, "last": last[1], "run": last[0]}
     if warning:
-        commonest = (
-            FeedIssue.objects.filter(run=run)
-            .values("message")
-            .annotate(n=Count("sku", distinct=True))
-            .order_by("-n", "message")
-            .first()
-        )
-        if commonest:
-            warning.update(reason=commonest["message"], count=commonest["n"])
+        for reason, count in selectors.held_back_reasons(run, 1):
+            warning.update(reason=reason, count=count)
     return warning
 
 

@@ -25,7 +25,7 @@ from django_celery_results.models import GroupResult, TaskResult
 from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
-from unfold.decorators import action
+from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
@@ -119,11 +119,21 @@ class ChannelAdmin(ChannelLimitedAdminMixin, ObjectPermissionsAdminMixin, ModelA
 
     channel_path = ""
 
-    list_display = ("code", "name", "kind", "currency", "is_active")
+    list_display = ("code", "name", "kind", "currency", "taking_from", "is_active")
     list_filter = ("kind", "is_active")
     list_select_related = ("currency",)
     search_fields = ("code", "name")
     filter_horizontal = ("locales",)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "fallbacks":  # a few codes on one line, not a text area
+            kwargs["widget"] = UnfoldAdminTextInputWidget(attrs={"placeholder": "ecommerce, mobile"})
+            return db_field.formfield(**kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @display(description=_("takes scoped values from"))
+    def taking_from(self, obj: Channel) -> str:
+        return ", ".join(obj.fallbacks) or "—"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -2,6 +2,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -126,6 +127,18 @@ class Channel(models.Model):
     )
     base_url = models.URLField(_("base URL for product links"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Where a catalog scopes its values to channels Noel does not sell on (Akeneo's ecommerce, print,
+    # mobile), a sales channel reads theirs where it has none of its own, in this order.
+    fallbacks = ArrayField(
+        models.CharField(max_length=64),
+        verbose_name=_("takes scoped values from"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Codes of other channels, in order, separated by commas: where a product has no value of its "
+            "own for this channel, the first of them that has one gives it (e.g. ecommerce)."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -137,6 +150,22 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        super().clean()
+        codes = [code.strip() for code in self.fallbacks if code.strip()]
+        if self.code in codes:
+            raise ValidationError({"fallbacks": _("A channel cannot take values from itself.")})
+        if len(set(codes)) != len(codes):
+            raise ValidationError({"fallbacks": _("Each channel may be named once.")})
+        unknown = sorted(
+            set(codes) - set(Channel.objects.filter(code__in=codes).values_list("code", flat=True))
+        )
+        if unknown:
+            raise ValidationError(
+                {"fallbacks": _("Unknown channel(s): %(codes)s.") % {"codes": ", ".join(unknown)}}
+            )
+        self.fallbacks = codes
 
 
 class AuditLog(models.Model):

@@ -108,6 +108,22 @@ def channel_record_change(
 
 
 @transaction.atomic
+def channel_fallbacks_set(*, actor: User | None, channel: Channel, fallbacks: list[str]) -> Channel:
+    """Name the channels whose scoped values `channel` takes where it has none of its own, in order
+    (checked by the model: existing channels, not itself, each once); completeness is recomputed and the
+    channel's feeds rebuilt, as for any channel change."""
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    before = list(channel.fallbacks)
+    channel.fallbacks = list(fallbacks)
+    channel.clean()
+    if channel.fallbacks == before:
+        return channel
+    channel.save(update_fields=["fallbacks"])
+    channel_record_change(actor=actor, channel=channel, diff={"fallbacks": [before, channel.fallbacks]})
+    return channel
+
+
+@transaction.atomic
 def api_token_create(
     *, actor: User | None, user: User, name: str, scopes: list[str], channels: list[Channel] | None = None
 ) -> tuple[ApiToken, str]:

@@ -467,7 +467,23 @@ class ProductAdmin(ModelAdmin):
 
     @display(description=_("completeness"))
     def completeness_summary(self, obj: Product) -> str:
-        return self.completeness_badges(obj)
+        """The badges, and which channels count another's scoped values (as their feeds send them)."""
+        taking = [
+            (code, ", ".join(chain[1:])) for code, chain in sorted(vals.channel_chains().items()) if chain[1:]
+        ]
+        if not taking:
+            return self.completeness_badges(obj)
+        said = format_html_join(
+            "; ",
+            "{}",
+            [(_("%(channel)s takes %(sources)s") % {"channel": c, "sources": s},) for c, s in taking],
+        )
+        return format_html(
+            '{}<div class="noel-chain text-xs mt-1">{} {}</div>',
+            self.completeness_badges(obj),
+            _("Where a channel has no value of its own:"),
+            said,
+        )
 
     @display(description=_("history"))
     def history_link(self, obj: Product) -> str:
@@ -548,16 +564,10 @@ class ProductAdmin(ModelAdmin):
     # bulk actions -----------------------------------------------------------------------------------------
 
     def _bulk(self, request, queryset, service, done_message):
-        done, problems = 0, []
-        for product in queryset:
-            try:
-                service(actor=request.user, product=product)
-                done += 1
-            except (ValidationError, PermissionDenied) as exc:
-                problems.append(" ".join(getattr(exc, "messages", [str(exc)])))
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-        for problem in problems[:20]:
+        outcome = services.products_review_bulk(actor=request.user, products=queryset, review=service)
+        if outcome.done:
+            self.message_user(request, done_message % {"count": outcome.done}, messages.SUCCESS)
+        for _sku, problem in outcome.refused[:20]:
             self.message_user(request, problem, messages.WARNING)
 
     @action(description=_("Submit for approval"), permissions=["change"])

@@ -161,6 +161,7 @@ class SetReport(ImportReport):
     files_not_read: list[str] = field(default_factory=list)  # Akeneo's users.csv, jobs.yml…
     prices_set: int = 0  # channel prices the products file's price attribute gave
     prices_not_set: list[str] = field(default_factory=list)
+    channel_fallbacks: list[str] = field(default_factory=list)  # the chains the import gave Noel's channels
 
     def add(self, name: str, kind: str, part: ImportReport) -> None:
         for name_ in ("rows", "created", "updated", "unchanged", "pending", "rejected"):
@@ -177,6 +178,7 @@ class SetReport(ImportReport):
             "files": self.files,
             "files_not_read": self.files_not_read,
             "prices": {"set": self.prices_set, "not_set": self.prices_not_set},
+            "channel_fallbacks": self.channel_fallbacks,
         }
 
 
@@ -383,6 +385,7 @@ class CatalogSet:
         self.report = SetReport(dry_run=dry_run)
         self.done = 0
         self.product_skus: list[str] = []  # the products files' rows written: priced at the end
+        self.channel_codes: list[str] = []  # the channels file's: where its values are scoped
 
     # -- set-up files ----------------------------------------------------------------------------------
     def setup_file(self, path: Path, kind: str, root: Path) -> ImportReport:
@@ -417,6 +420,10 @@ class CatalogSet:
                         self._setup_row(part, handler, number, row, path.name, defer=False)
                     break
                 deferred = still
+            if kind == "channels":
+                self.report.channel_fallbacks += setup.channel_fallbacks_propose(
+                    actor=self.actor, sources=self.channel_codes
+                )
         part.columns_ignored += self.notes
         self.notes = []
         return part
@@ -656,6 +663,7 @@ def _channel(run: CatalogSet, row: dict[str, str]) -> str:
         note = _("currencies {codes} of channel {channel} (a Noel channel sells in one currency: {first})")
         others = ", ".join(currencies[1:])
         run.notes.append(note.format(codes=others, channel=row["code"], first=currencies[0]))
+    run.channel_codes.append(_required(row, "code"))
     return setup.channel_save(
         actor=run.actor,
         code=_required(row, "code"),

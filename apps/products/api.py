@@ -91,10 +91,19 @@ def _completeness(products: list[Product]) -> dict[int, list[dict]]:
     return rows
 
 
-def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | None) -> dict:
+def _filter_values(
+    values: dict,
+    locales: set[str] | None,
+    channels: set[str] | None,
+    chains: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[dict, dict[str, str]]:
+    """The values of the locales and channels shown. For each channel shown, a scoped value it has none
+    of is the one it takes from another channel (as its feeds and completeness read it); the second
+    result names those, as {"column": "channel it comes from"} in Akeneo's column names."""
     if not locales and channels is None:
-        return values
+        return values, {}
     kept: dict[str, Any] = {}
+    inherited: dict[str, str] = {}
     for code, by_locale in values.items():
         for locale, by_channel in by_locale.items():
             if locales and locale != vals.ANY and locale not in locales:
@@ -103,17 +112,34 @@ def _filter_values(values: dict, locales: set[str] | None, channels: set[str] | 
                 if channels is not None and channel != vals.ANY and channel not in channels:
                     continue
                 kept.setdefault(code, {}).setdefault(locale, {})[channel] = value
-    return kept
+            if not chains or channels is None or vals.ANY in by_channel:
+                continue
+            for channel in sorted(channels - by_channel.keys()):
+                found = vals.value_source(
+                    {code: {locale: by_channel}}, code, locale, channel, chains[channel]
+                )
+                if found is not None:
+                    kept.setdefault(code, {}).setdefault(locale, {})[channel] = found[0]
+                    inherited[vals.column_name(code, locale, channel)] = found[1]
+    return kept, inherited
 
 
 def _payloads(products: list[Product], request: HttpRequest, filters: ProductFilters) -> list[dict]:
-    wanted = set(filters.fields.split(",")) if filters.fields else set(BASE_FIELDS) | set(product_extras)
+    wanted = (
+        set(filters.fields.split(","))
+        if filters.fields
+        else {*BASE_FIELDS, *product_extras, "inherited_from"}
+    )
     locales = set(filters.locales.split(",")) if filters.locales else None
     channels = shown_channels(request, filters.channels or "")  # asked for, within the token's limits
     extras = {name: extra(products, request) for name, extra in product_extras.items() if name in wanted}
+    chains = vals.channel_chains() if channels is not None else None
+    if chains is not None:
+        channels = channels & chains.keys()  # a channel that does not exist has no values to show
     completeness = _completeness(products) if "completeness" in wanted else {}
     payloads = []
     for p in products:
+        values, inherited = _filter_values(p.values, locales, channels, chains)
         full = {
             "sku": p.sku,
             "gtin": p.gtin,
@@ -124,7 +150,7 @@ def _payloads(products: list[Product], request: HttpRequest, filters: ProductFil
             "status": p.status,
             "enabled": p.enabled,
             "categories": p.categories,
-            "values": _filter_values(p.values, locales, channels),
+            "values": values,
             "associations": p.associations,
             "version": p.version,
             "updated_at": p.updated_at,
@@ -135,6 +161,8 @@ def _payloads(products: list[Product], request: HttpRequest, filters: ProductFil
                 and (not locales or row["locale"] in locales)
             ],
         }
+        if channels is not None:  # read for some channels: where their values came from
+            full["inherited_from"] = inherited
         full.update({name: data.get(p.pk) for name, data in extras.items()})
         payloads.append({key: value for key, value in full.items() if key in wanted or key == "sku"})
     return payloads

@@ -37,6 +37,16 @@ def _scopes(attribute: Attribute, locales: list[str], channels: list[str]) -> li
     ]
 
 
+def _shown(value: Any) -> str:
+    """A value as help text shows it: prices and measurements in words, long texts cut."""
+    if isinstance(value, dict):
+        value = " ".join(f"{v} {k}" if k not in ("amount", "unit") else str(v) for k, v in value.items())
+    elif isinstance(value, list):
+        value = ", ".join(map(str, value))
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
 class ProductForm(forms.ModelForm):
     """Base fields plus the family's value fields; the version travels with the form to detect conflicts."""
 
@@ -90,6 +100,8 @@ class ProductForm(forms.ModelForm):
         ]
         allowed = services.allowed_attributes(product)
         inherited = services.effective_values(product.parent) if product.parent_id else {}
+        self._chains = vals.channel_chains()
+        self._effective = vals.merge(inherited, product.values)
         groups: dict[str, list] = {}
         for attribute in selectors.family_attributes(product.family):
             if attribute.code not in allowed and attribute.code not in inherited:
@@ -116,6 +128,14 @@ class ProductForm(forms.ModelForm):
             if parent_value is not None and product.parent_id
             else ""
         )
+        if not help_text and current is None and ch != vals.ANY:
+            # an empty slot of a channel that takes another's values: say which value the channel sends
+            found = vals.value_source(self._effective, attribute.code, loc, ch, self._chains.get(ch, (ch,)))
+            if found is not None and found[1] not in (ch, vals.ANY):
+                help_text = _("Inherited from the channel %(channel)s: %(value)s") % {
+                    "channel": found[1],
+                    "value": _shown(found[0]),
+                }
         name = value_field_name(attribute.code, loc, ch)
         if attribute.type == T.PRICE:
             names = []

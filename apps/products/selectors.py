@@ -222,6 +222,39 @@ def completeness_by_channel() -> dict[int, ChannelCompleteness]:
         return {cid: ChannelCompleteness(total, done) for cid, total, done in cursor.fetchall()}
 
 
+def products_matching(
+    queryset: QuerySet[Product],
+    *,
+    family: str = "",
+    category: str = "",
+    sku_prefix: str = "",
+    status: str = "",
+) -> QuerySet[Product]:
+    """The products a shell command's filters name (each optional), in SKU order."""
+    if family:
+        queryset = queryset.filter(family__code=family)
+    if category:
+        queryset = products_in_category(queryset, category)
+    if sku_prefix:
+        queryset = queryset.filter(sku__startswith=sku_prefix)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("sku")
+
+
+def products_to_submit(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Drafts, and approved products whose pending change is not submitted yet."""
+    return queryset.filter(
+        Q(status=Product.Status.DRAFT) | Q(status=Product.Status.APPROVED, pending_change__submitted=False)
+    )
+
+
+def products_to_approve(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Products in review and submitted pending changes, whoever contributed (the approval refuses what
+    the approver contributed to, and says so)."""
+    return queryset.filter(Q(status=Product.Status.IN_REVIEW) | Q(pending_change__submitted=True))
+
+
 def products_drafts_of(user: Any, queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
     """A person's unfinished work: drafts they last edited, and their pending changes not yet submitted."""
     queryset = Product.objects.all() if queryset is None else queryset

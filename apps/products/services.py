@@ -787,6 +787,44 @@ def product_reject(*, actor: User, product: Product, comment: str) -> Product:
     return product
 
 
+@dataclass
+class BulkOutcome:
+    """What a review action over many products did: how many were done, and each refusal's reason."""
+
+    done: int = 0
+    refused: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (sku, reason)
+
+    def top_reasons(self, count: int = 5) -> list[tuple[str, int]]:
+        """The commonest reasons, the SKU taken out of each, with how many products each held back."""
+        tally: dict[str, int] = {}
+        for sku, reason in self.refused:
+            key = reason.replace(sku, "…")
+            tally[key] = tally.get(key, 0) + 1
+        return sorted(tally.items(), key=lambda pair: (-pair[1], pair[0]))[:count]
+
+
+def products_review_bulk(
+    *,
+    actor: User,
+    products: Iterable[Product],
+    review: Callable[..., Product],
+    progress: Callable[[int], None] | None = None,
+) -> BulkOutcome:
+    """One review service (submit, approve, retire) over many products, each in its own transaction as
+    a person clicking through them would: one refusal (four eyes, another team's product, nothing to
+    submit) holds back that product only, and is said with its reason."""
+    outcome = BulkOutcome()
+    for number, product in enumerate(products, start=1):
+        try:
+            review(actor=actor, product=product)
+            outcome.done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            outcome.refused.append((product.sku, " ".join(getattr(exc, "messages", [str(exc)]))))
+        if progress is not None:
+            progress(number)
+    return outcome
+
+
 @transaction.atomic
 def product_retire(*, actor: User, product: Product, comment: str = "") -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
@@ -901,9 +939,10 @@ def channel_required_codes() -> dict[str, set[str]]:
 
 class CompletenessPlan:
     """What each family requires where, worked out once per batch (or import) rather than once per
-    product: per family, (channel code, locale code, [(required code, the four value slots that can fill
-    it)]) for each channel × locale served. A value counts for a locale and channel as `vals.value_of`
-    reads it: its own slot, or the one for every channel, every locale, or both."""
+    product: per family, (channel code, locale code, [(required code, the value slots that can fill it)])
+    for each channel × locale served. A value counts for a locale and channel as `vals.value_of` reads
+    it (`vals.value_slots`): its own slot, that of a channel it takes values from, or the one for every
+    channel, every locale, or both."""
 
     def __init__(self, family_ids: AbstractSet[int]):
         required: dict[tuple[int, int], list[str]] = {}
@@ -912,6 +951,7 @@ class CompletenessPlan:
         ).values_list("family_id", "channel_id", "attribute__code"):
             required.setdefault((family_id, channel_id), []).append(code)
         channels = [(c, list(c.locales.all())) for c in Channel.objects.prefetch_related("locales")]
+        fallbacks = {channel.code: channel.fallbacks for channel, _locales in channels}
         by_channel = channel_required_codes()
         for family_id in family_ids:
             for channel, _locales in channels:
@@ -927,12 +967,12 @@ class CompletenessPlan:
             self.plans[family_id] = []
             for channel, locales in channels:
                 codes = sorted(required.get((family_id, channel.pk), []))
+                chain = vals.channel_chain(channel.code, fallbacks)
                 for locale in locales:
                     needs = []
                     for code in codes:
                         loc = locale.code if code in localizable else vals.ANY
-                        slots = {(code, lo, ch) for lo in (loc, vals.ANY) for ch in (channel.code, vals.ANY)}
-                        needs.append((code, tuple(slots)))
+                        needs.append((code, tuple(vals.value_slots(code, loc, chain))))
                     self.plans[family_id].append((channel.code, locale.code, needs))
         self.required = {
             family_id: {code for _c, _l, needs in plans for code, _slots in needs}

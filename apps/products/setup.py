@@ -15,9 +15,10 @@ from typing import Any, Literal
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from apps.core.models import Channel, Currency, Locale, User
-from apps.core.services import audit_record, channel_record_change
+from apps.core.services import audit_record, channel_fallbacks_set, channel_record_change
 from apps.products import services
 from apps.products.models import (
     AssociationType,
@@ -403,3 +404,24 @@ def channel_save(
     if outcome != "unchanged":
         channel_record_change(actor=actor, channel=channel, diff=diff)
     return channel, outcome
+
+
+@transaction.atomic
+def channel_fallbacks_propose(*, actor: User | None, sources: Sequence[str]) -> list[str]:
+    """Give the channels that take no other's values yet those of the imported channels (`sources`, an
+    Akeneo catalog's scopes: `ecommerce` first when it is one, the web shop's): a catalog whose texts are
+    scoped to Akeneo's channels then reaches Noel's Google or Meta channels without copying columns.
+    Returns what was set, one sentence per channel, for the import's report."""
+    sources = [code for code in sources if code]
+    if not sources:
+        return []
+    preferred = "ecommerce" if "ecommerce" in sources else sources[0]
+    said = []
+    for channel in Channel.objects.exclude(code__in=sources).filter(fallbacks=[]):
+        channel_fallbacks_set(actor=actor, channel=channel, fallbacks=[preferred])
+        said.append(
+            _(
+                "channel {channel} now takes the values scoped to {source} where it has none of its own"
+            ).format(channel=channel.code, source=preferred)
+        )
+    return said

@@ -12,7 +12,7 @@ import copy
 import datetime
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
@@ -327,15 +327,68 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     return merged
 
 
-def value_of(values: Mapping[str, Any], attribute: str, locale: str = ANY, channel: str = ANY) -> Any:
-    """The value for one locale and channel, falling back to the non-scoped/non-localized one."""
+def channel_chain(channel: str, fallbacks: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The channels whose scoped values `channel` reads, in order: its own, then those it takes values
+    from (`fallbacks`: channel code → the codes it names), each followed by theirs, each channel once (a
+    loop of channels naming each other ends where it comes back)."""
+    chain: list[str] = []
+    pending = [channel]
+    while pending:
+        code = pending.pop(0)
+        if code in chain:
+            continue
+        chain.append(code)
+        pending[:0] = [c for c in fallbacks.get(code, ()) if c not in chain]
+    return tuple(chain)
+
+
+def channel_chains() -> dict[str, tuple[str, ...]]:
+    """Every channel's chain (`channel_chain`), in one query."""
+    from apps.core.models import Channel
+
+    fallbacks = dict(Channel.objects.values_list("code", "fallbacks"))
+    return {code: channel_chain(code, fallbacks) for code in fallbacks}
+
+
+def value_of(
+    values: Mapping[str, Any],
+    attribute: str,
+    locale: str = ANY,
+    channel: str = ANY,
+    chain: Sequence[str] = (),
+) -> Any:
+    """The value for one locale and channel, falling back to the non-scoped/non-localized one. `chain`
+    (from `channel_chain`, starting with `channel`) names the channels whose scoped values the channel
+    takes where it has none of its own: completeness counts the same slots (`value_slots`)."""
     by_locale = values.get(attribute) or {}
+    channels = (*chain, ANY) if chain else (channel, ANY)
     for loc in (locale, ANY):
-        by_channel = by_locale.get(loc) or {}
-        for ch in (channel, ANY):
+        by_channel = by_locale.get(loc)
+        if not by_channel:
+            continue
+        for ch in channels:
             if ch in by_channel and not is_empty(by_channel[ch]):
                 return by_channel[ch]
     return None
+
+
+def value_source(
+    values: Mapping[str, Any], attribute: str, locale: str, channel: str, chain: Sequence[str]
+) -> tuple[Any, str] | None:
+    """The value `value_of` reads and the channel it is scoped to (ANY: every channel), or None."""
+    by_locale = values.get(attribute) or {}
+    for loc in (locale, ANY):
+        by_channel = by_locale.get(loc) or {}
+        for ch in (*(chain or (channel,)), ANY):
+            if ch in by_channel and not is_empty(by_channel[ch]):
+                return by_channel[ch], ch
+    return None
+
+
+def value_slots(code: str, locale: str, chain: Sequence[str]) -> frozenset[tuple[str, str, str]]:
+    """The (attribute, locale, channel) slots any of which gives `code` a value for `locale` and the
+    channel starting `chain`, as `value_of` reads them."""
+    return frozenset((code, lo, ch) for lo in (locale, ANY) for ch in (*chain, ANY))
 
 
 @functools.lru_cache(maxsize=4096)

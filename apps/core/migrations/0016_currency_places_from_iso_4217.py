@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0015_auditlog_protect_with_pgtrigger'),
+        ("core", "0015_auditlog_protect_with_pgtrigger"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='currency',
-            name='decimal_places',
+            model_name="currency",
+            name="decimal_places",
         ),
     ]

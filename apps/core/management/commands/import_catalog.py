@@ -1,8 +1,9 @@
 """`manage.py import_catalog PATH… [--dry-run] [--skip-invalid] [--format noel|akeneo|shopify]
-[--location CODE]`: files, folders or ZIPs, taken in dependency order (products, then prices, then stock;
-an Akeneo set in its own order), through the same importers as the admin, with progress on a terminal
-and a summary per file. Without --format, Akeneo's set-up files and Shopify's product CSV are told by
-their header; --location names where Shopify's stock counts go."""
+[--location CODE] [--user NAME]`: files, folders or ZIPs, taken in dependency order (products, then
+prices, then stock; an Akeneo set in its own order), through the same importers as the admin, with
+progress on a terminal and a summary per file; with --user, as that person (their rights apply).
+Without --format, Akeneo's set-up files and Shopify's product CSV are told by their header; --location
+names where Shopify's stock counts go."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.imports import importers
+from apps.core.management.shell_jobs import person
 from apps.core.tabular import ImportRejected
 
 ORDER = ("products", "prices", "stock")
@@ -44,8 +47,14 @@ class Command(BaseCommand):
             help="Shopify's product CSV: the stock location that receives its Variant Inventory Qty"
             " (Inventory quantity)",
         )
+        parser.add_argument(
+            "--user",
+            help="import as this person: their rights apply, and approved products they change get "
+            "pending changes, as through the admin (default: the system, unchecked)",
+        )
 
     def handle(self, *args, **options) -> None:
+        self.actor = person(options.get("user"), required=False)
         with tempfile.TemporaryDirectory() as scratch:
             files = self._files([Path(p) for p in options["paths"]], Path(scratch))
             if not files:
@@ -102,14 +111,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{path or ', '.join(map(str, paths or []))} ({kind}{', dry run' if options['dry_run'] else ''})"
         )
+        importer = importers[kind]
+        if self.actor is not None and not self.actor.has_perm(importer.permission):
+            raise CommandError(f"{self.actor.get_username()} may not import {importer.label}")
         run = {
-            "actor": None,
+            "actor": self.actor,
             "skip_invalid": options["skip_invalid"],
             "dry_run": options["dry_run"],
             "progress": progress,
         }
         extra = {"location": options["location"]} if options.get("location") else {}
-        if refusal := importers[kind].options_refusal(extra, actor=None):
+        if refusal := importers[kind].options_refusal(extra, actor=self.actor):
             raise CommandError(refusal)
         try:
             if path is None:
@@ -117,6 +129,8 @@ class Command(BaseCommand):
             else:
                 with path.open("rb") as handle:
                     report = importers[kind].run(handle=handle, name=path.name, **run, **extra).as_dict()
+        except PermissionDenied as refused:
+            raise CommandError(str(refused)) from refused
         except ImportRejected as rejected:
             if terminal:
                 sys.stderr.write("\n")
@@ -141,6 +155,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  channel prices set from the file: {prices['set']}")
             for reason in prices["not_set"]:
                 self.stdout.write(f"  price not set: {reason}")
+        for said in report.get("channel_fallbacks", []):
+            self.stdout.write(f"  {said}")
         if report.get("files_not_read"):
             self.stdout.write(
                 "  files not read (Noel has no use for them): " + ", ".join(report["files_not_read"])
