@@ -1187,10 +1187,11 @@ class _Translator:
         target = (base / relative).resolve()
         if not target.is_file():
             target = (self.root / relative).resolve()
-        if (
-            not (target.is_relative_to(self.root.resolve()) or target.is_relative_to(base))
-            or not target.is_file()
-        ):
+        if not (target.is_relative_to(self.root.resolve()) or target.is_relative_to(base)):
+            # a path leading out of the archive is never looked at: refused, not taken for a lost picture
+            reason = _("the file {path} is not in the archive (paths are relative to {file})")
+            raise _Refused(column, reason.format(path=relative, file=self.path.name))
+        if not target.is_file():
             reason = _(
                 "the file {path} is not in the archive (paths are relative to {file}): imported without "
                 "this picture"

@@ -321,7 +321,7 @@ def import_pictures_missing_record(*, actor: User | None, pictures: Sequence[tup
             if len(names) == 1
             else f"pictures {', '.join(names)} named in the import were missing"
         )
-        details = {"attributes": sorted({code for code, _name in missing}), "files": names}
+        details = {"attributes": sorted({code for code, _name in missing if code}), "files": names}
         hits.append(Hit(product_id=pid, message=message[:2000], details=details))
     at = timezone.now()
     _upsert(list(_keyed(rule, hits).values()), at)

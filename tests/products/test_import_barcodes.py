@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from apps.products.akeneo import catalog_import
-from apps.products.models import Product
+from apps.products.models import Attribute, Family, FamilyVariant, Product
 from apps.products.shopify import shopify_import
 from apps.quality.models import Finding
 from apps.quality.services import quality_check
@@ -109,3 +110,22 @@ def test_shopify_barcode_that_is_no_gtin_at_all_is_kept_and_said_so(db, django_c
     assert findings("JMP-M-RED") == [
         "barcode JMP-M-RED-BC (barcode) is not a GTIN (8, 12, 13 or 14 digits): no GTIN is sent"
     ]
+
+
+def test_a_shopify_family_imported_before_barcodes_were_kept_takes_them_on_the_next_import(db):
+    shopify_import(actor=None, handle=io.BytesIO(EXPORT.read_bytes()), name="products_export.csv")
+    # as an earlier Noel left it: no barcode attribute in the shopify family and its variants
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE products_product SET values = values - 'barcode'")
+    barcode = Attribute.objects.get(code="barcode")
+    for variant in FamilyVariant.objects.filter(family__code="shopify"):
+        variant.variant_attributes.remove(barcode)
+    Family.objects.get(code="shopify").attributes.remove(barcode)
+    report = shopify_import(actor=None, handle=io.BytesIO(EXPORT.read_bytes()), name="products_export.csv")
+    assert report.error_count == 0
+    assert (
+        FamilyVariant.objects.get(code="shopify_size_color")
+        .variant_attributes.filter(code="barcode")
+        .exists()
+    )
+    assert Product.objects.get(sku="JMP-M-RED").values["barcode"] == {"*": {"*": "4006381333986"}}

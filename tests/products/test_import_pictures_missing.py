@@ -13,6 +13,7 @@ from django.core.management import call_command
 from apps.assets import services as assets
 from apps.assets.models import ProductAsset
 from apps.core.models import ImportJob
+from apps.core.tabular import ImportRejected
 from apps.products.akeneo import catalog_import
 from apps.products.models import Product
 from apps.quality.models import Finding
@@ -139,3 +140,13 @@ def test_the_admin_shows_the_warning_and_the_report_file_lists_it(
     lines = admin_client.get(f"/admin/core/importjob/{job.pk}/errors.csv").content.decode().splitlines()
     assert lines[0] == "row;column;sku;value;reason;kind"
     assert lines[1].startswith(f"5;picture;CUSH-LIN-01;{CUSHION};") and lines[1].endswith(";warning")
+
+
+def test_a_path_leading_out_of_the_archive_is_still_refused(db, export):
+    (export.parent / "secret.jpg").write_bytes(b"\xff\xd8\xff")
+    text = (export / "products.csv").read_text(encoding="utf-8").replace(CUSHION, "../secret.jpg", 1)
+    (export / "products.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught:
+        catalog_import(actor=None, paths=[export])
+    assert any(e.row == 5 and e.column == "picture" for e in caught.value.errors), caught.value.errors
+    assert not Product.objects.exists() and not Finding.objects.exists()
