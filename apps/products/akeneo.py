@@ -6,10 +6,11 @@ group types, which Noel does not have, are reported as files ignored.
 Each file's kind is told by its header (Akeneo's file names vary by export profile). Set-up rows are
 written one by one through `apps.products.setup`; product models and products are translated into
 Noel's flat format (identifier column → `sku`, `family` from the family variant, values inherited from
-a parent left to the parent, media paths → stored assets) and written by the flat import, so
-validation, versions, audit and completeness are the same as for any other import. Everything runs in
-one transaction: one refused row refuses the whole set unless invalid rows are skipped. Columns Noel
-has no use for are reported once each, by name.
+a parent left to the parent, media paths → stored assets, a barcode attribute → the GTIN when valid)
+and written by the flat import, so validation, versions, audit and completeness are the same as for any
+other import. Everything runs in one transaction: one refused row refuses the whole set unless invalid
+rows are skipped; a media file the set lacks is a warning on its cell, not a refusal. Columns Noel has
+no use for are reported once each, by name.
 """
 
 from __future__ import annotations

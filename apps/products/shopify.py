@@ -12,7 +12,8 @@ marketplaces) a scopable description gets the plain text. Columns Noel has no us
 shipping, Google Shopping…) are reported once each, by name. Pictures are named by address: the DAM
 fetches them once the import commits (`MediaStore.fetch_later`). Shopify's file names no location, so
 `Variant Inventory Qty` is counted at the location the user names (`location=`), in the same transaction
-as the products; without one it is reported as ignored.
+as the products; without one the report says once that stock was not imported. `Variant Barcode` is kept
+as the `barcode` attribute and is the GTIN when it is a valid one.
 
 Shopify's export has named most of its columns anew since 2024 (`URL handle`, `SKU`, `Price`,
 `Product image URL`…): a file in either naming imports the same (`RENAMED`), and errors and ignored
@@ -87,6 +88,7 @@ RENAMED = {
     "Weight value (grams)": "Variant Grams",
     "Inventory tracker": "Variant Inventory Tracker",
     "Inventory quantity": "Variant Inventory Qty",
+    "Continue selling when out of stock": "Variant Inventory Policy",
     "Product image URL": "Image Src",
     "Image position": "Image Position",
     "Variant image URL": "Variant Image",

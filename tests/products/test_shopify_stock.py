@@ -10,7 +10,7 @@ from django.core.management import call_command
 from apps.core.models import ImportJob
 from apps.inventory.models import StockLevel
 from tests.inventory.factories import LocationFactory
-from tests.products.test_shopify import EXPORT, on_hand, run, spoiled
+from tests.products.test_shopify import CURRENT, EXPORT, on_hand, run, spoiled
 
 UNTRACKED = spoiled(",shopify,40,", ",,0,")  # the tea towel: Shopify does not track its stock
 
@@ -25,6 +25,16 @@ def test_without_a_location_the_stock_columns_are_said_once_as_not_imported(db):
     ]
     assert not {"Variant Inventory Qty", "Variant Inventory Tracker"} & set(report.columns_ignored)
     assert not StockLevel.objects.exists()
+
+
+def test_the_current_export_says_its_own_stock_columns_once(db):
+    report = run(CURRENT.read_bytes())
+    assert report.as_dict()["stock"]["skipped"] == [
+        "Inventory tracker",
+        "Inventory quantity",
+        "Continue selling when out of stock",
+    ]
+    assert "Continue selling when out of stock" not in report.columns_ignored
 
 
 def test_a_variant_shopify_does_not_track_is_counted_as_untracked_not_as_zero(db):

@@ -76,10 +76,11 @@ class BarcodeNotGtin(Rule):
                 if not isinstance(barcode, str) or not barcode.strip():
                     continue
                 if reason := _not_a_gtin(barcode.strip()):
+                    shown = barcode.strip()[:40] + ("…" if len(barcode.strip()) > 40 else "")
                     yield Hit(
                         pid,
-                        f"barcode {barcode.strip()} ({code}) {reason}: no GTIN is sent",
-                        {"attribute": code, "barcode": barcode.strip()},
+                        f"barcode {shown} ({code}) {reason}: no GTIN is sent",
+                        {"attribute": code, "barcode": barcode.strip()[:200]},
                     )
                     break
 
