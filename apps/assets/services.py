@@ -40,6 +40,7 @@ from apps.core.models import Channel, User
 from apps.core.outbound import fetch_public
 from apps.core.services import audit_record
 from apps.products import services as product_services
+from apps.products.akeneo import missing_pictures
 from apps.products.models import Product
 
 Role = ProductAsset.Role
@@ -548,7 +549,24 @@ def media_fetch(*, actor: User | None, links: Sequence[tuple[str, str, bool]]) -
                 object_code=url[:255],
                 diff={"url": url, "reason": reason, "skus": sorted({sku for sku, _main in targets})},
             )
+    _flag_missing(actor, by_url, done.failed, products)
     return done
+
+
+def _flag_missing(
+    actor: User | None,
+    by_url: dict[str, list[tuple[str, bool]]],
+    failed: dict[str, str],
+    products: dict[str, Product],
+) -> None:
+    """A main picture that could not be fetched leaves its product without one: flagged as a picture the
+    import named and did not bring, like one missing from an Akeneo archive (a gallery picture that failed
+    leaves the product its main one)."""
+    pictures = [
+        (sku, "", _url_name(url)) for url in failed for sku, main in by_url[url] if main and sku in products
+    ]
+    if pictures and missing_pictures:
+        missing_pictures[0](actor=actor, pictures=pictures)
 
 
 def _download(url: str) -> bytes:

@@ -278,24 +278,25 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=_("Import the valid rows and list the others; by default one bad row refuses the file"),
     )
-    location = forms.CharField(
+    location = forms.ChoiceField(
         label=_("Stock location"),
         required=False,
-        max_length=64,
-        widget=UnfoldAdminTextInputWidget,
+        widget=UnfoldAdminSelectWidget,
         help_text=_(
-            "Shopify's product CSV only: the code of the Noel stock location that receives its Variant"
-            " Inventory Qty (Inventory quantity); without one, stock is not imported"
+            "Shopify's product CSV only: the Noel stock location that receives its Variant Inventory Qty"
+            " (Inventory quantity); without one, stock is not imported"
         ),
     )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [
-            (kind, importer.label)
-            for kind, importer in imports.importers.items()
-            if user.has_perm(importer.permission)
-        ]
+        allowed = [(kind, i) for kind, i in imports.importers.items() if user.has_perm(i.permission)]
+        self.fields["kind"].choices = [(kind, importer.label) for kind, importer in allowed]
+        locations = {}
+        for _kind, importer in allowed:
+            if importer.choices is not None:
+                locations.update(importer.choices(user).get("location", []))
+        self.fields["location"].choices = [("", _("None: stock is not imported")), *locations.items()]
 
 
 @admin.register(ImportJob)
@@ -367,6 +368,7 @@ class ImportJobAdmin(ModelAdmin):
             "progress": imports.job_progress(job) if running else None,
             "result": result,
             "errors": result.get("errors", [])[:200],
+            "warnings": result.get("warnings", [])[:200],
             "can_confirm": job.status == ImportJob.Status.PREVIEWED and job.created_by_id == request.user.pk,
         }
         return TemplateResponse(request, "admin/core/importjob/detail.html", context)
@@ -381,12 +383,18 @@ class ImportJobAdmin(ModelAdmin):
         return redirect("admin:core_importjob_change", job.pk)
 
     def errors_view(self, request, pk: int):
-        """The refused rows as a CSV file, to fix them in a spreadsheet and import them again."""
+        """The refused rows as a CSV file, to fix them in a spreadsheet and import them again, then the
+        cells imported with a warning (a picture the archive lacked)."""
         job = get_object_or_404(self.get_queryset(request), pk=pk)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         writer = CsvWriter(response, delimiter=";")
-        writer.writerow(["row", "column", "sku", "value", "reason"])
-        for error in (job.report or job.preview).get("errors", []):
-            writer.writerow([error["row"], error["column"], error["sku"], error["value"], error["reason"]])
+        writer.writerow(["row", "column", "sku", "value", "reason", "kind"])
+        result = job.report or job.preview
+        for kind, rows in (
+            (_("refused"), result.get("errors", [])),
+            (_("warning"), result.get("warnings", [])),
+        ):
+            for row in rows:
+                writer.writerow([row["row"], row["column"], row["sku"], row["value"], row["reason"], kind])
         return response

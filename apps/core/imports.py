@@ -32,9 +32,10 @@ Runner = Callable[..., ImportReport]
 @dataclass(frozen=True)
 class Importer:
     """`detect(path)` tells a file of another tool's format (Akeneo, Shopify) from its header, for the
-    command; an importer of `sets` takes all the files at once (`paths=`), in its own order; `options`
-    names the keyword arguments it takes beyond the common ones, and `check(actor, **options)` says why
-    their values will not do (an unknown stock location) before a file is read."""
+        command; an importer of `sets` takes all the files at once (`paths=`), in its own order; `options`
+        names the keyword arguments it takes beyond the common ones, and `check(actor, **options)` says why
+        their values will not do (an unknown stock location) before a file is read; `choices(actor)` lists the
+    values the upload form offers for them (the open stock locations)."""
 
     kind: str
     label: str
@@ -44,6 +45,8 @@ class Importer:
     sets: bool = False
     options: tuple[str, ...] = ()
     check: Callable[..., str | None] | None = None
+    # option → the values a person may pick for it, (value, label), for the upload form
+    choices: Callable[[User], dict[str, list[tuple[str, str]]]] | None = None
 
     def options_refusal(self, options: dict[str, str], actor: User | None) -> str | None:
         """Why these options do not suit this importer, or None."""

@@ -67,11 +67,17 @@ class ImportReport:
     columns_ignored: list[str] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+    # cells that did not refuse their row (a picture the archive lacks): imported without them, listed
+    warnings: list[RowError] = field(default_factory=list)
 
     def error(self, error: RowError) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(error)
+
+    def warn(self, warning: RowError) -> None:
+        if len(self.warnings) < MAX_ERRORS_KEPT:
+            self.warnings.append(warning)
 
     def as_dict(self) -> dict[str, Any]:
         rate = self.rows / self.seconds if self.seconds else 0
@@ -85,6 +91,7 @@ class ImportReport:
             "error_count": self.error_count,
             "errors": [asdict(e) for e in in_file_order(self.errors)],
             "columns_ignored": self.columns_ignored,
+            "warnings": [asdict(w) for w in in_file_order(self.warnings)],
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(rate),
             "dry_run": self.dry_run,

@@ -69,6 +69,16 @@ class ShopifyStockStore:
             return _("the stock location {code} is closed").format(code=code)
         return None
 
+    def locations(self, *, actor: User | None) -> list[tuple[str, str]]:
+        if actor is not None and not actor.has_perm("inventory.change_stocklevel"):
+            return []
+        return [
+            (code, f"{name} ({code})")
+            for code, name in StockLocation.objects.filter(is_active=True)
+            .order_by("name")
+            .values_list("code", "name")
+        ]
+
     def count(self, *, actor: User | None, location: str, counts: list[tuple[str, int]]) -> int:
         lines = [StockLine(sku=sku, location=location, quantity=quantity) for sku, quantity in counts]
         return stock_apply_batch(actor=actor, lines=lines)["changed"]

@@ -6,10 +6,11 @@ group types, which Noel does not have, are reported as files ignored.
 Each file's kind is told by its header (Akeneo's file names vary by export profile). Set-up rows are
 written one by one through `apps.products.setup`; product models and products are translated into
 Noel's flat format (identifier column → `sku`, `family` from the family variant, values inherited from
-a parent left to the parent, media paths → stored assets) and written by the flat import, so
-validation, versions, audit and completeness are the same as for any other import. Everything runs in
-one transaction: one refused row refuses the whole set unless invalid rows are skipped. Columns Noel
-has no use for are reported once each, by name.
+a parent left to the parent, media paths → stored assets, a barcode attribute → the GTIN when valid)
+and written by the flat import, so validation, versions, audit and completeness are the same as for any
+other import. Everything runs in one transaction: one refused row refuses the whole set unless invalid
+rows are skipped; a media file the set lacks is a warning on its cell, not a refusal. Columns Noel has
+no use for are reported once each, by name.
 """
 
 from __future__ import annotations
@@ -135,6 +136,17 @@ class MediaStore(Protocol):
 media_stores: list[MediaStore] = []
 
 
+class MissingPictures(Protocol):
+    """Who keeps track of the pictures an import named and did not find (the quality app registers itself:
+    the catalog never imports it)."""
+
+    def __call__(self, *, actor: User | None, pictures: list[tuple[str, str, str]]) -> None:
+        """(SKU, attribute code, file name) of each picture missing, in the import's transaction."""
+
+
+missing_pictures: list[MissingPictures] = []
+
+
 class PriceStore(Protocol):
     """Where the prices of a products file go (pricing registers itself: the catalog never imports it)."""
 
@@ -169,6 +181,8 @@ class SetReport(ImportReport):
         for error in part.errors:
             self.error(error)
         self.error_count += part.error_count - len(part.errors)
+        for warning in part.warnings:
+            self.warn(warning)
         self.columns_ignored += [f"{name}: {c}" for c in part.columns_ignored]
         self.files.append({"file": name, "kind": kind, **part.as_dict()})
 
@@ -386,6 +400,7 @@ class CatalogSet:
         self.done = 0
         self.product_skus: list[str] = []  # the products files' rows written: priced at the end
         self.channel_codes: list[str] = []  # the channels file's: where its values are scoped
+        self.missing: dict[str, str] = {}  # a media path the set lacks → the SKU of the first row naming it
 
     # -- set-up files ----------------------------------------------------------------------------------
     def setup_file(self, path: Path, kind: str, root: Path) -> ImportReport:
@@ -543,11 +558,14 @@ class CatalogSet:
         for error in translator.errors:
             part.rejected += 1
             part.error(error)
+        for warning in translator.warnings:
+            part.warn(warning)
         for column in translator.ignored + flat.columns_ignored:
             if column not in part.columns_ignored:
                 part.columns_ignored.append(column)
         if not part.error_count or self.skip_invalid:
             translator.link_media()
+            translator.flag_missing()
 
     # -- prices ----------------------------------------------------------------------------------------
     def seed_prices(self) -> None:
@@ -571,6 +589,10 @@ class CatalogSet:
             self.report.prices_set, self.report.prices_not_set = price_stores[0].seed(
                 actor=self.actor, prices=prices
             )
+
+
+class _Missing(_Refused):
+    """A media file a row names that the set does not hold: the cell is warned about, the row imported."""
 
 
 class _Deferred(Exception):
@@ -939,6 +961,8 @@ class _Translator:
         self.ignored: list[str] = []
         self.renamed: dict[str, str] = {}
         self.links: list[tuple[str, str, bool]] = []
+        self.warnings: list[RowError] = []
+        self.missing: list[tuple[str, str, str]] = []  # (SKU, attribute, file name): flagged once written
         self.attributes = {a.code: a for a in Attribute.objects.all()}
         self.images = set(
             Family.objects.exclude(image_attribute=None).values_list("image_attribute__code", flat=True)
@@ -960,6 +984,7 @@ class _Translator:
         self.model_codes = {sku.lower(): sku for sku in self.models}
         self.model_families = dict(Product.objects.filter(is_model=True).values_list("sku", "family__code"))
         self.familyless: set[str] = set()  # attribute codes of the products without a family
+        self.held_gtins: dict[str, str] | None = None  # SKU → GTIN, read when a barcode is not one
 
     def _plan(self, header: list[str]) -> list[tuple[int, str, str]]:
         """(index, flat column, attribute code or "") for each column kept; the others are reported."""
@@ -1003,6 +1028,9 @@ class _Translator:
             columns = list(dict.fromkeys(flat_column for _i, flat_column, _c in plan))
             if "family" not in columns:
                 columns.append("family")
+            barcodes = self._barcode_columns(plan)
+            if barcodes and "gtin" not in columns:
+                columns.append("gtin")
             writer.writerow(columns)
             for number, cells in table.rows():
                 cells = cells + [""] * (len(table.header) - len(cells))
@@ -1016,7 +1044,7 @@ class _Translator:
                 self.rows += 1
                 codes = {flat: code for _index, flat, code in plan if code}
                 try:
-                    self._row(row, codes)
+                    self._row(row, codes, number)
                 except _Refused as refused:
                     self.errors.append(
                         RowError(
@@ -1028,13 +1056,15 @@ class _Translator:
                         )
                     )
                     continue
+                if barcodes:
+                    row["gtin"] = self._gtin(row, barcodes)
                 writer.writerow([row.get(c, "") for c in columns])
                 self.numbers.append(number)
                 if self.kind == "products":
                     self.run.product_skus.append(row.get("sku", "").strip())
         self._without_family()
 
-    def _row(self, row: dict[str, str], codes: dict[str, str]) -> None:
+    def _row(self, row: dict[str, str], codes: dict[str, str], number: int) -> None:
         parent = row.get("parent", "").strip()
         if parent:
             row["parent"] = parent = self.model_codes.get(parent.lower(), parent)
@@ -1067,7 +1097,38 @@ class _Translator:
             ):
                 row[column] = ""
             elif attribute.type == T.MEDIA and cell.strip():
-                row[column] = self._media(row["sku"], column, cell.strip(), attribute)
+                try:
+                    row[column] = self._media(row["sku"], column, cell.strip(), attribute)
+                except _Missing as missing:
+                    row[column] = self._without(row, column, cell.strip(), attribute, number, missing)
+
+    def _barcode_columns(self, plan: list[tuple[int, str, str]]) -> list[str]:
+        """The columns of a products file holding a barcode (NOEL_GTIN_ATTRIBUTES, text attributes with one
+        value per product), in the setting's order."""
+        if self.kind != "products":
+            return []
+        found = {
+            code: column
+            for _i, column, code in plan
+            if column == code
+            and code in self.attributes
+            and self.attributes[code].type == T.TEXT
+            and not (self.attributes[code].localizable or self.attributes[code].scopable)
+        }
+        return [found[code] for code in settings.NOEL_GTIN_ATTRIBUTES if code in found]
+
+    def _gtin(self, row: dict[str, str], barcodes: list[str]) -> str:
+        """The product's GTIN from its first barcode when that is a valid GTIN; otherwise (none, or one
+        that is not a GTIN: the attribute keeps it, the quality check flags it) the GTIN Noel holds stays."""
+        for column in barcodes:
+            if barcode := row.get(column, "").strip():
+                try:
+                    return services.gtin_check(barcode)
+                except ValidationError:
+                    break
+        if self.held_gtins is None:
+            self.held_gtins = dict(Product.objects.filter(gtin__isnull=False).values_list("sku", "gtin"))
+        return self.held_gtins.get(row.get("sku", "").strip(), "")
 
     def _without_family(self) -> None:
         """The family of the products Akeneo holds without one: the attributes they have values for
@@ -1135,12 +1196,16 @@ class _Translator:
         target = (base / relative).resolve()
         if not target.is_file():
             target = (self.root / relative).resolve()
-        if (
-            not (target.is_relative_to(self.root.resolve()) or target.is_relative_to(base))
-            or not target.is_file()
-        ):
+        if not (target.is_relative_to(self.root.resolve()) or target.is_relative_to(base)):
+            # a path leading out of the archive is never looked at: refused, not taken for a lost picture
             reason = _("the file {path} is not in the archive (paths are relative to {file})")
             raise _Refused(column, reason.format(path=relative, file=self.path.name))
+        if not target.is_file():
+            reason = _(
+                "the file {path} is not in the archive (paths are relative to {file}): imported without "
+                "this picture"
+            )
+            raise _Missing(column, reason.format(path=relative, file=self.path.name))
         if not media_stores:
             raise _Refused(column, _("no media store is installed: media files cannot be imported"))
         if refusal := vals.media_refusal(attribute, target.name, target.stat().st_size):
@@ -1153,6 +1218,49 @@ class _Translator:
             raise _Refused(column, " ".join(exc.messages)) from None
         self.links.append((sku, stored, attribute.code in self.images))
         return stored
+
+    def _without(
+        self,
+        row: dict[str, str],
+        column: str,
+        relative: str,
+        attribute: Attribute,
+        number: int,
+        missing: _Refused,
+    ) -> str:
+        """A media cell whose file the set lacks: a warning, not a refusal. The product keeps the file Noel
+        holds for it, if any (a missing file empties nothing), else goes without and is flagged; a child
+        naming its parent's missing file says nothing more."""
+        sku = row.get("sku", "").strip()
+        allowed = self._allowed(row)
+        first = self.run.missing.setdefault(relative, sku)
+        if allowed is not None and attribute.code not in allowed and first != sku:
+            return ""
+        self.warnings.append(
+            RowError(
+                number, self.renamed.get(column, column), f"{self.path.name}: {missing.reason}", sku, relative
+            )
+        )
+        product = Product.objects.filter(sku=sku).only("values").first()
+        held = (
+            flat.value_cells(product.values, {attribute.code: attribute.type}).get(column, "")
+            if product
+            else ""
+        )
+        if not held:
+            self.missing.append((sku, attribute.code, PurePosixPath(relative).name))
+        return held
+
+    def flag_missing(self) -> None:
+        """Flag the products written without a picture their row named (not in a dry run)."""
+        if not (self.missing and missing_pictures) or self.run.dry_run:
+            return
+        known = set(
+            Product.objects.filter(sku__in=[s for s, _a, _n in self.missing]).values_list("sku", flat=True)
+        )
+        pictures = [picture for picture in self.missing if picture[0] in known]
+        if pictures:
+            missing_pictures[0](actor=self.run.actor, pictures=pictures)
 
     def link_media(self) -> None:
         if self.links and media_stores and not self.run.dry_run:

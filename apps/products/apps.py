@@ -54,6 +54,7 @@ class ProductsConfig(AppConfig):
                 detect=shopify.detect,
                 options=("location",),
                 check=shopify.location_refusal,
+                choices=shopify.location_choices,
             )
         )
         from django.db.models.signals import post_delete

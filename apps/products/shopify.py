@@ -12,7 +12,8 @@ marketplaces) a scopable description gets the plain text. Columns Noel has no us
 shipping, Google Shopping…) are reported once each, by name. Pictures are named by address: the DAM
 fetches them once the import commits (`MediaStore.fetch_later`). Shopify's file names no location, so
 `Variant Inventory Qty` is counted at the location the user names (`location=`), in the same transaction
-as the products; without one it is reported as ignored.
+as the products; without one the report says once that stock was not imported. `Variant Barcode` is kept
+as the `barcode` attribute and is the GTIN when it is a valid one.
 
 Shopify's export has named most of its columns anew since 2024 (`URL handle`, `SKU`, `Price`,
 `Product image URL`…): a file in either naming imports the same (`RENAMED`), and errors and ignored
@@ -41,7 +42,8 @@ from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import setup
 from apps.products.akeneo import UNITS, flat_import, media_stores
-from apps.products.models import Attribute, AttributeGroup, Family, MeasurementFamily
+from apps.products.models import Attribute, AttributeGroup, Family, MeasurementFamily, Product
+from apps.products.services import gtin_check
 
 T = Attribute.Type
 FAMILY = "shopify"
@@ -61,6 +63,8 @@ ATTRIBUTES = {
     "Variant Compare At Price": ("compare_at_price", T.PRICE, False, "variant"),
     "Variant Grams": ("weight", T.MEASUREMENT, False, "variant"),
     "Variant Image": ("variant_image", T.MEDIA, False, "variant"),
+    # as Shopify holds it (it takes any text); the product's GTIN when it is a valid one
+    "Variant Barcode": ("barcode", T.TEXT, False, "variant"),
 }
 GALLERY = ("images", T.TEXTAREA)  # the pictures after the first, one URL a line
 USED = {
@@ -84,6 +88,7 @@ RENAMED = {
     "Weight value (grams)": "Variant Grams",
     "Inventory tracker": "Variant Inventory Tracker",
     "Inventory quantity": "Variant Inventory Qty",
+    "Continue selling when out of stock": "Variant Inventory Policy",
     "Product image URL": "Image Src",
     "Image position": "Image Position",
     "Variant image URL": "Variant Image",
@@ -94,6 +99,7 @@ RENAMED = {
 }
 DEFAULT_TITLE = ("Title", "Default Title")
 QTY, TRACKER = "Variant Inventory Qty", "Variant Inventory Tracker"  # used when a location is given
+STOCK_COLUMNS = (TRACKER, QTY, "Variant Inventory Policy")  # said once when no location is picked
 
 
 class StockStore(Protocol):
@@ -101,6 +107,9 @@ class StockStore(Protocol):
 
     def location_refusal(self, *, actor: User | None, code: str) -> str | None:
         """Why the counts cannot go to this location (unknown, closed, not allowed), or None."""
+
+    def locations(self, *, actor: User | None) -> list[tuple[str, str]]:
+        """The open locations the counts may go to, (code, label)."""
 
     def count(self, *, actor: User | None, location: str, counts: list[tuple[str, int]]) -> int:
         """Set the quantities on hand of (SKU, quantity) at `location`; how many levels changed.
@@ -117,6 +126,11 @@ def location_refusal(actor: User | None, *, location: str) -> str | None:
     return stock_stores[0].location_refusal(actor=actor, code=location)
 
 
+def location_choices(actor: User) -> dict[str, list[tuple[str, str]]]:
+    """The stock locations the upload form offers for the counts: (code, name)."""
+    return {"location": stock_stores[0].locations(actor=actor) if stock_stores else []}
+
+
 @dataclass
 class ShopifyReport(ImportReport):
     """Besides the products, what the counts did: the preview shows how many would be set."""
@@ -124,8 +138,12 @@ class ShopifyReport(ImportReport):
     stock_location: str = ""
     stock_counted: int = 0
     stock_changed: int = 0
+    stock_untracked: int = 0  # variants whose Variant Inventory Tracker is empty: Shopify counts nothing
+    stock_skipped: list[str] = field(default_factory=list)  # the stock columns, when no location is picked
 
     def as_dict(self) -> dict[str, Any]:
+        if self.stock_skipped:
+            return {**super().as_dict(), "stock": {"location": "", "skipped": self.stock_skipped}}
         if not self.stock_location:
             return super().as_dict()
         stock = {
@@ -133,6 +151,8 @@ class ShopifyReport(ImportReport):
             "counted": self.stock_counted,
             "changed": self.stock_changed,
         }
+        if self.stock_untracked:
+            stock["untracked"] = self.stock_untracked
         return {**super().as_dict(), "stock": stock}
 
 
@@ -171,6 +191,7 @@ class ShopifyImport:
         self.skip_invalid = skip_invalid
         self.report = ShopifyReport(stock_location=location)
         self.counts: list[tuple[int, str, int]] = []  # (row number, SKU, quantity on hand)
+        self.untracked: list[int] = []  # row numbers of variants Shopify does not track
         self.refused: set[int] = set()  # row numbers
         self.products: dict[str, _Product] = {}
         channel = Channel.objects.order_by("code").first()
@@ -182,6 +203,7 @@ class ShopifyImport:
         self.columns: dict[str, str] = {"sku": "Variant SKU", "gtin": "Variant Barcode", "enabled": "Status"}
         self.pictures: list[tuple[str, str, bool]] = []  # (SKU, address, main picture?) for the DAM
         self.named: dict[str, str] = {}  # a column's earlier name → the file's (see RENAMED)
+        self.held_gtins: dict[str, str] | None = None  # SKU → GTIN, read when a barcode is not one
 
     def name(self, column: str) -> str:
         """The column as the file names it."""
@@ -214,7 +236,12 @@ class ShopifyImport:
         return columns
 
     def read(self, table: Table, header: list[str]) -> None:
-        used = USED | {QTY, TRACKER} if self.report.stock_location else USED
+        if self.report.stock_location:
+            used = USED | {QTY, TRACKER}
+        else:  # one line for the stock columns, not one per column
+            used = USED | set(STOCK_COLUMNS)
+            if QTY in header:
+                self.report.stock_skipped = [self.name(c) for c in header if c in STOCK_COLUMNS]
         self.report.columns_ignored = [self.name(column) for column in header if column not in used]
         previous = ""  # the handle of the row before
         for number, cells in table.rows():
@@ -410,6 +437,7 @@ class ShopifyImport:
         if not self.report.stock_location or QTY not in row:
             return True
         if TRACKER in row and not row[TRACKER]:
+            self.untracked.append(number)
             return True
         text = row[QTY]
         if not text:
@@ -429,6 +457,7 @@ class ShopifyImport:
 
     def count_stock(self) -> None:
         """Set the counts of the rows that were imported, in the import's transaction."""
+        self.report.stock_untracked = len([n for n in self.untracked if n not in self.refused])
         counts = [(n, sku, q) for n, sku, q in self.counts if n not in self.refused]
         if not counts:
             return
@@ -482,8 +511,21 @@ class ShopifyImport:
             "weight": row.get("Variant Grams", ""),
             "weight-unit": "GRAM" if row.get("Variant Grams") else "",
             "variant_image": row.get("Variant Image", ""),
-            "gtin": row.get("Variant Barcode", "").lstrip("'"),
+            "barcode": (barcode := row.get("Variant Barcode", "").lstrip("'")),
+            "gtin": self._gtin(barcode, row.get("Variant SKU", "")),
         }
+
+    def _gtin(self, barcode: str, sku: str) -> str:
+        """A barcode that is a valid GTIN is the product's GTIN; an empty one empties it (Shopify holds
+        none); one that is not a GTIN leaves the GTIN Noel holds (the quality check flags the barcode)."""
+        if not barcode:
+            return ""
+        try:
+            return gtin_check(barcode)
+        except ValidationError:
+            if self.held_gtins is None:
+                self.held_gtins = dict(Product.objects.filter(gtin__isnull=False).values_list("sku", "gtin"))
+            return self.held_gtins.get(sku, "")
 
     def column_of(self, flat_column: str) -> str:
         """The Shopify column a flat column came from, for errors."""

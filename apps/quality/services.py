@@ -313,6 +313,44 @@ def feed_held_back_record(*, channel: Channel, run: int | str, items: Iterable[H
     return report
 
 
+@transaction.atomic
+def import_pictures_missing_record(*, actor: User | None, pictures: Sequence[tuple[str, str, str]]) -> int:
+    """In an import's transaction: (SKU, attribute code, file name) of the pictures it named and did not
+    find, one finding per product, kept open by the checks until the product has a picture (rule
+    `import_picture_missing`); how many products were flagged."""
+    rule = rules["import_picture_missing"]
+    ids = dict(
+        Product.objects.filter(sku__in={sku for sku, _code, _name in pictures}).values_list("sku", "pk")
+    )
+    grouped: dict[int, list[tuple[str, str]]] = {}
+    for sku, code, name in pictures:
+        if sku in ids:
+            grouped.setdefault(ids[sku], []).append((code, name))
+    if not grouped:
+        return 0
+    hits = []
+    for pid, missing in sorted(grouped.items()):
+        names = sorted({name for _code, name in missing})
+        message = (
+            f"picture {names[0]} named in the import was missing"
+            if len(names) == 1
+            else f"pictures {', '.join(names)} named in the import were missing"
+        )
+        details = {"attributes": sorted({code for code, _name in missing if code}), "files": names}
+        hits.append(Hit(product_id=pid, message=message[:2000], details=details))
+    at = timezone.now()
+    _upsert(list(_keyed(rule, hits).values()), at)
+    scores_recompute(sorted(grouped), at)
+    audit_record(
+        actor=actor,
+        action="quality.import_pictures_missing",
+        object_type="quality",
+        object_code=_describe(sorted(grouped)),
+        diff={"products": len(grouped), "pictures": len(pictures)},
+    )
+    return len(grouped)
+
+
 # On change: the lower apps announce their changes after commit; the touched products are re-checked in
 # Celery tasks of at most NOEL_QUALITY_CHUNK products each.
 

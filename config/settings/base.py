@@ -209,6 +209,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 NOEL_PRICE_MAX_CHANGE = env("NOEL_PRICE_MAX_CHANGE", default="0.5")
 # the Akeneo price-collection attribute whose amounts become channel prices (where a channel has none)
 NOEL_AKENEO_PRICE_ATTRIBUTE = env("NOEL_AKENEO_PRICE_ATTRIBUTE", default="price")
+# the text attributes that hold a product's barcode (Akeneo's ean…, Shopify's barcode): a valid one becomes
+# the product's GTIN on import; one that is no valid GTIN is kept, flagged, and sent to no channel
+NOEL_GTIN_ATTRIBUTES = env.list("NOEL_GTIN_ATTRIBUTES", default=["ean", "gtin", "ean13", "upc", "barcode"])
 
 # A campaign whose promotions take more than this share off a price is refused at submission and start.
 NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")

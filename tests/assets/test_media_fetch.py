@@ -11,6 +11,8 @@ import pytest
 from apps.assets.models import Asset, ProductAsset
 from apps.core.models import AuditLog
 from apps.products.models import Product
+from apps.quality.models import Finding
+from apps.quality.services import quality_check
 from tests.assets.factories import picture
 from tests.products.test_shopify import EXPORT, run
 
@@ -105,3 +107,22 @@ def test_a_dry_run_fetches_nothing(db, server, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         run(export_from(base), dry_run=True)
     assert hits == {} and not Asset.objects.exists()
+
+
+def test_a_main_picture_that_cannot_be_fetched_is_flagged_until_one_arrives(
+    db, server, django_capture_on_commit_callbacks
+):
+    """The product, imported all the same, gets the finding of a picture missing from an Akeneo archive."""
+    base, _hits = server
+    missing = Finding.objects.filter(rule="import_picture_missing", resolved_at__isnull=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(export_from(base, **{"/towel.jpg": "/gone.jpg", "jumper-back.jpg": "lost-back.jpg"}))
+    # the towel's only picture is gone; the jumper lacks a gallery picture, not its main one
+    assert dict(missing.values_list("product__sku", "message")) == {
+        "TOWEL-1": "picture gone.jpg named in the import was missing"
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        run(export_from(base))
+    assert links("TOWEL-1") == [(Role.MAIN, "towel.jpg")]
+    quality_check(product_ids=[Product.objects.get(sku="TOWEL-1").pk])
+    assert not missing.exists()

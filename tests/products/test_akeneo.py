@@ -304,7 +304,6 @@ def test_a_refused_row_names_file_row_column_and_value_and_refuses_the_set(db, e
             "unknown channel print",
         ),
         ("products.csv", "30;red;<p>Wool", "30;purple;<p>Wool", 6, "color", "option 'purple' does not exist"),
-        ("products.csv", "c4d5_linen_cushion.jpg", "missing.jpg", 5, "picture", "is not in the archive"),
         (
             "product_models.csv",
             "tshirt_classic_blue;tshirts_color_size;tshirt_classic",

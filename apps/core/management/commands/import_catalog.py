@@ -1,9 +1,9 @@
 """`manage.py import_catalog PATH… [--dry-run] [--skip-invalid] [--format noel|akeneo|shopify]
-[--location CODE] [--user NAME]`: files, folders or ZIPs, taken in dependency order (products, then
-prices, then stock; an Akeneo set in its own order), through the same importers as the admin, with
-progress on a terminal and a summary per file; with --user, as that person (their rights apply).
-Without --format, Akeneo's set-up files and Shopify's product CSV are told by their header; --location
-names where Shopify's stock counts go."""
+[--stock-location CODE] [--user NAME]`: files, folders or ZIPs, taken in dependency order (products,
+then prices, then stock; an Akeneo set in its own order), through the same importers as the admin, with
+progress on a terminal and a summary per file; with --user, as that person (their rights apply). Without
+--format, Akeneo's set-up files and Shopify's product CSV are told by their header; --stock-location (or
+--location) names where Shopify's stock counts go."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--kind", choices=ORDER, help="what every file holds (default: from its name)")
         parser.add_argument(
+            "--stock-location",
             "--location",
+            dest="location",
             help="Shopify's product CSV: the stock location that receives its Variant Inventory Qty"
             " (Inventory quantity)",
         )
@@ -146,6 +148,11 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         for error in report["errors"][:100]:
             self.stderr.write(f"  skipped row {error['row']}, column {error['column']}: {error['reason']}")
+        for warning in report.get("warnings", [])[:100]:
+            sku = f" ({warning['sku']})" if warning["sku"] else ""
+            self.stdout.write(
+                f"  warning: row {warning['row']}, column {warning['column']}{sku}: {warning['reason']}"
+            )
         for part in report.get("files", []):
             self.stdout.write(f"  {part['file']} ({part['kind']})")
             self._summary(part, "    ")
@@ -173,7 +180,18 @@ class Command(BaseCommand):
                 **report,
             )
         )
-        if stock := report.get("stock"):
+        stock = report.get("stock") or {}
+        if stock.get("location"):
             self.stdout.write(
                 indent + "stock at {location}: {counted} counted, {changed} levels changed".format(**stock)
+            )
+        if untracked := stock.get("untracked"):
+            self.stdout.write(
+                indent
+                + f"{untracked} variant{'' if untracked == 1 else 's'} not tracked by Shopify (Variant "
+                "Inventory Tracker empty): no stock set"
+            )
+        if stock.get("skipped"):
+            self.stdout.write(
+                indent + "stock not imported (no stock location picked): " + ", ".join(stock["skipped"])
             )
