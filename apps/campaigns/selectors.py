@@ -414,7 +414,12 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
     skus = dict(Product.objects.filter(pk__in=list(facts)).values_list("pk", "sku")) if facts else {}
     prices = base_prices(facts, channels) if facts and channels else {}
     rows = [(p, c, amount) for (p, c), (amount, _cost) in prices.items()]
-    resolved = _resolve(rows, promotions_in_force(at, including=campaign))
+    in_force = promotions_in_force(at, including=campaign)
+    resolved = _resolve(rows, in_force)
+    # What the campaign's own promotions would do alone, where another campaign's promotion wins the price
+    # (an exclusive one of higher priority): a 90 % typed for 9 % is a mistake even when it loses today,
+    # and it wins the day the other campaign ends or is cancelled.
+    own = _resolve(rows, [p for p in in_force if p.campaign_id == campaign.pk])
     findings: list[Finding] = []
     changes: list[PriceChange] = []
     limit = max_discount()
@@ -425,33 +430,47 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
         changes.append(
             PriceChange(product_id, sku, channel.code, channel.currency_id, r.base, r.amount, cost, r.codes)
         )
-        share = (r.base - r.amount) / r.base if r.amount < r.base else None
-        if share is not None and share <= limit and (cost is None or r.amount >= cost):
-            continue  # the common case, kept cheap: nothing to report, no message to format
-        numbers = {"regular": _s(r.base), "sale": _s(r.amount), "currency": channel.currency_id}
-        where = f"{sku} on {channel.code}: {_s(r.base)} → {_s(r.amount)} {channel.currency_id}"
-        if share is None:
-            findings.append(
-                Finding("not_below_regular", "error", sku, channel.code,
-                        f"{where}: the sale price is not below the regular price", numbers)
-            )  # fmt: skip
-            continue
-        if share > limit:
-            findings.append(
-                Finding("discount_above_max", "error", sku, channel.code,
-                        f"{where} is {share * 100:.0f} % off, more than the {limit * 100:.0f} % allowed",
-                        {**numbers, "discount_pct": f"{share * 100:.1f}", "max_pct": f"{limit * 100:.0f}"})
-            )  # fmt: skip
-        if cost is not None and r.amount < cost:
-            findings.append(
-                Finding("below_cost", "error", sku, channel.code,
-                        f"{where} is below the cost {_s(cost)}", {**numbers, "cost": _s(cost)})
-            )  # fmt: skip
+        if any(p.campaign_id == campaign.pk for p in r.promotions):
+            findings += _price_findings(r, sku, channel, cost, limit)
+    outshone = [
+        (pair, r) for pair, r in own.items()
+        if not any(p.campaign_id == campaign.pk for p in getattr(resolved.get(pair), "promotions", ()))
+    ]  # fmt: skip
+    for (product_id, channel_id), r in sorted(outshone, key=lambda i: (skus[i[0][0]], codes[i[0][1]])):
+        channel, cost = channels[channel_id], prices[(product_id, channel_id)][1]
+        findings += _price_findings(r, skus[product_id], channel, cost, limit)
     findings += _exclusive_overlaps(campaign, facts, channels, skus)
     if warnings:
         findings += _missing_prices(facts, channels, prices, skus)
         findings += _readiness(facts, channels, skus)
     return Impact(changes, findings, sorted(prices))
+
+
+def _price_findings(r: Resolved, sku: str, channel: Channel, cost: Decimal | None, limit: Decimal) -> list[Finding]:
+    """The errors of one resolved price: not below the regular price, above the maximum, below cost."""
+    share = (r.base - r.amount) / r.base if r.amount < r.base else None
+    if share is not None and share <= limit and (cost is None or r.amount >= cost):
+        return []  # the common case, kept cheap: nothing to report, no message to format
+    numbers = {"regular": _s(r.base), "sale": _s(r.amount), "currency": channel.currency_id}
+    where = f"{sku} on {channel.code}: {_s(r.base)} → {_s(r.amount)} {channel.currency_id}"
+    if share is None:
+        return [
+            Finding("not_below_regular", "error", sku, channel.code,
+                    f"{where}: the sale price is not below the regular price", numbers)
+        ]  # fmt: skip
+    findings = []
+    if share > limit:
+        findings.append(
+            Finding("discount_above_max", "error", sku, channel.code,
+                    f"{where} is {share * 100:.0f} % off, more than the {limit * 100:.0f} % allowed",
+                    {**numbers, "discount_pct": f"{share * 100:.1f}", "max_pct": f"{limit * 100:.0f}"})
+        )  # fmt: skip
+    if cost is not None and r.amount < cost:
+        findings.append(
+            Finding("below_cost", "error", sku, channel.code,
+                    f"{where} is below the cost {_s(cost)}", {**numbers, "cost": _s(cost)})
+        )  # fmt: skip
+    return findings
 
 
 def _missing_prices(facts, channels, prices, skus) -> list[Finding]:
