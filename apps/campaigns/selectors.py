@@ -37,6 +37,11 @@ def max_discount() -> Decimal:
     return Decimal(str(getattr(settings, "NOEL_CAMPAIGN_MAX_DISCOUNT", "0.70")))
 
 
+def usual_discount() -> Decimal:
+    """The share off above which a typed percentage is confirmed before it is kept."""
+    return Decimal(str(getattr(settings, "NOEL_CAMPAIGN_USUAL_DISCOUNT", "0.50")))
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What targeting looks at, inherited down from product models: a variant is in its model's
@@ -370,6 +375,49 @@ class Finding:
         }
 
 
+# What each guard rail is called on screen, in the person's language (the code stays in files and the API).
+RULES = {
+    "discount_above_max": _("Discount above the maximum"),
+    "below_cost": _("Sale price below cost"),
+    "not_below_regular": _("Sale price not below the regular price"),
+    "exclusive_overlap": _("Overlapping exclusive promotions"),
+    "no_price": _("No price to discount"),
+    "not_approved": _("Product not approved"),
+    "no_stock": _("No stock to sell"),
+    "incomplete": _("Product not complete for the channel"),
+}
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """The findings of one rule: how many, on how many products, and the findings themselves."""
+
+    rule: str
+    severity: str
+    findings: list[Finding]
+
+    @property
+    def label(self) -> str:
+        return str(RULES.get(self.rule, self.rule))
+
+    @property
+    def count(self) -> int:
+        return len(self.findings)
+
+    @property
+    def skus(self) -> list[str]:
+        return sorted({f.sku for f in self.findings})
+
+
+def group_findings(findings: Iterable[Finding]) -> list[FindingGroup]:
+    """Findings by rule, errors first, then the largest groups first."""
+    by_rule: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_rule[(finding.severity, finding.rule)].append(finding)
+    groups = [FindingGroup(rule, severity, items) for (severity, rule), items in by_rule.items()]
+    return sorted(groups, key=lambda g: (g.severity != "error", -g.count, g.rule))
+
+
 @dataclass
 class Impact:
     """Everything an approver needs: each price change and each finding."""
@@ -446,7 +494,9 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
     return Impact(changes, findings, sorted(prices))
 
 
-def _price_findings(r: Resolved, sku: str, channel: Channel, cost: Decimal | None, limit: Decimal) -> list[Finding]:
+def _price_findings(
+    r: Resolved, sku: str, channel: Channel, cost: Decimal | None, limit: Decimal
+) -> list[Finding]:
     """The errors of one resolved price: not below the regular price, above the maximum, below cost."""
     share = (r.base - r.amount) / r.base if r.amount < r.base else None
     if share is not None and share <= limit and (cost is None or r.amount >= cost):

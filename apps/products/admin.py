@@ -46,6 +46,8 @@ BASE_FIELDS = ["sku", "gtin", "family", "family_variant", "parent", "is_model", 
 # re-check…) here; the catalog never imports them.
 product_inlines: list[type[InlineModelAdmin]] = []
 product_actions: list[Callable] = []
+# ...and list filters (a campaign's guard-rail finding…), shown after the catalog's own.
+product_filters: list[type[admin.ListFilter]] = []
 
 
 class ExportForm(forms.Form):
@@ -370,6 +372,9 @@ class ProductAdmin(ModelAdmin):
             .first()
         )
         return first or ("", "")
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), *product_filters]
 
     def get_search_results(self, request, queryset, search_term):
         return selectors.product_search(queryset, search_term), False
