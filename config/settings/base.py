@@ -346,6 +346,12 @@ UNFOLD = {
                 "title": _("Catalog"),
                 "items": [
                     _nav(_("Products"), "inventory_2", "products", "product"),
+                    {
+                        "title": _("Pending changes"),
+                        "icon": "pending_actions",
+                        "link": reverse_lazy("admin:products_product_pending"),
+                        "permission": _can("products.view_product"),
+                    },
                     _nav(_("Categories"), "account_tree", "products", "category"),
                     _nav(_("Families"), "category", "products", "family"),
                     _nav(_("Family variants"), "style", "products", "familyvariant"),
