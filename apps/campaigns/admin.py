@@ -36,6 +36,7 @@ from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
 from apps.inventory.selectors import forecast_alpha, forecast_days
+from apps.pricing.modifiers import awaiting_approval_included
 from apps.pricing.selectors import prices_at
 from apps.products.admin import product_filters
 from apps.products.models import Product
@@ -437,14 +438,20 @@ class CampaignAdmin(ModelAdmin):
         ids = list(products.object_list)
         skus = dict(Product.objects.filter(pk__in=ids).values_list("pk", "sku"))
         channels = []
-        for channel in campaign.channels.order_by("code"):
-            priced = prices_at(ids, channel, at)
-            channels.append((channel, [(skus[pid], priced.get(pid)) for pid in sorted(ids, key=skus.get)]))
+        awaiting = request.GET.get("awaiting") == "1"
+        with awaiting_approval_included(awaiting):
+            for channel in campaign.channels.order_by("code"):
+                priced = prices_at(ids, channel, at)
+                channels.append(
+                    (channel, [(skus[pid], priced.get(pid)) for pid in sorted(ids, key=skus.get)])
+                )
         return self._page(
             request, _("Preview of %(code)s") % {"code": campaign.code}, "preview.html", original=campaign,
             at=at.astimezone(zone), at_input=at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
             channels=channels,
-            products=products, applies=campaign.status in (S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED),
+            products=products, awaiting=awaiting,
+            applies=campaign.status in (S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED)
+            or (awaiting and campaign.status == S.SUBMITTED),
         )  # fmt: skip
 
     def readiness_view(self, request: HttpRequest, object_id: int):

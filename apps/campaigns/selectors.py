@@ -26,7 +26,7 @@ from apps.campaigns.models import APPLYING, Banner, Benefit, Campaign, Promotion
 from apps.core.models import Channel
 from apps.core.money import currency_exponent
 from apps.inventory.selectors import StockoutRisk, available_to_sell, demand_history
-from apps.pricing.modifiers import Adjustment
+from apps.pricing.modifiers import Adjustment, awaiting_approval
 from apps.products.models import Category, Completeness, Family, Product
 from apps.products.selectors import products_missing_image
 
@@ -173,6 +173,8 @@ def promotions_in_force(at: datetime, *, including: Campaign | None = None) -> l
     """Promotions whose campaign applies at `at`, best first; `including` adds a campaign not yet
     approved (what it would do, for its guard rails and its approver)."""
     applying = Q(campaign__status__in=APPLYING)
+    if awaiting_approval():  # a preview "as if approved" (apps.pricing.modifiers), never a published feed
+        applying |= Q(campaign__status=Campaign.Status.SUBMITTED)
     if including is not None:
         applying |= Q(campaign=including)
     return _promotions(

@@ -29,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from storages.backends.s3 import S3Storage
 
@@ -41,6 +42,7 @@ from apps.core.models import Channel, User
 from apps.core.services import audit_record
 from apps.inventory.events import StockChanged
 from apps.pricing.events import EffectivePricesChanged
+from apps.pricing.modifiers import awaiting_approval_included
 from apps.products import services as product_services
 from apps.products.events import ProductsChanged
 from apps.quality.selectors import Blocker, blocked_products
@@ -185,17 +187,28 @@ def _folder(run: FeedRun) -> str:
 
 
 def feed_build_start(
-    *, actor: User | None, feed: Feed, at: datetime | None = None, preview: bool = False
+    *,
+    actor: User | None,
+    feed: Feed,
+    at: datetime | None = None,
+    preview: bool = False,
+    include_awaiting_approval: bool = False,
 ) -> FeedRun:
-    """Start a build (or a preview at a future instant): one task per chunk, then the merge."""
+    """Start a build (or a preview at a future instant): one task per chunk, then the merge. A preview may
+    show campaigns awaiting approval as if approved; a build that publishes never does."""
     from apps.channels import tasks
 
+    if include_awaiting_approval and not preview:
+        raise ValidationError(
+            {"include_awaiting_approval": _("Only a preview may show campaigns awaiting approval.")}
+        )
     instant_check(at, "at")  # before anything is written: a run dated 1 AD could not be read back
     at = at or timezone.now()
     with transaction.atomic():
         run = FeedRun.objects.create(
-            feed=feed, at=at, preview=preview, started_by=actor if actor and actor.pk else None
-        )
+            feed=feed, at=at, preview=preview, includes_awaiting_approval=include_awaiting_approval,
+            started_by=actor if actor and actor.pk else None,
+        )  # fmt: skip
         bounds = selectors.chunk_bounds(feed)
         run.chunks = len(bounds)
         run.save(update_fields=["chunks"])
@@ -338,7 +351,8 @@ def feed_chunk_build(run_id: int, index: int, low: int, high: int) -> dict[str, 
     if run.status != FeedRun.Status.RUNNING:
         return {}
     try:
-        result = chunk_render(run, selectors.build_context(run.feed, run.at), low, high)
+        with awaiting_approval_included(run.preview and run.includes_awaiting_approval):
+            result = chunk_render(run, selectors.build_context(run.feed, run.at), low, high)
         folder = _folder(run)
         _save(f"{folder}/part-{index:05d}", ContentFile(result.text.encode()))
         _save(f"{folder}/part-{index:05d}.manifest", ContentFile(result.manifest.encode()))
