@@ -267,9 +267,9 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_select_related = ("feed__channel",)
     show_full_result_count = False
     readonly_fields = (
-        "feed", "status", "at", "preview", "includes_awaiting_approval", "started_at", "finished_at", "chunks",
-        "items", "published", "held_back_link", "dropped", "flag", "checksum", "size", "file_link", "diff_link", "error",
-        "started_by",
+        "feed", "status", "at", "preview", "includes_awaiting_approval", "started_at", "finished_at",
+        "chunks", "items", "published", "held_back_link", "dropped", "flag", "checksum", "size", "file_link",
+        "diff_link", "error", "started_by",
     )  # fmt: skip
     fields = readonly_fields
     actions_detail = ["cancel"]
