@@ -31,6 +31,6 @@
     input.addEventListener("input", function () { check(input); });
     var benefit = document.getElementById("id_benefit");
     if (benefit) benefit.addEventListener("change", function () { check(input); });
-    check(input);
+    // on load the server has spoken already (its error under the field): the note waits for typing
   });
 })();
