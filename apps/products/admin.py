@@ -623,7 +623,8 @@ class ProductAdmin(ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            product = get_object_or_404(self.get_queryset(request), pk=request.POST.get("product"))
+            chosen = request.POST.get("product", "")
+            product = get_object_or_404(self.get_queryset(request), pk=int(chosen) if chosen.isdigit() else 0)
             decision, comment = request.POST.get("decision"), request.POST.get("comment", "")
             try:
                 if decision == "approve":

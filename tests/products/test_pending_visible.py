@@ -141,3 +141,9 @@ def test_the_queue_answers_in_bounded_queries(shop, client, django_assert_max_nu
     with django_assert_max_num_queries(15):
         response = client.get(QUEUE)
     assert _text(response.content.decode()).count("Renne géant") >= 12
+
+
+def test_the_queue_refuses_what_is_not_a_product_of_the_persons_without_an_error(shop, client):
+    client.force_login(shop.approver)
+    assert client.post(QUEUE, {"product": "abc", "decision": "approve"}).status_code == 404
+    assert client.post(QUEUE, {"product": "999999", "decision": "approve"}).status_code == 404
