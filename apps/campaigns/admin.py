@@ -589,8 +589,8 @@ class PromotionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         value, benefit = cleaned.get("value"), cleaned.get("benefit")
-        if value is None or benefit != Benefit.PERCENTAGE_OFF:
-            return cleaned
+        if value is None or benefit != Benefit.PERCENTAGE_OFF or value > 100:
+            return cleaned  # above 100 % the service says it cannot be (its own message, on save)
         usual, limit = selectors.usual_discount() * 100, selectors.max_discount() * 100
         shown = f"{value.normalize():f}"
         if value > limit:

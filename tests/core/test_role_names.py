@@ -3,8 +3,12 @@
 
 import re
 
+import pytest
+
 from apps.core.models import Role
 from tests.core.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
 
 
 def _text(html: str) -> str:
