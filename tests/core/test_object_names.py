@@ -39,7 +39,7 @@ def test_recent_changes_show_people_not_system_jobs(shop):
     services.product_create(
         actor=shop.merchandiser, sku="TOY-1", family=shop.toys, values={"name": texts("R")}
     )
-    services.category_create(actor=None, code="night-job", labels={})
+    services.category_create(actor=None, code="night_job", labels={})
     shown = [(entry.actor_id, entry.object_code) for entry in recent_activity(limit=10)]
     assert (shop.merchandiser.pk, "TOY-1") in shown
-    assert all(actor is not None for actor, _code in shown) and "night-job" not in {c for _a, c in shown}
+    assert all(actor is not None for actor, _code in shown) and "night_job" not in {c for _a, c in shown}
