@@ -198,7 +198,7 @@ class Rendition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset_id}:{self.spec.code}"
+        return f"{self.asset} · {self.spec.code}"
 
 
 class ProductAsset(models.Model):
@@ -243,4 +243,4 @@ class ProductAsset(models.Model):
         indexes = [models.Index(fields=["product", "role", "position"], name="assets_link_order_idx")]
 
     def __str__(self) -> str:
-        return f"{self.product_id} {self.role} {self.position}"
+        return f"{self.product.sku} · {self.get_role_display()} {self.position}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -19,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
@@ -29,12 +31,14 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWi
 from apps.assets.admin import thumbnail_html
 from apps.campaigns import selectors, services
 from apps.campaigns.downloads import csv_response
-from apps.campaigns.models import EDITABLE, Banner, Campaign, Coupon, Promotion
+from apps.campaigns.models import EDITABLE, Banner, Benefit, Campaign, Coupon, Promotion
 from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
 from apps.inventory.selectors import forecast_alpha, forecast_days
+from apps.pricing.modifiers import awaiting_approval_included
 from apps.pricing.selectors import prices_at
+from apps.products.admin import product_filters
 from apps.products.models import Product
 
 S = Campaign.Status
@@ -42,9 +46,30 @@ PAGE = 200
 
 
 def _report(admin_obj, request, call) -> bool:
-    """Run a service; its refusal becomes the message the person reads."""
+    """Run a service; its refusal becomes the message the person reads. Guard rails that refuse are told
+    one message per problem with its count, an example and the review page (not hundreds in a paragraph)."""
     try:
         call()
+    except services.GuardRailsFailed as exc:
+        campaign, errors = exc.campaign, exc.impact.errors
+        review = reverse("admin:campaigns_campaign_review", args=[campaign.pk])
+        admin_obj.message_user(
+            request,
+            _("%(code)s: %(count)d guard-rail error(s); nothing was submitted.")
+            % {"code": campaign.code, "count": len(errors)},
+            messages.ERROR,
+        )
+        for group in selectors.group_findings(errors):
+            admin_obj.message_user(
+                request,
+                format_html(
+                    '{}: {} — {} <a class="underline" href="{}">{}</a>',
+                    group.label, group.count, _("e.g. %(example)s") % {"example": group.findings[0].message},
+                    review, _("see them all on the review page"),
+                ),
+                messages.ERROR,
+            )  # fmt: skip
+        return False
     except (ValidationError, PermissionDenied) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         admin_obj.message_user(request, text, messages.ERROR)
@@ -378,12 +403,17 @@ class CampaignAdmin(ModelAdmin):
                 self.message_user(request, _("Decision recorded."), messages.SUCCESS)
             return HttpResponseRedirect(request.path)
         impact = selectors.campaign_impact(campaign, now=timezone.now())
+        groups = [
+            (group, f"{reverse('admin:products_product_changelist')}?"
+                    f"{urlencode({CampaignFindingFilter.parameter_name: f'{campaign.pk}:{group.rule}'})}")
+            for group in selectors.group_findings(impact.findings)
+        ]  # fmt: skip
         may_approve = campaign.status == S.SUBMITTED and self.has_approve_permission(request)
         refusal = services.campaign_approval_refusal(campaign, request.user) if may_approve else None
         changes = Paginator(impact.changes, PAGE).get_page(request.GET.get("page"))
         return self._page(
             request, _("Review of %(code)s") % {"code": campaign.code}, "review.html", original=campaign,
-            changes=changes, errors=impact.errors[:PAGE], warnings=impact.warnings[:PAGE],
+            changes=changes, groups=groups, shown=PAGE,
             error_count=len(impact.errors), warning_count=len(impact.warnings),
             can_decide=may_approve and refusal is None, refusal=refusal,
         )  # fmt: skip
@@ -408,14 +438,20 @@ class CampaignAdmin(ModelAdmin):
         ids = list(products.object_list)
         skus = dict(Product.objects.filter(pk__in=ids).values_list("pk", "sku"))
         channels = []
-        for channel in campaign.channels.order_by("code"):
-            priced = prices_at(ids, channel, at)
-            channels.append((channel, [(skus[pid], priced.get(pid)) for pid in sorted(ids, key=skus.get)]))
+        awaiting = request.GET.get("awaiting") == "1"
+        with awaiting_approval_included(awaiting):
+            for channel in campaign.channels.order_by("code"):
+                priced = prices_at(ids, channel, at)
+                channels.append(
+                    (channel, [(skus[pid], priced.get(pid)) for pid in sorted(ids, key=skus.get)])
+                )
         return self._page(
             request, _("Preview of %(code)s") % {"code": campaign.code}, "preview.html", original=campaign,
             at=at.astimezone(zone), at_input=at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
             channels=channels,
-            products=products, applies=campaign.status in (S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED),
+            products=products, awaiting=awaiting,
+            applies=campaign.status in (S.APPROVED, S.SCHEDULED, S.LIVE, S.ENDED)
+            or (awaiting and campaign.status == S.SUBMITTED),
         )  # fmt: skip
 
     def readiness_view(self, request: HttpRequest, object_id: int):
@@ -476,12 +512,53 @@ class CampaignAdmin(ModelAdmin):
         )  # fmt: skip
 
 
+class CampaignFindingFilter(admin.SimpleListFilter):
+    """The products of one guard-rail finding of a campaign (`?campaign_finding=<campaign id>:<rule>`), the
+    review page's link from each group of findings."""
+
+    title = _("campaign guard rail")
+    parameter_name = "campaign_finding"
+
+    def _chosen(self, request) -> tuple[Campaign, str] | None:
+        campaign_id, _sep, rule = (self.value() or "").partition(":")
+        if not campaign_id.isdigit() or rule not in selectors.RULES:
+            return None
+        if not request.user.has_perm("campaigns.view_campaign"):
+            return None
+        campaign = Campaign.objects.filter(pk=int(campaign_id)).first()
+        return (campaign, rule) if campaign is not None else None
+
+    def lookups(self, request, model_admin):
+        chosen = self._chosen(request)
+        if chosen is None:
+            return []
+        campaign, rule = chosen
+        return [(self.value(), f"{campaign.code} · {selectors.RULES[rule]}")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        chosen = self._chosen(request)
+        if chosen is None:
+            return queryset.none()
+        campaign, rule = chosen
+        impact = selectors.campaign_impact(campaign, now=timezone.now())
+        return queryset.filter(sku__in={f.sku for f in impact.findings if f.rule == rule})
+
+
+product_filters.append(CampaignFindingFilter)
+
+
 class PromotionForm(forms.ModelForm):
     overrides = forms.JSONField(
         label=_("per-channel benefit"), required=False, initial=dict,
         help_text=_('{"google": ["amount_off", "5"]}: the channel gets this benefit instead'),
     )  # fmt: skip
     confirm = forms.BooleanField(label=_("confirm a percentage below 1"), required=False)
+    confirm_high = forms.BooleanField(label=_("confirm a discount above the usual range"), required=False)
+
+    class Media:
+        js = ["noel/discount-check.js"]
 
     class Meta:
         model = Promotion
@@ -498,6 +575,39 @@ class PromotionForm(forms.ModelForm):
                 o.channel.code: [o.benefit, f"{o.value.normalize():f}"]
                 for o in self.instance.overrides.select_related("channel")
             }
+        if "value" in self.fields:
+            # the live warning as the value is typed (noel/discount-check.js); clean() says the same on save
+            usual, limit = _pct(selectors.usual_discount()), _pct(selectors.max_discount())
+            self.fields["value"].widget.attrs.update({
+                "data-usual-max": usual, "data-max": limit,
+                "data-warn": _("%(value)s %% off is above the usual range (up to %(usual)s %%): did you mean "
+                               "%(tenth)s %%?") % {"value": "{value}", "usual": usual, "tenth": "{tenth}"},
+                "data-refuse": _("%(value)s %% off is more than the %(max)s %% allowed")
+                % {"value": "{value}", "max": limit},
+            })  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        value, benefit = cleaned.get("value"), cleaned.get("benefit")
+        if value is None or benefit != Benefit.PERCENTAGE_OFF or value > 100:
+            return cleaned  # above 100 % the service says it cannot be (its own message, on save)
+        usual, limit = selectors.usual_discount() * 100, selectors.max_discount() * 100
+        shown = f"{value.normalize():f}"
+        if value > limit:
+            self.add_error("value", _("%(value)s %% off is more than the %(max)s %% allowed")
+                           % {"value": shown, "max": _pct(limit / 100)})  # fmt: skip
+        elif value > usual and not cleaned.get("confirm_high"):
+            self.add_error("value", _(
+                "%(value)s %% off is above the usual range (up to %(usual)s %%): did you mean %(tenth)s %%? "
+                "Tick “confirm a discount above the usual range” to keep %(value)s %%."
+            ) % {"value": shown, "usual": _pct(usual / 100),
+                 "tenth": f"{(value / 10).normalize():f}"})  # fmt: skip
+        return cleaned
+
+
+def _pct(share: Decimal) -> str:
+    """0.70 → "70", 0.125 → "12.5"."""
+    return f"{(share * 100).normalize():f}"
 
 
 def _promotion_input(data: dict) -> dict:
@@ -538,7 +648,7 @@ class PromotionAdmin(ModelAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             # read only past submission: the overrides shown, not the manager of that name (a 500)
             return [*PromotionForm.Meta.fields, "channel_benefits"]
-        return [*PromotionForm.Meta.fields, "overrides", "confirm"]
+        return [*PromotionForm.Meta.fields, "overrides", "confirm", "confirm_high"]
 
     @display(description=_("per-channel benefit"))
     def channel_benefits(self, obj: Promotion) -> str:

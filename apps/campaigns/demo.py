@@ -1,9 +1,12 @@
-"""Demo campaign: Christmas on every channel, decorations 20 % off and chocolate 10 % off (3 for 2 in the
-basket), a shared code and a batch of single-use codes; planned by the marketer, approved by the approver."""
+"""Demo campaigns, dated from the day the demo is loaded so that the tour works on any day of the year:
+"HIVER", a winter sale running now (jumpers 15 % off until Christmas starts), and "NOEL", Christmas on
+every channel starting in three days for four weeks (decorations 20 % off, chocolate 10 % off with 3 for 2
+in the basket, a shared code and a batch of single-use codes). Planned by the marketer, approved by the
+approver."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from django.utils import timezone
@@ -13,17 +16,38 @@ from apps.campaigns.models import Benefit, Campaign, Promotion
 from apps.core.models import Channel, User
 from apps.pricing.models import Price
 
+CHRISTMAS_IN_DAYS = 3  # the tour approves a campaign before it starts, and shows its start a few days on
+CHRISTMAS_DAYS = 28
+
 
 def seed(*, products: int, out: TextIO) -> None:
     if Campaign.objects.filter(code="NOEL").exists() or not Price.objects.exists():
         return  # the benchmarks bring their own campaigns
     marketer, approver = User.objects.get(username="marketer"), User.objects.get(username="approver")
     now = timezone.localtime()
-    year = now.year if now < datetime(now.year, 12, 1, tzinfo=now.tzinfo) else now.year + 1
+    midnight = datetime.combine(now.date(), datetime.min.time())  # naive: read in the campaign's timezone
+    christmas_start = midnight + timedelta(days=CHRISTMAS_IN_DAYS)
+    christmas_end = christmas_start + timedelta(days=CHRISTMAS_DAYS)
+    channels = list(Channel.objects.all())
+
+    # Running now: it cannot be planned to start in the past, so it starts at the next minute and is
+    # switched on at that instant, as beat would a minute later.
+    winter_start = (now + timedelta(minutes=1)).replace(second=0, microsecond=0, tzinfo=None)
+    winter = services.campaign_create(
+        actor=marketer, code="HIVER", name="Soldes d'hiver", starts_at=winter_start, ends_at=christmas_start,
+        channels=channels, notes="Jumpers until Christmas starts.",
+    )  # fmt: skip
+    services.promotion_add(
+        actor=marketer, campaign=winter, code="HIVER-PULLS", name="Jumpers −15 %",
+        categories=["jumpers"], benefit=Benefit.PERCENTAGE_OFF, value="15",
+    )  # fmt: skip
+    services.campaign_submit(actor=marketer, campaign=winter)
+    winter = services.campaign_approve(actor=approver, campaign=winter, comment="Demo")
+    services.campaign_start(campaign=winter, now=winter.starts_at)
+
     campaign = services.campaign_create(
-        actor=marketer, code="NOEL", name="Noël", starts_at=datetime(year, 12, 1),
-        ends_at=datetime(year, 12, 26), channels=list(Channel.objects.all()),
-        notes="The Christmas weeks: decorations and chocolate.",
+        actor=marketer, code="NOEL", name="Noël", starts_at=christmas_start, ends_at=christmas_end,
+        channels=channels, notes="The Christmas weeks: decorations and chocolate.",
     )  # fmt: skip
     services.promotion_add(
         actor=marketer, campaign=campaign, code="NOEL-DECO", name="Decorations −20 %",
@@ -39,6 +63,7 @@ def seed(*, products: int, out: TextIO) -> None:
     impact = services.campaign_submit(actor=marketer, campaign=campaign)
     services.campaign_approve(actor=approver, campaign=campaign, comment="Demo")
     out.write(
-        f"Campaign NOEL: {len(impact.changes)} prices change on 1 December {year} "
-        f"({len(impact.warnings)} warnings), 51 coupons\n"
+        f"Campaign HIVER: running now until {christmas_start:%Y-%m-%d}\n"
+        f"Campaign NOEL: {len(impact.changes)} prices change on {christmas_start:%Y-%m-%d} "
+        f"until {christmas_end:%Y-%m-%d} ({len(impact.warnings)} warnings), 51 coupons\n"
     )

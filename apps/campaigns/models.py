@@ -184,7 +184,7 @@ class PromotionOverride(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.promotion_id}@{self.channel_id}"
+        return f"{self.promotion.code} · {self.channel.code}"
 
 
 class Coupon(models.Model):
@@ -234,4 +234,4 @@ class Banner(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "asset"], name="campaigns_banner_uniq")]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id}: {self.asset_id}"
+        return f"{self.campaign.code} · {self.asset}"

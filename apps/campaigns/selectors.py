@@ -26,7 +26,7 @@ from apps.campaigns.models import APPLYING, Banner, Benefit, Campaign, Promotion
 from apps.core.models import Channel
 from apps.core.money import currency_exponent
 from apps.inventory.selectors import StockoutRisk, available_to_sell, demand_history
-from apps.pricing.modifiers import Adjustment
+from apps.pricing.modifiers import Adjustment, awaiting_approval
 from apps.products.models import Category, Completeness, Family, Product
 from apps.products.selectors import products_missing_image
 
@@ -35,6 +35,11 @@ FILTER_KEYS = frozenset({"family", "category", "brand", "sku_prefix", "status"})
 
 def max_discount() -> Decimal:
     return Decimal(str(getattr(settings, "NOEL_CAMPAIGN_MAX_DISCOUNT", "0.70")))
+
+
+def usual_discount() -> Decimal:
+    """The share off above which a typed percentage is confirmed before it is kept."""
+    return Decimal(str(getattr(settings, "NOEL_CAMPAIGN_USUAL_DISCOUNT", "0.50")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,8 @@ def promotions_in_force(at: datetime, *, including: Campaign | None = None) -> l
     """Promotions whose campaign applies at `at`, best first; `including` adds a campaign not yet
     approved (what it would do, for its guard rails and its approver)."""
     applying = Q(campaign__status__in=APPLYING)
+    if awaiting_approval():  # a preview "as if approved" (apps.pricing.modifiers), never a published feed
+        applying |= Q(campaign__status=Campaign.Status.SUBMITTED)
     if including is not None:
         applying |= Q(campaign=including)
     return _promotions(
@@ -370,6 +377,49 @@ class Finding:
         }
 
 
+# What each guard rail is called on screen, in the person's language (the code stays in files and the API).
+RULES = {
+    "discount_above_max": _("Discount above the maximum"),
+    "below_cost": _("Sale price below cost"),
+    "not_below_regular": _("Sale price not below the regular price"),
+    "exclusive_overlap": _("Overlapping exclusive promotions"),
+    "no_price": _("No price to discount"),
+    "not_approved": _("Product not approved"),
+    "no_stock": _("No stock to sell"),
+    "incomplete": _("Product not complete for the channel"),
+}
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """The findings of one rule: how many, on how many products, and the findings themselves."""
+
+    rule: str
+    severity: str
+    findings: list[Finding]
+
+    @property
+    def label(self) -> str:
+        return str(RULES.get(self.rule, self.rule))
+
+    @property
+    def count(self) -> int:
+        return len(self.findings)
+
+    @property
+    def skus(self) -> list[str]:
+        return sorted({f.sku for f in self.findings})
+
+
+def group_findings(findings: Iterable[Finding]) -> list[FindingGroup]:
+    """Findings by rule, errors first, then the largest groups first."""
+    by_rule: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_rule[(finding.severity, finding.rule)].append(finding)
+    groups = [FindingGroup(rule, severity, items) for (severity, rule), items in by_rule.items()]
+    return sorted(groups, key=lambda g: (g.severity != "error", -g.count, g.rule))
+
+
 @dataclass
 class Impact:
     """Everything an approver needs: each price change and each finding."""
@@ -414,7 +464,12 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
     skus = dict(Product.objects.filter(pk__in=list(facts)).values_list("pk", "sku")) if facts else {}
     prices = base_prices(facts, channels) if facts and channels else {}
     rows = [(p, c, amount) for (p, c), (amount, _cost) in prices.items()]
-    resolved = _resolve(rows, promotions_in_force(at, including=campaign))
+    in_force = promotions_in_force(at, including=campaign)
+    resolved = _resolve(rows, in_force)
+    # What the campaign's own promotions would do alone, where another campaign's promotion wins the price
+    # (an exclusive one of higher priority): a 90 % typed for 9 % is a mistake even when it loses today,
+    # and it wins the day the other campaign ends or is cancelled.
+    own = _resolve(rows, [p for p in in_force if p.campaign_id == campaign.pk])
     findings: list[Finding] = []
     changes: list[PriceChange] = []
     limit = max_discount()
@@ -425,33 +480,49 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
         changes.append(
             PriceChange(product_id, sku, channel.code, channel.currency_id, r.base, r.amount, cost, r.codes)
         )
-        share = (r.base - r.amount) / r.base if r.amount < r.base else None
-        if share is not None and share <= limit and (cost is None or r.amount >= cost):
-            continue  # the common case, kept cheap: nothing to report, no message to format
-        numbers = {"regular": _s(r.base), "sale": _s(r.amount), "currency": channel.currency_id}
-        where = f"{sku} on {channel.code}: {_s(r.base)} → {_s(r.amount)} {channel.currency_id}"
-        if share is None:
-            findings.append(
-                Finding("not_below_regular", "error", sku, channel.code,
-                        f"{where}: the sale price is not below the regular price", numbers)
-            )  # fmt: skip
-            continue
-        if share > limit:
-            findings.append(
-                Finding("discount_above_max", "error", sku, channel.code,
-                        f"{where} is {share * 100:.0f} % off, more than the {limit * 100:.0f} % allowed",
-                        {**numbers, "discount_pct": f"{share * 100:.1f}", "max_pct": f"{limit * 100:.0f}"})
-            )  # fmt: skip
-        if cost is not None and r.amount < cost:
-            findings.append(
-                Finding("below_cost", "error", sku, channel.code,
-                        f"{where} is below the cost {_s(cost)}", {**numbers, "cost": _s(cost)})
-            )  # fmt: skip
+        if any(p.campaign_id == campaign.pk for p in r.promotions):
+            findings += _price_findings(r, sku, channel, cost, limit)
+    outshone = [
+        (pair, r) for pair, r in own.items()
+        if not any(p.campaign_id == campaign.pk for p in getattr(resolved.get(pair), "promotions", ()))
+    ]  # fmt: skip
+    for (product_id, channel_id), r in sorted(outshone, key=lambda i: (skus[i[0][0]], codes[i[0][1]])):
+        channel, cost = channels[channel_id], prices[(product_id, channel_id)][1]
+        findings += _price_findings(r, skus[product_id], channel, cost, limit)
     findings += _exclusive_overlaps(campaign, facts, channels, skus)
     if warnings:
         findings += _missing_prices(facts, channels, prices, skus)
         findings += _readiness(facts, channels, skus)
     return Impact(changes, findings, sorted(prices))
+
+
+def _price_findings(
+    r: Resolved, sku: str, channel: Channel, cost: Decimal | None, limit: Decimal
+) -> list[Finding]:
+    """The errors of one resolved price: not below the regular price, above the maximum, below cost."""
+    share = (r.base - r.amount) / r.base if r.amount < r.base else None
+    if share is not None and share <= limit and (cost is None or r.amount >= cost):
+        return []  # the common case, kept cheap: nothing to report, no message to format
+    numbers = {"regular": _s(r.base), "sale": _s(r.amount), "currency": channel.currency_id}
+    where = f"{sku} on {channel.code}: {_s(r.base)} → {_s(r.amount)} {channel.currency_id}"
+    if share is None:
+        return [
+            Finding("not_below_regular", "error", sku, channel.code,
+                    f"{where}: the sale price is not below the regular price", numbers)
+        ]  # fmt: skip
+    findings = []
+    if share > limit:
+        findings.append(
+            Finding("discount_above_max", "error", sku, channel.code,
+                    f"{where} is {share * 100:.0f} % off, more than the {limit * 100:.0f} % allowed",
+                    {**numbers, "discount_pct": f"{share * 100:.1f}", "max_pct": f"{limit * 100:.0f}"})
+        )  # fmt: skip
+    if cost is not None and r.amount < cost:
+        findings.append(
+            Finding("below_cost", "error", sku, channel.code,
+                    f"{where} is below the cost {_s(cost)}", {**numbers, "cost": _s(cost)})
+        )  # fmt: skip
+    return findings
 
 
 def _missing_prices(facts, channels, prices, skus) -> list[Finding]:

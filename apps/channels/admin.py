@@ -112,6 +112,13 @@ class PreviewForm(forms.Form):
         widget=UnfoldAdminSplitDateTimeWidget(),
         validators=[instant_validator],
     )
+    include_awaiting_approval = forms.BooleanField(
+        label=_("Include campaigns awaiting approval (as if approved)"),
+        required=False,
+        help_text=_(
+            "To see what a submitted campaign will do; the file the channel pulls never includes them."
+        ),
+    )
 
 
 @admin.register(Feed)
@@ -208,7 +215,10 @@ class FeedAdmin(ChannelLimitedAdminMixin, ModelAdmin):
         feed = get_object_or_404(self.get_queryset(request).select_related("channel"), pk=object_id)
         form = PreviewForm(request.POST or None, initial={"at": timezone.localtime()})
         if request.method == "POST" and form.is_valid():
-            run = self._start(request, feed, at=form.cleaned_data["at"], preview=True)
+            run = self._start(
+                request, feed, at=form.cleaned_data["at"], preview=True,
+                include_awaiting_approval=form.cleaned_data["include_awaiting_approval"],
+            )  # fmt: skip
             if run is not None:
                 return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[run.pk]))
         context = {
@@ -258,9 +268,9 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_select_related = ("feed__channel",)
     show_full_result_count = False
     readonly_fields = (
-        "feed", "status", "at", "preview", "started_at", "finished_at", "chunks", "items", "published",
-        "held_back_link", "dropped", "flag", "checksum", "size", "file_link", "diff_link", "error",
-        "started_by", "items_sample",
+        "feed", "status", "at", "preview", "includes_awaiting_approval", "started_at", "finished_at",
+        "chunks", "items", "published", "held_back_link", "dropped", "flag", "checksum", "size", "file_link",
+        "diff_link", "error", "started_by", "items_sample",
     )  # fmt: skip
     fields = readonly_fields
     actions_detail = ["cancel"]

@@ -144,6 +144,8 @@ class FeedRun(models.Model):
         _("data as of"), help_text=_("The instant the feed shows (a preview is in the future)")
     )
     preview = models.BooleanField(_("preview"), default=False)
+    # a preview may apply campaigns still awaiting approval, as if approved; a published build never does
+    includes_awaiting_approval = models.BooleanField(_("campaigns awaiting approval included"), default=False)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     chunks = models.PositiveIntegerField(default=0)

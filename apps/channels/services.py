@@ -33,7 +33,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.validators import crontab_validator
 from storages.backends.s3 import S3Storage
@@ -47,6 +47,7 @@ from apps.core.models import Channel, User
 from apps.core.services import audit_record
 from apps.inventory.events import StockChanged
 from apps.pricing.events import EffectivePricesChanged
+from apps.pricing.modifiers import awaiting_approval_included
 from apps.products import services as product_services
 from apps.products.events import ProductsChanged
 from apps.quality.selectors import Blocker, blocked_products
@@ -123,12 +124,12 @@ def cron_check(cron: str) -> str:
     minute 61 stored as a schedule would make beat fail at every tick."""
     cron = " ".join(cron.split())
     if len(cron.split()) != 5:
-        message = gettext("%(cron)s needs five fields: minute hour day-of-month month day-of-week")
+        message = _("%(cron)s needs five fields: minute hour day-of-month month day-of-week")
         raise ValidationError({"cron": message % {"cron": cron}})
     try:
         crontab_validator(cron)
     except ValidationError as exc:
-        message = gettext(
+        message = _(
             "%(cron)s is not a valid schedule: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6 "
             "(or *, ranges a-b, lists a,b and steps */n)"
         )
@@ -205,12 +206,24 @@ def _folder(run: FeedRun) -> str:
 
 
 def feed_build_start(
-    *, actor: User | None, feed: Feed, at: datetime | None = None, preview: bool = False
+    *,
+    actor: User | None,
+    feed: Feed,
+    at: datetime | None = None,
+    preview: bool = False,
+    include_awaiting_approval: bool = False,
 ) -> FeedRun:
-    """Start a build (or a preview at a future instant): one task per chunk, then the merge."""
+    """Start a build (or a preview at a future instant): one task per chunk, then the merge. A preview may
+    show campaigns awaiting approval as if approved; a build that publishes never does."""
     from apps.channels import tasks
 
-    run, bounds = _run_start(actor=actor, feed=feed, at=at, preview=preview)
+    if include_awaiting_approval and not preview:
+        raise ValidationError(
+            {"include_awaiting_approval": _("Only a preview may show campaigns awaiting approval.")}
+        )
+    run, bounds = _run_start(
+        actor=actor, feed=feed, at=at, preview=preview, include_awaiting_approval=include_awaiting_approval
+    )
     header = [tasks.feed_build_chunk.si(run.pk, index, low, high) for index, (low, high) in enumerate(bounds)]
     finish = tasks.feed_build_finish.s(run.pk)
     failed = tasks.feed_build_failed.si(run.pk)
@@ -223,15 +236,21 @@ def feed_build_start(
 
 
 def _run_start(
-    *, actor: User | None, feed: Feed, at: datetime | None, preview: bool
+    *,
+    actor: User | None,
+    feed: Feed,
+    at: datetime | None,
+    preview: bool,
+    include_awaiting_approval: bool = False,
 ) -> tuple[FeedRun, list[tuple[int, int]]]:
     """The run of a build, its chunks' bounds, the feed no longer dirty, audited."""
     instant_check(at, "at")  # before anything is written: a run dated 1 AD could not be read back
     at = at or timezone.now()
     with transaction.atomic():
         run = FeedRun.objects.create(
-            feed=feed, at=at, preview=preview, started_by=actor if actor and actor.pk else None
-        )
+            feed=feed, at=at, preview=preview, includes_awaiting_approval=include_awaiting_approval,
+            started_by=actor if actor and actor.pk else None,
+        )  # fmt: skip
         bounds = selectors.chunk_bounds(feed)
         run.chunks = len(bounds)
         run.save(update_fields=["chunks"])
@@ -436,7 +455,8 @@ def feed_chunk_build(
 def _chunk_build(run: FeedRun, index: int, low: int, high: int) -> dict[str, int]:
     run_id = run.pk
     try:
-        result = chunk_render(run, selectors.build_context(run.feed, run.at), low, high)
+        with awaiting_approval_included(run.preview and run.includes_awaiting_approval):
+            result = chunk_render(run, selectors.build_context(run.feed, run.at), low, high)
         folder = _folder(run)
         _save(f"{folder}/part-{index:05d}", ContentFile(result.text.encode()))
         _save(f"{folder}/part-{index:05d}.manifest", ContentFile(result.manifest.encode()))

@@ -458,6 +458,7 @@ ADMIN = {
     "products.product": {
         "<path:object_id>/versions/": "MKPCAL",
         "add": "MAT",
+        "pending/": "MKPCATL",
         "change": "MKPCAL",
         "changelist": "MKPCATL",
         "delete": "A",

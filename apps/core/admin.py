@@ -36,7 +36,7 @@ from apps.core.admin_mixins import (
     ObjectPermissionsAdminMixin,
     ReadOnlyAdminMixin,
 )
-from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, User
+from apps.core.models import ApiToken, AuditLog, Channel, Currency, ImportJob, Locale, Role, User
 from apps.core.resources import SAFE_FORMATS, CurrencyResource, LocaleResource
 from apps.core.sheets import CsvWriter
 from apps.core.uploads import import_max_bytes, upload_check
@@ -54,23 +54,58 @@ for model in (
     admin.site.unregister(model)
 
 
+def role_label(name: str) -> str:
+    """A role group's name as people read it, in their language ("Channel manager"); other groups as named."""
+    return str(Role(name).label) if name in Role.values else name
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(group.pk, role_label(group.name)) for group in Group.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__pk=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    list_display = ("username", "email", "first_name", "last_name", "language", "is_active", "last_login")
-    list_filter = ("is_active", "is_staff", "groups")
+    list_display = (
+        "username", "email", "first_name", "last_name", "roles", "language", "is_active", "last_login",
+    )  # fmt: skip
+    list_filter = ("is_active", "is_staff", RoleFilter)
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Preferences"), {"fields": ("language",)}),
     )
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @display(description=_("roles"))
+    def roles(self, obj: User) -> str:
+        return ", ".join(sorted(role_label(group.name) for group in obj.groups.all()))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = lambda group: role_label(group.name)
+        return field
+
 
 @admin.register(Group)
 class GroupAdmin(BaseGroupAdmin, ModelAdmin):
-    pass
+    list_display = ("role_name", "name")
+
+    @display(description=_("role"), ordering="name")
+    def role_name(self, obj: Group) -> str:
+        return role_label(obj.name)
 
 
 class BoundedImportForm(ImportForm):

@@ -58,4 +58,5 @@ def broker_health(timeout: float = 2.0) -> str | None:
 
 
 def recent_activity(*, limit: int = 10) -> list[AuditLog]:
-    return list(AuditLog.objects.select_related("actor")[:limit])
+    """People's latest changes; system jobs (no actor: beat's builds, imports' bookkeeping) are left out."""
+    return list(AuditLog.objects.filter(actor__isnull=False).select_related("actor")[:limit])

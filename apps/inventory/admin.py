@@ -78,7 +78,7 @@ class StockMovementAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "actor_label",
     )
     list_filter = ("source",)
-    list_select_related = ("level",)
+    list_select_related = ("level__product", "level__location")
     show_full_result_count = False
 
     def get_queryset(self, request):

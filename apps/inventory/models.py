@@ -82,7 +82,7 @@ class StockLevel(models.Model):
         indexes = [models.Index(fields=["location", "product"], name="inventory_level_loc_idx")]
 
     def __str__(self) -> str:
-        return f"{self.product_id}@{self.location_id}: {self.on_hand}/{self.reserved}"
+        return f"{self.product.sku} @ {self.location.code}: {self.on_hand} on hand, {self.reserved} reserved"
 
     @property
     def available(self) -> int:
@@ -122,4 +122,5 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.level_id}: {self.on_hand_before}→{self.on_hand_after}"
+        where = f"{self.level.product.sku} @ {self.level.location.code}"
+        return f"{where}: {self.on_hand_before} → {self.on_hand_after}"

@@ -61,11 +61,20 @@ class Price(models.Model):
         indexes = [models.Index(fields=["channel", "product"], name="pricing_price_channel_idx")]
 
     def __str__(self) -> str:
-        return f"{self.product_id} {self.channel_id} {self.amount} {self.currency_id}"
+        return f"{self.product.sku} · {self.channel.code}: {_money(self.amount, self.currency_id)}"
 
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency_id).quantize()
+
+
+def _money(amount, currency: str) -> str:
+    """52.0000 EUR → "52.00 EUR": a page title shows the currency's decimals, not the column's."""
+    from decimal import Decimal
+
+    from apps.core.money import currency_exponent
+
+    return f"{Decimal(amount).quantize(Decimal(1).scaleb(-currency_exponent(currency)))} {currency}"
 
 
 class EffectivePrice(models.Model):
@@ -97,4 +106,4 @@ class EffectivePrice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id}@{self.channel_id}: {self.amount}"
+        return f"{self.product.sku} · {self.channel.code}: {_money(self.amount, self.channel.currency_id)}"

@@ -7,7 +7,9 @@ will show on 1 December and what it shows when 1 December comes are the same com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,6 +37,25 @@ def price_modifier_register(modifier: PriceModifier) -> None:
 def price_modifier_unregister(modifier: PriceModifier) -> None:
     if modifier in _modifiers:
         _modifiers.remove(modifier)
+
+
+# A preview may show promotions still awaiting approval "as if approved" (a marketer checking what a
+# submitted campaign will do); set only by preview screens and preview runs, never by a published build.
+_awaiting_approval: ContextVar[bool] = ContextVar("noel_awaiting_approval", default=False)
+
+
+@contextmanager
+def awaiting_approval_included(include: bool = True) -> Iterator[None]:
+    token = _awaiting_approval.set(include)
+    try:
+        yield
+    finally:
+        _awaiting_approval.reset(token)
+
+
+def awaiting_approval() -> bool:
+    """Whether the modifiers apply what awaits approval too (inside `awaiting_approval_included`)."""
+    return _awaiting_approval.get()
 
 
 def adjustments_at(

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -37,6 +38,7 @@ from apps.products.models import (
     FamilyVariant,
     MeasurementFamily,
     MeasurementUnit,
+    PendingChange,
     Product,
 )
 
@@ -46,6 +48,8 @@ BASE_FIELDS = ["sku", "gtin", "family", "family_variant", "parent", "is_model", 
 # re-check…) here; the catalog never imports them.
 product_inlines: list[type[InlineModelAdmin]] = []
 product_actions: list[Callable] = []
+# ...and list filters (a campaign's guard-rail finding…), shown after the catalog's own.
+product_filters: list[type[admin.ListFilter]] = []
 
 
 class ExportForm(forms.Form):
@@ -277,6 +281,28 @@ class MissingImageFilter(admin.SimpleListFilter):
         return selectors.products_missing_image(queryset) if self.value() == "missing" else queryset
 
 
+class PendingFilter(admin.SimpleListFilter):
+    """Approved products with an edit waiting: any, submitted for approval, or not submitted yet."""
+
+    title = _("pending change")
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", _("Has a pending change")),
+            ("submitted", _("Submitted")),
+            ("draft", _("Not submitted")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return queryset.filter(pending_change__isnull=False)
+        if value in ("submitted", "draft"):
+            return queryset.filter(pending_change__submitted=value == "submitted")
+        return queryset
+
+
 class QueueFilter(BaseQueueFilter):
     queues = {"drafts": selectors.products_drafts_of, "to_approve": selectors.products_awaiting_approval_by}
 
@@ -319,6 +345,7 @@ class ProductAdmin(ModelAdmin):
         "display_name",
         "family",
         "status_badge",
+        "pending_badge",
         "completeness_badges",
         "chosen_completeness",
         "enabled",
@@ -328,6 +355,7 @@ class ProductAdmin(ModelAdmin):
     list_filter = (
         QueueFilter,
         "status",
+        PendingFilter,
         "family",
         CategoryFilter,
         IncompleteFilter,
@@ -341,7 +369,7 @@ class ProductAdmin(ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     ordering = ("sku",)
-    readonly_fields = ("status", "version", "completeness_summary", "history_link")
+    readonly_fields = ("status", "version", "completeness_summary", "history_link", "pending_summary")
     autocomplete_fields = ("parent",)
     actions = [
         "submit_selected", "approve_selected", "retire_selected", "add_to_category", "export_selection",
@@ -353,7 +381,13 @@ class ProductAdmin(ModelAdmin):
             policies.visible_products(request.user, super().get_queryset(request))
             .defer("search_text")
             .select_related("completeness", *self.list_select_related)  # the list's own is then skipped
-            .annotate(chosen_ratio=selectors.completeness_ratio(channel=channel, locale=locale))
+            .annotate(
+                chosen_ratio=selectors.completeness_ratio(channel=channel, locale=locale),
+                # None: no pending change; else whether it is submitted (the list's badge, no query per row)
+                pending_submitted=Subquery(
+                    PendingChange.objects.filter(product=OuterRef("pk")).values("submitted")[:1]
+                ),
+            )
         )
 
     @staticmethod
@@ -370,6 +404,9 @@ class ProductAdmin(ModelAdmin):
             .first()
         )
         return first or ("", "")
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), *product_filters]
 
     def get_search_results(self, request, queryset, search_term):
         return selectors.product_search(queryset, search_term), False
@@ -393,6 +430,15 @@ class ProductAdmin(ModelAdmin):
     )
     def status_badge(self, obj: Product) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
+
+    @display(description=_("pending change"), label={"submitted": "warning", "draft": "info"})
+    def pending_badge(self, obj: Product) -> tuple[str, str] | str:
+        submitted = getattr(obj, "pending_submitted", None)
+        if submitted is None:
+            return ""
+        if submitted:
+            return "submitted", _("Pending change (submitted)")
+        return "draft", _("Pending change (not submitted)")
 
     @display(description=_("completeness"))
     def completeness_badges(self, obj: Product) -> str:
@@ -449,6 +495,8 @@ class ProductAdmin(ModelAdmin):
             base[0][1]["fields"].append("categories")
             return base
         form = ProductForm(instance=obj)
+        if PendingChange.objects.filter(product=obj).exists():
+            base[0][1]["fields"].insert(0, "pending_summary")
         base[0][1]["fields"] += [
             "categories",
             "expected_version",
@@ -485,6 +533,21 @@ class ProductAdmin(ModelAdmin):
             said,
         )
 
+    @display(description=_("pending change"))
+    def pending_summary(self, obj: Product) -> str:
+        pending = PendingChange.objects.select_related("author").filter(product=obj).first()
+        if pending is None:
+            return "—"
+        state = _("submitted for approval") if pending.submitted else _("not submitted")
+        return format_html(
+            '<span class="noel-pending-note font-semibold text-amber-700">{}</span> '
+            '<a class="text-primary-600 underline" href="{}">{}</a>',
+            _("This approved product has a pending change by %(author)s, %(state)s. The form shows the "
+              "pending values; each changed field says its live value, which channels keep serving until "
+              "the change is approved.") % {"author": pending.author.get_username(), "state": state},
+            reverse("admin:products_product_pending") + "?all=1", _("Pending changes queue"),
+        )  # fmt: skip
+
     @display(description=_("history"))
     def history_link(self, obj: Product) -> str:
         url = reverse("admin:products_product_versions", args=[obj.pk])
@@ -503,6 +566,14 @@ class ProductAdmin(ModelAdmin):
                 expected_version=form.cleaned_data["expected_version"],
                 changes=form.changes(),
             )
+            if saved.status == Product.Status.APPROVED and saved.version != current.version:
+                self.message_user(
+                    request,
+                    _("%(sku)s is approved: your edit is kept as a pending change, and the live data is "
+                      "unchanged until it is approved. Submit it for approval from the product list.")
+                    % {"sku": saved.sku},
+                    messages.WARNING,
+                )  # fmt: skip
         else:
             data = form.cleaned_data
             saved = services.product_create(
@@ -528,6 +599,7 @@ class ProductAdmin(ModelAdmin):
 
     def get_urls(self):
         return [
+            path("pending/", self.admin_site.admin_view(self.pending_view), name="products_product_pending"),
             path(
                 "<path:object_id>/versions/",
                 self.admin_site.admin_view(self.versions_view),
@@ -560,6 +632,43 @@ class ProductAdmin(ModelAdmin):
             "can_revert": self.has_change_permission(request, product),
         }
         return TemplateResponse(request, "admin/products/product/versions.html", context)
+
+    def pending_view(self, request: HttpRequest):
+        """The approver's queue: products whose approved data has an edit waiting, each with its diff (field,
+        locale, channel, live → pending), approved or sent back here through the services (four eyes)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            chosen = request.POST.get("product", "")
+            product = get_object_or_404(self.get_queryset(request), pk=int(chosen) if chosen.isdigit() else 0)
+            decision, comment = request.POST.get("decision"), request.POST.get("comment", "")
+            try:
+                if decision == "approve":
+                    services.product_approve(actor=request.user, product=product, comment=comment)
+                    done = _("%(sku)s approved: its change is live.")
+                else:
+                    services.product_reject(actor=request.user, product=product, comment=comment)
+                    done = _("%(sku)s sent back to its author.")
+                self.message_user(request, done % {"sku": product.sku}, messages.SUCCESS)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        everything = request.GET.get("all") == "1"
+        reviews = selectors.pending_changes_queue(self.get_queryset(request), submitted_only=not everything)
+        may_approve = self.has_approve_permission(request)
+        rows = [
+            (review, services.product_approval_refusal(review.product, request.user) if may_approve else None)
+            for review in reviews
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Pending changes of approved products"),
+            "rows": rows,
+            "everything": everything,
+            "may_approve": may_approve,
+        }
+        return TemplateResponse(request, "admin/products/product/pending.html", context)
 
     # bulk actions -----------------------------------------------------------------------------------------
 

@@ -76,6 +76,34 @@ class ProductForm(forms.ModelForm):
             self.fields["expected_version"].initial = product.version
             self._add_association_fields(shown)
             self._add_value_fields(shown)
+            if shown is not product:
+                self._mark_pending(product, shown)
+
+    def _mark_pending(self, live: Product, shown: Product) -> None:
+        """Each field whose pending value differs from the live one says the live one (and is marked), so
+        that an edit to an approved product never seems to vanish nor to be live already."""
+        for name, field in self.fields.items():
+            if name.startswith("v" + SEP):
+                _prefix, code, loc, ch, *part = name.split(SEP)
+                if part and part[0] == "unit":
+                    continue
+                before, after = (
+                    vals.value_of(live.values, code, loc, ch),
+                    vals.value_of(shown.values, code, loc, ch),
+                )
+                if part and part[0] != "amount":  # a price collection, one field per currency
+                    before, after = (before or {}).get(part[0]), (after or {}).get(part[0])
+            elif name in ("gtin", "enabled", "categories"):
+                before, after = getattr(live, name), getattr(shown, name)
+            elif name == "family":
+                before, after = live.family, shown.family
+            else:
+                continue
+            if before == after or (vals.is_empty(before) and vals.is_empty(after)):
+                continue
+            note = _("Live: %(value)s") % {"value": selectors.display_value(before)}
+            field.help_text = f"{field.help_text} · {note}" if field.help_text else note
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} noel-pending".strip()
 
     def _add_association_fields(self, product: Product) -> None:
         """One field per association type: the associated SKUs, comma-separated."""

@@ -458,7 +458,7 @@ class UniqueValue(models.Model):
         verbose_name_plural = _("unique values")
 
     def __str__(self) -> str:
-        return f"{self.attribute_id} {self.locale} {self.channel}: {self.value}"
+        return f"{self.attribute.code} {self.locale} {self.channel}: {self.value}"
 
 
 class ProductReview(models.Model):
@@ -533,7 +533,7 @@ class Completeness(models.Model):
         verbose_name_plural = _("completeness")
 
     def __str__(self) -> str:
-        return f"{self.product_id}: {len(self.incomplete)} incomplete"
+        return f"{self.product.sku}: {len(self.incomplete)} incomplete"
 
     def score(self, channel: str, locale: str) -> Score | None:
         found = self.scores.get(channel, {}).get(locale)
@@ -564,7 +564,7 @@ class CompletenessSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.channel_id}: {self.complete}/{self.products}"
+        return f"{self.day} {self.channel.code}: {self.complete}/{self.products}"
 
     @property
     def percent(self) -> float:

@@ -286,3 +286,114 @@ def completeness_history(*, days: int = 30) -> dict[str, list[tuple[date, float]
     ):
         history.setdefault(snapshot.channel.code, []).append((snapshot.day, snapshot.percent))
     return history
+
+
+# --- pending changes: what an approved product's edit would change, readable ---------------------------
+
+BASE_DIFF_FIELDS = ("sku", "gtin", "enabled", "family", "categories")
+
+
+def display_value(value: Any) -> str:
+    """A value as a person reads it in a diff: "—" for nothing, yes/no, "12 cm", "12.90 EUR · 14.90 CHF"."""
+    from django.utils.translation import gettext
+
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, dict) and "amount" in value:
+        return f"{value['amount']} {value.get('unit') or ''}".strip()
+    if isinstance(value, dict):  # a price collection: currency → amount
+        return " · ".join(f"{amount} {currency}" for currency, amount in sorted(value.items()))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One changed slot of a pending change: a base field, or an attribute in one locale and channel."""
+
+    field: str
+    label: str
+    locale: str
+    channel: str
+    live: str
+    pending: str
+
+
+@dataclass(frozen=True)
+class PendingReview:
+    """A product with a pending change, as the approver's queue shows it."""
+
+    product: Product
+    author: str
+    submitted: bool
+    updated_at: Any
+    rows: list[DiffRow]
+
+
+def pending_change_diff(
+    product: Product, changes: dict[str, Any], labels: dict[str, str], families: dict[str, str] | None = None
+) -> list[DiffRow]:
+    """The slots a pending change would change, live → pending, in reading order; no query (the labels
+    of attributes and families are given)."""
+    rows: list[DiffRow] = []
+    for name in BASE_DIFF_FIELDS:
+        if name not in changes:
+            continue
+        live = product.family.code if name == "family" else getattr(product, name)
+        pending = changes[name]
+        if name == "categories":
+            live, pending = sorted(live or []), sorted(pending or [])
+        if live != pending:
+            label = str(Product._meta.get_field(name).verbose_name)
+            if name == "family" and families is not None:
+                live, pending = families.get(live, live), families.get(pending, pending)
+            rows.append(DiffRow(name, label, "", "", display_value(live), display_value(pending)))
+    for code, by_locale in sorted((changes.get("values") or {}).items()):
+        for locale, by_channel in sorted((by_locale or {}).items()):
+            for channel, pending in sorted((by_channel or {}).items()):
+                live = ((product.values.get(code) or {}).get(locale) or {}).get(channel)
+                if (vals.is_empty(live) and vals.is_empty(pending)) or live == pending:
+                    continue
+                rows.append(
+                    DiffRow(
+                        code, labels.get(code, code), "" if locale == vals.ANY else locale,
+                        "" if channel == vals.ANY else channel, display_value(live), display_value(pending),
+                    )
+                )  # fmt: skip
+    if "associations" in changes:
+        for kind, skus in sorted((changes.get("associations") or {}).items()):
+            live = (product.associations or {}).get(kind, [])
+            if list(live) != list(skus or []):
+                rows.append(DiffRow(f"assoc:{kind}", kind, "", "", display_value(live), display_value(skus)))
+    return rows
+
+
+def pending_changes_queue(queryset: QuerySet[Product], *, submitted_only: bool = True) -> list[PendingReview]:
+    """Products with a pending change (submitted ones only unless told), oldest change first, each with its
+    diff: three queries whatever their number (products with their change and its author, attribute
+    labels, family labels)."""
+    from apps.products.models import Attribute
+
+    products = list(
+        queryset.filter(
+            pending_change__isnull=False, **({"pending_change__submitted": True} if submitted_only else {})
+        )
+        .select_related("family", "pending_change__author")
+        .order_by("pending_change__updated_at", "sku")
+    )
+    codes = {code for p in products for code in (p.pending_change.changes.get("values") or {})}
+    labels = {a.code: a.label() for a in Attribute.objects.filter(code__in=codes)} if codes else {}
+    families = {f.code: f.label() for f in Family.objects.all()} if products else {}
+    return [
+        PendingReview(
+            product=p,
+            author=p.pending_change.author.get_username(),
+            submitted=p.pending_change.submitted,
+            updated_at=p.pending_change.updated_at,
+            rows=pending_change_diff(p, p.pending_change.changes, labels, families),
+        )
+        for p in products
+    ]

@@ -737,6 +737,16 @@ def _check_four_eyes(product: Product, approver: User, verb: str = "approve") ->
         raise PermissionDenied(refusal % {"user": approver.get_username(), "sku": product.sku})
 
 
+def product_approval_refusal(product: Product, actor: User) -> str | None:
+    """Why `actor` may not approve the product (four eyes), in their language; None when they may. No query
+    unless they contributed to it (the queue asks it for each product shown)."""
+    try:
+        _check_four_eyes(product, actor)
+    except PermissionDenied as exc:
+        return str(exc)
+    return None
+
+
 @transaction.atomic
 def product_approve(*, actor: User, product: Product, comment: str = "") -> Product:
     product = Product.objects.select_for_update().select_related("family").get(pk=product.pk)

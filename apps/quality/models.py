@@ -97,4 +97,4 @@ class ProductScore(models.Model):
         indexes = [models.Index(fields=["score"], name="quality_score_idx")]
 
     def __str__(self) -> str:
-        return f"{self.product_id}: {self.score}"
+        return f"{self.product.sku}: {self.score}"

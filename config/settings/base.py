@@ -215,6 +215,9 @@ NOEL_GTIN_ATTRIBUTES = env.list("NOEL_GTIN_ATTRIBUTES", default=["ean", "gtin", 
 
 # A campaign whose promotions take more than this share off a price is refused at submission and start.
 NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")
+# A percentage typed above this share (but within the maximum) is kept only once the person confirms it:
+# 90 % typed for 9 % is the mistake it catches.
+NOEL_CAMPAIGN_USUAL_DISCOUNT = env("NOEL_CAMPAIGN_USUAL_DISCOUNT", default="0.50")
 # Digital assets: the largest file accepted, in bytes (default 50 MB).
 NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
 # Import files (CSV, XLSX, ZIP): the largest accepted, in bytes (default 256 MB). See docs/files.md.
@@ -368,6 +371,12 @@ UNFOLD = {
                 "title": _("Catalog"),
                 "items": [
                     _nav(_("Products"), "inventory_2", "products", "product"),
+                    {
+                        "title": _("Pending changes"),
+                        "icon": "pending_actions",
+                        "link": reverse_lazy("admin:products_product_pending"),
+                        "permission": _can("products.view_product"),
+                    },
                     _nav(_("Categories"), "account_tree", "products", "category"),
                     _nav(_("Families"), "category", "products", "family"),
                     _nav(_("Family variants"), "style", "products", "familyvariant"),
