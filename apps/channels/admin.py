@@ -385,12 +385,16 @@ class FeedRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return HttpResponseRedirect(reverse("admin:channels_feedrun_change", args=[object_id]))
 
     def has_build_permission(self, request, obj=None) -> bool:
-        """On a run's page (unfold passes its id), "Cancel" is offered only while the run is running."""
-        if not request.user.has_perm("channels.build_feed"):
-            return False
-        if obj is None:
-            return True
-        return self.get_queryset(request).filter(pk=obj, status=FeedRun.Status.RUNNING).exists()
+        return request.user.has_perm("channels.build_feed")
+
+    def get_actions_detail(self, request, object_id):
+        """ "Cancel" is offered only while the run is running (its address still answers afterwards, saying
+        the build had already finished)."""
+        actions = super().get_actions_detail(request, object_id)
+        running = str(object_id).isdigit() and (
+            self.get_queryset(request).filter(pk=object_id, status=FeedRun.Status.RUNNING).exists()
+        )
+        return actions if running else [a for a in actions if a.action_name != "channels_feedrun_cancel"]
 
 
 class RunsShown(admin.SimpleListFilter):
