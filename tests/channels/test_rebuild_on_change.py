@@ -90,30 +90,25 @@ def test_nothing_changed_no_feed_is_rebuilt_by_the_minute_job_or_the_feeds_sched
     assert [str(run.feed) for run in rebuilt] == []
 
 
-def test_a_price_change_rebuilds_that_channels_feed_only(beat, django_capture_on_commit_callbacks):
-    web = Channel.objects.get(code="web")
-    price = Price.objects.filter(channel=web).select_related("product").order_by("pk").first()
+def _rebuilt_after_a_price_change(beat, channel_code: str) -> list[str]:
+    """Raise one price of the channel at 23:42, then run the beat three minutes: the feeds rebuilt."""
+    channel = Channel.objects.get(code=channel_code)
+    price = Price.objects.filter(channel=channel).select_related("product").order_by("pk").first()
     with (
         time_machine.travel(EVE + timedelta(minutes=2), tick=False),
-        django_capture_on_commit_callbacks(execute=True),
+        TestCase.captureOnCommitCallbacks(execute=True),
     ):
-        price_set(actor=None, product=price.product, channel=web, amount=price.amount + 1)
-    rebuilt = [run for at in _minutes(EVE + timedelta(minutes=3), 3) for run in beat(at)]
-    assert [str(run.feed) for run in rebuilt] == ["web/catalog.jsonl"]
+        price_set(actor=None, product=price.product, channel=channel, amount=price.amount + 1)
+    return sorted(str(run.feed) for at in _minutes(EVE + timedelta(minutes=3), 3) for run in beat(at))
 
 
-def test_a_google_price_change_also_rebuilds_the_local_inventory_feed_that_follows_google(
-    beat, django_capture_on_commit_callbacks
-):
-    google = Channel.objects.get(code="google")
-    price = Price.objects.filter(channel=google).select_related("product").order_by("pk").first()
-    with (
-        time_machine.travel(EVE + timedelta(minutes=2), tick=False),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        price_set(actor=None, product=price.product, channel=google, amount=price.amount + 1)
-    rebuilt = [run for at in _minutes(EVE + timedelta(minutes=3), 3) for run in beat(at)]
-    assert sorted(str(run.feed) for run in rebuilt) == ["google/products.xml", "stores/local-inventory.xml"]
+def test_a_price_change_rebuilds_that_channels_feed_only(beat):
+    assert _rebuilt_after_a_price_change(beat, "web") == ["web/catalog.jsonl"]
+
+
+def test_a_google_price_change_also_rebuilds_the_local_inventory_feed_that_follows_google(beat):
+    rebuilt = _rebuilt_after_a_price_change(beat, "google")
+    assert rebuilt == ["google/products.xml", "stores/local-inventory.xml"]
 
 
 def test_a_campaign_start_rebuilds_the_feeds_once_and_a_live_campaign_does_not_keep_rebuilding(beat):
