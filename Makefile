@@ -20,8 +20,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m config.launcher
 
+# The suite in one process; PYTEST_WORKERS=auto runs it in parallel (pytest-xdist), each process on its own
+# test database, a module's tests together in one process (its module-wide fixtures are built once).
+PYTEST_WORKERS ?= 0
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,6 +32,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -766,10 +767,29 @@ def feed_runs_diff(old: FeedRun, new: FeedRun) -> RunDiff:
 
 
 def feeds_mark_dirty(*, channel_codes: list[str] | None = None) -> int:
+    """Mark the feeds of these channels (all when None) as having changes since their last build. A local
+    inventory feed holds back what its primary Google feed holds back, so a change to a channel with a
+    Google feed marks the local inventory feeds too."""
     queryset = Feed.objects.filter(dirty=False)
     if channel_codes is not None:
-        queryset = queryset.filter(channel__code__in=channel_codes)
+        reaches = Q(channel__code__in=channel_codes)
+        if Feed.objects.filter(reaches, format=Feed.Format.GOOGLE, is_active=True).exists():
+            reaches |= Q(format=Feed.Format.GOOGLE_LOCAL)
+        queryset = queryset.filter(reaches)
     return queryset.update(dirty=True)
+
+
+def feed_build_scheduled(*, feed: Feed) -> FeedRun | None:
+    """A build on the feed's own schedule: only when something it depends on changed since its last build
+    (or it was never built). Rebuilding a clean feed gives the same file under a new run, and hides the
+    builds that matter among identical ones."""
+    with transaction.atomic():
+        feed = Feed.objects.select_for_update().select_related("channel").get(pk=feed.pk)
+        if not feed.dirty and feed.current_run_id is not None:
+            return None
+        if FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING, preview=False).exists():
+            return None  # the running build takes the changes made before it started; later ones re-mark
+    return feed_build_start(actor=None, feed=feed)
 
 
 def feeds_build_dirty() -> list[int]:

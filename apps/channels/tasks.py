@@ -10,9 +10,10 @@ from apps.core import context
 
 
 @shared_task(name="channels.feed_build")
-def feed_build(feed_id: int, actor_id: int | None = None) -> int:
+def feed_build(feed_id: int, actor_id: int | None = None) -> int | None:
     """Build of one feed: for a person (checked again now: they may build that channel), or on the feed's
-    own schedule (its django-celery-beat crontab; refused for a feed without one)."""
+    own schedule (its django-celery-beat crontab; refused for a feed without one, and nothing is built
+    when nothing the feed depends on changed since its last build)."""
     from apps.core.models import User
 
     with context.bound(origin="task"):
@@ -20,6 +21,9 @@ def feed_build(feed_id: int, actor_id: int | None = None) -> int:
         actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
         if refusal := policies.build_refusal(actor, feed, by_person=actor_id is not None):
             raise PermissionDenied(refusal)
+        if actor_id is None:
+            run = services.feed_build_scheduled(feed=feed)
+            return run.pk if run else None
         return services.feed_build_start(actor=actor, feed=feed).pk
 
 

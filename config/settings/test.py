@@ -1,5 +1,7 @@
 """`make test`: the same PostgreSQL and broker choice as local, tuned for speed."""
 
+import os
+
 from .local import *  # noqa: F403
 from .local import env
 
@@ -15,3 +17,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Each test builds its own catalog: no near-duplicate index survives from one check to the next.
 NOEL_QUALITY_INDEX_TTL = 0
+# `make test` runs the suite in several processes (pytest-xdist), each on its own test database
+# (pytest-django names it after the process: test_noel_gw0, …) but on one broker. The Celery workers a
+# test starts write to that process's database, so they must take only that process's tasks: each test
+# process sends its tasks to a default queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = (
+    f"celery-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "celery"
+)

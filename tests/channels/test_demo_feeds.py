@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from apps.channels import services
 from apps.channels.models import Feed, FeedIssue
@@ -12,8 +14,23 @@ from apps.channels.models import Feed, FeedIssue
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo loaded once for the module, inside a transaction rolled back at its end (each test's own
+    builds are rolled back after it)."""
+    media = tmp_path_factory.mktemp("demo-feeds-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        call_command("seed_demo", products=200, stdout=StringIO())
+        yield media
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _demo_media(demo, settings):
+    settings.MEDIA_ROOT = demo
+
+
 def test_every_demo_feed_publishes_at_least_nine_items_in_ten():
-    call_command("seed_demo", products=200, stdout=StringIO())
     feeds = list(Feed.objects.select_related("channel").order_by("channel__code"))
     assert len(feeds) == 5
     for feed in feeds:
@@ -28,7 +45,6 @@ def test_every_demo_feed_publishes_at_least_nine_items_in_ten():
 def test_a_feed_holds_back_no_complete_item_for_a_field_its_channel_requires():
     """Completeness and the channel's rules agree: an item held back by a rule on a required field was
     already incomplete for that channel (the reason is then completeness, never the rule alone)."""
-    call_command("seed_demo", products=200, stdout=StringIO())
     for feed in Feed.objects.select_related("channel"):
         run = services.feed_build_start(actor=None, feed=feed)
         incomplete = set(FeedIssue.objects.filter(run=run, rule="complete").values_list("sku", flat=True))
