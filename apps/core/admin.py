@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import ClockedScheduleAdmin as BaseClockedScheduleAdmin
 from django_celery_beat.admin import CrontabScheduleAdmin as BaseCrontabScheduleAdmin
@@ -54,8 +55,38 @@ for model in (
     admin.site.unregister(model)
 
 
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """A permission in the person's language. Django stores the names of the permissions it makes as
+    English text ("Can add price"), fixed at migrate time; they are rebuilt here from the action and the
+    model's translated name, and the named ones read through the catalog."""
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if action in _PERMISSION_ACTIONS and model is not None and model_name == model._meta.model_name:
+        name = _PERMISSION_ACTIONS[action] % {"name": model._meta.verbose_name}
+    else:
+        name = gettext(permission.name)
+    app = model._meta.app_config.verbose_name if model is not None else permission.content_type.app_label
+    return f"{app} | {model._meta.verbose_name if model is not None else permission.content_type} | {name}"
+
+
+class TranslatedPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -69,7 +100,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin, ModelAdmin):
     pass
 
 

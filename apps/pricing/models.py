@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import Channel, Currency
-from apps.core.money import Money
+from apps.core.money import Money, format_money
 from apps.products.models import Product
 
 
@@ -61,7 +61,8 @@ class Price(models.Model):
         indexes = [models.Index(fields=["channel", "product"], name="pricing_price_channel_idx")]
 
     def __str__(self) -> str:
-        return f"{self.product_id} {self.channel_id} {self.amount} {self.currency_id}"
+        """The page title of a price: "DEC-000001 · web · 37,00 €" (not its ids and raw decimals)."""
+        return f"{self.product.sku} · {self.channel.code} · {self.money.display()}"
 
     @property
     def money(self) -> Money:
@@ -97,4 +98,4 @@ class EffectivePrice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id}@{self.channel_id}: {self.amount}"
+        return f"{self.product.sku} · {self.channel.code} · {format_money(self.amount, self.currency_id)}"

@@ -19,7 +19,7 @@ from stdnum import ean
 from apps.assets.models import Rendition
 from apps.assets.selectors import feed_images
 from apps.core.models import Channel
-from apps.core.money import Money
+from apps.core.money import format_money
 from apps.inventory.models import StockLocation
 from apps.inventory.selectors import available_to_sell
 from apps.pricing.selectors import ChannelPrice, channel_prices_at
@@ -245,12 +245,12 @@ class ChannelLine:
 
     @property
     def amount(self) -> str:
-        """ "12.50 EUR", rounded to the currency's precision as the feeds write it."""
-        return str(Money(self.price.amount, self.price.currency).quantize()) if self.price else ""
+        """The price in the person's language at the currency's precision ("12,50 €", "€12.50")."""
+        return format_money(self.price.amount, self.price.currency) if self.price else ""
 
     @property
     def regular(self) -> str:
-        return str(Money(self.price.regular, self.price.currency).quantize()) if self.price else ""
+        return format_money(self.price.regular, self.price.currency) if self.price else ""
 
 
 @dataclass
