@@ -47,12 +47,12 @@ class PriceForm(forms.ModelForm):
     class Meta:
         model = Price
         fields = ["product", "channel", "amount", "compare_at", "cost"]
-        localized_fields = ["amount", "compare_at", "cost"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Amounts are stored with four decimals; the form shows them at the currency's precision, in the
-        # person's notation ("37,00" in French, not "37.0000").
+        # Amounts are stored with four decimals; the form shows them at the currency's precision ("37.00",
+        # not "37.0000"). The fields are number inputs: the browser writes the number in the person's
+        # notation, and would show nothing for a value already written "37,00".
         if self.instance.pk:
             places = currency_exponent(self.instance.currency_id)
             for name in ("amount", "compare_at", "cost"):

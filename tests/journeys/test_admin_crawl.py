@@ -49,7 +49,8 @@ NOT_PAGES = {
 # English words of the admin's vocabulary that never occur in French text, matched as whole words with their
 # case: a hit on a French page is a string Noel, Django, Unfold or a library left untranslated. Short English
 # words that are also French ("Actions", "Message", "Date", "Mon", "Total", "Type") or that demo data may hold
-# (product names are texts a person wrote, in any language) are not in it.
+# (product names are texts a person wrote, in any language; "products" is the demo feeds' file name) are not
+# in it.
 ENGLISH = [
     "Save",
     "Delete",
@@ -79,6 +80,11 @@ ENGLISH = [
     "Friday",
     "Saturday",
     "Sunday",
+    "Tue",
+    "Wed",
+    "Thu",
+    "Fri",
+    "Sat",
     "January",
     "February",
     "April",
@@ -101,7 +107,6 @@ ENGLISH = [
     "errors",
     "price",
     "product",
-    "products",
     "missing",
     "below",
     "above",

@@ -97,7 +97,7 @@ def test_prices_and_their_history_follow_the_persons_language_and_time_zone(pric
     assert "20,00\u00a0€" in listing and "9,86\u00a0€" in listing and "9,8600" not in listing
     page = merch.get(f"{URL}{price.pk}/change/").content.decode()
     assert "TOY-03 · web · 20,00\u00a0€" in page  # the page title, not ids and "20.0000 EUR"
-    assert 'value="20,00"' in page  # the form at the currency's precision, in French notation
+    assert 'value="20.00"' in page  # the number input at the currency's precision (the browser localises it)
     event = price.events.order_by("-pgh_id").first()
     paris = event.pgh_created_at.astimezone(ZoneInfo("Europe/Paris"))
     assert paris.strftime("%d/%m/%Y %H:%M") in page  # the history in Paris time, day first
