@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -26,7 +28,7 @@ from django_celery_results.models import GroupResult, TaskResult
 from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
-from unfold.decorators import action
+from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
@@ -231,7 +233,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "actor_label",
         "source",
         "action",
-        "object_type",
+        "object_type_name",
         "object_code",
         "request_id",
     )
@@ -241,6 +243,21 @@ class AuditLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+    @display(description=_("object type"), ordering="object_type")
+    def object_type_name(self, obj: AuditLog) -> str:
+        """The kind of object by its model's name in the person's language ("prix"), not its code."""
+        return str(_object_types().get(obj.object_type, obj.object_type))
+
+
+def _object_types() -> dict:
+    from django.apps import apps
+
+    names = {}
+    for model in apps.get_models():
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()  # ProductAsset → product_asset
+        names[snake] = names[model._meta.model_name] = model._meta.verbose_name
+    return names
 
 
 class PeriodicTaskUnfoldForm(PeriodicTaskForm):
