@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -508,7 +509,7 @@ class CampaignAdmin(ModelAdmin):
             request, _("Campaign calendar"), "calendar.html", mode=mode, anchor=anchor,
             weeks=[cells[i:i + 7] for i in range(0, len(cells), 7)], channel=channel,
             channels=Channel.objects.order_by("code"), previous=previous, following=following,
-            weekdays=[calendar.day_abbr[i] for i in range(7)],
+            weekdays=[date_format(day, "D") for day in days[:7]],  # Monday first, in the person's language
         )  # fmt: skip
 
 

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -7,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import ClockedScheduleAdmin as BaseClockedScheduleAdmin
 from django_celery_beat.admin import CrontabScheduleAdmin as BaseCrontabScheduleAdmin
@@ -70,8 +73,38 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset.filter(groups__pk=self.value()) if self.value() else queryset
 
 
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """A permission in the person's language. Django stores the names of the permissions it makes as
+    English text ("Can add price"), fixed at migrate time; they are rebuilt here from the action and the
+    model's translated name, and the named ones read through the catalog."""
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if action in _PERMISSION_ACTIONS and model is not None and model_name == model._meta.model_name:
+        name = _PERMISSION_ACTIONS[action] % {"name": model._meta.verbose_name}
+    else:
+        name = gettext(permission.name)
+    app = model._meta.app_config.verbose_name if model is not None else permission.content_type.app_label
+    return f"{app} | {model._meta.verbose_name if model is not None else permission.content_type} | {name}"
+
+
+class TranslatedPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -100,7 +133,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin, ModelAdmin):
     list_display = ("role_name", "name")
 
     @display(description=_("role"), ordering="name")
@@ -245,7 +278,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "actor_label",
         "source",
         "action",
-        "object_type",
+        "object_type_name",
         "object_code",
         "request_id",
     )
@@ -255,6 +288,21 @@ class AuditLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+    @display(description=_("object type"), ordering="object_type")
+    def object_type_name(self, obj: AuditLog) -> str:
+        """The kind of object by its model's name in the person's language ("prix"), not its code."""
+        return str(_object_types().get(obj.object_type, obj.object_type))
+
+
+def _object_types() -> dict:
+    from django.apps import apps
+
+    names = {}
+    for model in apps.get_models():
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()  # ProductAsset → product_asset
+        names[snake] = names[model._meta.model_name] = model._meta.verbose_name
+    return names
 
 
 class PeriodicTaskUnfoldForm(PeriodicTaskForm):

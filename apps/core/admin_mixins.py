@@ -63,6 +63,18 @@ class AdministratorsOnlyMixin:
         return self._administrator(request)
 
 
+def _translated_permissions(form_class):
+    """Guardian lists a model's permissions by their stored names, English text written at migrate time;
+    these forms read them through the catalog (the names are marked for translation in the models)."""
+    from django.utils.translation import gettext
+
+    class TranslatedForm(form_class):
+        def get_obj_perms_field_choices(self):
+            return [(code, gettext(name)) for code, name in super().get_obj_perms_field_choices()]
+
+    return TranslatedForm
+
+
 class ObjectPermissionsAdminMixin(GuardedModelAdminMixin):
     """django-guardian's object-permission pages (who is limited to which category or channel), for
     administrators only: anyone else gets 403 there and no link to them. Guardian itself only asks for
@@ -73,6 +85,12 @@ class ObjectPermissionsAdminMixin(GuardedModelAdminMixin):
 
         if not is_administrator(request.user):
             raise PermissionDenied
+
+    def get_obj_perms_manage_user_form(self, request):
+        return _translated_permissions(super().get_obj_perms_manage_user_form(request))
+
+    def get_obj_perms_manage_group_form(self, request):
+        return _translated_permissions(super().get_obj_perms_manage_group_form(request))
 
     def obj_perms_manage_view(self, request, object_pk):
         self._refuse_unless_administrator(request)

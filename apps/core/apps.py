@@ -58,7 +58,12 @@ class CoreConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from apps.core import lookups  # noqa: F401  registers the `any` lookup
+        from apps.core import (
+            display,
+            lookups,  # noqa: F401  registers the `any` lookup
+        )
+
+        display.install()
 
         # Runs after every app's migrations, when their permissions exist.
         post_migrate.connect(_sync_roles, dispatch_uid="noel_sync_role_permissions")

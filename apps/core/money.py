@@ -96,3 +96,32 @@ class Money:
     def __str__(self) -> str:
         """The feed form, "12.50 EUR", at the currency's precision."""
         return f"{self.quantize().amount:f} {self.currency}"
+
+    def display(self) -> str:
+        """The amount as the person reads it, in the active language (see format_money)."""
+        return format_money(self.amount, self.currency)
+
+
+# Currencies shown by their sign; the others by their code, where the sign would be ambiguous ($, kr).
+_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥"}
+
+
+def format_money(amount: Decimal | int | str | None, currency: str, *, empty: str = "—") -> str:
+    """An amount for people, in the active language and at the currency's precision.
+
+    One convention per language: French puts the sign after the number with a comma ("1 234,90 €",
+    "12,50 CHF"); English puts it before with a point ("€1,234.90", "CHF 12.50"). Feeds, files and the API
+    keep the machine form of str(Money) ("1234.90 EUR").
+    """
+    from django.utils import formats, translation
+
+    if amount is None or amount == "":
+        return empty
+    money = Money(amount, currency).quantize()
+    places = currency_exponent(currency)
+    number = formats.number_format(abs(money.amount), places, use_l10n=True, force_grouping=True)
+    sign = "-" if money.amount < 0 else ""
+    symbol = _SIGNS.get(currency)
+    if (translation.get_language() or "en").startswith("fr"):
+        return f"{sign}{number}\u00a0{symbol or currency}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency}\u00a0{number}"

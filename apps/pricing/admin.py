@@ -9,26 +9,29 @@ from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget, UnfoldBooleanWidget
 
 from apps.core.admin_mixins import ReadOnlyAdminMixin
-from apps.core.money import Money
+from apps.core.display import local_datetime
+from apps.core.models import AuditLog
+from apps.core.money import currency_exponent, format_money
 from apps.pricing import policies, selectors, services
 from apps.pricing.models import EffectivePrice, Price
 from apps.products.admin import ProductAdmin
 
 
 class MoneyColumns:
-    """Amounts shown as money at the currency's precision ("19.90 EUR"), not as raw decimals."""
+    """Amounts shown as money in the person's language at the currency's precision ("19,90 €", "€19.90"),
+    not as raw decimals ("19.9000")."""
 
     @display(description=_("price"), ordering="amount")
     def price(self, obj: Price) -> str:
-        return str(obj.money)
+        return format_money(obj.amount, obj.currency_id)
 
     @display(description=_("compare-at price"), ordering="compare_at")
     def compare_at_price(self, obj: Price) -> str:
-        return str(Money(obj.compare_at, obj.currency_id)) if obj.compare_at is not None else "—"
+        return format_money(obj.compare_at, obj.currency_id)
 
     @display(description=_("cost"), ordering="cost")
     def cost_price(self, obj: Price) -> str:
-        return str(Money(obj.cost, obj.currency_id)) if obj.cost is not None else "—"
+        return format_money(obj.cost, obj.currency_id)
 
 
 class PriceForm(forms.ModelForm):
@@ -44,6 +47,18 @@ class PriceForm(forms.ModelForm):
     class Meta:
         model = Price
         fields = ["product", "channel", "amount", "compare_at", "cost"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Amounts are stored with four decimals; the form shows them at the currency's precision ("37.00",
+        # not "37.0000"). The fields are number inputs: the browser writes the number in the person's
+        # notation, and would show nothing for a value already written "37,00".
+        if self.instance.pk:
+            places = currency_exponent(self.instance.currency_id)
+            for name in ("amount", "compare_at", "cost"):
+                value = getattr(self.instance, name)
+                if value is not None and value == round(value, places):
+                    self.initial[name] = round(value, places)
 
     def clean(self):
         cleaned = super().clean()
@@ -146,16 +161,17 @@ class PriceAdmin(MoneyColumns, ModelAdmin):
 
     @display(description=_("history"))
     def history(self, obj: Price) -> str:
+        """Each saved state: when (in the person's time zone and notation), who, how, the price, why."""
+        sources = dict(AuditLog.Source.choices)
         return format_html_join(
             "",
-            "<div>{} · {} ({}) · {} {} {}</div>",
+            "<div>{} · {} ({}) · {} {}</div>",
             (
                 (
-                    h["at"].strftime("%Y-%m-%d %H:%M"),
+                    local_datetime(h["at"]),
                     h["who"],
-                    h["source"],
-                    h["amount"],
-                    obj.currency_id,
+                    sources.get(h["source"], h["source"]),
+                    format_money(h["amount"], obj.currency_id),
                     h["reason"],
                 )
                 for h in selectors.price_history(obj)
@@ -185,8 +201,8 @@ class EffectivePriceAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "product",
         "channel",
-        "amount",
-        "regular_amount",
+        "shown_price",
+        "regular_price",
         "promotion",
         "valid_until",
         "dirty",
@@ -199,6 +215,14 @@ class EffectivePriceAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def get_queryset(self, request):
         return policies.visible_prices(request.user, super().get_queryset(request))
+
+    @display(description=_("price shown"), ordering="amount")
+    def shown_price(self, obj: EffectivePrice) -> str:
+        return format_money(obj.amount, obj.currency_id)
+
+    @display(description=_("regular price"), ordering="regular_amount")
+    def regular_price(self, obj: EffectivePrice) -> str:
+        return format_money(obj.regular_amount, obj.currency_id)
 
 
 class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import Channel, Currency
-from apps.core.money import Money
+from apps.core.money import Money, format_money
 from apps.products.models import Product
 
 
@@ -61,20 +61,12 @@ class Price(models.Model):
         indexes = [models.Index(fields=["channel", "product"], name="pricing_price_channel_idx")]
 
     def __str__(self) -> str:
-        return f"{self.product.sku} · {self.channel.code}: {_money(self.amount, self.currency_id)}"
+        """The page title of a price: "DEC-000001 · web · 37,00 €" (not its ids and raw decimals)."""
+        return f"{self.product.sku} · {self.channel.code} · {self.money.display()}"
 
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency_id).quantize()
-
-
-def _money(amount, currency: str) -> str:
-    """52.0000 EUR → "52.00 EUR": a page title shows the currency's decimals, not the column's."""
-    from decimal import Decimal
-
-    from apps.core.money import currency_exponent
-
-    return f"{Decimal(amount).quantize(Decimal(1).scaleb(-currency_exponent(currency)))} {currency}"
 
 
 class EffectivePrice(models.Model):
@@ -106,4 +98,4 @@ class EffectivePrice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product.sku} · {self.channel.code}: {_money(self.amount, self.channel.currency_id)}"
+        return f"{self.product.sku} · {self.channel.code} · {format_money(self.amount, self.currency_id)}"

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core import context, events, idempotency
 from apps.core.batches import BatchRejected, LineError, triggers_without_subtransactions
@@ -51,53 +52,85 @@ def _amount(value: Any, currency: str, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
     if isinstance(value, str) and len(value) > 40:
-        raise ValidationError({field: f"{value[:20]}… is {len(value)} characters: not an amount"})
+        message = _("%(start)s… is %(length)d characters: not an amount")
+        raise ValidationError({field: message % {"start": value[:20], "length": len(value)}})
     try:
         amount = to_decimal(value)
     except MoneyError as exc:
         raise ValidationError({field: str(exc)}) from exc
     # what the columns hold (8 digits before the point, 4 after); quantize would fail on 1e999999
     if amount and amount.adjusted() >= MAX_DIGITS:
-        raise ValidationError({field: f"{amount:.6g} {currency} is too large: prices go up to 99,999,999.99"})
+        message = _("%(amount)s %(currency)s is too large: prices go up to 99,999,999.99")
+        raise ValidationError({field: message % {"amount": f"{amount:.6g}", "currency": currency}})
     places = currency_exponent(currency)
     if amount and amount.adjusted() < -MAX_DECIMALS:
-        raise ValidationError({field: f"{amount:.6g} has more decimals than {currency} allows ({places})"})
+        raise ValidationError({field: _too_precise(f"{amount:.6g}", currency, places)})
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise ValidationError({field: f"{amount} has more decimals than {currency} allows ({places})"})
+        raise ValidationError({field: _too_precise(amount, currency, places)})
     if amount < 0:
-        raise ValidationError({field: f"{amount} {currency} is negative"})
+        message = _("%(amount)s %(currency)s is negative")
+        raise ValidationError({field: message % {"amount": amount, "currency": currency}})
     return amount
+
+
+def _too_precise(amount: Any, currency: str, places: int) -> str:
+    message = _("%(amount)s has more decimals than %(currency)s allows (%(places)d)")
+    return message % {"amount": amount, "currency": currency, "places": places}
 
 
 def _check(
     *, actor: User | None, product: Product, channel: Channel, currency: str, amount: Decimal,
     compare_at: Decimal | None, cost: Decimal | None, previous: Price | None, confirm: bool, reason: str,
 ) -> None:  # fmt: skip
-    where = f"{product.sku} on {channel.code}"
+    where = _("%(sku)s on %(channel)s") % {"sku": product.sku, "channel": channel.code}
     if currency != channel.currency_id:
         raise ValidationError(
-            {"currency": f"{where}: {channel.code} sells in {channel.currency_id}, not {currency}"}
+            {
+                "currency": _("%(where)s: %(channel)s sells in %(sold)s, not %(currency)s")
+                % {"where": where, "channel": channel.code, "sold": channel.currency_id, "currency": currency}
+            }
         )
     if compare_at is not None and compare_at <= amount:
         raise ValidationError(
-            {"compare_at": f"{where}: the compare-at price {compare_at} must be above the price {amount}"}
+            {
+                "compare_at": _(
+                    "%(where)s: the compare-at price %(compare_at)s must be above the price %(amount)s"
+                )
+                % {"where": where, "compare_at": compare_at, "amount": amount}
+            }
         )
     if cost is not None and amount < cost:
         allowed = actor is not None and actor.has_perm("pricing.override_cost_guard")
         if not (allowed and reason.strip()):
             detail = (
-                "give a reason" if allowed else "only a user allowed to sell below cost may, with a reason"
+                _("give a reason")
+                if allowed
+                else _("only a user allowed to sell below cost may, with a reason")
             )
+            message = _("%(where)s: %(amount)s %(currency)s is below the cost %(cost)s; %(detail)s")
             raise ValidationError(
-                {"amount": f"{where}: {amount} {currency} is below the cost {cost}; {detail}"}
+                {
+                    "amount": message
+                    % {"where": where, "amount": amount, "currency": currency, "cost": cost, "detail": detail}
+                }
             )
     if previous is not None and previous.amount and not confirm:
         share = abs(amount - previous.amount) / previous.amount
         if share > max_change_share():
             raise ValidationError(
                 {
-                    "amount": f"{where}: {_s(previous.amount)} → {_s(amount)} {currency} is a change of "
-                    f"{share * 100:.0f} %, more than {max_change_share() * 100:.0f} %; confirm to apply it"
+                    "amount": _(
+                        "%(where)s: %(before)s → %(after)s %(currency)s is a change of %(share)s %%, "
+                        "more than %(max)s %%; confirm to apply it"
+                    )
+                    % {
+                        "where": where,
+                        "before": _s(previous.amount),
+                        "after": _s(amount),
+                        "currency": currency,
+                        "share": f"{share * 100:.0f}",
+                        "max": f"{max_change_share() * 100:.0f}",
+                    }
                 }
             )
 

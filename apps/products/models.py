@@ -61,6 +61,8 @@ class Labelled(models.Model):
                 return text
         return f"[{self.code}]"
 
+    label.short_description = _("label")
+
 
 class AttributeGroup(Labelled):
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -236,7 +238,10 @@ class FamilyRequirement(models.Model):
         verbose_name_plural = _("required attributes")
 
     def __str__(self) -> str:
-        return f"{self.attribute.code} required on {self.channel.code}"
+        return _("%(attribute)s required on %(channel)s") % {
+            "attribute": self.attribute.code,
+            "channel": self.channel.code,
+        }
 
 
 class FamilyVariant(Labelled):

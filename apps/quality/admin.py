@@ -15,6 +15,7 @@ from unfold.decorators import action, display
 from apps.core.models import Channel
 from apps.products.admin import product_actions, product_inlines
 from apps.quality import policies, services
+from apps.quality.labels import rule_label
 from apps.quality.models import Finding, ProductScore, Severity
 from apps.quality.registry import CATEGORIES, rules
 
@@ -26,7 +27,7 @@ class RuleFilter(admin.SimpleListFilter):
     parameter_name = "rule__exact"
 
     def lookups(self, request, model_admin):
-        return [(code, code) for code in rules]
+        return sorted(((code, rule_label(code)) for code in rules), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
         return queryset.filter(rule=self.value()) if self.value() else queryset
@@ -96,8 +97,8 @@ class ReadOnlyWithRecheck(ModelAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(ReadOnlyWithRecheck):
-    list_display = ("rule", "severity_badge", "product_link", "channel", "locale", "message", "first_seen",
-                    "last_seen", "resolved_at")  # fmt: skip
+    list_display = ("rule_name", "severity_badge", "product_link", "channel", "locale", "message",
+                    "first_seen", "last_seen", "resolved_at")  # fmt: skip
     list_filter = (RuleFilter, "severity", "channel", OpenFilter, CategoryFilter)
     list_select_related = ("product", "channel")
     search_fields = ("product__sku",)
@@ -105,10 +106,17 @@ class FindingAdmin(ReadOnlyWithRecheck):
     show_full_result_count = False
     list_per_page = 50
     ordering = ("-last_seen", "-id")
-    readonly_fields = [f.name for f in Finding._meta.fields]
+    fields = readonly_fields = [
+        "rule_name",
+        *(f.name for f in Finding._meta.fields if f.name not in ("id", "rule")),
+    ]
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @display(description=_("rule"), ordering="rule")
+    def rule_name(self, obj: Finding) -> str:
+        return rule_label(obj.rule)
 
     @display(description=_("severity"), label={Severity.BLOCKING: "danger", Severity.WARNING: "warning"})
     def severity_badge(self, obj: Finding) -> tuple[str, str]:
@@ -140,10 +148,14 @@ class ProductFindingsInline(TabularInline):
     model = Finding
     extra = 0
     can_delete = False
-    fields = ("rule", "severity", "channel", "locale", "message", "first_seen", "last_seen")
+    fields = ("rule_name", "severity", "channel", "locale", "message", "first_seen", "last_seen")
     readonly_fields = fields
     verbose_name_plural = _("Open quality findings")
     hide_title = True  # the row's rule and message are its columns already
+
+    @display(description=_("rule"))
+    def rule_name(self, obj: Finding) -> str:
+        return rule_label(obj.rule)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(resolved_at__isnull=True).select_related("channel")

@@ -211,7 +211,7 @@ def quality_check(
 def _describe(ids: Sequence[int]) -> str:
     if len(ids) == 1:
         return Product.objects.filter(pk=ids[0]).values_list("sku", flat=True).first() or str(ids[0])
-    return f"{len(ids)} products ({ids[0]}–{ids[-1]})"
+    return f"#{ids[0]}–#{ids[-1]} ({len(ids)})"  # product ids: the audit log shows it in any language
 
 
 def product_chunks(size: int | None = None) -> Iterator[list[int]]:

@@ -21,7 +21,7 @@ from stdnum import ean
 from apps.assets.models import THUMBNAIL_SPEC, Rendition
 from apps.assets.selectors import feed_images
 from apps.core.models import Channel
-from apps.core.money import Money
+from apps.core.money import format_money
 from apps.inventory.models import StockLevel, StockLocation
 from apps.inventory.selectors import available_to_sell
 from apps.pricing.selectors import ChannelPrice, channel_prices_at
@@ -174,9 +174,9 @@ def _figures(groups: list[Group], here: StockLocation | None, at: datetime) -> N
     for variant in variants:
         price = prices.get((variant.pk, channel.pk))
         if price is not None:
-            variant.price = str(Money(price.amount, price.currency).quantize())
+            variant.price = format_money(price.amount, price.currency)
             if price.amount != price.regular:
-                variant.regular = str(Money(price.regular, price.currency).quantize())
+                variant.regular = format_money(price.regular, price.currency)
         levels = stock.get(variant.pk, {})
         variant.in_stores = sum(levels.values())
         variant.here = levels.get(here.pk, 0) if here is not None else None
@@ -318,12 +318,12 @@ class ChannelLine:
 
     @property
     def amount(self) -> str:
-        """ "12.50 EUR", rounded to the currency's precision as the feeds write it."""
-        return str(Money(self.price.amount, self.price.currency).quantize()) if self.price else ""
+        """The price in the person's language at the currency's precision ("12,50 €", "€12.50")."""
+        return format_money(self.price.amount, self.price.currency) if self.price else ""
 
     @property
     def regular(self) -> str:
-        return str(Money(self.price.regular, self.price.currency).quantize()) if self.price else ""
+        return format_money(self.price.regular, self.price.currency) if self.price else ""
 
 
 @dataclass

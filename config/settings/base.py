@@ -159,6 +159,8 @@ ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row; anonymous 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day-first on a 24-hour clock (config/formats/en); French keeps Django's French formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 TIME_ZONE = env("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True

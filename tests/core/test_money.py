@@ -74,3 +74,32 @@ def test_a_currencys_places_are_iso_4217s_wherever_they_are_read(db):
         assert currency.decimal_places == currency_exponent(currency.code), currency.code
     assert Currency.objects.get(code="CLF").decimal_places == 4
     assert "decimal_places" not in {field.name for field in Currency._meta.get_fields()}
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "shown"),
+    [
+        ("fr", "21.9", "EUR", "21,90\u00a0€"),
+        ("fr", "9.8600", "EUR", "9,86\u00a0€"),
+        ("fr", "1234.5", "CHF", "1\u00a0234,50\u00a0CHF"),
+        ("fr", "-5", "EUR", "-5,00\u00a0€"),
+        ("en", "52.00", "EUR", "€52.00"),
+        ("en", "1234.5", "GBP", "£1,234.50"),
+        ("en", "12.5", "CHF", "CHF\u00a012.50"),
+        ("en", "1500", "JPY", "¥1,500"),
+    ],
+)
+def test_money_is_shown_in_the_persons_language_at_the_currency_precision(language, amount, currency, shown):
+    from django.utils import translation
+
+    from apps.core.money import format_money
+
+    with translation.override(language):
+        assert format_money(amount, currency) == shown
+        assert Money(amount, currency).display() == shown
+
+
+def test_a_missing_amount_is_shown_as_a_dash():
+    from apps.core.money import format_money
+
+    assert format_money(None, "EUR") == "—"

@@ -72,7 +72,7 @@ def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_serve
     page.keyboard.type("plush rein")
     expect(page.locator("#results")).to_contain_text("REINDEER-1")
     found = page.locator('#results [data-sku="REINDEER-1"]')
-    expect(found).to_contain_text("24.90 EUR")  # the price and stock are read from the list itself
+    expect(found).to_contain_text("€24.90")  # the price and stock are read from the list itself
     expect(found).to_contain_text("2 here")
     expect(found).to_contain_text("9 in all stores")
     screenshot(page, "store_lookup_results")
@@ -89,7 +89,7 @@ def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_serve
     expect(stores.nth(0)).to_have_attribute("data-location", "LILLE")  # 204 km, before Lyon (394 km)
     expect(stores.nth(0)).to_contain_text("7 in stock")
     expect(stores.nth(1)).to_contain_text("Sold out")
-    expect(page.locator('[data-channel="web"]')).to_contain_text("24.90 EUR")
+    expect(page.locator('[data-channel="web"]')).to_contain_text("€24.90")
     expect(page.locator('[data-channel="web"]')).to_contain_text("Sold out")
     expect(page.locator("#q")).to_be_focused()  # ready for the next scan
     screenshot(page, "store_lookup_tablet_portrait")
@@ -122,6 +122,7 @@ def test_a_french_salesperson_reads_price_and_stock_in_the_results_in_french(bro
     page.wait_for_url(f"{live_server.url}/store/")
     page.keyboard.type("renne")
     found = page.locator('#results [data-sku="REINDEER-1"]')
+    expect(found).to_contain_text("24,90\u00a0€")
     expect(found).to_contain_text("1 ici")
     expect(found).to_contain_text("1 dans tous les magasins")
     screenshot(page, "store_lookup_results_fr")

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -83,7 +84,24 @@ def test_product_page_shows_its_prices(priced, merch):
     toy = Price.objects.filter(product__sku="TOY-03").first().product
     body = merch.get(f"/admin/products/product/{toy.pk}/change/").content.decode()
     assert "Prices (edit them in the price list)" in body
-    assert "20.00 EUR" in body and "21.00 EUR" in body
+    assert "€20.00" in body and "€21.00" in body
+
+
+def test_prices_and_their_history_follow_the_persons_language_and_time_zone(priced, merch):
+    shop = priced
+    shop.merchandiser.language = "fr"
+    shop.merchandiser.save()
+    price = Price.objects.get(product__sku="TOY-03", channel=shop.web)
+    Price.objects.filter(pk=price.pk).update(cost=Decimal("9.8600"))
+    listing = merch.get(URL + "?q=TOY-03").content.decode()
+    assert "20,00\u00a0€" in listing and "9,86\u00a0€" in listing and "9,8600" not in listing
+    page = merch.get(f"{URL}{price.pk}/change/").content.decode()
+    assert "TOY-03 · web · 20,00\u00a0€" in page  # the page title, not ids and "20.0000 EUR"
+    assert 'value="20.00"' in page  # the number input at the currency's precision (the browser localises it)
+    event = price.events.order_by("-pgh_id").first()
+    paris = event.pgh_created_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert paris.strftime("%d/%m/%Y %H:%M") in page  # the history in Paris time, day first
+    assert "20,00\u00a0€" in page.split("Historique", 1)[1]
 
 
 def test_store_staff_cannot_edit_prices(client, priced):

@@ -51,6 +51,21 @@ def test_guard_rails_refuse_a_wrong_price_and_change_nothing(shop, toy, amount, 
     assert not Price.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("amount", "kwargs", "message"),
+    [
+        ("-1", {}, "-1 EUR est négatif"),
+        ("10", {"cost": "12"}, "TOY-1 sur web : 10 EUR est sous le coût 12"),
+        ("10", {"compare_at": "9"}, "le prix barré 9 doit être supérieur au prix 10"),
+    ],
+)
+def test_guard_rails_speak_the_persons_language(shop, toy, amount, kwargs, message):
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(ValidationError, match=message):
+        set_price(shop, toy, amount, **kwargs)
+
+
 def test_a_large_change_needs_confirmation(shop, toy):
     set_price(shop, toy, "20")
     with pytest.raises(ValidationError, match="20 → 2 EUR is a change of 90 %, more than 50 %; confirm"):
