@@ -35,7 +35,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import PeriodicTask
 from django_celery_beat.validators import crontab_validator
 from storages.backends.s3 import S3Storage
 
@@ -45,6 +45,7 @@ from apps.channels.models import Feed, FeedIssue, FeedRun, FeedRunStep, PullToke
 from apps.core import events, tokens
 from apps.core.instants import instant_check
 from apps.core.models import Channel, User
+from apps.core.schedules import crontab_for
 from apps.core.services import audit_record
 from apps.inventory.events import StockChanged
 from apps.pricing.events import EffectivePricesChanged
@@ -142,15 +143,7 @@ def cron_check(cron: str) -> str:
 def feed_schedule_set(*, actor: User | None, feed: Feed, cron: str) -> Feed:
     """Build the feed on a cron schedule (minute hour day month weekday, in the project's time zone),
     editable later in the admin."""
-    minute, hour, day, month, weekday = cron_check(cron).split()
-    crontab, _created = CrontabSchedule.objects.get_or_create(
-        minute=minute,
-        hour=hour,
-        day_of_month=day,
-        month_of_year=month,
-        day_of_week=weekday,
-        timezone=settings.TIME_ZONE,
-    )
+    crontab = crontab_for(cron_check(cron))
     task_name = f"feed {feed.channel.code}/{feed.file_name}"
     task, _created = PeriodicTask.objects.update_or_create(
         name=task_name,

@@ -43,8 +43,7 @@ def _interval(every: timedelta) -> tuple[int, str]:
 
 
 def periodic_tasks_ensure() -> None:
-    from django.conf import settings
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     for job in declared_periodic_tasks():
         existing = PeriodicTask.objects.filter(name=job.name).first()
@@ -58,13 +57,22 @@ def periodic_tasks_ensure() -> None:
             interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
             PeriodicTask.objects.create(name=job.name, task=job.task, interval=interval)
         else:
-            minute, hour, day, month, weekday = job.cron.split()
-            crontab, _ = CrontabSchedule.objects.get_or_create(
-                minute=minute,
-                hour=hour,
-                day_of_month=day,
-                month_of_year=month,
-                day_of_week=weekday,
-                timezone=settings.TIME_ZONE,
-            )
-            PeriodicTask.objects.create(name=job.name, task=job.task, crontab=crontab)
+            PeriodicTask.objects.create(name=job.name, task=job.task, crontab=crontab_for(job.cron))
+
+
+def crontab_for(cron: str):
+    """The beat's crontab of a checked five-field cron string (`minute hour day month weekday`), in
+    TIME_ZONE: every schedule Noel makes runs in the project's time zone."""
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule
+
+    minute, hour, day, month, weekday = cron.split()
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_month=day,
+        month_of_year=month,
+        day_of_week=weekday,
+        timezone=settings.TIME_ZONE,
+    )
+    return crontab

@@ -21,6 +21,23 @@ PASSWORD = "pw-noel-2026"
 STORE = StockLocation.Kind.STORE
 
 
+def _signed_in_on_a_tablet(browser, live_server, username: str, language: str, store):
+    """A salesperson of `store` signed in on the store login, on a portrait tablet in their language."""
+    person = UserFactory(username=username, is_staff=False, language=language, roles=[Role.STORE_STAFF])
+    person.set_password(PASSWORD)
+    person.save()
+    staff_store_set(actor=None, user=person, location=store)
+    locale = {"en": "en-GB", "fr": "fr-FR"}[language]
+    context = browser.new_context(viewport={"width": 800, "height": 1280}, locale=locale, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/store/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/store/")
+    return context, page
+
+
 def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_server):
     shop = build_shop()
     LocationFactory(code="WH", name="Entrepôt de Lyon", channels=[shop.web, shop.google])
@@ -54,18 +71,7 @@ def test_a_scan_on_a_tablet_shows_price_and_stock_everywhere(browser, live_serve
         lines=[StockLine(sku="REINDEER-1", location="PARIS", quantity=2),
                StockLine(sku="REINDEER-1", location="LILLE", quantity=7)],
     )  # fmt: skip
-    sam = UserFactory(username="sam", is_staff=False, language="en", roles=[Role.STORE_STAFF])
-    sam.set_password(PASSWORD)
-    sam.save()
-    staff_store_set(actor=None, user=sam, location=paris)
-
-    context = browser.new_context(viewport={"width": 800, "height": 1280}, locale="en-GB", has_touch=True)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/store/")
-    page.fill("#id_username", "sam")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/store/")
+    context, page = _signed_in_on_a_tablet(browser, live_server, "sam", "en", paris)
 
     search = page.locator("#q")
     expect(search).to_be_focused()
@@ -109,17 +115,7 @@ def test_a_french_salesperson_reads_price_and_stock_in_the_results_in_french(bro
     )
     price_set(actor=None, product=toy, channel=shop.web, amount="24.90")
     stock_apply_batch(actor=None, lines=[StockLine(sku="REINDEER-1", location="PARIS", quantity=1)])
-    lea = UserFactory(username="lea", is_staff=False, language="fr", roles=[Role.STORE_STAFF])
-    lea.set_password(PASSWORD)
-    lea.save()
-    staff_store_set(actor=None, user=lea, location=paris)
-    context = browser.new_context(viewport={"width": 800, "height": 1280}, locale="fr-FR", has_touch=True)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/store/")
-    page.fill("#id_username", "lea")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/store/")
+    context, page = _signed_in_on_a_tablet(browser, live_server, "lea", "fr", paris)
     page.keyboard.type("renne")
     found = page.locator('#results [data-sku="REINDEER-1"]')
     expect(found).to_contain_text("24,90\u00a0€")
