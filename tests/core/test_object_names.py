@@ -20,8 +20,8 @@ def test_prices_and_stock_are_named_by_sku_channel_and_location(shop):
     effective_prices_recompute()
     LocationFactory(code="WH", channels=[shop.web])
     stock_apply_batch(actor=None, lines=[StockLine("TOY-1", "WH", quantity=5)])
-    assert str(Price.objects.get()) == "TOY-1 · web: 52.00 EUR"
-    assert str(EffectivePrice.objects.get()) == "TOY-1 · web: 52.00 EUR"
+    assert str(Price.objects.get()) == "TOY-1 · web · €52.00"
+    assert str(EffectivePrice.objects.get()) == "TOY-1 · web · €52.00"
     assert str(StockLevel.objects.get()) == "TOY-1 @ WH: 5 on hand, 0 reserved"
 
 
@@ -32,7 +32,7 @@ def test_the_price_page_title_names_the_product_not_ids(shop, client):
     client.force_login(shop.merchandiser)
     page = client.get(f"/admin/pricing/price/{price.pk}/change/").content.decode()
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
-    assert "TOY-1 · web: 52.00 EUR" in title and "52.0000" not in title
+    assert "TOY-1 · web · €52.00" in title and "52.0000" not in title
 
 
 def test_recent_changes_show_people_not_system_jobs(shop):
