@@ -37,6 +37,7 @@ NAMES = [
     _("idempotency key"),
     _("idempotency keys"),
     _("incomplete"),
+    _("index"),
     _("key"),
     _("key hash"),
     _("last used at"),

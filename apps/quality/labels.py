@@ -25,6 +25,8 @@ RULE_LABELS = {
     "translation_identical": _("Translation identical to the source"),
     "description_mismatch": _("Description of another product"),
     "description_duplicate": _("Description duplicated"),
+    "import_picture_missing": _("Picture missing from the import"),
+    "barcode_not_gtin": _("Barcode is not a valid GTIN"),
 }
 
 

@@ -93,7 +93,8 @@ def test_a_new_product_written_pictured_and_approved_reaches_the_next_google_fee
     expect(arthur.locator("#result_list")).to_contain_text("google")
     screenshot(arthur, "journey1-feed-run")
     arthur.goto(f"{admin}/")
-    expect(arthur.locator("body")).to_contain_text("google")
+    # "Recent changes" lists people's changes (the feed build is the system's): the approval just made
+    expect(arthur.locator("body")).to_contain_text(f"product.approve {SKU}")
     docs_screenshot(arthur, "dashboard")
     xml = read(run)
     item = re.search(rf"<item>\s*<g:id>{SKU}</g:id>.*?</item>", xml, re.S)
