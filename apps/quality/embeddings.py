@@ -36,10 +36,18 @@ def mismatches(
 
     model = _model()
     profile_vectors = model.encode(
-        list(profiles), batch_size=128, normalize_embeddings=True, convert_to_tensor=True
+        list(profiles),
+        batch_size=128,
+        normalize_embeddings=True,
+        convert_to_tensor=True,
+        show_progress_bar=False,
     )
     text_vectors = model.encode(
-        list(descriptions), batch_size=128, normalize_embeddings=True, convert_to_tensor=True
+        list(descriptions),
+        batch_size=128,
+        normalize_embeddings=True,
+        convert_to_tensor=True,
+        show_progress_bar=False,
     )
     own = (profile_vectors * text_vectors).sum(dim=1)
     suspects = [i for i in range(len(descriptions)) if descriptions[i] and float(own[i]) < threshold]
