@@ -234,6 +234,7 @@ class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):
     extra = 0
     show_change_link = True
     verbose_name_plural = _("prices (edit them in the price list)")
+    template_after = "admin/pricing/price_inline_after.html"  # a link to set one for this product
     hide_title = True  # the row title would be the object's ids; the columns say it all
 
     def get_queryset(self, request):

@@ -107,3 +107,20 @@ def test_prices_and_their_history_follow_the_persons_language_and_time_zone(pric
 def test_store_staff_cannot_edit_prices(client, priced):
     client.force_login(UserFactory(username="sam", is_staff=False, roles=[Role.STORE_STAFF]))
     assert client.get(URL).status_code == 302
+
+
+def test_the_product_page_leads_to_setting_a_price_for_that_product(priced, merch):
+    toy = Price.objects.filter(product__sku="TOY-03").first().product
+    body = merch.get(f"/admin/products/product/{toy.pk}/change/").content.decode()
+    link = f'href="/admin/pricing/price/add/?product={toy.pk}"'
+    assert link in body and "Set a price on a channel" in body
+    form = merch.get(f"/admin/pricing/price/add/?product={toy.pk}").content.decode()
+    assert f'<option value="{toy.pk}" selected>' in form  # the product is chosen already
+
+
+def test_no_price_link_for_who_may_not_set_prices(priced, client):
+    toy = Price.objects.filter(product__sku="TOY-03").first().product
+    client.force_login(UserFactory(username="apo", roles=[Role.APPROVER]))
+    page = client.get(f"/admin/products/product/{toy.pk}/change/")
+    assert page.status_code == 200 and "Prices (edit them in the price list)" in page.content.decode()
+    assert "Set a price on a channel" not in page.content.decode()
