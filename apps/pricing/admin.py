@@ -157,7 +157,9 @@ class PriceAdmin(MoneyColumns, ModelAdmin):
             confirm=data.get("confirm", False),
             reason=data.get("reason", ""),
         )
-        obj.pk = saved.pk
+        # the admin names the saved object in its log and messages: give it what the service wrote
+        for field in ("pk", "currency_id", "amount", "compare_at", "cost", "updated_at"):
+            setattr(obj, field, getattr(saved, field))
 
     @display(description=_("history"))
     def history(self, obj: Price) -> str:

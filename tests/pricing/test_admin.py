@@ -2,6 +2,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from apps.core.models import Role
 from apps.pricing import services
@@ -124,3 +125,13 @@ def test_no_price_link_for_who_may_not_set_prices(priced, client):
     page = client.get(f"/admin/products/product/{toy.pk}/change/")
     assert page.status_code == 200 and "Prices (edit them in the price list)" in page.content.decode()
     assert "Set a price on a channel" not in page.content.decode()
+
+
+def test_a_new_price_added_in_the_form_is_saved_and_named_in_the_admin_log(priced, merch):
+    toy = product_services.product_create(actor=None, sku="TOY-NEW", family=priced.toys)
+    data = {"product": toy.pk, "channel": priced.google.pk, "amount": "29.90", "compare_at": "", "cost": ""}
+    answer = merch.post(f"{URL}add/", data)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    price = Price.objects.get(product=toy, channel=priced.google)
+    assert (price.amount, price.currency_id) == (Decimal("29.90"), "EUR")
+    assert LogEntry.objects.get(object_id=str(price.pk)).object_repr == "TOY-NEW · google · €29.90"
