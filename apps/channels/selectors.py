@@ -282,7 +282,7 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
     available = available_to_sell(ids, [ctx.channel.code])
     pictures = feed_images(ids, ctx.channel, ctx.at)
     stores = _store_stock(ids, ctx) if ctx.stores else {}
-    promoted = promotion_ids(ids, ctx.channel, ctx.at) if ctx.feed.format == Feed.Format.GOOGLE else {}
+    promoted = promotion_ids(ids, ctx) if ctx.feed.format == Feed.Format.GOOGLE else {}
     result = []
     inherited: dict[int, tuple[dict[str, Any], set[str]]] = {}  # per parent: its lineage merged, once
     for row in rows:
@@ -592,11 +592,54 @@ def announced_promotions(channel: Channel, at: datetime) -> list[Announced]:
     return result
 
 
-def promotion_ids(product_ids: Sequence[int], channel: Channel, at: datetime) -> dict[int, list[str]]:
-    """Product id → the ids, in the channel's promotions feed at `at`, of the promotions targeting it (a
-    promotion's own id and those of the shared codes tied to it): what Google links a product to its
-    promotions by. A constant number of queries whatever the number of products."""
-    announced = [a for a in announced_promotions(channel, at) if a.promotion is not None]
+@dataclass
+class CheckedPromotion:
+    """An announced promotion as Google's promotions feed would send it, and why it would be held back."""
+
+    announced: Announced
+    entries: list[dict[str, str]]
+    problems: list[Any]  # formats.Violation
+
+    @property
+    def published(self) -> bool:
+        return not self.problems
+
+
+def promotions_checked(ctx: Context) -> list[CheckedPromotion]:
+    """The channel's announced promotions at the context's instant, each with its feed entries and what
+    breaks Google's rules (an id already used earlier in the feed included): what the promotions feed
+    publishes, and the ids the product feed may name."""
+    from apps.channels import formats
+
+    fmt = formats.FORMATS[Feed.Format.GOOGLE_PROMOTIONS]
+    seen: dict[str, str] = {}
+    result = []
+    for announced in announced_promotions(ctx.channel, ctx.at):
+        entries = fmt.entries(announced, ctx)  # type: ignore[arg-type]
+        problems = [v for entry in entries for v in fmt.check(entry, announced, ctx.at)]  # type: ignore[arg-type]
+        key = announced.promotion_id.casefold()
+        if key in seen:
+            problems.append(
+                formats.Violation(
+                    "promotion_id",
+                    "promotion_id_unique",
+                    f"promotion_id {announced.promotion_id} is already the id of {seen[key]} in this feed",
+                )
+            )
+        else:
+            seen[key] = f"a promotion of campaign {announced.campaign}"
+        result.append(CheckedPromotion(announced, entries, problems))
+    return result
+
+
+def promotion_ids(product_ids: Sequence[int], ctx: Context) -> dict[int, list[str]]:
+    """Product id → the ids of the promotions targeting it that the channel's promotions feed publishes at
+    the context's instant (a promotion's own id and those of the shared codes tied to it): what Google
+    links a product to its promotions by. One held back there is not named here, so the two feeds agree.
+    A constant number of queries whatever the number of products."""
+    announced = [
+        c.announced for c in promotions_checked(ctx) if c.published and c.announced.promotion is not None
+    ]
     if not announced or not product_ids:
         return {}
     promotions = list({a.promotion.pk: a.promotion for a in announced if a.promotion}.values())

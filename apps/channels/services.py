@@ -389,35 +389,20 @@ def _promotions_render(run: FeedRun, ctx: selectors.Context) -> ChunkResult:
     fmt = formats.FORMATS[run.feed.format]
     text, manifest, issues = [], [], []
     counts = {"items": 0, "published": 0, "held_back": 0, "dropped": 0}
-    seen: dict[str, str] = {}
-    for announced in selectors.announced_promotions(ctx.channel, ctx.at):
+    for checked in selectors.promotions_checked(ctx):
         counts["items"] += 1
-        problems, rendered = [], []
-        for entry in fmt.entries(announced, ctx):  # type: ignore[arg-type]
-            problems.extend(fmt.check(entry, announced, ctx.at))  # type: ignore[arg-type]
-            rendered.append(fmt.render(entry, announced))  # type: ignore[arg-type]
-        key = announced.promotion_id.casefold()
-        if key in seen:
-            problems.append(
-                formats.Violation(
-                    "promotion_id",
-                    "promotion_id_unique",
-                    f"promotion_id {announced.promotion_id} is already the id of {seen[key]} in this feed",
-                )
-            )
-        else:
-            seen[key] = f"a promotion of campaign {announced.campaign}"
-        if problems:
+        announced = checked.announced
+        if checked.problems:
             counts["held_back"] += 1
             issues.extend(
                 FeedIssue(
                     run=run, sku=announced.promotion_id[:64], field=p.field, rule=p.rule, message=p.message
                 )
-                for p in problems
+                for p in checked.problems
             )
             continue
         counts["published"] += 1
-        chunk = "".join(rendered)
+        chunk = "".join(fmt.render(entry, announced) for entry in checked.entries)  # type: ignore[arg-type]
         text.append(chunk)
         digest = hashlib.sha1(chunk.encode(), usedforsecurity=False).hexdigest()
         manifest.append(f"{announced.promotion_id}\t{digest}\n")
@@ -803,11 +788,14 @@ def feed_runs_diff(old: FeedRun, new: FeedRun) -> RunDiff:
     )
 
 
-def feeds_mark_dirty(*, channel_codes: list[str] | None = None) -> int:
+def feeds_mark_dirty(*, channel_codes: list[str] | None = None, promotions: bool = False) -> int:
     """Mark the feeds of these channels (all when None) as having changes since their last build. A local
     inventory feed holds back what its primary Google feed holds back, so a change to a channel with a
-    Google feed marks the local inventory feeds too."""
+    Google feed marks the local inventory feeds too. A promotions feed depends on campaigns and its
+    channel, not on the catalog: it is marked only when `promotions` says so."""
     queryset = Feed.objects.filter(dirty=False)
+    if not promotions:
+        queryset = queryset.exclude(format=Feed.Format.GOOGLE_PROMOTIONS)
     if channel_codes is not None:
         reaches = Q(channel__code__in=channel_codes)
         if Feed.objects.filter(reaches, format=Feed.Format.GOOGLE, is_active=True).exists():
@@ -861,7 +849,7 @@ def _on_assets(event: AssetsChanged | AssetsExpired) -> None:
 
 
 def _on_channel(event: events.ChannelChanged) -> None:
-    feeds_mark_dirty(channel_codes=[event.code])
+    feeds_mark_dirty(channel_codes=[event.code], promotions=True)
 
 
 def _on_campaign(event: CampaignChanged) -> None:

@@ -17,6 +17,8 @@ from apps.campaigns.models import Coupon, Promotion
 from apps.channels import services
 from apps.channels.models import Feed, FeedIssue, FeedRun
 from apps.core.models import Role
+from apps.pricing.services import price_set
+from apps.products.models import Product
 from tests.channels.helpers import read
 from tests.core.factories import UserFactory
 
@@ -124,6 +126,21 @@ def test_a_draft_campaign_is_not_announced_and_its_approval_makes_the_feed_due(
     assert xmas.promotions.dirty and xmas.feeds.google.dirty
 
 
+def test_a_price_change_rebuilds_the_product_feed_not_the_promotions_feed(
+    xmas, django_capture_on_commit_callbacks
+):
+    approve(xmas)
+    for feed in (xmas.promotions, xmas.feeds.google):
+        services.feed_build_start(actor=None, feed=feed)
+    with django_capture_on_commit_callbacks(execute=True):
+        price_set(
+            actor=None, product=Product.objects.get(sku="TOY-4"), channel=xmas.feeds.shop.google, amount="25"
+        )
+    xmas.promotions.refresh_from_db()
+    xmas.feeds.google.refresh_from_db()
+    assert xmas.feeds.google.dirty and not xmas.promotions.dirty
+
+
 def test_the_product_feed_carries_the_ids_the_promotions_feed_publishes(xmas):
     approve(xmas)
     promotions = entries(services.feed_build_start(actor=None, feed=xmas.promotions))
@@ -139,6 +156,15 @@ def test_the_product_feed_carries_the_ids_the_promotions_feed_publishes(xmas):
         pid for pid, item in promotions.items() if item["product_applicability"] == "specific_products"
     }
     assert set().union(*carried.values()) == specific
+
+
+def test_the_product_feed_does_not_name_a_promotion_the_promotions_feed_holds_back(xmas):
+    approve(xmas)
+    Promotion.objects.filter(code="XMAS-MORE").update(name="Cinq euros de moins " * 5)
+    held_back = services.feed_build_start(actor=None, feed=xmas.promotions)
+    assert [issue[0] for issue in held(held_back)] == ["XMAS-MORE"]
+    products = entries(services.feed_build_start(actor=None, feed=xmas.feeds.google))
+    assert "promotion_id" not in products["TOY-3"] and products["TOY-1"]["promotion_id"] == "XMAS-TOYS,NOEL10"
 
 
 def test_the_product_feed_names_each_promotion_in_its_own_element(xmas):
