@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from apps.campaigns import services as campaigns
 from apps.campaigns.models import Coupon, Promotion
-from apps.channels import services
+from apps.channels import selectors, services
 from apps.channels.models import Feed, FeedIssue, FeedRun
 from apps.core.models import Role
 from apps.pricing.services import price_set
@@ -398,3 +401,24 @@ def test_a_promotions_feed_is_created_in_the_admin(client, feeds):
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Feed.objects.get(name="promotions").file_name == "promotions.xml"
+
+
+def test_a_title_with_markup_reaches_google_as_text(xmas):
+    approve(xmas)
+    Promotion.objects.filter(code="XMAS-MORE").update(name="<b>Jouets</b> & co\x07")
+    run = services.feed_build_start(actor=None, feed=xmas.promotions)
+    assert "<g:long_title>&lt;b&gt;Jouets&lt;/b&gt; &amp; co</g:long_title>" in read(run)
+    assert entries(run)["XMAS-MORE"]["long_title"] == "<b>Jouets</b> & co"
+
+
+def test_the_product_feed_names_promotions_in_the_same_queries_whatever_the_number_of_items(xmas):
+    """The promotion ids of a chunk cost a constant number of queries, not one per product."""
+    approve(xmas)
+    ctx = selectors.build_context(xmas.feeds.google, timezone.now())
+    ids = sorted(Product.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as two:
+        selectors.items(ctx, ids[0], ids[1] + 1)
+    with CaptureQueriesContext(connection) as four:
+        found = selectors.items(ctx, ids[0], ids[-1] + 1)
+    assert len(found) == 4 and found[0].promotion_ids == ["XMAS-TOYS", "NOEL10"]
+    assert len(four.captured_queries) == len(two.captured_queries)
