@@ -53,12 +53,15 @@ def seed(*, products: int, out: TextIO) -> None:
         actor=marketer, campaign=campaign, code="NOEL-DECO", name="Decorations −20 %",
         categories=["decorations"], benefit=Benefit.PERCENTAGE_OFF, value="20", priority=10,
     )  # fmt: skip
-    services.promotion_add(
+    chocolate = services.promotion_add(
         actor=marketer, campaign=campaign, code="NOEL-CHOC", name="Chocolate −10 %, 3 for 2",
         categories=["chocolate"], benefit=Benefit.PERCENTAGE_OFF, value="10",
         stacking=Promotion.Stacking.CUMULATIVE, buy_x_get_y=(3, 1),
     )  # fmt: skip
-    services.coupon_create(actor=marketer, campaign=campaign, code="NOEL10", usage_limit=10_000)
+    # the shared code gives the chocolate's 10 %: Google's promotions feed announces it with its discount
+    services.coupon_create(
+        actor=marketer, campaign=campaign, code="NOEL10", usage_limit=10_000, promotion=chocolate
+    )
     services.coupons_generate(actor=marketer, campaign=campaign, count=50, prefix="XM-")
     impact = services.campaign_submit(actor=marketer, campaign=campaign)
     services.campaign_approve(actor=approver, campaign=campaign, comment="Demo")

@@ -1,5 +1,6 @@
-"""Demo feeds: Google Merchant, Meta, the web shop, the marketplace and the stores' local inventory, each
-with a schedule; the beat job builds them as soon as `make run` starts its worker."""
+"""Demo feeds: Google Merchant (its products, and the promotions of the approved campaigns), Meta, the web
+shop, the marketplace and the stores' local inventory, each with a schedule; the beat job builds them as
+soon as `make run` starts its worker."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ F = Feed.Format
 # channel, file name, format, locale, cron
 FEEDS = [
     ("google", "products", F.GOOGLE, "fr_FR", "*/30 * * * *"),
+    ("google", "promotions", F.GOOGLE_PROMOTIONS, "fr_FR", "*/30 * * * *"),
     ("stores", "local-inventory", F.GOOGLE_LOCAL, "fr_FR", "*/15 * * * *"),
     ("meta", "catalog", F.META, "fr_FR", "0 * * * *"),
     ("web", "catalog", F.JSONL, "fr_FR", "*/10 * * * *"),

@@ -11,15 +11,16 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.campaigns.models import Benefit
 from apps.channels.models import Feed
-from apps.channels.selectors import Context, Item, money
+from apps.channels.selectors import Announced, Context, Item, money
 from apps.core.sheets import CsvWriter
 from apps.products.services import gtin_check
 
@@ -229,13 +230,28 @@ def _effective_dates(item: Item) -> str:
     return f"{start}/{end}"
 
 
+# fields Google repeats, one element each, in XML; an entry keeps their values separated by commas
+REPEATED = frozenset({"promotion_id", "promotion_destination"})
+
+
 def _xml_item(entry: Entry) -> str:
     parts = ["<item>"]
     for name, value in entry.items():
-        if value:
-            parts.append(f"<g:{name}>{escape(_CONTROL.sub('', value))}</g:{name}>")
+        for one in value.split(",") if name in REPEATED else [value]:
+            if one:
+                parts.append(f"<g:{name}>{escape(_CONTROL.sub('', one))}</g:{name}>")
     parts.append("</item>\n")
     return "".join(parts)
+
+
+GOOGLE_MAX_PROMOTION_IDS = 10
+
+
+def _promotion_ids(entry: Entry, item: Item) -> str | None:
+    ids = [one for one in entry.get("promotion_id", "").split(",") if one]
+    if len(ids) > GOOGLE_MAX_PROMOTION_IDS:
+        return f"promotion_id carries {len(ids)} promotions; Google reads at most {GOOGLE_MAX_PROMOTION_IDS}"
+    return None
 
 
 class GoogleMerchant(Format):
@@ -256,6 +272,7 @@ class GoogleMerchant(Format):
         Rule("gtin", "gtin_valid", _gtin),
         Rule("image_link", "image_min_size", _image_size(100, 250)),
         Rule("image_link", "image_min_size_2027", _image_size(500), since=GOOGLE_LARGER_IMAGES_FROM),
+        Rule("promotion_id", "promotion_id_count", _promotion_ids),
     ]
 
     def header(self, ctx: Context) -> str:
@@ -293,6 +310,7 @@ class GoogleMerchant(Format):
         )
         extra = item.images[1:11]
         entry["additional_image_link"] = ",".join(image.url for image in extra)
+        entry["promotion_id"] = ",".join(item.promotion_ids)
         return [entry]
 
     def render(self, entry: Entry, item: Item) -> str:
@@ -430,9 +448,169 @@ class GenericJsonl(Format):
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+PRODUCT_APPLICABILITY = {"all_products", "specific_products"}
+OFFER_TYPES = {"no_code", "generic_code"}
+REDEMPTION_CHANNELS = {"online", "in_store"}
+PROMOTION_DESTINATIONS = {"Shopping_ads", "Free_listings", "Buy_on_Google_listings", "Local_inventory_ads"}
+GOOGLE_MAX_PROMOTION_DAYS = 183
+_PROMOTION_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _promotion_id(entry: Entry, item: Announced) -> str | None:
+    value = entry.get("promotion_id", "")
+    if value and not _PROMOTION_ID.match(value):
+        return f"promotion_id {value!r} may hold only letters, digits, - and _ (no spaces)"
+    return None
+
+
+def _redemption_code(entry: Entry, item: Announced) -> str | None:
+    code = entry.get("generic_redemption_code", "")
+    if entry.get("offer_type") == "generic_code" and not code:
+        return "a promotion with offer_type generic_code needs its generic_redemption_code"
+    if entry.get("offer_type") == "no_code" and code:
+        return "a promotion with offer_type no_code may not carry a generic_redemption_code"
+    if any(char.isspace() for char in code):
+        return f"generic_redemption_code {code!r} contains a space; Google takes codes without spaces"
+    if len(code) > 20:
+        return f"generic_redemption_code {code!r} has {len(code)} characters; Google accepts at most 20"
+    return None
+
+
+def _promotion_period(entry: Entry, item: Announced) -> str | None:
+    """Google's dates: an end after the start and after now, at most 183 days between them."""
+    if not entry.get("promotion_effective_dates"):
+        return "promotion_effective_dates is required"
+    # counted in wall-clock time, as a person counts days: a window across a clock change is whole days
+    start, end = (timezone.localtime(at).replace(tzinfo=None) for at in (item.starts_at, item.ends_at))
+    days = (end - start) / timedelta(days=1)
+    if item.ends_at <= item.starts_at:
+        return "the promotion ends before it starts"
+    if days > GOOGLE_MAX_PROMOTION_DAYS:
+        return (
+            f"the promotion lasts {days:g} days ({entry['promotion_effective_dates']}); "
+            f"Google accepts at most {GOOGLE_MAX_PROMOTION_DAYS} days"
+        )
+    if item.ends_at <= item.at:
+        end = timezone.localtime(item.ends_at).isoformat(timespec="minutes")
+        return f"the promotion ended on {end}; Google takes only promotions ending in the future"
+    return None
+
+
+def _discount(entry: Entry, item: Announced) -> str | None:
+    """One structured discount Google can show: a whole percentage off (1 to 100), or an amount off."""
+    if item.benefit == Benefit.FIXED_PRICE:
+        return "a fixed price has no form in Google's promotions; the product feed's sale_price announces it"
+    percent, amount = entry.get("percent_off", ""), entry.get("money_off_amount", "")
+    if not percent and not amount:
+        if item.promotion is None:
+            return (
+                f"the code {item.code} is tied to no promotion, so Noel does not know its discount: link "
+                "it to a promotion to announce it (Google needs percent_off or money_off_amount)"
+            )
+        return "percent_off or money_off_amount is required"
+    if percent:
+        try:
+            number = Decimal(percent)
+        except InvalidOperation:
+            return f"percent_off {percent!r} is not a number"
+        if number != number.to_integral_value() or not 1 <= number <= 100:
+            return f"percent_off {percent} is not a whole percentage from 1 to 100, as Google requires"
+    if amount and (not _PRICE.match(amount) or Decimal(amount.split()[0]) <= 0):
+        return f"money_off_amount {amount!r} is not an amount above zero of the form '12.50 EUR'"
+    return None
+
+
+def _destinations(entry: Entry, item: Announced) -> str | None:
+    values = [one for one in entry.get("promotion_destination", "").split(",") if one]
+    if not values:
+        return "promotion_destination is required"
+    wrong = [one for one in values if one not in PROMOTION_DESTINATIONS]
+    if wrong:
+        return f"promotion_destination {wrong[0]!r} is not one of {', '.join(sorted(PROMOTION_DESTINATIONS))}"
+    return None
+
+
+def _pattern(name: str, pattern: re.Pattern, form: str) -> Rule:
+    def check(entry: Entry, item: Announced) -> str | None:
+        value = entry.get(name, "")
+        if not value:
+            return f"{name} is required"
+        if not pattern.match(value):
+            return f"{name} {value!r} is not {form}"
+        return None
+
+    return Rule(name, f"{name}_format", check, required=True)
+
+
+def _number(value: Decimal) -> str:
+    """A percentage as Google reads it: 20, not 20.0000."""
+    normal = value.normalize()
+    return f"{normal:f}"
+
+
+class GooglePromotions(Format):
+    """Merchant Center's promotions data source, in its XML form: one item per promotion of an approved
+    campaign on the channel and per code shared by every customer, linked to the products by the
+    `promotion_id` the Google product feed carries (no item filters: Google would intersect them)."""
+
+    rules = [
+        _length("promotion_id", 1, 50),
+        Rule("promotion_id", "promotion_id_format", _promotion_id),
+        _one_of("product_applicability", PRODUCT_APPLICABILITY),
+        _one_of("offer_type", OFFER_TYPES),
+        Rule("generic_redemption_code", "generic_redemption_code", _redemption_code),
+        _length("long_title", 1, 60),
+        Rule("promotion_effective_dates", "promotion_period", _promotion_period, required=True),
+        _one_of("redemption_channel", REDEMPTION_CHANNELS),
+        Rule("promotion_destination", "promotion_destination_value", _destinations, required=True),
+        Rule("percent_off", "discount", _discount),
+        _pattern("target_country", _COUNTRY, "a two-letter country code such as FR"),
+        _pattern("content_language", _LANGUAGE, "a two-letter language code such as fr"),
+    ]
+
+    def header(self, ctx: Context) -> str:
+        return GoogleMerchant().header(ctx)
+
+    def footer(self, ctx: Context) -> str:
+        return GoogleMerchant().footer(ctx)
+
+    def entries(self, item: Announced, ctx: Context) -> list[Entry]:  # type: ignore[override]
+        language, _sep, country = ctx.locale.partition("_")
+        start, end = (
+            timezone.localtime(at).isoformat(timespec="minutes") for at in (item.starts_at, item.ends_at)
+        )
+        percent = amount = ""
+        if item.benefit == Benefit.PERCENTAGE_OFF and item.value is not None:
+            percent = _number(item.value)
+        elif item.benefit == Benefit.AMOUNT_OFF and item.value is not None:
+            amount = money(item.value, item.currency)
+        return [
+            {
+                "promotion_id": item.promotion_id,
+                "product_applicability": "specific_products" if item.promotion else "all_products",
+                "offer_type": "generic_code" if item.code else "no_code",
+                "generic_redemption_code": item.code,
+                "long_title": item.title,
+                "promotion_effective_dates": f"{start}/{end}",
+                "redemption_channel": "online",
+                "promotion_destination": "Shopping_ads,Free_listings",
+                "percent_off": percent,
+                "money_off_amount": amount,
+                "target_country": country.upper(),
+                "content_language": language.lower(),
+            }
+        ]
+
+    def render(self, entry: Entry, item: Announced) -> str:  # type: ignore[override]
+        return _xml_item(entry)
+
+
 FORMATS: dict[str, Format] = {
     Feed.Format.GOOGLE: GoogleMerchant(),
     Feed.Format.GOOGLE_LOCAL: GoogleLocalInventory(),
+    Feed.Format.GOOGLE_PROMOTIONS: GooglePromotions(),
     Feed.Format.META: MetaCatalog(),
     Feed.Format.CSV: GenericCsv(),
     Feed.Format.JSONL: GenericJsonl(),

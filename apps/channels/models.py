@@ -37,6 +37,7 @@ class Feed(models.Model):
     class Format(models.TextChoices):
         GOOGLE = "google_rss", _("Google Merchant (RSS 2.0)")
         GOOGLE_LOCAL = "google_local", _("Google local inventory (stores)")
+        GOOGLE_PROMOTIONS = "google_promos", _("Google Merchant promotions")
         META = "meta_csv", _("Meta catalog (CSV)")
         JSONL = "jsonl", _("JSON lines")
         CSV = "csv", _("CSV")

@@ -27,11 +27,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.encoding import filepath_to_uri
 
 from apps.assets.selectors import FeedImage, feed_images
+from apps.campaigns.models import Campaign, Coupon, Promotion
+from apps.campaigns.selectors import benefit_for, compile_targets, need_brands, product_facts
 from apps.channels.models import DEFAULT_MAPPING, Feed, FeedIssue, FeedRun
 from apps.core.models import Channel
 from apps.core.money import Money
 from apps.inventory.models import StockLevel, StockLocation
 from apps.inventory.selectors import available_to_sell, sold_out_here_in_stock_elsewhere
+from apps.pricing.modifiers import awaiting_approval
 from apps.pricing.selectors import ChannelPrice, price_mismatches, prices_at
 from apps.products import selectors as product_selectors
 from apps.products.models import Attribute, AttributeOption, Category, Product
@@ -72,6 +75,8 @@ class Item:
     available: int
     images: list[Image] = field(default_factory=list)
     stores: list[StoreStock] = field(default_factory=list)
+    # the promotions feed's ids of the live or upcoming promotions that target it (Google feeds only)
+    promotion_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -222,7 +227,10 @@ def primary_feed(feed: Feed) -> Feed | None:
 
 
 def chunk_bounds(feed: Feed, size: int | None = None) -> list[tuple[int, int]]:
-    """Primary-key ranges [low, high) of about `size` eligible products each, in order."""
+    """Primary-key ranges [low, high) of about `size` eligible products each, in order. A promotions feed
+    has one chunk whatever the catalog: its items are the channel's promotions, a few dozen at most."""
+    if feed.format == Feed.Format.GOOGLE_PROMOTIONS:
+        return [(0, 2**62)]
     sql, params = eligible_products(feed).values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -274,6 +282,7 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
     available = available_to_sell(ids, [ctx.channel.code])
     pictures = feed_images(ids, ctx.channel, ctx.at)
     stores = _store_stock(ids, ctx) if ctx.stores else {}
+    promoted = promotion_ids(ids, ctx) if ctx.feed.format == Feed.Format.GOOGLE else {}
     result = []
     inherited: dict[int, tuple[dict[str, Any], set[str]]] = {}  # per parent: its lineage merged, once
     for row in rows:
@@ -304,6 +313,7 @@ def items(ctx: Context, low: int, high: int) -> list[Item]:
                 available=available[(row["id"], ctx.channel.code)],
                 images=_images(pictures.get(row["id"], []), values, ctx),
                 stores=stores.get(row["id"], []),
+                promotion_ids=promoted.get(row["id"], []),
             )
         )
     return result
@@ -430,10 +440,13 @@ def feeds_health(feeds: QuerySet[Feed], *, now: datetime) -> list[FeedHealth]:
     return rows
 
 
-# the columns a person checks first in a run's items, in this order, whatever the format calls them
+# the columns a person checks first in a run's items, in this order, whatever the format calls them (a
+# promotions feed's: its id, title, dates, code and discount)
 _ITEM_COLUMNS = (
     "id", "sku", "g:id", "title", "name", "price", "g:price", "sale_price", "g:sale_price", "availability",
-    "g:availability", "quantity", "g:quantity", "store_code", "g:store_code",
+    "g:availability", "quantity", "g:quantity", "store_code", "g:store_code", "g:promotion_id",
+    "g:long_title", "g:promotion_effective_dates", "g:offer_type", "g:generic_redemption_code",
+    "g:percent_off", "g:money_off_amount",
 )  # fmt: skip
 
 
@@ -476,7 +489,11 @@ def _read_items(text: str, extension: str, limit: int) -> list[dict[str, str]]:
         parser.feed(text)
         for _event, element in parser.read_events():
             if element.tag in ("item", "entry"):
-                rows.append({_short(child.tag): (child.text or "").strip() for child in element})
+                row: dict[str, str] = {}
+                for child in element:  # a repeated field (promotion_id) shows all its values
+                    name, value = _short(child.tag), (child.text or "").strip()
+                    row[name] = f"{row[name]}, {value}" if name in row else value
+                rows.append(row)
                 if len(rows) >= limit:
                     break
     except ET.ParseError:  # the read limit cut an element: what was read stands
@@ -487,3 +504,149 @@ def _read_items(text: str, extension: str, limit: int) -> list[dict[str, str]]:
 def _short(tag: str) -> str:
     """ "{http://base.google.com/ns/1.0}price" → "g:price"."""
     return f"g:{tag.rsplit('}', 1)[1]}" if tag.startswith("{") else tag
+
+
+@dataclass(frozen=True)
+class Announced:
+    """One entry of a channel's promotions feed at an instant: a promotion of an approved campaign, or a
+    code shared by every customer (a generic code). `promotion` is what it targets (None: a coupon tied
+    to no promotion, whose discount Noel does not know)."""
+
+    promotion_id: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    benefit: str  # percentage_off, amount_off, fixed_price, or "" when unknown
+    value: Decimal | None
+    currency: str
+    code: str  # the redemption code; "" for a promotion that needs none
+    promotion: Promotion | None
+    campaign: str
+    at: datetime  # the instant the feed shows: Google takes only promotions ending after it
+
+
+def announced_campaigns(channel: Channel, at: datetime) -> QuerySet[Campaign]:
+    """Campaigns a channel announces at `at`: approved, scheduled or live (submitted ones too in a preview
+    "as if approved"), on this channel, not yet over."""
+    statuses = [Campaign.Status.APPROVED, Campaign.Status.SCHEDULED, Campaign.Status.LIVE]
+    if awaiting_approval():
+        statuses.append(Campaign.Status.SUBMITTED)
+    return Campaign.objects.filter(status__in=statuses, channels=channel, ends_at__gt=at)
+
+
+def announced_promotions(channel: Channel, at: datetime) -> list[Announced]:
+    """The promotions and shared codes a channel's promotions feed carries at `at`, in three queries:
+    every promotion of the announced campaigns, then each code shared by every customer (no usage limit,
+    or more than one use) valid on the channel. Single-use codes stay out: Google takes only codes that
+    are the same for every customer."""
+    campaigns = announced_campaigns(channel, at)
+    promotions = list(
+        Promotion.objects.filter(campaign__in=campaigns)
+        .select_related("campaign")
+        .prefetch_related("overrides")
+        .order_by("campaign__starts_at", "campaign__code", "-priority", "code")
+    )
+    coupons = (
+        Coupon.objects.filter(campaign__in=campaigns, channels=channel)
+        .filter(Q(usage_limit__isnull=True) | Q(usage_limit__gt=1))
+        .select_related("campaign", "promotion")
+        .order_by("campaign__starts_at", "campaign__code", "code")
+    )
+    by_id = {promotion.pk: promotion for promotion in promotions}
+    result = []
+    for promotion in promotions:
+        benefit, value = benefit_for(promotion, channel.pk)
+        result.append(
+            Announced(
+                promotion_id=promotion.code,
+                title=promotion.name or promotion.campaign.name,
+                starts_at=promotion.campaign.starts_at,
+                ends_at=promotion.campaign.ends_at,
+                benefit=benefit,
+                value=value,
+                currency=channel.currency_id,
+                code="",
+                promotion=promotion,
+                campaign=promotion.campaign.code,
+                at=at,
+            )
+        )
+    for coupon in coupons:
+        target = by_id.get(coupon.promotion_id) if coupon.promotion_id else None
+        benefit, value = benefit_for(target, channel.pk) if target else ("", None)
+        result.append(
+            Announced(
+                promotion_id=coupon.code,
+                title=(target.name if target else "") or coupon.campaign.name,
+                starts_at=coupon.valid_from,
+                ends_at=coupon.valid_until,
+                benefit=benefit,
+                value=value,
+                currency=channel.currency_id,
+                code=coupon.code,
+                promotion=target,
+                campaign=coupon.campaign.code,
+                at=at,
+            )
+        )
+    return result
+
+
+@dataclass
+class CheckedPromotion:
+    """An announced promotion as Google's promotions feed would send it, and why it would be held back."""
+
+    announced: Announced
+    entries: list[dict[str, str]]
+    problems: list[Any]  # formats.Violation
+
+    @property
+    def published(self) -> bool:
+        return not self.problems
+
+
+def promotions_checked(ctx: Context) -> list[CheckedPromotion]:
+    """The channel's announced promotions at the context's instant, each with its feed entries and what
+    breaks Google's rules (an id already used earlier in the feed included): what the promotions feed
+    publishes, and the ids the product feed may name."""
+    from apps.channels import formats
+
+    fmt = formats.FORMATS[Feed.Format.GOOGLE_PROMOTIONS]
+    seen: dict[str, str] = {}
+    result = []
+    for announced in announced_promotions(ctx.channel, ctx.at):
+        entries = fmt.entries(announced, ctx)  # type: ignore[arg-type]
+        problems = [v for entry in entries for v in fmt.check(entry, announced, ctx.at)]  # type: ignore[arg-type]
+        key = announced.promotion_id.casefold()
+        if key in seen:
+            problems.append(
+                formats.Violation(
+                    "promotion_id",
+                    "promotion_id_unique",
+                    f"promotion_id {announced.promotion_id} is already the id of {seen[key]} in this feed",
+                )
+            )
+        else:
+            seen[key] = f"a promotion of campaign {announced.campaign}"
+        result.append(CheckedPromotion(announced, entries, problems))
+    return result
+
+
+def promotion_ids(product_ids: Sequence[int], ctx: Context) -> dict[int, list[str]]:
+    """Product id → the ids of the promotions targeting it that the channel's promotions feed publishes at
+    the context's instant (a promotion's own id and those of the shared codes tied to it): what Google
+    links a product to its promotions by. One held back there is not named here, so the two feeds agree.
+    A constant number of queries whatever the number of products."""
+    announced = [
+        c.announced for c in promotions_checked(ctx) if c.published and c.announced.promotion is not None
+    ]
+    if not announced or not product_ids:
+        return {}
+    promotions = list({a.promotion.pk: a.promotion for a in announced if a.promotion}.values())
+    targets = compile_targets(promotions)
+    result: dict[int, list[str]] = {}
+    for facts in product_facts(product_ids, brands=need_brands(targets.values())):
+        ids = [a.promotion_id for a in announced if a.promotion and targets[a.promotion.pk].matches(facts)]
+        if ids:
+            result[facts.product_id] = ids
+    return result

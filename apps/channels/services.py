@@ -40,6 +40,7 @@ from django_celery_beat.validators import crontab_validator
 from storages.backends.s3 import S3Storage
 
 from apps.assets.events import AssetsChanged, AssetsExpired
+from apps.campaigns.events import CampaignChanged
 from apps.channels import formats, selectors
 from apps.channels.models import Feed, FeedIssue, FeedRun, FeedRunStep, PullToken
 from apps.core import events, tokens
@@ -338,6 +339,8 @@ def _primary_verdicts(
 def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> ChunkResult:
     """Validate and render the items of one primary-key range; invalid ones become FeedIssues. A local
     inventory feed also holds back what the primary Google feed holds back at the run's instant."""
+    if run.feed.format == Feed.Format.GOOGLE_PROMOTIONS:
+        return _promotions_render(run, ctx)
     fmt = formats.FORMATS[run.feed.format]
     drop_sold_out = run.feed.sold_out == Feed.SoldOut.DROP
     text, manifest, issues = [], [], []
@@ -377,6 +380,32 @@ def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> C
         chunk = "".join(rendered)
         text.append(chunk)
         manifest.append(f"{item.sku}\t{hashlib.sha1(chunk.encode(), usedforsecurity=False).hexdigest()}\n")
+    return ChunkResult("".join(text), "".join(manifest), issues, **counts)
+
+
+def _promotions_render(run: FeedRun, ctx: selectors.Context) -> ChunkResult:
+    """A promotions feed's items are the channel's announced promotions and shared codes at the run's
+    instant, each checked against Google's rules; one that breaks any is held back with the reason."""
+    fmt = formats.FORMATS[run.feed.format]
+    text, manifest, issues = [], [], []
+    counts = {"items": 0, "published": 0, "held_back": 0, "dropped": 0}
+    for checked in selectors.promotions_checked(ctx):
+        counts["items"] += 1
+        announced = checked.announced
+        if checked.problems:
+            counts["held_back"] += 1
+            issues.extend(
+                FeedIssue(
+                    run=run, sku=announced.promotion_id[:64], field=p.field, rule=p.rule, message=p.message
+                )
+                for p in checked.problems
+            )
+            continue
+        counts["published"] += 1
+        chunk = "".join(fmt.render(entry, announced) for entry in checked.entries)  # type: ignore[arg-type]
+        text.append(chunk)
+        digest = hashlib.sha1(chunk.encode(), usedforsecurity=False).hexdigest()
+        manifest.append(f"{announced.promotion_id}\t{digest}\n")
     return ChunkResult("".join(text), "".join(manifest), issues, **counts)
 
 
@@ -759,11 +788,14 @@ def feed_runs_diff(old: FeedRun, new: FeedRun) -> RunDiff:
     )
 
 
-def feeds_mark_dirty(*, channel_codes: list[str] | None = None) -> int:
+def feeds_mark_dirty(*, channel_codes: list[str] | None = None, promotions: bool = False) -> int:
     """Mark the feeds of these channels (all when None) as having changes since their last build. A local
     inventory feed holds back what its primary Google feed holds back, so a change to a channel with a
-    Google feed marks the local inventory feeds too."""
+    Google feed marks the local inventory feeds too. A promotions feed depends on campaigns and its
+    channel, not on the catalog: it is marked only when `promotions` says so."""
     queryset = Feed.objects.filter(dirty=False)
+    if not promotions:
+        queryset = queryset.exclude(format=Feed.Format.GOOGLE_PROMOTIONS)
     if channel_codes is not None:
         reaches = Q(channel__code__in=channel_codes)
         if Feed.objects.filter(reaches, format=Feed.Format.GOOGLE, is_active=True).exists():
@@ -817,7 +849,17 @@ def _on_assets(event: AssetsChanged | AssetsExpired) -> None:
 
 
 def _on_channel(event: events.ChannelChanged) -> None:
-    feeds_mark_dirty(channel_codes=[event.code])
+    feeds_mark_dirty(channel_codes=[event.code], promotions=True)
+
+
+def _on_campaign(event: CampaignChanged) -> None:
+    """A campaign's approval (or its return to draft, its cancellation) changes what the channel's Google
+    feeds announce before any price moves: those feeds are due."""
+    Feed.objects.filter(
+        dirty=False,
+        channel__code__in=list(event.channel_codes),
+        format__in=[Feed.Format.GOOGLE, Feed.Format.GOOGLE_PROMOTIONS],
+    ).update(dirty=True)
 
 
 def subscribe() -> None:
@@ -825,5 +867,6 @@ def subscribe() -> None:
     events.subscribe(EffectivePricesChanged, _on_prices)
     events.subscribe(StockChanged, _on_stock)
     events.subscribe(events.ChannelChanged, _on_channel)
+    events.subscribe(CampaignChanged, _on_campaign)
     events.subscribe(AssetsChanged, _on_assets)
     events.subscribe(AssetsExpired, _on_assets)
