@@ -179,7 +179,11 @@ class FeedRun(models.Model):
 
     @property
     def duration(self):
-        return self.finished_at - self.started_at if self.finished_at else None
+        """How long the build took; unknown (None) when the worker's clock is behind the one that started
+        the run (two machines whose clocks differ), rather than a negative time."""
+        if not self.finished_at or self.finished_at < self.started_at:
+            return None
+        return self.finished_at - self.started_at
 
     def warning_text(self) -> str:
         """Why this run is flagged, in the active language ("" when it is not)."""

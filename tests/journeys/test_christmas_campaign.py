@@ -39,7 +39,7 @@ from config.celery import app as celery_app
 from tests.api_helpers import token_for
 from tests.channels.helpers import read, sellable
 from tests.inventory.factories import LocationFactory
-from tests.journeys.conftest import docs_screenshot, screenshot
+from tests.journeys.conftest import screenshot
 from tests.journeys.helpers import PASSWORD, list_action, person, wait_for_run, wait_for_runs
 from tests.products.factories import AttributeFactory, ChannelFactory
 from tests.products.fixtures import build_shop
@@ -190,10 +190,8 @@ def test_a_christmas_campaign_changes_every_channel_feed_together_and_switches_b
         marion.goto(f"{admin}/channels/feedrun/")
         expect(marion.locator("#result_list")).to_contain_text("local-inventory")
         screenshot(marion, "journey3-live-feed-runs")
-        docs_screenshot(marion, "feed-runs")
         marion.goto(f"{admin}/campaigns/campaign/calendar/?date=2027-12-01")
         expect(marion.locator("body")).to_contain_text("NOEL27")
-        docs_screenshot(marion, "campaign-calendar")
 
         ended = beat_at(clock, END.replace(**JUST_AFTER), feeds=2)
         campaign.refresh_from_db()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from apps.core.models import ImportJob, Role
 from apps.products.models import Product
 from config.celery import app as celery_app
-from tests.journeys.conftest import docs_screenshot, screenshot
+from tests.journeys.conftest import screenshot
 from tests.journeys.helpers import PASSWORD, person
 from tests.products.fixtures import build_shop
 from tests.workers import celery_workers
@@ -67,7 +67,6 @@ def test_a_file_with_three_bad_rows_is_explained_fixed_and_imported_with_progres
         expect(margot.locator("body")).to_contain_text("Nothing was imported")
         expect(margot.get_by_role("button", name="Confirm the import")).to_have_count(0)
         screenshot(margot, "journey2-refused-rows")
-        docs_screenshot(margot, "import-preview")
         assert not Product.objects.exists()
 
         margot.get_by_role("link", name="upload the corrected file").click()
@@ -86,7 +85,6 @@ def test_a_file_with_three_bad_rows_is_explained_fixed_and_imported_with_progres
     assert Product.objects.filter(family__code="toys").count() == ROWS
     margot.goto(f"{live_server.url}/admin/products/product/")
     expect(margot.locator("#result_list tbody tr")).to_have_count(50)  # a page of the 1,000
-    docs_screenshot(margot, "product-list")
     # A tablet, portrait: the table scrolls inside the page, the page itself does not scroll sideways.
     margot.set_viewport_size({"width": 800, "height": 1280})
     assert margot.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

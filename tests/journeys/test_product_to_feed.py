@@ -17,7 +17,7 @@ from apps.products.models import Product
 from config.celery import app as celery_app
 from tests.channels.helpers import read
 from tests.inventory.factories import LocationFactory
-from tests.journeys.conftest import docs_screenshot, screenshot
+from tests.journeys.conftest import screenshot
 from tests.journeys.helpers import PASSWORD, list_action, person, picture, wait_for_run
 from tests.products.fixtures import build_shop
 from tests.workers import celery_workers
@@ -78,7 +78,6 @@ def test_a_new_product_written_pictured_and_approved_reaches_the_next_google_fee
         expect(margot.locator("body")).to_contain_text("Pictures")
         expect(margot.locator(f'img[alt="{SKU}_1.png"], img[src*="media"]').first).to_be_visible()
         screenshot(margot, "journey1-product-form")
-        docs_screenshot(margot, "product-form")
         products_list = f"{admin}/products/product/?q={SKU}"
         list_action(margot, products_list, product.pk, "submit_selected", "1 product(s) submitted")
 
@@ -95,7 +94,6 @@ def test_a_new_product_written_pictured_and_approved_reaches_the_next_google_fee
     arthur.goto(f"{admin}/")
     # "Recent changes" lists people's changes (the feed build is the system's): the approval just made
     expect(arthur.locator("body")).to_contain_text(f"product.approve {SKU}")
-    docs_screenshot(arthur, "dashboard")
     xml = read(run)
     item = re.search(rf"<item>\s*<g:id>{SKU}</g:id>.*?</item>", xml, re.S)
     assert item, xml[:2000]
