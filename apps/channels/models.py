@@ -52,7 +52,7 @@ class Feed(models.Model):
     name = models.SlugField(
         _("file name"),
         max_length=64,
-        help_text=_("Without extension; the channel pulls /feeds/<channel>/<name>.<ext>"),
+        help_text=_("Without extension; the channel pulls /feeds/{channel}/{name}.{ext}"),
     )
     format = models.CharField(_("format"), max_length=16, choices=Format.choices)
     locale = models.ForeignKey(
