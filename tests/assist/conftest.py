@@ -32,7 +32,9 @@ class ChatServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                outer.received.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+                outer.received.append(
+                    {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+                )
                 answer = outer.answers.popleft() if outer.answers else {"text": "no answer queued"}
                 if "sleep" in answer:
                     outer.stop.wait(answer["sleep"])
@@ -42,7 +44,9 @@ class ChatServer:
                         "id": "chatcmpl-test",
                         "object": "chat.completion",
                         "model": body.get("model"),
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer["text"]}}],
+                        "choices": [
+                            {"index": 0, "message": {"role": "assistant", "content": answer["text"]}}
+                        ],
                         "usage": {"prompt_tokens": 80, "completion_tokens": 40, "total_tokens": 120},
                     }
                 else:

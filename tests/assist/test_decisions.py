@@ -24,7 +24,9 @@ GOOD_EN = "A soft plush reindeer by Lutin, weighing 350 g, for children from 3 y
 @pytest.fixture
 def suggestion(chat, reindeer, people):
     chat.answer(GOOD_EN)
-    return services.suggestion_draft(actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web")
+    return services.suggestion_draft(
+        actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web"
+    )
 
 
 def approved(product, people):
@@ -65,7 +67,9 @@ def test_accepting_on_an_approved_product_waits_for_another_approver(chat, reind
     assert pending.changes["values"]["description"]["en_GB"]["web"] == GOOD_EN
     product_services.product_submit(actor=people.merchandiser, product=reindeer)
     with pytest.raises(PermissionDenied):  # the one who accepted it may not approve it, even with the right
-        product_services.product_approve(actor=people.merchandiser, product=Product.objects.get(pk=reindeer.pk))
+        product_services.product_approve(
+            actor=people.merchandiser, product=Product.objects.get(pk=reindeer.pk)
+        )
     product_services.product_approve(actor=people.approver, product=Product.objects.get(pk=reindeer.pk))
     assert description(reindeer) == GOOD_EN
 
@@ -111,7 +115,9 @@ def test_a_change_to_another_value_leaves_the_suggestion_acceptable(suggestion, 
 
 def test_a_refused_suggestion_cannot_be_accepted(chat, reindeer, people):
     chat.answer("A soft plush reindeer by Lutin, 25 cm tall, for children from 3 years old.")
-    refused = services.suggestion_draft(actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web")
+    refused = services.suggestion_draft(
+        actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web"
+    )
     with pytest.raises(ValidationError, match="already refused by the guard rails"):
         services.suggestion_accept(actor=people.merchandiser, suggestion=refused)
     assert description(reindeer) is None
@@ -143,7 +149,9 @@ def test_another_teams_merchandiser_may_not_decide(suggestion, reindeer, shop):
 
 def test_deciding_a_page_at_once_holds_back_only_the_refused(chat, reindeer, people):
     chat.answer(GOOD_EN, "Soft reindeer by Lutin for the shop of Google, from 3 years old.")
-    first = services.suggestion_draft(actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web")
+    first = services.suggestion_draft(
+        actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web"
+    )
     second = services.suggestion_draft(
         actor=people.merchandiser, product=reindeer, locale="en_GB", channel="google", attribute="description"
     )

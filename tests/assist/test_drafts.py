@@ -89,7 +89,9 @@ def test_a_draft_in_the_wrong_language_is_refused(chat, reindeer, people):
 
 
 def test_html_is_stripped_to_what_the_channel_accepts(chat, reindeer, people, shop):
-    ChannelStyle.objects.create(channel=shop.web, tone="factual", max_length=500, allowed_tags=["p", "strong"])
+    ChannelStyle.objects.create(
+        channel=shop.web, tone="factual", max_length=500, allowed_tags=["p", "strong"]
+    )
     chat.answer(
         '<p onclick="x()">A <strong>soft</strong> plush reindeer by <em>Lutin</em>, for children from 3 years'
         " old.</p><script>alert(1)</script>"
@@ -103,7 +105,10 @@ def test_html_is_stripped_to_what_the_channel_accepts(chat, reindeer, people, sh
 
 def test_plain_text_channels_get_no_markup(chat, reindeer, people):
     chat.answer("<b>Soft</b> plush reindeer by Lutin &amp; friends, for children from 3 years old.")
-    assert draft(people, reindeer).text == "Soft plush reindeer by Lutin & friends, for children from 3 years old."
+    assert (
+        draft(people, reindeer).text
+        == "Soft plush reindeer by Lutin & friends, for children from 3 years old."
+    )
 
 
 def test_a_draft_longer_than_the_channel_allows_is_cut_at_a_sentence_or_refused(chat, reindeer, people, shop):
