@@ -115,7 +115,7 @@ class SuggestionAdmin(ModelAdmin):
                         "decided_at",
                     ]
                 },
-            ),  # fmt: skip
+            ),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -205,11 +205,15 @@ class SuggestionAdmin(ModelAdmin):
 
 @admin.register(AssistJob)
 class AssistJobAdmin(ModelAdmin):
-    list_display = ("pk", "kind", "locale", "status", "progress", "suggested", "refused", "failed", "calls",
-                    "tokens", "created_by", "created_at", "message")  # fmt: skip
+    list_display = (
+        "pk", "kind", "locale", "status", "progress", "suggested", "refused", "failed", "calls", "tokens",
+        "created_by", "created_at", "message",
+    )  # fmt: skip
     list_filter = ("status", "kind")
-    readonly_fields = ("kind", "locale", "source_locale", "status", "progress", "suggested", "refused", "failed",
-                       "calls", "tokens", "message", "created_by", "created_at", "finished_at", "review")  # fmt: skip
+    readonly_fields = (
+        "kind", "locale", "source_locale", "status", "progress", "suggested", "refused", "failed", "calls",
+        "tokens", "message", "created_by", "created_at", "finished_at", "review",
+    )  # fmt: skip
     exclude = ("product_ids", "total", "done")
 
     def get_queryset(self, request):

@@ -122,9 +122,10 @@ def create_suggestion(request: HttpRequest, body: SuggestionIn):
         product_policies.visible_products(request.user, Product.objects.all()), sku=body.sku
     )
     suggestion = services.suggestion_create(
-        actor=request.user, product=product, attribute=body.attribute, locale=body.locale, channel=body.channel,
-        kind=body.kind, text=body.text, model=body.model, prompt_version=body.prompt_version, inputs=body.inputs,
-        source_locale=body.source_locale, only_empty=body.only_empty,
+        actor=request.user, product=product, attribute=body.attribute, locale=body.locale,
+        channel=body.channel, kind=body.kind, text=body.text, model=body.model,
+        prompt_version=body.prompt_version, inputs=body.inputs, source_locale=body.source_locale,
+        only_empty=body.only_empty,
     )  # fmt: skip
     return Status(201, _payload(suggestion))
 

@@ -98,6 +98,10 @@ def _shorten(text: str, limit: int) -> str | None:
     return text[: ends[-1]].strip() if ends else None
 
 
+def _mentions(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
+
+
 def detected_language(text: str) -> tuple[str, float] | None:
     plain = re.sub(r"<[^>]+>", " ", text)
     if len(plain.strip()) < LANGUAGE_MIN:
@@ -173,7 +177,7 @@ def check(
         f"{t.term} → {t.translation}"
         for t in terms
         if t.translation and not t.do_not_translate
-        and (t.term.lower() in (source or "").lower() or re.search(rf"(?<!\w){re.escape(t.term)}(?!\w)", cleaned, re.I))
+        and (t.term.lower() in (source or "").lower() or _mentions(cleaned, t.term))
         and t.translation.lower() not in cleaned.lower()
     ]  # fmt: skip
     if wording:

@@ -84,7 +84,9 @@ class AssistJob(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     locale = models.CharField(_("locale"), max_length=35)
     source_locale = models.CharField(_("from locale"), max_length=35, blank=True)
-    product_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    product_ids = ArrayField(
+        models.BigIntegerField(), verbose_name=_("products chosen"), default=list, editable=False
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("products"), default=0)
     done = models.PositiveIntegerField(_("products done"), default=0)

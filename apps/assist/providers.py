@@ -31,9 +31,9 @@ class NotConfigured(ProviderError):
 
 def how_to_enable() -> str:
     return _(
-        "Content assistance is off: set NOEL_ASSIST_CHAT_URL and NOEL_ASSIST_CHAT_MODEL (an OpenAI-compatible "
-        "server such as llama.cpp, Ollama or vLLM), or NOEL_ASSIST_TRANSLATOR for translations. See "
-        "docs/assist.md."
+        "Content assistance is off: set NOEL_ASSIST_CHAT_URL and NOEL_ASSIST_CHAT_MODEL (an "
+        "OpenAI-compatible server such as llama.cpp, Ollama or vLLM), or NOEL_ASSIST_TRANSLATOR for "
+        "translations. See docs/assist.md."
     )
 
 

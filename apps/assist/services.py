@@ -351,7 +351,10 @@ def suggestion_accept(*, actor: User | None, suggestion: Suggestion, text: str |
                 "%(sku)s's %(attribute)s (%(locale)s, %(channel)s) changed since this suggestion was made: "
                 "ask for a new one"
             )
-            % {"sku": product.sku, "attribute": locked.attribute, "locale": locked.locale, "channel": locked.channel},
+            % {
+                "sku": product.sku, "attribute": locked.attribute, "locale": locked.locale,
+                "channel": locked.channel,
+            },
             code="stale",
         )  # fmt: skip
     final = locked.text
@@ -462,7 +465,8 @@ def job_start(
     if len(chosen) > cap:
         raise ValidationError(
             _(
-                "%(count)d products chosen: a job takes at most %(cap)d (NOEL_ASSIST_MAX_PER_JOB); choose fewer"
+                "%(count)d products chosen: a job takes at most %(cap)d (NOEL_ASSIST_MAX_PER_JOB); "
+                "choose fewer"
             )
             % {"count": len(chosen), "cap": cap}
         )

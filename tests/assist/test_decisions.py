@@ -152,7 +152,7 @@ def test_deciding_a_page_at_once_holds_back_only_the_refused(chat, reindeer, peo
     first = services.suggestion_draft(
         actor=people.merchandiser, product=reindeer, locale="en_GB", channel="web"
     )
-    second = services.suggestion_draft(
+    services.suggestion_draft(
         actor=people.merchandiser, product=reindeer, locale="en_GB", channel="google", attribute="description"
     )
     services.suggestion_accept(actor=people.merchandiser, suggestion=first)
