@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
@@ -18,6 +19,7 @@ from apps.assist import guards, policies, providers, services
 from apps.assist.models import AssistJob, ChannelStyle, GlossaryTerm, Suggestion
 from apps.core.models import Channel, Locale
 from apps.products.admin import product_actions
+from apps.products.models import PendingChange
 
 
 def _may_decide(request) -> bool:
@@ -79,6 +81,7 @@ class SuggestionAdmin(ModelAdmin):
         "status_badge",
         "created_at",
     )
+    list_display_links = ("slot",)  # the product column links to the product
     list_filter = ("status", "kind", "locale", "channel")
     search_fields = ("product__sku",)
     list_select_related = ("product",)
@@ -120,13 +123,38 @@ class SuggestionAdmin(ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and self.has_change_permission(request, obj):
-            return self.readonly_fields
+            return tuple(f for f in self.readonly_fields if f != "reason")  # the form's own field then
         return (*self.readonly_fields, "text")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.actor = request.user
         return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A decision sent for a suggestion decided meanwhile (another tab, another person) is told who
+        decided it, on its page, instead of a bare refusal."""
+        if request.method == "POST" and object_id and _may_decide(request):
+            obj = self.get_object(request, object_id)
+            if obj is not None and obj.status != Suggestion.Status.PENDING:
+                self.message_user(request, services.decided_message(obj), messages.WARNING)
+                return HttpResponseRedirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        """Back to the queue, saying what the decision did to the product."""
+        obj.refresh_from_db()
+        if obj.status == Suggestion.Status.ACCEPTED:
+            waits = PendingChange.objects.filter(product_id=obj.product_id).exists()
+            message = (
+                _("Accepted: the change of %(sku)s waits for an approver (four eyes).")
+                if waits
+                else _("Accepted: %(sku)s is changed (a new version).")
+            )
+        else:
+            message = _("Rejected: %(sku)s is unchanged.")
+        self.message_user(request, message % {"sku": obj.product.sku}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:assist_suggestion_changelist") + "?status__exact=pending")
 
     def save_model(self, request, obj, form, change):
         """The decision was written by the form's services (clean); nothing else to save."""
@@ -171,10 +199,14 @@ class SuggestionAdmin(ModelAdmin):
     def flag_list(self, obj: Suggestion) -> str:
         if not obj.flags:
             return _("nothing found")
+        # refusals stand out in red, in words (no symbol a screen reader or a font may lack)
         return format_html_join(
             "",
-            "<div>{} {}</div>",
-            (("⛔" if f.get("blocking") else "⚠", guards.describe(f)) for f in obj.flags),
+            '<div class="{}">{}</div>',
+            (
+                ("text-red-600 font-semibold" if f.get("blocking") else "", guards.describe(f))
+                for f in obj.flags
+            ),
         )
 
     @display(
@@ -206,7 +238,7 @@ class SuggestionAdmin(ModelAdmin):
 @admin.register(AssistJob)
 class AssistJobAdmin(ModelAdmin):
     list_display = (
-        "pk", "kind", "locale", "status", "progress", "suggested", "refused", "failed", "calls", "tokens",
+        "number", "kind", "locale", "status", "progress", "suggested", "refused", "failed", "calls", "tokens",
         "created_by", "created_at", "message",
     )  # fmt: skip
     list_filter = ("status", "kind")
@@ -227,6 +259,10 @@ class AssistJobAdmin(ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @display(description=_("job"), ordering="pk")
+    def number(self, obj: AssistJob) -> str:
+        return f"#{obj.pk}"
 
     @display(description=_("progress"))
     def progress(self, obj: AssistJob) -> str:

@@ -315,6 +315,11 @@ def suggestion_create(
     )  # fmt: skip
 
 
+def decided_message(suggestion: Suggestion) -> str:
+    """Who decided the suggestion and when, for whoever tries to decide it again."""
+    return _decided(suggestion).messages[0]
+
+
 def _decided(suggestion: Suggestion) -> ValidationError:
     who = suggestion.decided_by.get_username() if suggestion.decided_by else _("the guard rails")
     when = date_format(timezone.localtime(suggestion.decided_at or suggestion.created_at), "DATETIME_FORMAT")

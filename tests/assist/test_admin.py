@@ -109,3 +109,14 @@ def test_another_teams_suggestions_are_hidden(chat, reindeer, people, client):
     assert client.get(change_url(suggestion)).status_code == 302  # to the admin's home: not theirs
     client.post(QUEUE, {"action": "accept_selected", "_selected_action": [suggestion.pk]})
     assert Suggestion.objects.get(pk=suggestion.pk).status == Suggestion.Status.PENDING
+
+
+def test_a_decision_sent_from_a_second_tab_is_told_who_decided(chat, reindeer, people, client):
+    suggestion = suggest(chat, reindeer, people)
+    services.suggestion_accept(actor=people.merchandiser2, suggestion=suggestion)
+    version = Product.objects.get(pk=reindeer.pk).version
+    client.force_login(people.merchandiser)
+    response = client.post(change_url(suggestion), {"text": "x", "decision": "reject"}, follow=True)
+    assert "already accepted (malik" in response.content.decode()
+    assert Suggestion.objects.get(pk=suggestion.pk).status == Suggestion.Status.ACCEPTED
+    assert Product.objects.get(pk=reindeer.pk).version == version

@@ -7,108 +7,298 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0017_channel_fallbacks'),
-        ('products', '0015_merge_four_eyes_sku_alphabet'),
+        ("core", "0017_channel_fallbacks"),
+        ("products", "0015_merge_four_eyes_sku_alphabet"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssistJob',
+            name="AssistJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('draft', 'Suggest descriptions'), ('translation', 'Translate')], max_length=16, verbose_name='kind')),
-                ('locale', models.CharField(max_length=35, verbose_name='locale')),
-                ('source_locale', models.CharField(blank=True, max_length=35, verbose_name='from locale')),
-                ('product_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), default=list, editable=False, size=None, verbose_name='products chosen')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('stopped', 'Stopped')], default='queued', max_length=16, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='products')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='products done')),
-                ('suggested', models.PositiveIntegerField(default=0, verbose_name='suggestions')),
-                ('refused', models.PositiveIntegerField(default=0, verbose_name='refused by the guard rails')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='failed')),
-                ('calls', models.PositiveIntegerField(default=0, verbose_name='provider calls')),
-                ('tokens', models.PositiveIntegerField(default=0, verbose_name='tokens used')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='asked by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("draft", "Suggest descriptions"), ("translation", "Translate")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("locale", models.CharField(max_length=35, verbose_name="locale")),
+                ("source_locale", models.CharField(blank=True, max_length=35, verbose_name="from locale")),
+                (
+                    "product_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(),
+                        default=list,
+                        editable=False,
+                        size=None,
+                        verbose_name="products chosen",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("stopped", "Stopped"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="products")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="products done")),
+                ("suggested", models.PositiveIntegerField(default=0, verbose_name="suggestions")),
+                (
+                    "refused",
+                    models.PositiveIntegerField(default=0, verbose_name="refused by the guard rails"),
+                ),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="failed")),
+                ("calls", models.PositiveIntegerField(default=0, verbose_name="provider calls")),
+                ("tokens", models.PositiveIntegerField(default=0, verbose_name="tokens used")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="asked by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assistance job',
-                'verbose_name_plural': 'assistance jobs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "assistance job",
+                "verbose_name_plural": "assistance jobs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChannelStyle',
+            name="ChannelStyle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tone', models.CharField(blank=True, help_text='Said to the model, e.g. factual and precise, or lively and warm', max_length=300, verbose_name='tone')),
-                ('max_length', models.PositiveIntegerField(default=1000, help_text='Longer suggestions are shortened or refused', verbose_name='max characters')),
-                ('allowed_tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=16), blank=True, default=list, help_text='Tags separated by commas, such as p, ul, li, strong; none: plain text', size=None, verbose_name='HTML tags accepted')),
-                ('channel', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='assist_style', to='core.channel', verbose_name='channel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Said to the model, e.g. factual and precise, or lively and warm",
+                        max_length=300,
+                        verbose_name="tone",
+                    ),
+                ),
+                (
+                    "max_length",
+                    models.PositiveIntegerField(
+                        default=1000,
+                        help_text="Longer suggestions are shortened or refused",
+                        verbose_name="max characters",
+                    ),
+                ),
+                (
+                    "allowed_tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=16),
+                        blank=True,
+                        default=list,
+                        help_text="Tags separated by commas, such as p, ul, li, strong; none: plain text",
+                        size=None,
+                        verbose_name="HTML tags accepted",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assist_style",
+                        to="core.channel",
+                        verbose_name="channel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'channel style',
-                'verbose_name_plural': 'channel styles',
-                'ordering': ['channel__code'],
+                "verbose_name": "channel style",
+                "verbose_name_plural": "channel styles",
+                "ordering": ["channel__code"],
             },
         ),
         migrations.CreateModel(
-            name='GlossaryTerm',
+            name="GlossaryTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(help_text='As written in the source text', max_length=200, verbose_name='term')),
-                ('translation', models.CharField(blank=True, help_text='How this locale writes it', max_length=200, verbose_name='translation')),
-                ('do_not_translate', models.BooleanField(default=False, help_text='Kept exactly as written, in every text', verbose_name='do not translate')),
-                ('locale', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.locale', to_field='code', verbose_name='locale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "term",
+                    models.CharField(
+                        help_text="As written in the source text", max_length=200, verbose_name="term"
+                    ),
+                ),
+                (
+                    "translation",
+                    models.CharField(
+                        blank=True,
+                        help_text="How this locale writes it",
+                        max_length=200,
+                        verbose_name="translation",
+                    ),
+                ),
+                (
+                    "do_not_translate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Kept exactly as written, in every text",
+                        verbose_name="do not translate",
+                    ),
+                ),
+                (
+                    "locale",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.locale",
+                        to_field="code",
+                        verbose_name="locale",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'glossary term',
-                'verbose_name_plural': 'glossary',
-                'ordering': ['locale', 'term'],
-                'constraints': [models.UniqueConstraint(fields=('locale', 'term'), name='assist_glossary_uniq')],
+                "verbose_name": "glossary term",
+                "verbose_name_plural": "glossary",
+                "ordering": ["locale", "term"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("locale", "term"), name="assist_glossary_uniq")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Suggestion',
+            name="Suggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attribute', models.CharField(max_length=100, verbose_name='attribute')),
-                ('locale', models.CharField(max_length=35, verbose_name='locale')),
-                ('channel', models.CharField(help_text='* for every channel', max_length=64, verbose_name='channel')),
-                ('kind', models.CharField(choices=[('draft', 'Draft'), ('translation', 'Translation')], max_length=16, verbose_name='kind')),
-                ('text', models.TextField(verbose_name='suggested text')),
-                ('source_locale', models.CharField(blank=True, max_length=35, verbose_name='from locale')),
-                ('source_text', models.TextField(blank=True, verbose_name='source text')),
-                ('current_text', models.TextField(blank=True, verbose_name='text when suggested')),
-                ('base_version', models.PositiveIntegerField(verbose_name='product version when suggested')),
-                ('provider', models.CharField(max_length=200, verbose_name='provider')),
-                ('model', models.CharField(blank=True, max_length=200, verbose_name='model')),
-                ('prompt_version', models.CharField(blank=True, max_length=50, verbose_name='prompt version')),
-                ('inputs', models.JSONField(blank=True, default=dict, verbose_name='inputs')),
-                ('tokens', models.PositiveIntegerField(default=0, verbose_name='tokens used')),
-                ('flags', models.JSONField(blank=True, default=list, verbose_name='guard-rail flags')),
-                ('status', models.CharField(choices=[('pending', 'To review'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('refused', 'Refused by the guard rails')], default='pending', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('edited', models.BooleanField(default=False, verbose_name='edited before acceptance')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='asked by')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assist.assistjob', verbose_name='job')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='products.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attribute", models.CharField(max_length=100, verbose_name="attribute")),
+                ("locale", models.CharField(max_length=35, verbose_name="locale")),
+                (
+                    "channel",
+                    models.CharField(help_text="* for every channel", max_length=64, verbose_name="channel"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("translation", "Translation")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="suggested text")),
+                ("source_locale", models.CharField(blank=True, max_length=35, verbose_name="from locale")),
+                ("source_text", models.TextField(blank=True, verbose_name="source text")),
+                ("current_text", models.TextField(blank=True, verbose_name="text when suggested")),
+                ("base_version", models.PositiveIntegerField(verbose_name="product version when suggested")),
+                ("provider", models.CharField(max_length=200, verbose_name="provider")),
+                ("model", models.CharField(blank=True, max_length=200, verbose_name="model")),
+                (
+                    "prompt_version",
+                    models.CharField(blank=True, max_length=50, verbose_name="prompt version"),
+                ),
+                ("inputs", models.JSONField(blank=True, default=dict, verbose_name="inputs")),
+                ("tokens", models.PositiveIntegerField(default=0, verbose_name="tokens used")),
+                ("flags", models.JSONField(blank=True, default=list, verbose_name="guard-rail flags")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "To review"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("refused", "Refused by the guard rails"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                ("edited", models.BooleanField(default=False, verbose_name="edited before acceptance")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="asked by",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assist.assistjob",
+                        verbose_name="job",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suggestions",
+                        to="products.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suggestion',
-                'verbose_name_plural': 'suggestions',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'product'], name='assist_suggestion_status_idx')],
+                "verbose_name": "suggestion",
+                "verbose_name_plural": "suggestions",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["status", "product"], name="assist_suggestion_status_idx")],
             },
         ),
     ]
