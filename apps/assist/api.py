@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Status
 
 from apps.assist import guards, policies, services
 from apps.assist.models import Suggestion
@@ -19,6 +19,7 @@ from apps.products import values as vals
 from apps.products.models import Product
 
 router = Router(tags=["content assistance"])
+TEXT_MAX = vals.TEXTAREA_MAX  # the longest text any attribute holds
 
 
 class SuggestionFilters(InputSchema):
@@ -35,7 +36,7 @@ class SuggestionIn(InputSchema):
     locale: str
     channel: str = vals.ANY
     kind: Literal["draft", "translation"] = "draft"
-    text: str
+    text: str = Field(max_length=TEXT_MAX)
     source_locale: str = ""
     model: str = ""
     prompt_version: str = ""
@@ -44,7 +45,7 @@ class SuggestionIn(InputSchema):
 
 
 class AcceptIn(InputSchema):
-    text: str | None = None
+    text: str | None = Field(None, max_length=TEXT_MAX)
 
 
 class RejectIn(InputSchema):
