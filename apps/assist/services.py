@@ -9,8 +9,10 @@ from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -49,7 +51,14 @@ def glossary_for(locale: str) -> list[guards.Term]:
 
 
 def catalog_brands() -> set[str]:
-    """Every brand the catalog knows (one query): a brand the product's data does not name is another's."""
+    """Every brand the catalog knows: a brand the product's data does not name is another's. Read once per
+    state of the catalog (its last change, by index), not once per suggestion of a job."""
+    last = Product.objects.aggregate(at=Max("updated_at"), pk=Max("pk"))
+    key = f"assist:brands:{settings.NOEL_ASSIST_BRAND_ATTRIBUTE}:{last['at']}:{last['pk']}"
+    return cache.get_or_set(key, _catalog_brands, 600)
+
+
+def _catalog_brands() -> set[str]:
     code = settings.NOEL_ASSIST_BRAND_ATTRIBUTE
     found = (
         Product.objects.annotate(brand=KT(f"values__{code}__*__*"))
