@@ -54,7 +54,8 @@ def catalog_brands() -> set[str]:
     """Every brand the catalog knows: a brand the product's data does not name is another's. Read once per
     state of the catalog (its last change, by index), not once per suggestion of a job."""
     last = Product.objects.aggregate(at=Max("updated_at"), pk=Max("pk"))
-    key = f"assist:brands:{settings.NOEL_ASSIST_BRAND_ATTRIBUTE}:{last['at']}:{last['pk']}"
+    stamp = last["at"].timestamp() if last["at"] else 0
+    key = f"assist:brands:{settings.NOEL_ASSIST_BRAND_ATTRIBUTE}:{stamp}:{last['pk']}"
     return cache.get_or_set(key, _catalog_brands, 600)
 
 
