@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 
 from apps.assets.api import router as assets_router
+from apps.assist.api import router as assist_router
 from apps.campaigns.api import router as campaigns_router
 from apps.channels.api import router as channels_router
 from apps.core.api import router as core_router
@@ -83,6 +84,7 @@ api.add_router("/campaigns", campaigns_router)
 api.add_router("/assets", assets_router)
 api.add_router("/channels", channels_router)
 api.add_router("/quality", quality_router)
+api.add_router("/suggestions", assist_router)
 
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "filters", "payload"}

@@ -118,6 +118,7 @@ def api_request(client: Client, method: str, path: str, catalog, headers: dict):
         "asset_id": catalog.asset.pk,
         "run_id": catalog.run.pk,
         "name": catalog.feed.name,
+        "suggestion_id": catalog.suggestion.pk,
     }
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     bodies = {
@@ -130,6 +131,16 @@ def api_request(client: Client, method: str, path: str, catalog, headers: dict):
         ("POST", "/api/v1/stock/batch"): {"lines": []},
         ("POST", "/api/v1/assets/{asset_id}/links"): {"sku": catalog.product.sku},
         ("POST", "/api/v1/channels/{code}/feeds/{name}/build"): {"preview": True},
+        ("POST", "/api/v1/suggestions"): {
+            "sku": catalog.product.sku,
+            "attribute": "description",
+            "locale": "en_GB",
+            "channel": catalog.channel.code,
+            "text": "matrix",
+            "only_empty": False,
+        },
+        ("POST", "/api/v1/suggestions/{suggestion_id}/accept"): {},
+        ("POST", "/api/v1/suggestions/{suggestion_id}/reject"): {"reason": "matrix"},
     }
     if method == "GET":
         return client.get(url, **headers)

@@ -86,9 +86,46 @@ REASONS = {
         "products.product",
         "actions",
     ): "team merchandisers keep the actions; each refuses another team's product",
+    ("assist.glossaryterm", "change"): "the glossary is shared by every team, as brands and names are",
+    ("assist.assistjob", "change"): "a job is its asker's (and administrators'); nobody else sees it",
 }
 
 ADMIN = {
+    "assist.assistjob": {
+        "add": "-",
+        "change": "MA",
+        "changelist": "MAT",
+        "delete": "-",
+        "history": "MA",
+        "actions": {},
+    },
+    "assist.channelstyle": {
+        "add": "CAL",
+        "change": "MPCAT",
+        "changelist": "MPCATL",
+        "delete": "A",
+        "history": "MPCAT",
+        "actions": {},
+    },
+    "assist.glossaryterm": {
+        "add": "MAT",
+        "change": "MPCATL",
+        "changelist": "MPCATL",
+        "delete": "MAT",
+        "history": "MPCATL",
+        "actions": {},
+    },
+    "assist.suggestion": {
+        "add": "-",
+        "change": "MPA",
+        "changelist": "MPAT",
+        "delete": "-",
+        "history": "MPA",
+        "actions": {
+            "accept_selected": "MAT",
+            "reject_selected": "MAT",
+        },
+    },
     "assets.asset": {
         "add": "-",
         "change": "MKPCATL",
@@ -470,6 +507,9 @@ ADMIN = {
             "recheck_quality": "MKPCATL",
             "retire_selected": "MAT",
             "submit_selected": "MAT",
+            "suggest_descriptions": "MAT",
+            "translate_to_english": "MAT",
+            "translate_to_french": "MAT",
         },
     },
     "quality.finding": {
@@ -531,4 +571,8 @@ API = {
     "POST /api/v1/products/{sku}/reject": "PA",
     "POST /api/v1/products/{sku}/submit": "MIAW",
     "POST /api/v1/stock/batch": "IAW",
+    "GET /api/v1/suggestions": "MPIATRW",
+    "POST /api/v1/suggestions": "MIA",
+    "POST /api/v1/suggestions/{suggestion_id}/accept": "MIA",
+    "POST /api/v1/suggestions/{suggestion_id}/reject": "MIA",
 }

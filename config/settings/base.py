@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.campaigns",
     "apps.quality",
     "apps.channels",
+    "apps.assist",
     "apps.stores",
 ]
 
@@ -249,6 +250,27 @@ if NOEL_FEED_WORKER_LOST_AFTER < 3 * NOEL_FEED_HEARTBEAT:
 # Seconds each web process remembers a feed pull's answer (token valid, file serving): 304s without queries.
 NOEL_FEED_PULL_MEMORY = env.float("NOEL_FEED_PULL_MEMORY", default=2.0)
 
+# Content assistance (apps.assist, docs/assist.md): drafts and translations a person reviews. Off unless a
+# provider is set. Any OpenAI-compatible chat endpoint (llama.cpp's server, Ollama, vLLM, a hosted
+# service): its base URL (up to /v1), model and key; the key only from the environment.
+NOEL_ASSIST_CHAT_URL = env("NOEL_ASSIST_CHAT_URL", default="")
+NOEL_ASSIST_CHAT_MODEL = env("NOEL_ASSIST_CHAT_MODEL", default="")
+NOEL_ASSIST_CHAT_KEY = env("NOEL_ASSIST_CHAT_KEY", default="")
+NOEL_ASSIST_TIMEOUT = env.float("NOEL_ASSIST_TIMEOUT", default=60.0)
+# Translations through a local machine-translation class instead of the chat endpoint (dotted path; its
+# files supplied by the operator, never downloaded), with the keyword options it is built with.
+NOEL_ASSIST_TRANSLATOR = env("NOEL_ASSIST_TRANSLATOR", default="")
+NOEL_ASSIST_TRANSLATOR_OPTIONS = env.json("NOEL_ASSIST_TRANSLATOR_OPTIONS", default={})
+# Caps: products one bulk job may take, and provider calls per day across everyone (a job stops there).
+NOEL_ASSIST_MAX_PER_JOB = env.int("NOEL_ASSIST_MAX_PER_JOB", default=200)
+NOEL_ASSIST_MAX_CALLS_PER_DAY = env.int("NOEL_ASSIST_MAX_CALLS_PER_DAY", default=2000)
+# The attributes drafts are written for and translations made of, and the one holding the brand.
+NOEL_ASSIST_DRAFT_ATTRIBUTE = env("NOEL_ASSIST_DRAFT_ATTRIBUTE", default="description")
+NOEL_ASSIST_TRANSLATED_ATTRIBUTES = env.list(
+    "NOEL_ASSIST_TRANSLATED_ATTRIBUTES", default=["name", "description"]
+)
+NOEL_ASSIST_BRAND_ATTRIBUTE = env("NOEL_ASSIST_BRAND_ATTRIBUTE", default="brand")
+
 # Data quality (apps.quality): products per check batch (on change and nightly), and the rules' settings.
 NOEL_QUALITY_CHUNK = env.int("NOEL_QUALITY_CHUNK", default=2000)
 # Channels whose prices must agree, groups separated by ";" (Google must show the web shop's price).
@@ -430,6 +452,15 @@ UNFOLD = {
                 "items": [
                     _nav(_("Quality findings"), "rule", "quality", "finding"),
                     _nav(_("Quality scores"), "grade", "quality", "productscore"),
+                ],
+            },
+            {
+                "title": _("Content assistance"),
+                "items": [
+                    _nav(_("Suggestions to review"), "edit_note", "assist", "suggestion"),
+                    _nav(_("Assistance jobs"), "pending_actions", "assist", "assistjob"),
+                    _nav(_("Channel styles"), "record_voice_over", "assist", "channelstyle"),
+                    _nav(_("Glossary"), "dictionary", "assist", "glossaryterm"),
                 ],
             },
             {

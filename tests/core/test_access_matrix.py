@@ -72,6 +72,16 @@ def _catalog_objects() -> SimpleNamespace:
     built = default_storage.save("feeds/matrix.xml", ContentFile(b"<rss/>"))
     run = FeedRun.objects.create(feed=feed, status="succeeded", at=now, finished_at=now, file=built)
     FeedIssue.objects.create(run=run, sku=product.sku, product=product, field="f", rule="r", message="m")
+    from apps.assist.models import AssistJob, ChannelStyle, GlossaryTerm, Suggestion
+
+    merchandiser = User.objects.get(username="merchandiser")
+    suggestion = Suggestion.objects.create(
+        product=product, attribute="description", locale="en_GB", channel=google.code, kind="draft",
+        text="matrix", base_version=product.version, provider="matrix", current_text="",
+    )  # fmt: skip
+    AssistJob.objects.create(kind="draft", locale="en_GB", created_by=merchandiser)
+    ChannelStyle.objects.create(channel=google, tone="factual")
+    GlossaryTerm.objects.create(locale_id="en_GB", term="Noël", do_not_translate=True)
 
     # A merchandiser limited to a subtree that holds none of the catalog's sample objects, a channel manager
     # limited to `web` (the samples are Google's).
@@ -139,6 +149,7 @@ def _catalog_objects() -> SimpleNamespace:
         run=run,
         asset=Asset.objects.order_by("pk").first(),
         campaign=Campaign.objects.order_by("pk").first(),
+        suggestion=suggestion,
     )
 
 
