@@ -26,7 +26,7 @@ from apps.assets.models import Asset
 from apps.assets.selectors import Usage, channels_images
 from apps.campaigns.models import APPLYING, Banner, Benefit, Campaign, Promotion, PromotionOverride
 from apps.core.models import Channel
-from apps.core.money import currency_exponent
+from apps.core.money import currency_exponent, format_money
 from apps.inventory.selectors import StockoutRisk, available_to_sell, demand_history
 from apps.pricing.modifiers import Adjustment, awaiting_approval
 from apps.pricing.selectors import base_price_minima
@@ -504,10 +504,15 @@ class Finding:
     def shown(self) -> str:
         """The message in the reader's language, where a rule has its words translated."""
         if self.rule == "above_reference" and self.numbers:
+            currency = self.numbers["currency"]
             return gettext(
-                "%(sku)s on %(channel)s: reduced from %(regular)s %(currency)s, above the reference price "
-                "%(reference)s (the lowest in the %(days)d days before the promotion began)"
-            ) % {**self.numbers, "sku": self.sku, "channel": self.channel, "days": REFERENCE_DAYS}
+                "%(sku)s on %(channel)s: reduced from %(regular)s, above the reference price %(reference)s "
+                "(the lowest in the %(days)d days before the promotion began)"
+            ) % {
+                "sku": self.sku, "channel": self.channel, "days": REFERENCE_DAYS,
+                "regular": format_money(self.numbers["regular"], currency),
+                "reference": format_money(self.numbers["reference"], currency),
+            }  # fmt: skip
         return self.message
 
     def as_dict(self) -> dict:
