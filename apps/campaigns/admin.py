@@ -65,7 +65,7 @@ def _report(admin_obj, request, call) -> bool:
                 request,
                 format_html(
                     '{}: {} — {} <a class="underline" href="{}">{}</a>',
-                    group.label, group.count, _("e.g. %(example)s") % {"example": group.findings[0].message},
+                    group.label, group.count, _("e.g. %(example)s") % {"example": group.findings[0].shown},
                     review, _("see them all on the review page"),
                 ),
                 messages.ERROR,

@@ -39,11 +39,12 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from apps.assets.selectors import asset_usage_register
         from apps.campaigns.dashboard import campaign_queue_panel, campaigns_panel
-        from apps.campaigns.selectors import banner_usage, campaign_adjustments
+        from apps.campaigns.selectors import banner_usage, campaign_adjustments, campaign_references
         from apps.core.dashboard import panels
-        from apps.pricing.modifiers import price_modifier_register
+        from apps.pricing.modifiers import price_modifier_register, reference_source_register
 
         price_modifier_register(campaign_adjustments)
+        reference_source_register(campaign_references)
         asset_usage_register(banner_usage)
         panels[_("My work: campaigns")] = campaign_queue_panel
         panels[_("Campaigns")] = campaigns_panel

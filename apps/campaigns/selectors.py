@@ -8,6 +8,7 @@ checked and shown before approval is what the switch produces.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +19,17 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.assets.models import Asset
 from apps.assets.selectors import Usage, channels_images
 from apps.campaigns.models import APPLYING, Banner, Benefit, Campaign, Promotion, PromotionOverride
 from apps.core.models import Channel
-from apps.core.money import currency_exponent
+from apps.core.money import currency_exponent, format_money
 from apps.inventory.selectors import StockoutRisk, available_to_sell, demand_history
 from apps.pricing.modifiers import Adjustment, awaiting_approval
+from apps.pricing.selectors import base_price_minima
 from apps.products.models import Category, Completeness, Family, Product
 from apps.products.selectors import products_missing_image
 
@@ -285,6 +288,135 @@ def campaign_adjustments(
     return {pair: r.adjustment() for pair, r in resolved.items() if r.amount < r.base}
 
 
+REFERENCE_DAYS = 30  # EU directive 2019/2161 (Omnibus), French Code de la consommation L112-1-1
+
+
+@dataclass(frozen=True)
+class ReferencePrice:
+    """The price a reduction may be announced from: the lowest effective price (promotions included)
+    of the 30 days before the promotion began on the channel. `since` is when the promotion began: for
+    successive markdowns without a break, the first one. `amount` is None when no price was applied in
+    those 30 days (a product first priced in its promotion: there is nothing to announce a reduction from)."""
+
+    amount: Decimal | None
+    since: datetime
+    window_from: datetime
+
+
+def _applied_window(campaign: Campaign) -> tuple[datetime, datetime]:
+    """When a campaign's prices apply: its window, cut short when it was cancelled while running."""
+    if campaign.status == Campaign.Status.CANCELLED and campaign.ended_at:
+        return campaign.starts_at, max(campaign.starts_at, min(campaign.ends_at, campaign.ended_at))
+    return campaign.starts_at, campaign.ends_at
+
+
+def _history_campaigns(at: datetime, including: Campaign | None) -> list[Campaign]:
+    """Campaigns whose prices applied (or will have applied) before `at`: the ones the engine applies,
+    plus cancelled ones for the time they ran."""
+    applying = Q(status__in=APPLYING) | Q(status=Campaign.Status.CANCELLED, started_at__isnull=False)
+    if awaiting_approval():
+        applying |= Q(status=Campaign.Status.SUBMITTED)
+    if including is not None:
+        applying |= Q(pk=including.pk)
+    return list(Campaign.objects.filter(applying, starts_at__lte=at).only(
+        "id", "status", "starts_at", "ends_at", "ended_at"
+    ))  # fmt: skip
+
+
+def reference_prices(
+    rows: Sequence[tuple[int, int, Decimal]],
+    at: datetime,
+    *,
+    including: Campaign | None = None,
+    promoted: Iterable[tuple[int, int]] | None = None,
+) -> dict[tuple[int, int], ReferencePrice]:
+    """(product, channel, base price now) rows → the reference price of each pair a promotion applies to
+    at `at` (pairs without one are left out). `including` counts a campaign not yet approved (its review);
+    `promoted` is the pairs known to be in a promotion at `at` (the review resolved them already).
+
+    Set-based whatever the number of products: the time from the 30 days before the earliest possible
+    start of the promotion up to `at` is cut wherever a campaign starts or ends; one query gives, per pair
+    and slice, the lowest base price the price history shows; the promotion engine then prices each slice
+    once for every pair, from that lowest base (a promotion never turns a lower base into a higher price).
+    """
+    if not rows:
+        return {}
+    days = timedelta(days=REFERENCE_DAYS)
+    campaigns = [
+        c for c in _history_campaigns(at, including) if _applied_window(c)[1] > _applied_window(c)[0]
+    ]
+    windows = {c.pk: _applied_window(c) for c in campaigns}
+    live = [c for c in campaigns if windows[c.pk][0] <= at < windows[c.pk][1]]
+    if not live:
+        return {}
+    if promoted is None:
+        promotions = _promotions(Promotion.objects.filter(campaign__in=live))
+        promoted = [pair for pair, r in _resolve(rows, promotions).items() if r.amount < r.base]
+    pairs = sorted(set(promoted))
+    if not pairs:
+        return {}
+    # The earliest a promotion in force at `at` can have begun: campaigns meeting or overlapping without
+    # a break, back from those in force (successive markdowns keep the reference of the first).
+    earliest = min(windows[c.pk][0] for c in live)
+    moved = True
+    while moved:
+        moved = False
+        for since, until in windows.values():
+            if since < earliest <= until:
+                earliest, moved = since, True
+    horizon = earliest - days
+    relevant = [c for c in campaigns if windows[c.pk][0] < at and windows[c.pk][1] > horizon]
+    bounds = {at} | {t for c in relevant for t in windows[c.pk] if earliest <= t <= at}
+    cuts = (
+        {horizon, at}
+        | {t - days for t in bounds}
+        | {t for c in relevant for t in windows[c.pk] if horizon < t < at}
+    )
+    cuts = sorted(t for t in cuts if horizon <= t <= at)
+    slices = list(itertools.pairwise(cuts))
+    minima = base_price_minima(pairs, cuts)
+    everything = _promotions(Promotion.objects.filter(campaign__in=relevant)) if relevant else []
+    effective: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
+    discounted: set[tuple[int, int, int]] = set()
+    for index, (since, until) in enumerate(slices):
+        here = [
+            p for p in everything if windows[p.campaign_id][0] <= since and until <= windows[p.campaign_id][1]
+        ]
+        slice_rows = [(p, c, lows[index]) for (p, c), lows in minima.items() if index in lows]
+        resolved = _resolve(slice_rows, here) if here else {}
+        for product_id, channel_id, base in slice_rows:
+            r = resolved.get((product_id, channel_id))
+            if r is not None and r.amount < r.base:
+                effective[(product_id, channel_id)][index] = r.amount
+                discounted.add((product_id, channel_id, index))
+            else:
+                effective[(product_id, channel_id)][index] = base
+    result = {}
+    for pair in pairs:
+        index = len(slices) - 1
+        while index >= 0 and (*pair, index) in discounted:
+            index -= 1
+        since = slices[index + 1][0] if index + 1 < len(slices) else at
+        window_from = since - days
+        lows = effective.get(pair, {})
+        # A slice partly inside the 30 days counts whole: the reference may only come out lower, the
+        # side the law errs on.
+        inside = [
+            lows[i]
+            for i, (start, end) in enumerate(slices)
+            if i in lows and end > window_from and start < since
+        ]
+        result[pair] = ReferencePrice(min(inside) if inside else None, since, window_from)
+    return result
+
+
+def campaign_references(
+    rows: Sequence[tuple[int, int, Decimal]], at: datetime
+) -> dict[tuple[int, int], Decimal | None]:
+    """The reference source registered with pricing: the reference amount of each promoted pair."""
+    return {pair: ref.amount for pair, ref in reference_prices(rows, at).items()}
+
+
 def campaign_promotions(campaign: Campaign) -> list[Promotion]:
     return _promotions(campaign.promotions.all())
 
@@ -353,6 +485,8 @@ class PriceChange:
     new: Decimal
     cost: Decimal | None
     promotions: str
+    reference: Decimal | None = None  # the lowest price of the 30 days before the promotion began
+    reference_since: datetime | None = None  # when the promotion began (the first of successive ones)
 
 
 @dataclass(frozen=True)
@@ -365,6 +499,21 @@ class Finding:
     channel: str
     message: str
     numbers: dict = field(default_factory=dict)
+
+    @property
+    def shown(self) -> str:
+        """The message in the reader's language, where a rule has its words translated."""
+        if self.rule == "above_reference" and self.numbers:
+            currency = self.numbers["currency"]
+            return gettext(
+                "%(sku)s on %(channel)s: reduced from %(regular)s, above the reference price %(reference)s "
+                "(the lowest in the %(days)d days before the promotion began)"
+            ) % {
+                "sku": self.sku, "channel": self.channel, "days": REFERENCE_DAYS,
+                "regular": format_money(self.numbers["regular"], currency),
+                "reference": format_money(self.numbers["reference"], currency),
+            }  # fmt: skip
+        return self.message
 
     def as_dict(self) -> dict:
         return {
@@ -383,6 +532,7 @@ RULES = {
     "below_cost": _("Sale price below cost"),
     "not_below_regular": _("Sale price not below the regular price"),
     "exclusive_overlap": _("Overlapping exclusive promotions"),
+    "above_reference": _("Reduced from a price above the 30-day reference price"),
     "no_price": _("No price to discount"),
     "not_approved": _("Product not approved"),
     "no_stock": _("No stock to sell"),
@@ -474,14 +624,23 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
     changes: list[PriceChange] = []
     limit = max_discount()
     codes = {pk: c.code for pk, c in channels.items()}
+    references = reference_prices(
+        rows, at, including=campaign, promoted=[pair for pair, r in resolved.items() if r.amount < r.base]
+    )
     in_order = sorted(resolved.items(), key=lambda i: (skus[i[0][0]], codes[i[0][1]]))
     for (product_id, channel_id), r in in_order:
         channel, sku, cost = channels[channel_id], skus[product_id], prices[(product_id, channel_id)][1]
+        ref = references.get((product_id, channel_id))
         changes.append(
-            PriceChange(product_id, sku, channel.code, channel.currency_id, r.base, r.amount, cost, r.codes)
-        )
+            PriceChange(
+                product_id, sku, channel.code, channel.currency_id, r.base, r.amount, cost, r.codes,
+                ref.amount if ref else None, ref.since if ref else None,
+            )
+        )  # fmt: skip
         if any(p.campaign_id == campaign.pk for p in r.promotions):
             findings += _price_findings(r, sku, channel, cost, limit)
+            if ref is not None and ref.amount is not None and r.amount < r.base and r.base > ref.amount:
+                findings.append(_above_reference(r, sku, channel, ref))
     outshone = [
         (pair, r) for pair, r in own.items()
         if not any(p.campaign_id == campaign.pk for p in getattr(resolved.get(pair), "promotions", ()))
@@ -494,6 +653,26 @@ def campaign_impact(campaign: Campaign, *, now: datetime, warnings: bool = True)
         findings += _missing_prices(facts, channels, prices, skus)
         findings += _readiness(facts, channels, skus)
     return Impact(changes, findings, sorted(prices))
+
+
+def reference_guard_severity() -> str:
+    """How a reduction announced from a price above the reference price is reported: "error" (the
+    default: the law forbids it; submission and start are refused) or "warning"."""
+    severity = getattr(settings, "NOEL_CAMPAIGN_REFERENCE_PRICE_GUARD", "error")
+    return severity if severity in ("error", "warning") else "error"
+
+
+def _above_reference(r: Resolved, sku: str, channel: Channel, ref: ReferencePrice) -> Finding:
+    """The price the promotion reduces is above the lowest price of the 30 days before it began: the
+    announced reduction (−20 % from a price raised last week) is not one the law allows."""
+    since = ref.since.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+    return Finding(
+        "above_reference", reference_guard_severity(), sku, channel.code,
+        f"{sku} on {channel.code}: reduced from {_s(r.base)} {channel.currency_id}, above the reference "
+        f"price {_s(ref.amount)} (the lowest in the {REFERENCE_DAYS} days before {since})",
+        {"regular": _s(r.base), "sale": _s(r.amount), "reference": _s(ref.amount),
+         "currency": channel.currency_id, "since": ref.since.isoformat()},
+    )  # fmt: skip
 
 
 def _price_findings(

@@ -208,14 +208,15 @@ def _common(item: Item, ctx: Context, in_stock: str, out_of_stock: str) -> Entry
         "link": ctx.link(item),
         "image_link": item.images[0].url if item.images else "",
         "availability": _availability(item, in_stock, out_of_stock),
-        "price": money(price.regular, price.currency) if price else "",
+        # the crossed-out price is never above the 30-day reference price (ChannelPrice.crossed_out)
+        "price": money(price.crossed_out if price.on_sale else price.amount, price.currency) if price else "",
         "sale_price": "",
         "brand": ctx.text(item, "brand"),
         "gtin": item.gtin,
         "item_group_id": item.group,
         "condition": ctx.text(item, "condition") or "new",
     }
-    if price and price.amount != price.regular:
+    if price and price.on_sale:
         entry["sale_price"] = money(price.amount, price.currency)
     return entry
 
@@ -343,10 +344,10 @@ class GoogleLocalInventory(Format):
                 "store_code": store.store_code,
                 "id": item.sku,
                 "quantity": str(store.quantity),
-                "price": money(price.regular, price.currency) if price else "",
-                "sale_price": money(price.amount, price.currency)
-                if price and price.amount != price.regular
+                "price": money(price.crossed_out if price.on_sale else price.amount, price.currency)
+                if price
                 else "",
+                "sale_price": money(price.amount, price.currency) if price and price.on_sale else "",
                 "sale_price_effective_date": _effective_dates(item),
                 "availability": "in_stock" if store.quantity > 0 else "out_of_stock",
                 "pickup_method": "buy" if store.click_and_collect else "not supported",

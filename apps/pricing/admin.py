@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
@@ -227,11 +229,31 @@ class EffectivePriceAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return format_money(obj.regular_amount, obj.currency_id)
 
 
+class _PricesShownNow(BaseInlineFormSet):
+    """The product's prices, each with what its channel shows now (promotion and 30-day reference price
+    applied), worked out for all the product's channels at once rather than row by row."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_with_shown"):
+            prices = list(super().get_queryset())
+            channels = {p.channel_id: p.channel for p in prices}
+            shown = selectors.channel_prices_at(
+                [self.instance.pk], list(channels.values()), timezone.now()
+            ) if prices and self.instance.pk else {}  # fmt: skip
+            for price in prices:
+                price.shown = shown.get((price.product_id, price.channel_id))
+            self._with_shown = prices
+        return self._with_shown
+
+
 class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):
     """Prices on the product form, read-only: they change in the price list, through the guard rails."""
 
     model = Price
-    fields = ("channel", "price", "compare_at_price", "cost_price", "updated_at")
+    formset = _PricesShownNow
+    fields = (
+        "channel", "price", "shown_now", "reference_price", "compare_at_price", "cost_price", "updated_at",
+    )  # fmt: skip
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -241,6 +263,25 @@ class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel")
+
+    @display(description=_("shown now"))
+    def shown_now(self, obj: Price) -> str:
+        """What the channel shows now, with the promotion in force, if any."""
+        shown = getattr(obj, "shown", None)
+        if shown is None or not shown.promotion:
+            return format_money(shown.amount, shown.currency) if shown else ""
+        return f"{format_money(shown.amount, shown.currency)} ({shown.promotion})"
+
+    @display(description=_("reference price (30 days)"))
+    def reference_price(self, obj: Price) -> str:
+        """In a promotion: the lowest price of the 30 days before it began, the price it is announced
+        as reduced from (never above it)."""
+        shown = getattr(obj, "shown", None)
+        if shown is None or not shown.promotion:
+            return ""
+        if shown.reference is None:
+            return str(_("no price in the 30 days before"))
+        return format_money(shown.reference, shown.currency)
 
 
 ProductAdmin.inlines = [*ProductAdmin.inlines, PriceInline]

@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Header, Router
 
 from apps.core.api_auth import allowed_channels, idempotency_client, require, shown_channels
 from apps.core.api_schema import InputSchema
 from apps.core.money import Money
 from apps.pricing import selectors, services
+from apps.pricing.modifiers import references_at
 from apps.products.models import Product
 
 router = Router(tags=["prices"])
@@ -64,6 +66,7 @@ def product_prices(products: list[Product], request: HttpRequest) -> dict[int, l
         rows = rows.filter(channel__code__in=sorted(channels))
     rows = rows.order_by("channel__code").values_list(
         "product_id",
+        "channel_id",
         "channel__code",
         "currency_id",
         "amount",
@@ -72,13 +75,29 @@ def product_prices(products: list[Product], request: HttpRequest) -> dict[int, l
         "valid_from",
         "valid_until",
     )
-    for product_id, channel, currency, amount, regular, promotion, valid_from, valid_until in rows:
+    rows = list(rows)
+    # in a promotion, the lowest price of the 30 days before it began (a few queries for the whole page)
+    promoted = [(pid, cid, regular) for pid, cid, _c, _cur, _a, regular, promotion, *_ in rows if promotion]
+    references = references_at(promoted, timezone.now()) if promoted else {}
+    for (
+        product_id,
+        channel_id,
+        channel,
+        currency,
+        amount,
+        regular,
+        promotion,
+        valid_from,
+        valid_until,
+    ) in rows:
+        reference = references.get((product_id, channel_id)) if promotion else None
         shown[product_id].append(
             {
                 "channel": channel,
                 "price": str(Money(amount, currency)),
                 "regular_price": str(Money(regular, currency)),
                 "promotion": promotion or None,
+                "reference_price": str(Money(reference, currency)) if reference is not None else None,
                 "valid_from": valid_from,
                 "valid_until": valid_until,
             }

@@ -66,3 +66,27 @@ def adjustments_at(
     for modifier in _modifiers:
         adjustments.update(modifier(priced, at))
     return adjustments
+
+
+# The reference price of a promotion (the lowest price of the 30 days before it, which the law says a
+# reduction is announced from) is worked out where promotions live; pricing only asks for it.
+ReferenceSource = Callable[
+    [Sequence[tuple[int, int, Decimal]], datetime], dict[tuple[int, int], Decimal | None]
+]
+_reference_sources: list[ReferenceSource] = []
+
+
+def reference_source_register(source: ReferenceSource) -> None:
+    if source not in _reference_sources:
+        _reference_sources.append(source)
+
+
+def references_at(
+    priced: Sequence[tuple[int, int, Decimal]], at: datetime
+) -> dict[tuple[int, int], Decimal | None]:
+    """(product id, channel id, base amount) rows → the reference price of each pair in a promotion at
+    `at` (None: no price was applied in the 30 days before it); pairs not in a promotion are left out."""
+    references: dict[tuple[int, int], Decimal | None] = {}
+    for source in _reference_sources:
+        references.update(source(priced, at))
+    return references

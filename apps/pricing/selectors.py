@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from apps.core.models import Channel
 from apps.pricing.models import EffectivePrice, Price
-from apps.pricing.modifiers import adjustments_at
+from apps.pricing.modifiers import adjustments_at, references_at
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,21 @@ class ChannelPrice:
     promotion: str
     valid_from: datetime | None
     valid_until: datetime | None
+    # In a promotion: the lowest price of the 30 days before it began (None: no price then)
+    reference: Decimal | None = None
+
+    @property
+    def crossed_out(self) -> Decimal:
+        """The price a promotion is announced as reduced from: the regular price, never above the
+        reference price (the law's "prix antérieur")."""
+        if self.promotion and self.reference is not None:
+            return min(self.regular, self.reference)
+        return self.regular
+
+    @property
+    def on_sale(self) -> bool:
+        """Whether a reduction may be shown: the price is below the price it is announced from."""
+        return self.amount < self.crossed_out
 
 
 def effective_prices(
@@ -86,7 +101,10 @@ def channel_prices_at(
     with connection.cursor() as cursor:  # ANY(array): one parameter, however many products a feed chunk has
         cursor.execute(_PRICES_AT, [list(currency), list(currency.values()), list(product_ids)])
         rows = cursor.fetchall()
-    adjustments = adjustments_at([(pid, ch, amount) for pid, ch, amount, _c in rows], at)
+    priced = [(pid, ch, amount) for pid, ch, amount, _c in rows]
+    adjustments = adjustments_at(priced, at)
+    promoted = [row for row in priced if (row[0], row[1]) in adjustments]
+    references = references_at(promoted, at) if promoted else {}
     result = {}
     for product_id, channel_id, amount, compare_at in rows:
         adjustment = adjustments.get((product_id, channel_id))
@@ -98,6 +116,7 @@ def channel_prices_at(
             promotion=adjustment.promotion if adjustment else "",
             valid_from=adjustment.valid_from if adjustment else None,
             valid_until=adjustment.valid_until if adjustment else None,
+            reference=references.get((product_id, channel_id)) if adjustment else None,
         )
     return result
 
@@ -130,3 +149,55 @@ def price_mismatches() -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(_MISMATCHES)
         return dict(cursor.fetchall())
+
+
+# Per (product, channel) pair and per time slice, the lowest base price the history says the channel
+# applied during the slice, in the channel's currency. Each recorded state of a price lasts until the
+# next one (the last until now and beyond); a deleted price or one in another currency is no price. A
+# price with no recorded history at all (written before history was kept) counts as always applied.
+_BASE_MINIMA = """
+WITH pairs AS (
+    SELECT DISTINCT * FROM unnest(%s::bigint[], %s::bigint[]) AS t(product_id, channel_id)
+), current AS (
+    SELECT pr.id, pr.product_id, pr.channel_id, pr.amount, c.currency_id AS currency
+    FROM pairs
+    JOIN core_channel c ON c.id = pairs.channel_id
+    JOIN pricing_price pr ON pr.product_id = pairs.product_id AND pr.channel_id = pairs.channel_id
+        AND pr.currency = c.currency_id
+), states AS (
+    SELECT cur.product_id, cur.channel_id, ev.pgh_created_at AS since,
+           lead(ev.pgh_created_at) OVER (PARTITION BY ev.pgh_obj_id ORDER BY ev.pgh_id) AS until,
+           CASE WHEN ev.pgh_label <> 'deleted' AND ev.currency = cur.currency THEN ev.amount END AS amount
+    FROM current cur JOIN pricing_priceevent ev ON ev.pgh_obj_id = cur.id
+    UNION ALL
+    SELECT cur.product_id, cur.channel_id, '-infinity'::timestamptz, NULL, cur.amount
+    FROM current cur
+    WHERE NOT EXISTS (SELECT 1 FROM pricing_priceevent ev WHERE ev.pgh_obj_id = cur.id)
+), slices AS (
+    SELECT * FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY AS s(since, until, n)
+)
+SELECT st.product_id, st.channel_id, sl.n - 1, min(st.amount)
+FROM states st JOIN slices sl ON st.since < sl.until AND (st.until IS NULL OR st.until > sl.since)
+WHERE st.amount IS NOT NULL
+GROUP BY st.product_id, st.channel_id, sl.n
+"""
+
+
+def base_price_minima(
+    pairs: Sequence[tuple[int, int]], cuts: Sequence[datetime]
+) -> dict[tuple[int, int], dict[int, Decimal]]:
+    """(product, channel) → {slice index → lowest base price applied during that slice}, from the price
+    history, in one query. Slice i runs from cuts[i] to cuts[i + 1]; a slice without any price for the
+    pair is left out. The currency is the channel's."""
+    if not pairs or len(cuts) < 2:
+        return {}
+    cuts = sorted(cuts)
+    result: dict[tuple[int, int], dict[int, Decimal]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BASE_MINIMA,
+            [[p for p, _c in pairs], [c for _p, c in pairs], list(cuts[:-1]), list(cuts[1:])],
+        )
+        for product_id, channel_id, index, amount in cursor.fetchall():
+            result.setdefault((product_id, channel_id), {})[index] = amount
+    return result

@@ -175,8 +175,8 @@ def _figures(groups: list[Group], here: StockLocation | None, at: datetime) -> N
         price = prices.get((variant.pk, channel.pk))
         if price is not None:
             variant.price = format_money(price.amount, price.currency)
-            if price.amount != price.regular:
-                variant.regular = format_money(price.regular, price.currency)
+            if price.on_sale:  # crossed out: never above the 30-day reference price
+                variant.regular = format_money(price.crossed_out, price.currency)
         levels = stock.get(variant.pk, {})
         variant.in_stores = sum(levels.values())
         variant.here = levels.get(here.pk, 0) if here is not None else None
@@ -323,7 +323,15 @@ class ChannelLine:
 
     @property
     def regular(self) -> str:
-        return format_money(self.price.regular, self.price.currency) if self.price else ""
+        """The crossed-out price: the regular one, never above the 30-day reference price."""
+        return format_money(self.price.crossed_out, self.price.currency) if self.price else ""
+
+    @property
+    def reference(self) -> str:
+        """In a promotion, the lowest price of the 30 days before it began ("" when there was none)."""
+        if not self.price or not self.price.promotion or self.price.reference is None:
+            return ""
+        return format_money(self.price.reference, self.price.currency)
 
 
 @dataclass

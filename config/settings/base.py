@@ -221,6 +221,9 @@ NOEL_CAMPAIGN_MAX_DISCOUNT = env("NOEL_CAMPAIGN_MAX_DISCOUNT", default="0.70")
 # A percentage typed above this share (but within the maximum) is kept only once the person confirms it:
 # 90 % typed for 9 % is the mistake it catches.
 NOEL_CAMPAIGN_USUAL_DISCOUNT = env("NOEL_CAMPAIGN_USUAL_DISCOUNT", default="0.50")
+# A promotion reducing a price above its 30-day reference price (the lowest of the 30 days before it
+# began): "error" refuses submission and start, "warning" only reports it.
+NOEL_CAMPAIGN_REFERENCE_PRICE_GUARD = env("NOEL_CAMPAIGN_REFERENCE_PRICE_GUARD", default="error")
 # Digital assets: the largest file accepted, in bytes (default 50 MB).
 NOEL_ASSET_MAX_BYTES = env.int("NOEL_ASSET_MAX_BYTES", default=50 * 1024 * 1024)
 # Import files (CSV, XLSX, ZIP): the largest accepted, in bytes (default 256 MB). See docs/files.md.

@@ -57,6 +57,7 @@ def test_products_show_their_effective_prices(client, shop, toy, django_capture_
             "price": "19.90 EUR",
             "regular_price": "19.90 EUR",
             "promotion": None,
+            "reference_price": None,
             "valid_from": None,
             "valid_until": None,
         }
