@@ -37,8 +37,8 @@ from django.utils.translation import gettext_lazy
 from apps.core import context
 from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.sheets import CsvWriter
-from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.core.uploads import archive_check
+from apps.exchange.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import flat, services, setup
 from apps.products import values as vals
 from apps.products.imports import products_import

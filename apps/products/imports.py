@@ -57,7 +57,7 @@ from apps.core.batches import (
 from apps.core.lookups import array_literal
 from apps.core.models import AuditLog, User
 from apps.core.services import audit_record_many, audit_record_rows, audit_rows
-from apps.core.tabular import (
+from apps.exchange.tabular import (
     MARKED_START,
     DryRun,
     ImportRejected,

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from apps.core import context
 from apps.core.batches import BatchRejected
 from apps.core.models import AuditLog, Channel, Locale, User
-from apps.core.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
+from apps.exchange.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import setup
 from apps.products.akeneo import UNITS, flat_import, media_stores
 from apps.products.models import Attribute, AttributeGroup, Family, MeasurementFamily, Product

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.core.models import ImportJob
-from apps.core.tabular import ImportRejected, Table
+from apps.exchange.tabular import ImportRejected, Table
 from apps.products.models import Product
 
 

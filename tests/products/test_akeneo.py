@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from apps.assets.models import Asset, ProductAsset
 from apps.core.models import AuditLog, Channel, Currency, ImportJob, Locale
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products import flat, services
 from apps.products.akeneo import catalog_import
 from apps.products.imports import products_import

@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from apps.core.models import AuditLog
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products import flat, services
 from apps.products.imports import products_import
 from apps.products.models import Product

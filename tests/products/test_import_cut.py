@@ -16,10 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from apps.core.models import AuditLog, ImportJob
-from apps.core.tabular import ImportRejected
-from apps.inventory.imports import stock_import
+from apps.exchange.prices import prices_import
+from apps.exchange.stock import stock_import
+from apps.exchange.tabular import ImportRejected
 from apps.inventory.models import StockLevel
-from apps.pricing.imports import prices_import
 from apps.pricing.models import Price
 from apps.products import flat, services
 from apps.products.akeneo import catalog_import

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from apps.core.models import ImportJob, Locale
-from apps.core.tabular import ImportRejected, Table
+from apps.exchange.tabular import ImportRejected, Table
 from apps.products import services
 from apps.products.akeneo import catalog_import
 from apps.products.imports import products_import

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from apps.assets import services as assets
 from apps.assets.models import ProductAsset
 from apps.core.models import ImportJob
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products.akeneo import catalog_import
 from apps.products.models import Product
 from apps.quality.models import Finding

@@ -3,7 +3,7 @@ validation, and repeated SKUs are found in PostgreSQL, chunk after chunk."""
 
 import pytest
 
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products.models import Category, Product
 from tests.products.test_import import HEADER, run
 

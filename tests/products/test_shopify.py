@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
 from apps.core.models import AuditLog
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.inventory.models import StockLevel, StockMovement
 from apps.products import flat, services
 from apps.products.models import Attribute, AttributeOption, Family, FamilyVariant, Product

@@ -4,7 +4,7 @@ to two products named with the row of the first."""
 import io
 from pathlib import Path
 
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products.models import Product
 from apps.products.shopify import shopify_import
 

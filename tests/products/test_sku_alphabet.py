@@ -3,7 +3,7 @@ Noel takes is then one path segment of /api/v1/products/{sku}. The rest is refus
 
 import pytest
 
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products import services
 from apps.products.models import Product
 from tests.api_helpers import bearer, token_for

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products import services, setup
 from apps.products.models import Product, UniqueValue
 from apps.products.values import ProductValidationError

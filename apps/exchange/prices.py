@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from apps.core.models import Channel, User
-from apps.core.tabular import ImportReport, Progress, import_lines
+from apps.exchange.tabular import ImportReport, Progress, import_lines
 from apps.pricing.models import Price
 from apps.pricing.services import PriceLine, prices_apply_batch
 

@@ -1,5 +1,5 @@
-"""Import jobs, whatever they import: each app registers its importers here (core never imports them),
-and the admin, the Celery task and `manage.py import_catalog` run them through the same job services.
+"""Import jobs, whatever they import: the exchange app registers its importers here (`apps.py`), and the
+admin, the Celery task and `manage.py import_catalog` run them through the same job services.
 
 An importer is `run(actor, handle, name, skip_invalid, dry_run, progress, **options) -> ImportReport`,
 `options` being the ones it names (a stock location for Shopify's file); it raises `ImportRejected`
@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from apps.core.models import ImportJob, User
 from apps.core.policies import is_administrator
 from apps.core.services import audit_record
-from apps.core.tabular import ImportRejected, ImportReport
 from apps.core.uploads import import_max_bytes, upload_check
+from apps.exchange.tabular import ImportRejected, ImportReport
 
 Runner = Callable[..., ImportReport]
 
@@ -178,7 +178,7 @@ def _refusal(job: ImportJob, person: User | None, what: str) -> str | None:
 
 
 def _queue(job: ImportJob, *, dry_run: bool) -> None:
-    from apps.core.tasks import import_job_run as task
+    from apps.exchange.tasks import import_job_run as task
 
     transaction.on_commit(lambda: task.delay(job.pk, dry_run))
 

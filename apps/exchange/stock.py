@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from apps.core.models import User
-from apps.core.tabular import ImportReport, Progress, import_lines
+from apps.exchange.tabular import ImportReport, Progress, import_lines
 from apps.inventory.models import StockLocation
 from apps.inventory.services import StockLine, stock_apply_batch
 

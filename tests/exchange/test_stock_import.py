@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from apps.core.tabular import ImportRejected
-from apps.inventory.imports import stock_import
+from apps.exchange.stock import stock_import
+from apps.exchange.tabular import ImportRejected
 from apps.inventory.models import StockLevel, StockMovement
 from apps.products import services as product_services
 from tests.core.factories import UserFactory

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.core.tabular import ImportRejected
-from apps.pricing.imports import prices_import
+from apps.exchange.prices import prices_import
+from apps.exchange.tabular import ImportRejected
 from apps.pricing.models import Price
 from apps.products import services as product_services
 

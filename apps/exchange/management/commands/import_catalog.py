@@ -15,9 +15,9 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.imports import importers
 from apps.core.management.shell_jobs import person
-from apps.core.tabular import ImportRejected
+from apps.exchange.jobs import importers
+from apps.exchange.tabular import ImportRejected
 
 ORDER = ("products", "prices", "stock")
 FORMATS = {"noel": "", "akeneo": "catalog", "shopify": "shopify"}  # format → importer kind

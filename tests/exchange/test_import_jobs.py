@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from apps.core.imports import job_progress
 from apps.core.models import ImportJob
+from apps.exchange.jobs import job_progress
 from apps.products.models import Product
 
 
