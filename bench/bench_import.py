@@ -55,7 +55,7 @@ def child(path: str) -> None:
     import django
 
     django.setup()
-    from apps.products.imports import products_import
+    from apps.exchange.flat.imports import products_import
 
     timings, cpu = [], []
     for _attempt in range(2):

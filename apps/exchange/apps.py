@@ -11,13 +11,12 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
+        from apps.exchange.akeneo import imports as akeneo
+        from apps.exchange.flat.imports import products_import
+        from apps.exchange.flat.prices import prices_import
+        from apps.exchange.flat.stock import stock_import
         from apps.exchange.jobs import Importer, importer_register
-        from apps.exchange.prices import AkeneoPriceStore, prices_import
-        from apps.exchange.stock import ShopifyStockStore, stock_import
-        from apps.products import akeneo, shopify
-        from apps.products.akeneo import price_stores
-        from apps.products.imports import products_import
-        from apps.products.shopify import stock_stores
+        from apps.exchange.shopify import imports as shopify
 
         # in this order on the upload form and when a file's kind is told by its header
         importer_register(Importer("products", _("products"), "products.change_product", products_import))
@@ -39,6 +38,4 @@ class ExchangeConfig(AppConfig):
             )
         )
         importer_register(Importer("prices", _("prices"), "pricing.change_price", prices_import))
-        price_stores.append(AkeneoPriceStore())
         importer_register(Importer("stock", _("stock"), "inventory.change_stocklevel", stock_import))
-        stock_stores.append(ShopifyStockStore())

@@ -121,7 +121,7 @@ def test_a_shopify_upload_with_a_location_counts_its_stock_when_confirmed(
 
     LocationFactory(code="PARIS")
     client.force_login(UserFactory(username="root", is_superuser=True))
-    export = Path(__file__).parents[1] / "products" / "data" / "shopify" / "products_export.csv"
+    export = Path(__file__).parent / "data" / "shopify" / "products_export.csv"
     data = {
         "kind": "products",
         "file": SimpleUploadedFile("products_export.csv", export.read_bytes()),

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import ImportJob
 from apps.core.services import api_token_create
-from apps.exchange.prices import prices_import
+from apps.exchange.flat.prices import prices_import
 from apps.exchange.tabular import ImportRejected
 from apps.pricing import services
 from apps.pricing.models import EffectivePrice, Price

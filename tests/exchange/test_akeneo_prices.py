@@ -10,9 +10,9 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
 from apps.core.models import AuditLog, Currency
+from apps.exchange.akeneo.imports import catalog_import
 from apps.pricing.models import Price
 from apps.pricing.services import PriceLine, price_set, prices_apply_batch
-from apps.products.akeneo import catalog_import
 from apps.products.models import Attribute, Product
 from tests.core.factories import UserFactory
 from tests.products.factories import AttributeFactory, ChannelFactory

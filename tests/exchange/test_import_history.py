@@ -3,8 +3,8 @@
 from apps.core.models import AuditLog
 from apps.products import services
 from apps.products.models import Product
+from tests.exchange.test_import import HEADER, run
 from tests.products.factories import score
-from tests.products.test_import import HEADER, run
 
 
 def test_an_imported_update_is_versioned_like_an_admin_edit(shop):

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from apps.core.models import User
 from apps.exchange.tabular import ImportReport, Progress, import_lines
-from apps.inventory.models import StockLocation
 from apps.inventory.services import StockLine, stock_apply_batch
 
 COLUMNS = ("sku", "location", "quantity")
@@ -52,33 +51,3 @@ def stock_import(
         dry_run=dry_run,
         progress=progress,
     )
-
-
-class ShopifyStockStore:
-    """The counts of Shopify's product CSV (`Variant Inventory Qty`), at the location the user names."""
-
-    def location_refusal(self, *, actor: User | None, code: str) -> str | None:
-        if actor is not None and not actor.has_perm("inventory.change_stocklevel"):
-            return _("{user} may not import stock").format(user=actor.get_username())
-        location = StockLocation.objects.filter(code=code).first()
-        if location is None:
-            known = ", ".join(StockLocation.objects.filter(is_active=True).values_list("code", flat=True))
-            reason = _("unknown stock location {code} (known: {known})")
-            return reason.format(code=code, known=known or "none")
-        if not location.is_active:
-            return _("the stock location {code} is closed").format(code=code)
-        return None
-
-    def locations(self, *, actor: User | None) -> list[tuple[str, str]]:
-        if actor is not None and not actor.has_perm("inventory.change_stocklevel"):
-            return []
-        return [
-            (code, f"{name} ({code})")
-            for code, name in StockLocation.objects.filter(is_active=True)
-            .order_by("name")
-            .values_list("code", "name")
-        ]
-
-    def count(self, *, actor: User | None, location: str, counts: list[tuple[str, int]]) -> int:
-        lines = [StockLine(sku=sku, location=location, quantity=quantity) for sku, quantity in counts]
-        return stock_apply_batch(actor=actor, lines=lines)["changed"]

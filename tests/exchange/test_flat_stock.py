@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from apps.exchange.stock import stock_import
+from apps.exchange.flat.stock import stock_import
 from apps.exchange.tabular import ImportRejected
 from apps.inventory.models import StockLevel, StockMovement
 from apps.products import services as product_services

@@ -5,9 +5,9 @@ order, and nothing at all where the full path finds an issue (it then words them
 import json
 import random
 
+from apps.exchange.flat.imports import ProductImporter, _new_product, parse_header
 from apps.products import services
 from apps.products import values as vals
-from apps.products.imports import ProductImporter, _new_product, parse_header
 from apps.products.models import Attribute
 from tests.products.factories import AttributeFactory
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,10 +38,12 @@ from apps.core import context
 from apps.core.models import AuditLog, Channel, Locale, User
 from apps.core.sheets import CsvWriter
 from apps.core.uploads import archive_check
+from apps.exchange.akeneo.prices import prices_seed
+from apps.exchange.flat.imports import products_import
+from apps.exchange.media import media_link, media_store
 from apps.exchange.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import flat, services, setup
 from apps.products import values as vals
-from apps.products.imports import products_import
 from apps.products.models import (
     Attribute,
     AttributeGroup,
@@ -51,6 +53,7 @@ from apps.products.models import (
     MeasurementFamily,
     Product,
 )
+from apps.quality.services import import_pictures_missing_record
 
 T = Attribute.Type
 IDENTIFIER = "pim_catalog_identifier"
@@ -118,45 +121,6 @@ UNITS = {
     ),
 }
 VALIDATION_RULES = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "url": r"https?://\S+"}
-
-
-class MediaStore(Protocol):
-    """Where media files of an import go (the DAM registers itself: the catalog never imports it)."""
-
-    def store(self, *, actor: User | None, name: str, data: bytes, dry_run: bool) -> str:
-        """Check the file and keep it; the path to put in the media value."""
-
-    def fetch_later(self, *, actor: User | None, links: list[tuple[str, str, bool]]) -> None:
-        """Fetch pictures named by address, (SKU, address, main), after the import commits, and link them."""
-
-    def link(self, *, actor: User | None, links: list[tuple[str, str, bool]]) -> None:
-        """Link stored files to products: (sku, stored path, main picture?)."""
-
-
-media_stores: list[MediaStore] = []
-
-
-class MissingPictures(Protocol):
-    """Who keeps track of the pictures an import named and did not find (the quality app registers itself:
-    the catalog never imports it)."""
-
-    def __call__(self, *, actor: User | None, pictures: list[tuple[str, str, str]]) -> None:
-        """(SKU, attribute code, file name) of each picture missing, in the import's transaction."""
-
-
-missing_pictures: list[MissingPictures] = []
-
-
-class PriceStore(Protocol):
-    """Where the prices of a products file go (pricing registers itself: the catalog never imports it)."""
-
-    def seed(self, *, actor: User | None, prices: list[tuple[str, str, str]]) -> tuple[int, list[str]]:
-        """Set each (SKU, currency, amount) on the active channels selling in that currency where the
-        product has no price yet (a price set in Noel is never overwritten); how many prices were set,
-        and why the others were not."""
-
-
-price_stores: list[PriceStore] = []
 
 
 class _Refused(Exception):
@@ -573,7 +537,7 @@ class CatalogSet:
         currency, `price-EUR`, `price-USD`) becomes the prices of the channels selling in each currency
         that have none for the product yet, through the price services (guard rails, history, audit)."""
         code = settings.NOEL_AKENEO_PRICE_ATTRIBUTE
-        if not (self.product_skus and price_stores and code):
+        if not (self.product_skus and code):
             return
         if not Attribute.objects.filter(code=code, type=Attribute.Type.PRICE).exists():
             return
@@ -586,9 +550,7 @@ class CatalogSet:
                     (product.sku, cur, str(amount)) for cur, amount in sorted(amounts.items()) if amount
                 ]
         if prices:
-            self.report.prices_set, self.report.prices_not_set = price_stores[0].seed(
-                actor=self.actor, prices=prices
-            )
+            self.report.prices_set, self.report.prices_not_set = prices_seed(actor=self.actor, prices=prices)
 
 
 class _Missing(_Refused):
@@ -1206,12 +1168,10 @@ class _Translator:
                 "this picture"
             )
             raise _Missing(column, reason.format(path=relative, file=self.path.name))
-        if not media_stores:
-            raise _Refused(column, _("no media store is installed: media files cannot be imported"))
         if refusal := vals.media_refusal(attribute, target.name, target.stat().st_size):
             raise _Refused(column, refusal)
         try:
-            stored = media_stores[0].store(
+            stored = media_store(
                 actor=self.run.actor, name=target.name, data=target.read_bytes(), dry_run=self.run.dry_run
             )
         except ValidationError as exc:
@@ -1253,23 +1213,21 @@ class _Translator:
 
     def flag_missing(self) -> None:
         """Flag the products written without a picture their row named (not in a dry run)."""
-        if not (self.missing and missing_pictures) or self.run.dry_run:
+        if not self.missing or self.run.dry_run:
             return
         known = set(
             Product.objects.filter(sku__in=[s for s, _a, _n in self.missing]).values_list("sku", flat=True)
         )
         pictures = [picture for picture in self.missing if picture[0] in known]
         if pictures:
-            missing_pictures[0](actor=self.run.actor, pictures=pictures)
+            import_pictures_missing_record(actor=self.run.actor, pictures=pictures)
 
     def link_media(self) -> None:
-        if self.links and media_stores and not self.run.dry_run:
+        if self.links and not self.run.dry_run:
             known = set(
                 Product.objects.filter(sku__in=[s for s, _p, _m in self.links]).values_list("sku", flat=True)
             )
-            media_stores[0].link(
-                actor=self.run.actor, links=[link for link in self.links if link[0] in known]
-            )
+            media_link(actor=self.run.actor, links=[link for link in self.links if link[0] in known])
 
     def original(self, error: RowError) -> RowError:
         """An error of the flat file, with the row number and column name of the Akeneo file."""

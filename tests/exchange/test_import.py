@@ -4,9 +4,9 @@ import openpyxl
 import pytest
 
 from apps.core.models import AuditLog
+from apps.exchange.flat.imports import products_import
 from apps.exchange.tabular import ImportRejected
 from apps.products import flat, services
-from apps.products.imports import products_import
 from apps.products.models import Product
 from tests.products.factories import score
 from tests.products.fixtures import texts
@@ -76,7 +76,7 @@ def test_update_changes_only_the_columns_of_the_file_and_an_empty_cell_clears(sh
 
 
 def test_noels_own_export_is_recognised_unchanged_cell_by_cell_without_validating_a_row(shop, monkeypatch):
-    from apps.products.imports import ProductImporter
+    from apps.exchange.flat.imports import ProductImporter
 
     services.product_create(
         actor=None, sku="TOY-1", family=shop.toys, categories=["plush"], gtin="4006381333931",
@@ -186,7 +186,7 @@ def test_variants_and_models_in_one_file_parents_first(shop):
 def test_each_chunk_sees_the_previous_one_even_while_it_is_being_written(shop, monkeypatch):
     """A chunk is validated while the previous one is written: that one's models, GTINs, sibling axes and
     unique values count as held all the same."""
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     monkeypatch.setattr(imports, "CHUNK", 3)
     report = run(
@@ -368,7 +368,7 @@ def test_query_count_does_not_grow_with_rows(shop, size, django_assert_max_num_q
 def test_a_sku_created_elsewhere_while_its_file_is_imported_refuses_the_import(shop, monkeypatch):
     """The SKU was free when its chunk was read: the import is refused rather than overwrite the product
     another write created meanwhile."""
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     monkeypatch.setattr(imports, "CHUNK", 2)
 

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from apps.core.models import ImportJob, Locale
+from apps.exchange.akeneo.imports import catalog_import
+from apps.exchange.flat.imports import products_import
 from apps.exchange.tabular import ImportRejected, Table
 from apps.products import services
-from apps.products.akeneo import catalog_import
-from apps.products.imports import products_import
 from apps.products.models import Product
 
 AKENEO = Path(__file__).parent / "data" / "akeneo"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from apps.products.akeneo import catalog_import
+from apps.exchange.akeneo.imports import catalog_import
+from apps.exchange.shopify.imports import shopify_import
 from apps.products.models import Attribute, Family, FamilyVariant, Product
-from apps.products.shopify import shopify_import
 from apps.quality.models import Finding
 from apps.quality.services import quality_check
-from tests.products.test_akeneo import DATA
-from tests.products.test_shopify import EXPORT
+from tests.exchange.test_akeneo import DATA
+from tests.exchange.test_shopify import EXPORT
 
 WRONG = "4006381333987"  # 4006381333986 with its check digit changed
 

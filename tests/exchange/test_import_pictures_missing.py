@@ -13,13 +13,13 @@ from django.core.management import call_command
 from apps.assets import services as assets
 from apps.assets.models import ProductAsset
 from apps.core.models import ImportJob
+from apps.exchange.akeneo.imports import catalog_import
 from apps.exchange.tabular import ImportRejected
-from apps.products.akeneo import catalog_import
 from apps.products.models import Product
 from apps.quality.models import Finding
 from apps.quality.services import quality_check
 from tests.assets.factories import upload
-from tests.products.test_akeneo import DATA, zipped
+from tests.exchange.test_akeneo import DATA, zipped
 
 CUSHION = "files/CUSH-LIN-01/picture/c4d5_linen_cushion.jpg"
 RED = "files/tshirt_classic_red/picture/3f2a_classic_red.png"

@@ -9,11 +9,11 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
 from apps.core.models import AuditLog
+from apps.exchange.shopify.imports import shopify_import
 from apps.exchange.tabular import ImportRejected
 from apps.inventory.models import StockLevel, StockMovement
 from apps.products import flat, services
 from apps.products.models import Attribute, AttributeOption, Family, FamilyVariant, Product
-from apps.products.shopify import shopify_import
 from tests.core.factories import UserFactory
 from tests.inventory.factories import LocationFactory
 

@@ -1,4 +1,4 @@
-"""A catalog set up from Akeneo's export files (tests/products/data/akeneo: a small export of our own,
+"""A catalog set up from Akeneo's export files (tests/exchange/data/akeneo: a small export of our own,
 shaped like Akeneo's CSV exports), then its product models and products, media from the archive."""
 
 import io
@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 
 from apps.assets.models import Asset, ProductAsset
 from apps.core.models import AuditLog, Channel, Currency, ImportJob, Locale
+from apps.exchange.akeneo.imports import catalog_import
+from apps.exchange.flat.imports import products_import
 from apps.exchange.tabular import ImportRejected
 from apps.products import flat, services
-from apps.products.akeneo import catalog_import
-from apps.products.imports import products_import
 from apps.products.models import (
     AssociationType,
     Attribute,

@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,9 +39,11 @@ from django.utils.translation import gettext as _
 from apps.core import context
 from apps.core.batches import BatchRejected
 from apps.core.models import AuditLog, Channel, Locale, User
+from apps.exchange.akeneo.imports import UNITS, flat_import
+from apps.exchange.media import media_fetch_later
+from apps.exchange.shopify.stock import stock_count, stock_location_refusal, stock_locations
 from apps.exchange.tabular import DryRun, ImportRejected, ImportReport, Progress, RowError, Table, is_formula
 from apps.products import setup
-from apps.products.akeneo import UNITS, flat_import, media_stores
 from apps.products.models import Attribute, AttributeGroup, Family, MeasurementFamily, Product
 from apps.products.services import gtin_check
 
@@ -102,33 +104,14 @@ QTY, TRACKER = "Variant Inventory Qty", "Variant Inventory Tracker"  # used when
 STOCK_COLUMNS = (TRACKER, QTY, "Variant Inventory Policy")  # said once when no location is picked
 
 
-class StockStore(Protocol):
-    """Where the counts of a Shopify file go (inventory registers itself: the catalog never imports it)."""
-
-    def location_refusal(self, *, actor: User | None, code: str) -> str | None:
-        """Why the counts cannot go to this location (unknown, closed, not allowed), or None."""
-
-    def locations(self, *, actor: User | None) -> list[tuple[str, str]]:
-        """The open locations the counts may go to, (code, label)."""
-
-    def count(self, *, actor: User | None, location: str, counts: list[tuple[str, int]]) -> int:
-        """Set the quantities on hand of (SKU, quantity) at `location`; how many levels changed.
-        Raises BatchRejected, by line, when a count is refused (nothing set)."""
-
-
-stock_stores: list[StockStore] = []
-
-
 def location_refusal(actor: User | None, *, location: str) -> str | None:
     """Why the file's counts cannot go to `location`, or None; asked again when the import runs."""
-    if not stock_stores:
-        return _("no stock store is installed: stock cannot be imported")
-    return stock_stores[0].location_refusal(actor=actor, code=location)
+    return stock_location_refusal(actor=actor, code=location)
 
 
 def location_choices(actor: User) -> dict[str, list[tuple[str, str]]]:
     """The stock locations the upload form offers for the counts: (code, name)."""
-    return {"location": stock_stores[0].locations(actor=actor) if stock_stores else []}
+    return {"location": stock_locations(actor=actor)}
 
 
 @dataclass
@@ -462,7 +445,7 @@ class ShopifyImport:
         if not counts:
             return
         try:
-            self.report.stock_changed = stock_stores[0].count(
+            self.report.stock_changed = stock_count(
                 actor=self.actor,
                 location=self.report.stock_location,
                 counts=[(sku, quantity) for _n, sku, quantity in counts],
@@ -573,8 +556,8 @@ def shopify_import(
             except ValidationError as exc:
                 raise ImportRejected([RowError(1, "", " ".join(exc.messages))]) from exc
             flat = _write_flat(run, name, progress)
-            if run.pictures and media_stores and not dry_run:
-                media_stores[0].fetch_later(actor=actor, links=run.pictures)
+            if run.pictures and not dry_run:
+                media_fetch_later(actor=actor, links=run.pictures)
             run.report.created, run.report.updated = flat.created, flat.updated
             run.report.unchanged, run.report.pending = flat.unchanged, flat.pending
             run.report.seconds = time.perf_counter() - started

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.products.akeneo import catalog_import
+from apps.exchange.akeneo.imports import catalog_import
 from apps.products.models import Product
 
 AKENEO = Path(__file__).parent / "data" / "akeneo"

@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 from apps.core.models import ImportJob
 from apps.inventory.models import StockLevel
+from tests.exchange.test_shopify import CURRENT, EXPORT, on_hand, run, spoiled
 from tests.inventory.factories import LocationFactory
-from tests.products.test_shopify import CURRENT, EXPORT, on_hand, run, spoiled
 
 UNTRACKED = spoiled(",shopify,40,", ",,0,")  # the tea towel: Shopify does not track its stock
 

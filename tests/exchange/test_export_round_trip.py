@@ -8,7 +8,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.products.imports import products_import
+from apps.exchange.flat.imports import products_import
 from apps.products.models import Product
 from tests.api_helpers import bearer, token_for
 

@@ -4,9 +4,9 @@ to two products named with the row of the first."""
 import io
 from pathlib import Path
 
+from apps.exchange.shopify.imports import shopify_import
 from apps.exchange.tabular import ImportRejected
 from apps.products.models import Product
-from apps.products.shopify import shopify_import
 
 EXPORT = Path(__file__).parent / "data" / "shopify" / "products_export.csv"
 

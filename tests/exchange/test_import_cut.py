@@ -16,16 +16,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from apps.core.models import AuditLog, ImportJob
-from apps.exchange.prices import prices_import
-from apps.exchange.stock import stock_import
+from apps.exchange.akeneo.imports import catalog_import
+from apps.exchange.flat.imports import products_import
+from apps.exchange.flat.prices import prices_import
+from apps.exchange.flat.stock import stock_import
+from apps.exchange.shopify.imports import shopify_import
 from apps.exchange.tabular import ImportRejected
 from apps.inventory.models import StockLevel
 from apps.pricing.models import Price
 from apps.products import flat, services
-from apps.products.akeneo import catalog_import
-from apps.products.imports import products_import
 from apps.products.models import Product
-from apps.products.shopify import shopify_import
 from tests.inventory.factories import LocationFactory
 from tests.products.fixtures import texts
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.exchange.prices import prices_import
+from apps.exchange.flat.prices import prices_import
 from apps.exchange.tabular import ImportRejected
 from apps.pricing.models import Price
 from apps.products import services as product_services

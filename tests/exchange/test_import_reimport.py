@@ -5,7 +5,7 @@ import pytest
 
 from apps.exchange.tabular import ImportRejected
 from apps.products.models import Category, Product
-from tests.products.test_import import HEADER, run
+from tests.exchange.test_import import HEADER, run
 
 ROW = "TOY-1;toys;plush;1;Renne;Doux;19.90;250;GRAM;wood,plush"
 
@@ -62,7 +62,7 @@ def test_a_changed_cell_among_unchanged_rows_is_written(shop):
 
 
 def test_a_sku_repeated_in_a_later_chunk_is_refused_with_its_first_row(shop, monkeypatch):
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     monkeypatch.setattr(imports, "CHUNK", 2)
     with pytest.raises(ImportRejected) as caught:
@@ -85,7 +85,7 @@ def test_a_unique_value_of_another_product_is_refused_with_its_owner(shop):
 
 
 def test_a_unique_value_taken_in_an_earlier_chunk_is_refused_and_the_rest_imports(shop, monkeypatch):
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     monkeypatch.setattr(imports, "CHUNK", 2)
     run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\n")
@@ -103,7 +103,7 @@ def test_a_unique_value_written_two_chunks_before_refuses_its_row_and_the_chunks
 ):
     """The chunk's rows for the writer are built before its checks against Noel: the one refused there
     must not be written with them."""
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     monkeypatch.setattr(imports, "CHUNK", 2)
     report = run(
