@@ -11,4 +11,3 @@ def heartbeat(label: str) -> str:
     with context.bound(origin="task"):
         entry = services.heartbeat_record(label=label)
     return str(entry.pk)
-
