@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from apps.core.models import AuditLog, Channel, Role
 from apps.products.models import Product
 from tests.core.factories import UserFactory
-from tests.products import test_akeneo_codes
+from tests.exchange import test_akeneo_codes
 from tests.products.factories import ChannelFactory
 
 export = test_akeneo_codes.export  # the fixture: a copy of the Akeneo folder to change
