@@ -1,6 +1,6 @@
 """Akeneo product export → Noel: N simple products in Akeneo's CSV shape (identifier column, `groups`,
 association and unsupported columns, literal \\n in descriptions) imported with the set-up files of
-tests/products/data/akeneo, against the flat import of the same rows already in Noel's format (the
+tests/exchange/data/akeneo, against the flat import of the same rows already in Noel's format (the
 baseline: what the translation costs on top), then the unchanged Akeneo file again.
 
     NOEL_BENCH_DB=… python bench/bench_akeneo.py [N]     (default 20000)
@@ -20,7 +20,7 @@ from pathlib import Path
 from common import ROOT, setup
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-DATA = ROOT / "tests" / "products" / "data" / "akeneo"
+DATA = ROOT / "tests" / "exchange" / "data" / "akeneo"
 AKENEO = [
     "sku", "categories", "enabled", "family", "groups", "X_SELL-groups", "X_SELL-products", "color",
     "description-en_US-ecommerce", "description-fr_FR-ecommerce", "name-en_US", "name-fr_FR", "material",
@@ -59,8 +59,8 @@ def cpu() -> float:
 
 def main() -> None:
     setup(0, database="noel_bench_akeneo")
-    from apps.products.akeneo import catalog_import
-    from apps.products.imports import products_import
+    from apps.exchange.akeneo.imports import catalog_import
+    from apps.exchange.flat.imports import products_import
     from apps.products.models import Product
 
     Product.objects.filter(family__code="cushions").delete()  # a previous run's

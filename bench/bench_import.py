@@ -55,7 +55,7 @@ def child(path: str) -> None:
     import django
 
     django.setup()
-    from apps.products.imports import products_import
+    from apps.exchange.flat.imports import products_import
 
     timings, cpu = [], []
     for _attempt in range(2):
@@ -141,8 +141,9 @@ def raw_copy_rate(path: Path) -> float:
                 copy.write_row((row["sku"], family, True, "{toys}", json.dumps(values)))
         cursor.execute(
             'INSERT INTO bench_raw_product (sku, family_id, enabled, categories, "values", associations,'
-            " is_model, status, axis_key, version, created_at, updated_at, search_text)"
-            " SELECT sku, family_id, enabled, categories, v, '{}', false, 'draft', '', 1, now(), now(), sku"
+            " is_model, status, axis_key, version, created_at, updated_at, search_text, contributors)"
+            " SELECT sku, family_id, enabled, categories, v, '{}', false, 'draft', '', 1, now(), now(), sku,"
+            " '{}'"
             ' FROM bench_stage ON CONFLICT (sku) DO UPDATE SET "values" = EXCLUDED."values"'
             ' WHERE bench_raw_product."values" IS DISTINCT FROM EXCLUDED."values"'
         )

@@ -68,7 +68,7 @@ def capture(prefix: str, scratch: Path) -> dict[str, bytes]:
     from bench_import import clean_up, write_file
     from django.db import connection
 
-    from apps.products.imports import products_import
+    from apps.exchange.flat.imports import products_import
 
     path = scratch / "file.csv"
     write_file(path, prefix, N)

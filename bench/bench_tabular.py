@@ -1,4 +1,4 @@
-"""Reading an import file: N rows × 15 columns of a CSV through `apps.core.tabular.Table` (delimiter and
+"""Reading an import file: N rows × 15 columns of a CSV through `apps.exchange.tabular.Table` (delimiter and
 encoding detected, every row checked for a cell left out and the file for a cut quoted cell), against
 Python's own csv.reader over the same file in the same run (the limit: no checks).
 
@@ -20,7 +20,7 @@ import django
 
 django.setup()
 
-from apps.core.tabular import Table  # noqa: E402
+from apps.exchange.tabular import Table  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 

@@ -43,10 +43,6 @@ class AssetsConfig(AppConfig):
         from apps.products.api import product_extras
 
         product_extras["assets"] = product_assets
-        from apps.assets.imports import DamMediaStore
-        from apps.products.akeneo import media_stores
-
-        media_stores.append(DamMediaStore())
         from apps.assets import selectors, services
         from apps.assets.events import AssetsChanged, AssetsExpired
         from apps.core import events

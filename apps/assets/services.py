@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -40,10 +40,20 @@ from apps.core.models import Channel, User
 from apps.core.outbound import fetch_public
 from apps.core.services import audit_record
 from apps.products import services as product_services
-from apps.products.akeneo import missing_pictures
 from apps.products.models import Product
 
 Role = ProductAsset.Role
+
+
+class MissingPictures(Protocol):
+    """Who keeps track of the main pictures a fetch did not bring (the quality app registers itself: the
+    DAM never imports it)."""
+
+    def __call__(self, *, actor: User | None, pictures: list[tuple[str, str, str]]) -> None:
+        """(SKU, attribute code or "", file name) of each picture missing."""
+
+
+missing_pictures: list[MissingPictures] = []
 
 # extension → the content type its bytes must show: the only files the DAM accepts (#40: no SVG, HTML,
 # script or unknown file, which a browser could run from Noel's origin)

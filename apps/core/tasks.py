@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.core import context, imports, services
+from apps.core import context, services
 
 
 @shared_task(name="core.heartbeat")
@@ -11,9 +11,3 @@ def heartbeat(label: str) -> str:
     with context.bound(origin="task"):
         entry = services.heartbeat_record(label=label)
     return str(entry.pk)
-
-
-@shared_task(name="core.import_job_run")
-def import_job_run(job_id: int, dry_run: bool) -> str:
-    """Preview (dry run) or apply an uploaded import file."""
-    return imports.import_job_run(job_id=job_id, dry_run=dry_run).status

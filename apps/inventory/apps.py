@@ -21,12 +21,6 @@ class InventoryConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from apps.core.imports import Importer, importer_register
-        from apps.inventory.imports import ShopifyStockStore, stock_import
-        from apps.products.shopify import stock_stores
-
-        importer_register(Importer("stock", _("stock"), "inventory.change_stocklevel", stock_import))
-        stock_stores.append(ShopifyStockStore())
         from apps.inventory.api import product_availability
         from apps.products.api import product_extras
 

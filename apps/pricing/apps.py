@@ -38,12 +38,6 @@ class PricingConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from apps.core.imports import Importer, importer_register
-        from apps.pricing.imports import AkeneoPriceStore, prices_import
-        from apps.products.akeneo import price_stores
-
-        importer_register(Importer("prices", _("prices"), "pricing.change_price", prices_import))
-        price_stores.append(AkeneoPriceStore())
         from apps.pricing.api import product_prices
         from apps.products.api import product_extras
 

@@ -34,29 +34,6 @@ class ProductsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from apps.core.imports import Importer, importer_register
-        from apps.products.imports import products_import
-
-        importer_register(Importer("products", _("products"), "products.change_product", products_import))
-        from apps.products import akeneo, shopify
-
-        setting_up = "products.add_attribute"
-        label = _("a catalog from Akeneo's export files (ZIP)")
-        importer_register(
-            Importer("catalog", label, setting_up, akeneo.catalog_import, detect=akeneo.detect, sets=True)
-        )
-        importer_register(
-            Importer(
-                "shopify",
-                _("Shopify's product CSV"),
-                setting_up,
-                shopify.shopify_import,
-                detect=shopify.detect,
-                options=("location",),
-                check=shopify.location_refusal,
-                choices=shopify.location_choices,
-            )
-        )
         from django.db.models.signals import post_delete
 
         from apps.core.events import ChannelChanged, subscribe

@@ -28,7 +28,7 @@ class QualityConfig(AppConfig):
         from apps.quality.dashboard import quality_panel
 
         services.subscribe()
-        from apps.products.akeneo import missing_pictures
+        from apps.assets.services import missing_pictures
 
         missing_pictures.append(services.import_pictures_missing_record)
         panels[_("Data quality")] = quality_panel

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.campaigns",
     "apps.quality",
     "apps.channels",
+    "apps.exchange",
     "apps.assist",
     "apps.stores",
 ]

@@ -14,7 +14,7 @@ from apps.products.models import Product
 from apps.quality.models import Finding
 from apps.quality.services import quality_check
 from tests.assets.factories import picture
-from tests.products.test_shopify import EXPORT, run
+from tests.exchange.test_shopify import EXPORT, run
 
 Role = ProductAsset.Role
 PICTURES = {

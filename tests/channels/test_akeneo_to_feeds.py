@@ -20,8 +20,8 @@ from apps.core.models import Channel, Currency, Role
 from apps.products.models import Product
 from apps.quality.models import Finding
 from tests.core.factories import UserFactory
+from tests.exchange.test_akeneo_codes import AKENEO, add_product
 from tests.products.factories import ChannelFactory
-from tests.products.test_akeneo_codes import AKENEO, add_product
 
 
 def respell_parent(folder: Path, sku: str, parent: str) -> None:

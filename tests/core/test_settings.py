@@ -203,11 +203,11 @@ def test_under_make_run_the_worker_and_the_web_process_share_the_import_progress
     job = 900_000 + os.getpid()
     write = (
         "import django; django.setup(); from django.core.cache import cache; "
-        f"from apps.core.imports import progress_key; cache.set(progress_key({job}), (400, 1.0), 60)"
+        f"from apps.exchange.jobs import progress_key; cache.set(progress_key({job}), (400, 1.0), 60)"
     )
     read = (
         "import django; django.setup(); from django.core.cache import cache; "
-        f"from apps.core.imports import progress_key; print(cache.get(progress_key({job}))); "
+        f"from apps.exchange.jobs import progress_key; print(cache.get(progress_key({job}))); "
         f"cache.delete(progress_key({job}))"
     )
     for code in (write, read):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.core.sheets import CsvWriter, csv_text, escape_cell, unescape, xlsx_row
-from apps.core.tabular import Table
+from apps.exchange.tabular import Table
 
 DANGEROUS = [
     '=HYPERLINK("http://evil.example","click")',

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.core import imports
 from apps.core.models import AuditLog, ImportJob, Role
-from apps.core.tasks import import_job_run
+from apps.exchange import jobs
+from apps.exchange.tasks import import_job_run
 from apps.products.models import Product
 from tests.core.factories import UserFactory
 
@@ -55,7 +55,7 @@ def test_an_administrator_opens_scheduled_jobs_and_task_results(client, db, url)
 def previewed_import(shop, django_capture_on_commit_callbacks) -> ImportJob:
     upload = SimpleUploadedFile("products.csv", b"sku;family\nTOY-1;toys\n", "text/csv")
     with django_capture_on_commit_callbacks(execute=True):
-        job = imports.import_job_create(actor=shop.merchandiser, kind="products", upload=upload)
+        job = jobs.import_job_create(actor=shop.merchandiser, kind="products", upload=upload)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
     return job
@@ -73,7 +73,7 @@ def test_the_import_task_refuses_an_import_confirmed_by_someone_who_may_no_longe
     shop, django_capture_on_commit_callbacks
 ):
     job = previewed_import(shop, django_capture_on_commit_callbacks)
-    imports.import_job_confirm(actor=shop.merchandiser, job=job)  # queued, not yet run
+    jobs.import_job_confirm(actor=shop.merchandiser, job=job)  # queued, not yet run
     shop.merchandiser.groups.clear()
     with pytest.raises(PermissionDenied):
         import_job_run(job.pk, False)
@@ -83,7 +83,7 @@ def test_the_import_task_refuses_an_import_confirmed_by_someone_who_may_no_longe
 def test_the_import_task_does_not_preview_again_an_applied_import(shop, django_capture_on_commit_callbacks):
     job = previewed_import(shop, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        imports.import_job_confirm(actor=shop.merchandiser, job=job)
+        jobs.import_job_confirm(actor=shop.merchandiser, job=job)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     with pytest.raises(PermissionDenied):
@@ -97,14 +97,14 @@ def test_someone_who_may_not_import_cannot_confirm_an_import(shop, django_captur
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        imports.import_job_confirm(actor=UserFactory(username="carl", roles=[Role.CHANNEL_MANAGER]), job=job)
+        jobs.import_job_confirm(actor=UserFactory(username="carl", roles=[Role.CHANNEL_MANAGER]), job=job)
     assert not AuditLog.objects.filter(action="import.confirm").exists()
 
 
 def test_a_confirmed_import_still_runs(shop, django_capture_on_commit_callbacks):
     job = previewed_import(shop, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        imports.import_job_confirm(actor=shop.merchandiser, job=job)
+        jobs.import_job_confirm(actor=shop.merchandiser, job=job)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.confirmed_by == shop.merchandiser
     assert Product.objects.filter(sku="TOY-1").exists()

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.core.models import ImportJob
-from apps.core.tabular import ImportRejected, Table
+from apps.exchange.tabular import ImportRejected, Table
 from apps.products.models import Product
 
 
@@ -104,7 +104,7 @@ def test_a_genuine_xlsx_still_imports(shop, client, django_capture_on_commit_cal
 
 
 def test_the_akeneo_import_refuses_a_zip_bomb_before_extracting_it(db, tmp_path):
-    from apps.products.akeneo import catalog_import
+    from apps.exchange.akeneo.imports import catalog_import
 
     bomb = tmp_path / "catalog.zip"
     bomb.write_bytes(zip_of_zeros(4, 8 * 1024 * 1024))

@@ -10,11 +10,11 @@ from playwright.sync_api import expect
 from apps.core.models import ImportJob, Role
 from apps.inventory.models import StockLevel
 from apps.products.models import Product
+from tests.exchange.test_akeneo import DATA, zipped
+from tests.exchange.test_shopify import EXPORT
 from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
 from tests.journeys.helpers import person
-from tests.products.test_akeneo import DATA, zipped
-from tests.products.test_shopify import EXPORT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WORDS = {

@@ -3,7 +3,7 @@ unchanged (#36: new prices were counted as updated)."""
 
 import io
 
-from apps.pricing.imports import prices_import
+from apps.exchange.flat.prices import prices_import
 from apps.products import services as product_services
 
 

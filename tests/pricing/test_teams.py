@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import ImportJob
 from apps.core.services import api_token_create
-from apps.core.tabular import ImportRejected
+from apps.exchange.flat.prices import prices_import
+from apps.exchange.tabular import ImportRejected
 from apps.pricing import services
-from apps.pricing.imports import prices_import
 from apps.pricing.models import EffectivePrice, Price
 from apps.products import services as product_services
 from tests.teams_helpers import toys_team

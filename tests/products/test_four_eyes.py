@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from apps.core.models import Role
+from apps.exchange.flat.imports import products_import
 from apps.products import selectors, services
-from apps.products.imports import products_import
 from apps.products.models import PendingChange, Product
 from tests.api_helpers import bearer
 from tests.core.factories import UserFactory

@@ -3,13 +3,13 @@ Noel takes is then one path segment of /api/v1/products/{sku}. The rest is refus
 
 import pytest
 
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products import services
 from apps.products.models import Product
 from tests.api_helpers import bearer, token_for
+from tests.exchange.test_import import run
 from tests.products.test_admin import URL as ADMIN_URL
 from tests.products.test_admin import _form_data
-from tests.products.test_import import run
 
 BAD = [
     "a/b",

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import AuditLog
 from apps.core.services import api_token_create
-from apps.core.tabular import ImportRejected
+from apps.exchange.flat.imports import products_import
+from apps.exchange.tabular import ImportRejected
 from apps.products import services
-from apps.products.imports import products_import
 from apps.products.models import Category, Product
 from tests.teams_helpers import toys_team
 

@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from apps.core.tabular import ImportRejected
+from apps.exchange.tabular import ImportRejected
 from apps.products import services, setup
 from apps.products.models import Product, UniqueValue
 from apps.products.values import ProductValidationError
-from tests.products.test_import import run
+from tests.exchange.test_import import run
 
 
 def ref(value: str) -> dict:
@@ -51,7 +51,7 @@ def test_the_single_write_check_names_the_holder(shop):
 
 
 def test_a_unique_value_taken_elsewhere_while_its_file_is_imported_refuses_the_import(shop, monkeypatch):
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     monkeypatch.setattr(imports, "CHUNK", 2)
 
@@ -126,7 +126,7 @@ def test_the_first_attempt_is_let_go_before_the_file_is_imported_again(shop, mon
     """Its chunks, rows and products are garbage by then: an import's memory stays that of one attempt."""
     import weakref
 
-    from apps.products import imports
+    from apps.exchange.flat import imports
 
     run("sku;family;supplier_ref\nTOY-1;toys;ABC-1\n")
     attempts, alive = [], []

@@ -1,0 +1,1 @@
+"""Shopify's product CSV: products, variants, pictures by address and stock counts."""
