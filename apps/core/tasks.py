@@ -17,3 +17,12 @@ def heartbeat(label: str) -> str:
 def import_job_run(job_id: int, dry_run: bool) -> str:
     """Preview (dry run) or apply an uploaded import file."""
     return imports.import_job_run(job_id=job_id, dry_run=dry_run).status
+
+
+@shared_task(name="core.events_react_pending")
+def events_react_pending() -> int:
+    """Replay the reactions to committed events that no process marked as done (it crashed after commit)."""
+    from apps.core import events
+
+    with context.bound(origin="task"):
+        return events.reactions_replay()
