@@ -157,7 +157,9 @@ def _check_currencies(promotion: Promotion, channels: Iterable[Channel]) -> None
 def _announce(campaign: Campaign, *, transition: str = "") -> None:
     codes = tuple(sorted(c.code for c in campaign.channels.all()))
     events.publish(
-        CampaignChanged(code=campaign.code, status=campaign.status, channel_codes=codes, transition=transition)
+        CampaignChanged(
+            code=campaign.code, status=campaign.status, channel_codes=codes, transition=transition
+        )
     )
 
 

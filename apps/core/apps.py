@@ -27,7 +27,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Administration")
     # an event committed by a process that died before its reactions ran (feeds marked, checks queued)
     periodic_tasks = (
-        Periodic("Replay reactions to events left undone", "core.events_react_pending", every=timedelta(minutes=1)),
+        Periodic(
+            "Replay reactions to events left undone", "core.events_react_pending", every=timedelta(minutes=1)
+        ),
     )
     role_permissions = {
         "merchandiser": {

@@ -342,7 +342,9 @@ class OutboxEvent(models.Model):
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
         indexes = [
-            models.Index(fields=["id"], condition=models.Q(reacted_at__isnull=True), name="core_outbox_unreacted"),
+            models.Index(
+                fields=["id"], condition=models.Q(reacted_at__isnull=True), name="core_outbox_unreacted"
+            ),
             models.Index(
                 fields=["id"], condition=models.Q(fanned_out_at__isnull=True), name="core_outbox_unfanned"
             ),

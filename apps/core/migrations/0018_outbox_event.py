@@ -5,26 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0017_channel_fallbacks'),
+        ("core", "0017_channel_fallbacks"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxEvent',
+            name="OutboxEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(max_length=200)),
-                ('data', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reacted_at', models.DateTimeField(blank=True, null=True)),
-                ('fanned_out_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(max_length=200)),
+                ("data", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reacted_at", models.DateTimeField(blank=True, null=True)),
+                ("fanned_out_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'outbox event',
-                'verbose_name_plural': 'outbox events',
-                'indexes': [models.Index(condition=models.Q(('reacted_at__isnull', True)), fields=['id'], name='core_outbox_unreacted'), models.Index(condition=models.Q(('fanned_out_at__isnull', True)), fields=['id'], name='core_outbox_unfanned'), models.Index(fields=['created_at'], name='core_outbox_created')],
+                "verbose_name": "outbox event",
+                "verbose_name_plural": "outbox events",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("reacted_at__isnull", True)),
+                        fields=["id"],
+                        name="core_outbox_unreacted",
+                    ),
+                    models.Index(
+                        condition=models.Q(("fanned_out_at__isnull", True)),
+                        fields=["id"],
+                        name="core_outbox_unfanned",
+                    ),
+                    models.Index(fields=["created_at"], name="core_outbox_created"),
+                ],
             },
         ),
     ]
