@@ -17,10 +17,15 @@ def catalog(shop):
     product_services.product_create(actor=None, sku="TOY-1", family=shop.toys)
     product_services.product_create(actor=None, sku="TOY-2", family=shop.toys)
     LocationFactory(code="WH", channels=[shop.web, shop.google])
+    from apps.events import services
+
+    services.outbox_dispatch()  # what the setting up announced is in the change feed before any endpoint exists
     return shop
 
 
 def stock(sku: str, quantity: int) -> None:
     from apps.inventory import services
 
-    services.stock_apply_batch(actor=None, lines=[services.StockLine(sku=sku, location="WH", quantity=quantity)])
+    services.stock_apply_batch(
+        actor=None, lines=[services.StockLine(sku=sku, location="WH", quantity=quantity)]
+    )

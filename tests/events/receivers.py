@@ -37,7 +37,9 @@ def receiver(*script: tuple[int, dict[str, str], float]) -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            state.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body, time.time()))
+            state.received.append(
+                Received({k.lower(): v for k, v in self.headers.items()}, body, time.time())
+            )
             status, headers, delay = state.answer()
             if delay:
                 time.sleep(delay)

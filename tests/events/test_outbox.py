@@ -76,7 +76,9 @@ def test_after_a_real_commit_reactions_run_in_process_and_mark_the_row(shop):
 
 def test_product_events_carry_what_happened_and_a_sequence_per_product(catalog):
     toy = Product.objects.get(sku="TOY-1")
-    product_services.product_update(actor=None, product=toy, expected_version=toy.version, changes={"enabled": False})
+    product_services.product_update(
+        actor=None, product=toy, expected_version=toy.version, changes={"enabled": False}
+    )
     product_services.product_retire(actor=catalog.approver, product=toy)
     services.outbox_dispatch()
     mine = list(ChangeEvent.objects.filter(sku="TOY-1").order_by("id").values_list("type", "sequence"))
