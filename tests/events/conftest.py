@@ -19,7 +19,8 @@ def catalog(shop):
     LocationFactory(code="WH", channels=[shop.web, shop.google])
     from apps.events import services
 
-    services.outbox_dispatch()  # what the setting up announced is in the change feed before any endpoint exists
+    # what setting up announced is in the change feed before any endpoint exists
+    services.outbox_dispatch()
     return shop
 
 

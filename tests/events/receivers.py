@@ -35,7 +35,7 @@ def receiver(*script: tuple[int, dict[str, str], float]) -> Iterator[Receiver]:
     state = Receiver(script=list(script) or [(200, {}, 0.0)])
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.received.append(
                 Received({k.lower(): v for k, v in self.headers.items()}, body, time.time())
