@@ -118,6 +118,8 @@ def api_request(client: Client, method: str, path: str, catalog, headers: dict):
         "asset_id": catalog.asset.pk,
         "run_id": catalog.run.pk,
         "name": catalog.feed.name,
+        "endpoint_id": catalog.endpoint.pk,
+        "delivery_id": catalog.delivery.pk,
     }
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     bodies = {
@@ -130,9 +132,20 @@ def api_request(client: Client, method: str, path: str, catalog, headers: dict):
         ("POST", "/api/v1/stock/batch"): {"lines": []},
         ("POST", "/api/v1/assets/{asset_id}/links"): {"sku": catalog.product.sku},
         ("POST", "/api/v1/channels/{code}/feeds/{name}/build"): {"preview": True},
+        ("POST", "/api/v1/webhooks"): {
+            "url": "https://hooks.example.com/noel",
+            "event_types": ["price.changed"],
+        },
+        ("PATCH", "/api/v1/webhooks/{endpoint_id}"): {"name": "matrix"},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret"): {},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/test"): {},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): {},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/resend"): {"since": "2026-01-01T00:00:00+01:00"},
     }
     if method == "GET":
         return client.get(url, **headers)
+    if method == "DELETE":
+        return client.delete(url, **headers)
     if (method, path) == ("POST", "/api/v1/assets"):
         upload = SimpleUploadedFile("matrix.txt", b"not a picture", content_type="text/plain")
         return client.post(url, {"file": upload}, **headers)

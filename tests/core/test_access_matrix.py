@@ -72,6 +72,17 @@ def _catalog_objects() -> SimpleNamespace:
     built = default_storage.save("feeds/matrix.xml", ContentFile(b"<rss/>"))
     run = FeedRun.objects.create(feed=feed, status="succeeded", at=now, finished_at=now, file=built)
     FeedIssue.objects.create(run=run, sku=product.sku, product=product, field="f", rule="r", message="m")
+    from apps.events.models import Delivery, WebhookEndpoint
+
+    # an integrator's endpoint hearing Google (outside W's channel), at an address that is not public: a
+    # test event sent through the matrix is refused at once, without leaving the machine
+    endpoint = WebhookEndpoint.objects.create(
+        name="matrix", url="http://192.0.2.1/hooks", secret="whsec_bWF0cml4", created_by=integrator
+    )
+    endpoint.channels.set([google])
+    delivery = Delivery.objects.create(
+        endpoint=endpoint, message_id="msg_matrix", type="price.changed", subject="m"
+    )
 
     # A merchandiser limited to a subtree that holds none of the catalog's sample objects, a channel manager
     # limited to `web` (the samples are Google's).
@@ -121,6 +132,8 @@ def _catalog_objects() -> SimpleNamespace:
         "channels.feedrun": run,
         "core.user": admin,
         "core.importjob": job,
+        "events.webhookendpoint": endpoint,
+        "events.delivery": delivery,
     }
     for model in site._registry:
         label = model._meta.label_lower
@@ -139,6 +152,8 @@ def _catalog_objects() -> SimpleNamespace:
         run=run,
         asset=Asset.objects.order_by("pk").first(),
         campaign=Campaign.objects.order_by("pk").first(),
+        endpoint=endpoint,
+        delivery=delivery,
     )
 
 
