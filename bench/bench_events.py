@@ -70,9 +70,13 @@ url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
 # start clean: no endpoint, nothing waiting
 WebhookEndpoint.objects.all().delete()
 services.outbox_dispatch(limit=100_000)
-location, _ = StockLocation.objects.get_or_create(code="WH-EVENTS", defaults={"name": "events", "kind": "warehouse"})
+location, _ = StockLocation.objects.get_or_create(
+    code="WH-EVENTS", defaults={"name": "events", "kind": "warehouse"}
+)
 location.channels.set(Channel.objects.filter(code="web"))
-skus = list(Product.objects.filter(is_model=False).order_by("pk").values_list("sku", flat=True)[: WRITES + 100])
+skus = list(
+    Product.objects.filter(is_model=False).order_by("pk").values_list("sku", flat=True)[: WRITES + 100]
+)
 
 
 def one_write(sku: str, quantity: int) -> float:
@@ -150,7 +154,14 @@ settings.NOEL_EVENTS_DISPATCH_ON_COMMIT = False
 WebhookEndpoint.objects.filter(pk=endpoint.pk).update(event_types=[])
 ids = list(Product.objects.filter(is_model=False).order_by("-pk").values_list("pk", flat=True)[:DELIVERIES])
 entries = [
-    ChangeEvent(type="product.changed", product_id=pk, sku=f"P{pk}", subject=f"product:{pk}", occurred_at=started, outbox_id=0)
+    ChangeEvent(
+        type="product.changed",
+        product_id=pk,
+        sku=f"P{pk}",
+        subject=f"product:{pk}",
+        occurred_at=started,
+        outbox_id=0,
+    )
     for pk in ids
 ]
 with transaction.atomic():
@@ -162,7 +173,11 @@ started = time.perf_counter()
 services.deliveries_send(limit=200)
 sent_in = time.perf_counter() - started
 sent = count["n"] - before
-bodies = list(Delivery.objects.filter(endpoint=endpoint, type="product.changed").values_list("body", flat=True)[:DELIVERIES])
+bodies = list(
+    Delivery.objects.filter(endpoint=endpoint, type="product.changed").values_list("body", flat=True)[
+        :DELIVERIES
+    ]
+)
 started = time.perf_counter()
 for body in bodies:
     request = urllib.request.Request(url, data=body.encode(), headers={"content-type": "application/json"})

@@ -332,11 +332,11 @@ class OutboxEvent(models.Model):
     that Noel's own reactions ran (`reacted_at`) and that the events app turned it into change-feed
     entries and webhook deliveries (`fanned_out_at`). A rolled-back change leaves no row."""
 
-    topic = models.CharField(max_length=200)
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    reacted_at = models.DateTimeField(null=True, blank=True)
-    fanned_out_at = models.DateTimeField(null=True, blank=True)
+    topic = models.CharField(_("topic"), max_length=200)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    reacted_at = models.DateTimeField(_("reacted to at"), null=True, blank=True)
+    fanned_out_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox event")

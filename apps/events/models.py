@@ -38,16 +38,16 @@ class ChangeEvent(models.Model):
 
     type = models.CharField(_("type"), max_length=40, choices=EventType.choices)
     # no foreign key: the feed keeps telling about a product after it is deleted
-    product_id = models.BigIntegerField(null=True, blank=True)
+    product_id = models.BigIntegerField(_("product id"), null=True, blank=True)
     sku = models.CharField(_("SKU"), max_length=100, blank=True)
     channel = models.CharField(_("channel"), max_length=50, blank=True)
     # what deliveries are ordered by: "product:<id>", "campaign:<code>", "feed:<channel>:<name>"…
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(_("subject"), max_length=200)
     sequence = models.BigIntegerField(_("sequence"), null=True, blank=True)
-    data = models.JSONField(default=dict)
+    data = models.JSONField(_("data"), default=dict)
     occurred_at = models.DateTimeField(_("occurred at"))
-    recorded_at = models.DateTimeField(default=timezone.now)
-    outbox_id = models.BigIntegerField()
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    outbox_id = models.BigIntegerField(_("outbox event"))
 
     class Meta:
         verbose_name = _("change event")
@@ -65,8 +65,12 @@ class ChangeEvent(models.Model):
 class ProductSequence(models.Model):
     """The last sequence number given to a product's change events (kept after the events are pruned)."""
 
-    product_id = models.BigIntegerField(primary_key=True)
-    last = models.BigIntegerField(default=0)
+    product_id = models.BigIntegerField(_("product id"), primary_key=True)
+    last = models.BigIntegerField(_("last sequence"), default=0)
+
+    class Meta:
+        verbose_name = _("product sequence")
+        verbose_name_plural = _("product sequences")
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.last}"
@@ -97,9 +101,11 @@ class WebhookEndpoint(models.Model):
     paused_reason = models.TextField(_("why it is paused"), blank=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
-    secret = models.CharField(max_length=100, editable=False)
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
+    secret = models.CharField(_("secret"), max_length=100, editable=False)
+    previous_secret = models.CharField(_("previous secret"), max_length=100, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        _("previous secret signs until"), null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -133,22 +139,22 @@ class Delivery(models.Model):
     )
     message_id = models.CharField(_("message id"), max_length=60, unique=True)
     type = models.CharField(_("type"), max_length=40)
-    subject = models.CharField(max_length=200)
-    product_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    product_id = models.BigIntegerField(_("product id"), null=True, blank=True)
     sku = models.CharField(_("SKU"), max_length=100, blank=True)
     channel = models.CharField(_("channel"), max_length=50, blank=True)
-    first_event_id = models.BigIntegerField(null=True, blank=True)
+    first_event_id = models.BigIntegerField(_("first change event"), null=True, blank=True)
     last_event_id = models.BigIntegerField(_("change event"), null=True, blank=True)
     sequence = models.BigIntegerField(_("sequence"), null=True, blank=True)
     folded = models.PositiveIntegerField(_("changes folded in"), default=1)
-    data = models.JSONField(default=dict)
-    body = models.TextField(blank=True)
+    data = models.JSONField(_("data"), default=dict)
+    body = models.TextField(_("body"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     # retries stop NOEL_WEBHOOK_RETRY_FOR after this (its creation, or a redelivery)
-    retry_since = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    retry_since = models.DateTimeField(_("retried since"), default=timezone.now)
+    claimed_until = models.DateTimeField(_("taken until"), null=True, blank=True)
     last_status = models.PositiveIntegerField(_("last answer"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
