@@ -31,9 +31,12 @@ from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from apps.core import events  # noqa: E402
-from apps.core.models import Channel, OutboxEvent, Role  # noqa: E402
+from apps.core.models import (  # noqa: E402
+    Channel,
+    Role,
+    User,
+)
 from apps.core.services import api_token_create, user_create  # noqa: E402
-from apps.core.models import User  # noqa: E402
 from apps.events import services  # noqa: E402
 from apps.events.models import ChangeEvent, Delivery, WebhookEndpoint  # noqa: E402
 from apps.inventory import services as stock_services  # noqa: E402
@@ -48,7 +51,7 @@ count = {"n": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         count["n"] += 1
         if b'"availability.changed"' in body and b'"in_stock":false' in body:
@@ -184,7 +187,8 @@ for body in bodies:
     urllib.request.urlopen(request, timeout=5).read()
 bare = time.perf_counter() - started
 print(
-    f"deliveries, {pending} pending: noel {sent / sent_in:,.0f} deliveries/s ({sent} sent in {sent_in:.2f} s, "
+    f"deliveries, {pending} pending: noel {sent / sent_in:,.0f} deliveries/s "
+    f"({sent} sent in {sent_in:.2f} s, "
     f"signed, logged, {settings.NOEL_WEBHOOK_CONCURRENCY} at once) | baseline bare sequential POSTs "
     f"{len(bodies) / bare:,.0f}/s"
 )
