@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -102,6 +102,9 @@ class WebhookEndpointAdmin(ModelAdmin):
     def get_queryset(self, request):
         return policies.visible_endpoints(request.user, super().get_queryset(request))
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new endpoint has no deliveries yet
+
     @display(description=_("status"), label={"active": "success", "paused": "danger"})
     def state(self, obj: WebhookEndpoint):
         return obj.status, obj.get_status_display()
@@ -138,6 +141,8 @@ class WebhookEndpointAdmin(ModelAdmin):
         """The channels were set by the service."""
 
     def _endpoint(self, request, object_id) -> WebhookEndpoint:
+        if not str(object_id).isdigit():  # the action's path also matches ".../1/change/test/"
+            raise Http404
         return get_object_or_404(self.get_queryset(request), pk=object_id)
 
     def _back(self, object_id):
@@ -266,6 +271,8 @@ class DeliveryAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @action(description=_("Redeliver"), url_path="redeliver", permissions=["send"])
     def redeliver_one(self, request, object_id):
+        if not str(object_id).isdigit():
+            raise Http404
         delivery = get_object_or_404(self.get_queryset(request), pk=object_id)
         services.delivery_redeliver(actor=request.user, delivery=delivery)
         self.message_user(request, _("Queued to be sent again."), messages.SUCCESS)
