@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -92,7 +92,12 @@ def _react(event: Event, pk: int, using: str | None) -> None:
     from apps.core.models import OutboxEvent
 
     _deliver(event)
-    OutboxEvent.objects.using(using or "default").filter(pk=pk).update(reacted_at=timezone.now())
+    alias = using or "default"
+    # The mark need not wait for the disk: lost in a crash, it only makes the replay job run these
+    # reactions again, which mark feeds and queue checks that may run twice.
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        OutboxEvent.objects.using(alias).filter(pk=pk).update(reacted_at=timezone.now())
 
 
 def _deliver(event: Event) -> None:
