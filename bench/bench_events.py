@@ -181,7 +181,7 @@ entries = [
         product_id=pk,
         sku=f"P{pk}",
         subject=f"product:{pk}",
-        occurred_at=started,
+        occurred_at=now,
         outbox_id=0,
     )
     for pk in ids

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from apps.core.api_auth import allowed_channels, require, shown_channels
 from apps.core.api_schema import InputSchema
@@ -21,7 +21,11 @@ from apps.events import policies, selectors, services
 from apps.events.models import ChangeEvent, Delivery, EventType, WebhookEndpoint
 
 router = Router(tags=["events and webhooks"])
+# ids are PostgreSQL bigints: a larger number names nothing (and must not reach the database)
+_MAX_ID = 2**63 - 1
 feed_router = Router(tags=["events and webhooks"])
+# ids are PostgreSQL bigints: a larger number names nothing (and must not reach the database)
+_MAX_ID = 2**63 - 1
 
 
 class EventOut(Schema):
@@ -40,7 +44,7 @@ class EventPage(Schema):
 
 
 class FeedFilters(InputSchema):
-    after: int = 0
+    after: int = Field(0, ge=0, le=_MAX_ID)
     types: str | None = None
     channel: str | None = None
     limit: int = 100
@@ -64,7 +68,7 @@ def change_feed(request: HttpRequest, filters: Query[FeedFilters]):
     page = selectors.change_feed(
         after=max(filters.after, 0), types=types or None, channels=channels, limit=limit
     )
-    return {"items": [_event(e) for e in page], "next_cursor": page[-1].pk if page else max(filters.after, 0)}
+    return {"items": [_event(e) for e in page], "next_cursor": page[-1].pk if page else filters.after}
 
 
 def _bad(field: str, message: str):
@@ -143,6 +147,8 @@ def _out(endpoint: WebhookEndpoint, secret: bool = False) -> dict:
 
 
 def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+    if not 0 < endpoint_id <= _MAX_ID:
+        raise Http404(f"no webhook endpoint {endpoint_id}")
     queryset = policies.visible_endpoints(request.user, WebhookEndpoint.objects.prefetch_related("channels"))
     endpoint = get_object_or_404(queryset, pk=endpoint_id)
     if not policies.within_channels(endpoint, allowed_channels(request)):
@@ -249,7 +255,10 @@ def list_deliveries(request: HttpRequest, endpoint_id: int, limit: int = 50):
 )
 def redeliver(request: HttpRequest, endpoint_id: int, delivery_id: int):
     require(request, "write", "events.send_webhook")
-    delivery = get_object_or_404(Delivery, pk=delivery_id, endpoint=_endpoint(request, endpoint_id))
+    endpoint = _endpoint(request, endpoint_id)
+    if not 0 < delivery_id <= _MAX_ID:
+        raise Http404(f"no delivery {delivery_id}")
+    delivery = get_object_or_404(Delivery, pk=delivery_id, endpoint=endpoint)
     return _delivery(services.delivery_redeliver(actor=request.user, delivery=delivery))
 
 

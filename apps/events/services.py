@@ -494,9 +494,13 @@ def _record(delivery: Delivery, sent: _Sent, now: datetime | None) -> None:
 def _check_url(url: str) -> None:
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError({"url": _("{url} is not an http(s) address").format(url=url)})
+    try:
+        parts = urlsplit(url)
+        hostname, _port = parts.hostname, parts.port
+    except ValueError:
+        hostname = None
+    if hostname is None or parts.scheme not in ("http", "https") or len(url) > 500:
+        raise ValidationError({"url": _("{url} is not an http(s) address").format(url=url[:200])})
     if settings.NOEL_WEBHOOK_ALLOW_PRIVATE:
         return
     import ipaddress

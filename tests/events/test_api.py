@@ -62,6 +62,8 @@ def test_the_feed_filters_by_type_and_a_limited_token_sees_only_its_channels(cli
     both = client.get("/api/v1/events?types=availability.changed", **everything).json()["items"]
     assert {i["channel"] for i in both} == {"web", "google"}
     assert client.get("/api/v1/events?types=nonsense", **everything).status_code == 422
+    assert client.get(f"/api/v1/events?after={2**63}", **everything).status_code == 400
+    assert client.get(f"/api/v1/webhooks/{2**63}", **everything).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +121,7 @@ def test_an_integrator_adds_an_endpoint_and_sees_only_their_own(client, catalog)
 @pytest.mark.parametrize(
     "url",
     ["http://127.0.0.1/hooks", "http://10.0.0.5/x", "http://169.254.169.254/latest", "ftp://example.com/x",
-     "http://localhost:8000/x", "not a url"],
+     "http://localhost:8000/x", "not a url", "http://[::1", "http://example.com:99999/x"],
 )  # fmt: skip
 def test_an_endpoint_must_be_a_public_http_address(client, catalog, settings, url):
     settings.NOEL_WEBHOOK_ALLOW_PRIVATE = False
