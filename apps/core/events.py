@@ -83,9 +83,15 @@ def publish(event: Event, *, using: str | None = None) -> None:
     from apps.core.models import OutboxEvent
 
     row = OutboxEvent.objects.using(using or "default").create(topic=topic_of(event), data=encode(event))
-    transaction.on_commit(lambda: _react(event, row.pk, using), using=using)
-    for hook in list(_recorded_hooks):
-        transaction.on_commit(hook, using=using)
+    transaction.on_commit(lambda: _after_commit(event, row.pk, using), using=using)
+
+
+def _after_commit(event: Event, pk: int, using: str | None) -> None:
+    try:
+        _react(event, pk, using)
+    finally:  # a failing reaction is replayed later; the event is committed and goes out all the same
+        for hook in list(_recorded_hooks):
+            hook()
 
 
 def _react(event: Event, pk: int, using: str | None) -> None:

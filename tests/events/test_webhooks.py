@@ -238,3 +238,24 @@ def test_a_channel_filter_keeps_other_channels_events_out(catalog):
     assert {json.loads(r.body)["data"]["channel"] for r in hook.received} == {"web"}
     data = json.loads(hook.received[0].body)["data"]
     assert data["available"] == 2 and data["in_stock"] is True and data["crossed_zero"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sale_to_zero_through_the_api_reaches_the_receiver_after_commit(client, catalog, settings):
+    """The dispatcher queued after the commit (run in-process here, as Celery is eager in tests)."""
+    from tests.api_helpers import bearer, token_for
+
+    settings.NOEL_EVENTS_DISPATCH_ON_COMMIT = True
+    stock("TOY-1", 2)
+    with receiver() as hook:
+        _endpoint(hook.url, event_types=["availability.changed"], channels=[catalog.web])
+        answer = client.post(
+            "/api/v1/stock/batch",
+            {"lines": [{"sku": "TOY-1", "location": "WH", "quantity": 0}]},
+            content_type="application/json",
+            **bearer(token_for()),
+        )
+        assert answer.status_code == 200
+    (got,) = hook.received
+    data = json.loads(got.body)["data"]
+    assert data["sku"] == "TOY-1" and data["in_stock"] is False and data["crossed_zero"] is True
