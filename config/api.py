@@ -17,6 +17,8 @@ from apps.core.api import router as core_router
 from apps.core.api_auth import StaffSessionAuth, TokenAuth, TokenRateThrottle
 from apps.core.api_schema import BodyParser
 from apps.core.batches import BatchRejected
+from apps.events.api import feed_router as events_feed_router
+from apps.events.api import router as webhooks_router
 from apps.inventory.api import router as inventory_router
 from apps.pricing.api import router as pricing_router
 from apps.products.api import reference_router as catalog_reference_router
@@ -85,6 +87,8 @@ api.add_router("/assets", assets_router)
 api.add_router("/channels", channels_router)
 api.add_router("/quality", quality_router)
 api.add_router("/suggestions", assist_router)
+api.add_router("/events", events_feed_router)
+api.add_router("/webhooks", webhooks_router)
 
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "filters", "payload"}

@@ -119,6 +119,8 @@ def api_request(client: Client, method: str, path: str, catalog, headers: dict):
         "run_id": catalog.run.pk,
         "name": catalog.feed.name,
         "suggestion_id": catalog.suggestion.pk,
+        "endpoint_id": catalog.endpoint.pk,
+        "delivery_id": catalog.delivery.pk,
     }
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     bodies = {
@@ -141,9 +143,20 @@ def api_request(client: Client, method: str, path: str, catalog, headers: dict):
         },
         ("POST", "/api/v1/suggestions/{suggestion_id}/accept"): {},
         ("POST", "/api/v1/suggestions/{suggestion_id}/reject"): {"reason": "matrix"},
+        ("POST", "/api/v1/webhooks"): {
+            "url": "https://hooks.example.com/noel",
+            "event_types": ["price.changed"],
+        },
+        ("PATCH", "/api/v1/webhooks/{endpoint_id}"): {"name": "matrix"},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret"): {},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/test"): {},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): {},
+        ("POST", "/api/v1/webhooks/{endpoint_id}/resend"): {"since": "2026-01-01T00:00:00+01:00"},
     }
     if method == "GET":
         return client.get(url, **headers)
+    if method == "DELETE":
+        return client.delete(url, **headers)
     if (method, path) == ("POST", "/api/v1/assets"):
         upload = SimpleUploadedFile("matrix.txt", b"not a picture", content_type="text/plain")
         return client.post(url, {"file": upload}, **headers)

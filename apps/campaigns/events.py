@@ -11,3 +11,5 @@ class CampaignChanged(Event):
     code: str
     status: str
     channel_codes: tuple[str, ...]
+    # "started" or "ended" when this change switched the campaign's prices on or off, else ""
+    transition: str = ""

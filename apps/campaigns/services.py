@@ -154,9 +154,13 @@ def _check_currencies(promotion: Promotion, channels: Iterable[Channel]) -> None
             )  # fmt: skip
 
 
-def _announce(campaign: Campaign) -> None:
+def _announce(campaign: Campaign, *, transition: str = "") -> None:
     codes = tuple(sorted(c.code for c in campaign.channels.all()))
-    events.publish(CampaignChanged(code=campaign.code, status=campaign.status, channel_codes=codes))
+    events.publish(
+        CampaignChanged(
+            code=campaign.code, status=campaign.status, channel_codes=codes, transition=transition
+        )
+    )
 
 
 def _audit(actor: User | None, campaign: Campaign, action: str, diff: dict | None = None) -> None:
@@ -796,7 +800,7 @@ def campaign_cancel(*, actor: User, campaign: Campaign, comment: str = "") -> Ca
         "cancel",
         {"from": was, "prices": switched, **({"comment": comment} if comment else {})},
     )
-    _announce(campaign)
+    _announce(campaign, transition="ended" if was == S.LIVE else "")
     return campaign
 
 
@@ -847,7 +851,7 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
         "start",
         {"prices": switched, "late_by_s": int((now - campaign.starts_at).total_seconds())},
     )
-    _announce(campaign)
+    _announce(campaign, transition="started")
     return campaign
 
 
@@ -862,7 +866,7 @@ def campaign_end(*, campaign: Campaign, now: datetime | None = None) -> Campaign
     campaign.save()
     switched = _switch(campaign, now)
     _audit(None, campaign, "end", {"prices": switched})
-    _announce(campaign)
+    _announce(campaign, transition="ended")
     return campaign
 
 

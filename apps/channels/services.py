@@ -42,6 +42,7 @@ from storages.backends.s3 import S3Storage
 from apps.assets.events import AssetsChanged, AssetsExpired
 from apps.campaigns.events import CampaignChanged
 from apps.channels import formats, selectors
+from apps.channels.events import FeedPublished
 from apps.channels.models import Feed, FeedIssue, FeedRun, FeedRunStep, PullToken
 from apps.core import events, tokens
 from apps.core.instants import instant_check
@@ -581,6 +582,16 @@ def _publish(run: FeedRun, *, name: str, checksum: str, size: int, totals: dict[
             transaction.on_commit(lambda: feed_push.delay(run.pk))
         action = "feed.previewed" if run.preview else "feed.published"
         _audit(None, action, run.feed, {"run": run.pk, "checksum": checksum, "published": run.published})
+        if not run.preview:
+            events.publish(
+                FeedPublished(
+                    channel_code=run.feed.channel.code,
+                    feed=run.feed.name,
+                    run_id=run.pk,
+                    published=run.published,
+                    held_back=run.held_back,
+                )
+            )
     _prune(run.feed)
     if not run.preview and run.status == FeedRun.Status.SUCCEEDED:
         _record_held_back(run)

@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.schedules import Periodic
 
 
 def _sync_roles(sender, **kwargs) -> None:
@@ -21,6 +25,12 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = _("Administration")
+    # an event committed by a process that died before its reactions ran (feeds marked, checks queued)
+    periodic_tasks = (
+        Periodic(
+            "Replay reactions to events left undone", "core.events_react_pending", every=timedelta(minutes=1)
+        ),
+    )
     role_permissions = {
         "merchandiser": {
             "core.use_api",

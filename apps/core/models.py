@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.fields import WrittenJSONField
@@ -324,3 +325,31 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.name}"
+
+
+class OutboxEvent(models.Model):
+    """One published event, written in the transaction of the change it announces: the durable record
+    that Noel's own reactions ran (`reacted_at`) and that the events app turned it into change-feed
+    entries and webhook deliveries (`fanned_out_at`). A rolled-back change leaves no row."""
+
+    topic = models.CharField(_("topic"), max_length=200)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    reacted_at = models.DateTimeField(_("reacted to at"), null=True, blank=True)
+    fanned_out_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(reacted_at__isnull=True), name="core_outbox_unreacted"
+            ),
+            models.Index(
+                fields=["id"], condition=models.Q(fanned_out_at__isnull=True), name="core_outbox_unfanned"
+            ),
+            models.Index(fields=["created_at"], name="core_outbox_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"

@@ -42,6 +42,10 @@ class FetchRefused(ValueError):
     """The address may not be fetched, or its answer was refused (size, time, status); says why."""
 
 
+class NotPublic(FetchRefused):
+    """The address is not on the public internet (loopback, private range, metadata service…)."""
+
+
 def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """True for an address on the public internet; False for loopback, private, link-local, CGNAT,
     multicast, reserved, unspecified and metadata ranges, also when wrapped in IPv6 (IPv4-mapped,
@@ -71,7 +75,7 @@ def _allowed_without_check(host: str, port: int) -> bool:
     return host.lower() in allowed or f"{host.lower()}:{port}" in allowed
 
 
-def _checked_address(url: str, host: str, port: int, deadline: float) -> str:
+def _checked_address(url: str, host: str, port: int, deadline: float, allow_private: bool = False) -> str:
     """The address to connect to: the first the host resolves to, once all of them proved public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -82,10 +86,10 @@ def _checked_address(url: str, host: str, port: int, deadline: float) -> str:
     addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
     if not addresses:
         raise FetchRefused(_("{url}: the host {host} cannot be found").format(url=url, host=host))
-    if not _allowed_without_check(host, port):
+    if not allow_private and not _allowed_without_check(host, port):
         for ip in addresses:
             if not address_is_public(ip):
-                raise FetchRefused(
+                raise NotPublic(
                     _("{url}: {host} is not a public address ({ip}); it is not fetched").format(
                         url=url, host=host, ip=ip
                     )
@@ -169,3 +173,31 @@ def _read_capped(answer: http.client.HTTPResponse, url: str, max_bytes: int, dea
         if size > max_bytes:
             raise FetchRefused(_("{url} is larger than the largest file accepted").format(url=url))
         chunks.append(chunk)
+
+
+def post_public(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool = False
+) -> tuple[int, dict[str, str], bytes]:
+    """POST `body` to a public http(s) address (checked now, connected to the checked address), without
+    following redirects: (status, answer headers, the first 4 KiB of the answer). NotPublic when the
+    address is not public (unless `allow_private`); OSError or http.client.HTTPException on a transport
+    failure, TimeoutError past `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotPublic(_("{url} is not an http(s) address").format(url=url))
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise NotPublic(_("{url} is not an http(s) address").format(url=url)) from exc
+    address = _checked_address(url, parts.hostname, port, deadline, allow_private=allow_private)
+    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = kind(parts.hostname, port, address, timeout=max(deadline - time.monotonic(), 0.1))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", target, body=body, headers={"User-Agent": "Noel PIM", **headers})
+        answer = connection.getresponse()
+        start = answer.read1(4096) if hasattr(answer, "read1") else answer.read(4096)
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, start
+    finally:
+        connection.close()

@@ -11,3 +11,12 @@ def heartbeat(label: str) -> str:
     with context.bound(origin="task"):
         entry = services.heartbeat_record(label=label)
     return str(entry.pk)
+
+
+@shared_task(name="core.events_react_pending")
+def events_react_pending() -> int:
+    """Replay the reactions to committed events that no process marked as done (it crashed after commit)."""
+    from apps.core import events
+
+    with context.bound(origin="task"):
+        return events.reactions_replay()

@@ -9,3 +9,5 @@ class ProductsChanged(Event):
 
     skus: tuple[str, ...]
     source: str
+    # what happened to them: "created", "changed", "approved" or "retired"
+    action: str = "changed"

@@ -385,7 +385,12 @@ def _axis_issues(product: Product, cleaned: Mapping[str, Any], lookups: _Lookups
 
 
 def _after_write(
-    products: Sequence[Product], *, actor: User | None, action: str, diffs: Mapping[str, Any]
+    products: Sequence[Product],
+    *,
+    actor: User | None,
+    action: str,
+    diffs: Mapping[str, Any],
+    happened: str = "changed",
 ) -> None:
     completeness_compute(products)
     for product in products:
@@ -396,7 +401,9 @@ def _after_write(
             object_code=product.sku,
             diff=diffs.get(product.sku, {}),
         )
-    events.publish(ProductsChanged(skus=tuple(p.sku for p in products), source=context.source.get()))
+    events.publish(
+        ProductsChanged(skus=tuple(p.sku for p in products), source=context.source.get(), action=happened)
+    )
 
 
 def _check_team(
@@ -481,6 +488,7 @@ def product_create(
         actor=actor,
         action="product.create",
         diffs={sku: selectors.state_changes({}, selectors.product_state(product))},
+        happened="created",
     )
     return product
 
@@ -771,6 +779,7 @@ def product_approve(*, actor: User, product: Product, comment: str = "") -> Prod
         actor=actor,
         action="product.apply",
         diffs={product.sku: selectors.state_changes(before, selectors.product_state(product))},
+        happened="approved",
     )
     return product
 
@@ -843,7 +852,7 @@ def product_retire(*, actor: User, product: Product, comment: str = "") -> Produ
         product.status = S.RETIRED
         product.save(update_fields=["status", "updated_at"])
     _review(product, actor, ProductReview.Action.RETIRE, comment)
-    events.publish(ProductsChanged(skus=(product.sku,), source=context.source.get()))
+    events.publish(ProductsChanged(skus=(product.sku,), source=context.source.get(), action="retired"))
     return product
 
 
@@ -1208,7 +1217,9 @@ def products_bulk_create(
         object_code=f"{len(created)} products",
         diff={"skus": [p.sku for p in created[:1000]]},
     )
-    events.publish(ProductsChanged(skus=tuple(p.sku for p in created), source=context.source.get()))
+    events.publish(
+        ProductsChanged(skus=tuple(p.sku for p in created), source=context.source.get(), action="created")
+    )
     return created
 
 

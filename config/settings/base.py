@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.exchange",
     "apps.assist",
     "apps.stores",
+    "apps.events",
 ]
 
 MIDDLEWARE = [
@@ -520,3 +521,24 @@ UNFOLD = {
         ],
     },
 }
+
+# Events: the change feed and webhooks (docs/events.md).
+# How long dispatched events, change-feed entries and finished webhook deliveries are kept.
+NOEL_EVENTS_RETENTION_DAYS = env.int("NOEL_EVENTS_RETENTION_DAYS", default=30)
+# Queue the dispatcher after each commit that published events (else only its periodic job runs).
+NOEL_EVENTS_DISPATCH_ON_COMMIT = env.bool("NOEL_EVENTS_DISPATCH_ON_COMMIT", default=True)
+# Seconds a receiver has to answer one webhook attempt.
+NOEL_WEBHOOK_TIMEOUT = env.float("NOEL_WEBHOOK_TIMEOUT", default=10.0)
+# Retries (timeout, 5xx, 429): doubling waits from BASE to MAX seconds, for RETRY_FOR seconds.
+NOEL_WEBHOOK_RETRY_BASE = env.float("NOEL_WEBHOOK_RETRY_BASE", default=5.0)
+NOEL_WEBHOOK_RETRY_MAX = env.float("NOEL_WEBHOOK_RETRY_MAX", default=3600.0)
+NOEL_WEBHOOK_RETRY_FOR = env.float("NOEL_WEBHOOK_RETRY_FOR", default=86400.0)
+# An endpoint failing this long (seconds) is paused, the reason shown on the dashboard.
+NOEL_WEBHOOK_PAUSE_AFTER = env.float("NOEL_WEBHOOK_PAUSE_AFTER", default=86400.0)
+# While a secret is rotated, the previous one also signs for this long (seconds).
+NOEL_WEBHOOK_ROTATION_OVERLAP = env.float("NOEL_WEBHOOK_ROTATION_OVERLAP", default=86400.0)
+# Attempts made at the same time by one sender, and how long (seconds) one sender run goes on.
+NOEL_WEBHOOK_CONCURRENCY = env.int("NOEL_WEBHOOK_CONCURRENCY", default=8)
+NOEL_WEBHOOK_SEND_BUDGET = env.float("NOEL_WEBHOOK_SEND_BUDGET", default=50.0)
+# Let webhooks reach loopback and private addresses: for tests and benchmarks only, never in production.
+NOEL_WEBHOOK_ALLOW_PRIVATE = env.bool("NOEL_WEBHOOK_ALLOW_PRIVATE", default=False)

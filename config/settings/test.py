@@ -24,3 +24,6 @@ NOEL_QUALITY_INDEX_TTL = 0
 CELERY_TASK_DEFAULT_QUEUE = (
     f"celery-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "celery"
 )
+# Events are dispatched to the change feed and webhooks when a test asks (tests/events): the suite's other
+# tests check Noel's own reactions, which run after commit in-process whatever this says.
+NOEL_EVENTS_DISPATCH_ON_COMMIT = False

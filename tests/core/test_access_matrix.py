@@ -82,6 +82,17 @@ def _catalog_objects() -> SimpleNamespace:
     AssistJob.objects.create(kind="draft", locale="en_GB", created_by=merchandiser)
     ChannelStyle.objects.create(channel=google, tone="factual")
     GlossaryTerm.objects.create(locale_id="en_GB", term="Noël", do_not_translate=True)
+    from apps.events.models import Delivery, WebhookEndpoint
+
+    # an integrator's endpoint hearing Google (outside W's channel), at an address that is not public: a
+    # test event sent through the matrix is refused at once, without leaving the machine
+    endpoint = WebhookEndpoint.objects.create(
+        name="matrix", url="http://192.0.2.1/hooks", secret="whsec_bWF0cml4", created_by=integrator
+    )
+    endpoint.channels.set([google])
+    delivery = Delivery.objects.create(
+        endpoint=endpoint, message_id="msg_matrix", type="price.changed", subject="m"
+    )
 
     # A merchandiser limited to a subtree that holds none of the catalog's sample objects, a channel manager
     # limited to `web` (the samples are Google's).
@@ -131,6 +142,8 @@ def _catalog_objects() -> SimpleNamespace:
         "channels.feedrun": run,
         "core.user": admin,
         "core.importjob": job,
+        "events.webhookendpoint": endpoint,
+        "events.delivery": delivery,
     }
     for model in site._registry:
         label = model._meta.label_lower
@@ -150,6 +163,8 @@ def _catalog_objects() -> SimpleNamespace:
         asset=Asset.objects.order_by("pk").first(),
         campaign=Campaign.objects.order_by("pk").first(),
         suggestion=suggestion,
+        endpoint=endpoint,
+        delivery=delivery,
     )
 
 
