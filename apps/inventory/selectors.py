@@ -52,6 +52,33 @@ def available_to_sell(
     return result
 
 
+def low_stock() -> int:
+    """At most this many available on its best channel, a product counts as low in stock (the list's
+    stock filter and column)."""
+    return int(getattr(settings, "NOEL_LOW_STOCK", 5))
+
+
+_BEST_AVAILABLE = f"""
+SELECT a.product_id FROM ({_AVAILABLE_ROWS.format(join="", where="TRUE")}) a
+GROUP BY a.product_id HAVING max(a.available) BETWEEN %s AND %s
+"""
+
+
+def products_by_stock(queryset, level: str):
+    """Sellable products (not models) in stock on some channel ("in"), at most `low_stock()` on their best
+    channel ("low"), or available on no channel ("out": sold out, or no stock anywhere)."""
+    from django.db.models.expressions import RawSQL
+
+    sellable = queryset.filter(is_model=False)
+    if level == "in":
+        return sellable.filter(pk__in=RawSQL(_BEST_AVAILABLE, [1, 2**31 - 1]))
+    if level == "low":
+        return sellable.filter(pk__in=RawSQL(_BEST_AVAILABLE, [1, low_stock()]))
+    if level == "out":
+        return sellable.exclude(pk__in=RawSQL(_BEST_AVAILABLE, [1, 2**31 - 1]))
+    return queryset
+
+
 _APPROVED_AVAILABLE = _AVAILABLE_ROWS.format(
     join="JOIN products_product pr ON pr.id = l.product_id",
     where="pr.status = 'approved' AND pr.enabled AND NOT pr.is_model",
