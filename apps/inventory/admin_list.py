@@ -49,7 +49,7 @@ def _render(rows: list[tuple[str, int]]) -> str:
     )
 
 
-product_columns.append(ListColumn(code="stock", label=_("available per channel"), load=_load, render=_render))
+product_columns.append(ListColumn(code="stock", label=_("stock"), load=_load, render=_render))
 
 
 class StockFilter(admin.SimpleListFilter):

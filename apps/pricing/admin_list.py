@@ -31,7 +31,7 @@ def _render(rows: list[tuple[str, Decimal, str]]) -> str:
 product_columns.append(
     ListColumn(
         code="prices",
-        label=_("price per channel"),
+        label=_("prices"),
         load=lambda products, user: selectors.list_prices([p.pk for p in products], channel_scope(user)),
         render=_render,
     )

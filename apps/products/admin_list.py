@@ -48,14 +48,14 @@ product_columns: list[ListColumn] = []
 # The catalog's own columns: code → (list_display entry, label, shown by default). "sku" always shows.
 OWN_COLUMNS: dict[str, tuple[str, Any, bool]] = {
     "name": ("display_name", _("name"), True),
-    "family": ("family", _("family"), True),
+    "family": ("family", _("family"), False),
     "status": ("status_badge", _("status"), True),
     "pending": ("pending_badge", _("pending change"), True),
     "completeness": ("completeness_figure", _("completeness"), True),
     "channels": ("completeness_badges", _("completeness per channel"), False),
     "chosen": ("chosen_completeness", _("completeness for the filter"), False),
     "enabled": ("enabled", _("enabled"), False),
-    "updated": ("updated_at", _("updated"), True),
+    "updated": ("updated_at", _("updated"), False),
 }
 # Where the upper apps' columns go among the catalog's: the picture first, prices and stock after
 # completeness.
@@ -104,6 +104,15 @@ def _upper_entry(column: ListColumn) -> Callable[[Product], str]:
 class BrandFilter(TextFilter):
     title = _("brand")
     parameter_name = "brand"
+
+    def choices(self, changelist):
+        yield {
+            "form": self.form_class(
+                name=self.parameter_name,
+                label=_("Brand (or part of it)"),
+                data={self.parameter_name: self.value()},
+            )
+        }
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
