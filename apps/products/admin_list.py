@@ -281,7 +281,8 @@ class ProductListMixin:
 
     @action(description=_("Columns"), url_path="columns", icon="view_column", permissions=["view"])
     def choose_columns(self, request: HttpRequest):
-        form = ColumnsForm(request.POST if request.method == "POST" else None, initial={"columns": self.chosen_columns(request)})
+        posted = request.POST if request.method == "POST" else None
+        form = ColumnsForm(posted, initial={"columns": self.chosen_columns(request)})
         if request.method == "POST" and form.is_valid():
             grid.list_columns_save(user=request.user, columns=form.cleaned_data["columns"])
             self.message_user(request, gettext("Your columns are saved."), messages.SUCCESS)

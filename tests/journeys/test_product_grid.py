@@ -6,11 +6,15 @@ list in French, and the screenshots of each step (var/screenshots/grid-*)."""
 import pytest
 from playwright.sync_api import expect
 
+from apps.assets import services as assets
 from apps.core.models import Role, User
+from apps.inventory.services import StockLine, stock_apply_batch
+from apps.pricing.services import price_set
 from apps.products import services
 from apps.products.models import PendingChange, Product
+from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
-from tests.journeys.helpers import PASSWORD, person
+from tests.journeys.helpers import PASSWORD, person, picture
 from tests.products.fixtures import build_shop, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +35,17 @@ def _catalog():
         actor=None, sku="COAT-1", family=shop.apparel, categories=["toys"],
         values={"brand": {"*": {"*": "Lutin"}}},
     )  # fmt: skip
+    for n in range(5):
+        product = Product.objects.get(sku=f"TOY-{n}")
+        price_set(actor=None, product=product, channel=shop.web, amount=f"{19 + n}.90", currency="EUR")
+        price_set(actor=None, product=product, channel=shop.google, amount=f"{19 + n}.90", currency="EUR")
+    LocationFactory(code="WH", channels=[shop.web, shop.google])
+    stock_apply_batch(
+        actor=None, lines=[StockLine("TOY-1", "WH", quantity=30), StockLine("TOY-2", "WH", quantity=2)]
+    )
+    for sku, color in (("TOY-1", "darkred"), ("TOY-2", "darkgreen")):
+        asset = assets.asset_upload(actor=None, name=f"{sku}.png", data=picture(color, 200)).asset
+        assets.product_asset_link(actor=None, product=Product.objects.get(sku=sku), asset=asset, role="main")
     approved = Product.objects.get(sku="TOY-0")
     services.product_submit(actor=shop.merchandiser, product=approved)
     services.product_approve(actor=shop.approver, product=approved)

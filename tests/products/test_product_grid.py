@@ -59,11 +59,12 @@ def grid(shop):
     for n, product in enumerate(shop.toys_list):
         price_set(actor=None, product=product, channel=shop.web, amount=f"{10 + n}.90", currency="EUR")
         price_set(actor=None, product=product, channel=shop.google, amount=f"{10 + n}.90", currency="EUR")
-    stock_apply_batch(
-        actor=None,
-        lines=[StockLine("TOY-000", warehouse.code, quantity=40), StockLine("TOY-000", store.code, quantity=2),
-               StockLine("TOY-001", warehouse.code, quantity=3)],
-    )  # fmt: skip
+    lines = [
+        StockLine("TOY-000", warehouse.code, quantity=40),
+        StockLine("TOY-000", store.code, quantity=2),
+        StockLine("TOY-001", warehouse.code, quantity=3),
+    ]
+    stock_apply_batch(actor=None, lines=lines)
     spec = RenditionSpecFactory(code=THUMBNAIL_SPEC, width=64, height=64)
     first = assets.asset_upload(actor=None, name="renne.jpg", data=picture()).asset
     assets.rendition_generate(asset=first, spec=spec)
@@ -85,7 +86,7 @@ def _rows(body: str) -> list[str]:
     )
 
 
-# columns ----------------------------------------------------------------------------------------------------
+# columns ---------------------------------------------------------------------------------------------
 
 
 def test_each_row_shows_its_main_picture_thumbnail_prices_and_stock_per_channel(grid, merch):
@@ -144,7 +145,7 @@ def test_the_query_count_does_not_grow_with_the_page(grid, merch, django_assert_
     assert len(many) == len(few)
 
 
-# filters ----------------------------------------------------------------------------------------------------
+# filters ---------------------------------------------------------------------------------------------
 
 
 def test_brand_filter_finds_the_brand_in_any_case(grid, merch):
@@ -177,7 +178,7 @@ def test_updated_since_filter(grid, merch):
     assert merch.get(URL + "?updated=bogus").status_code == 200
 
 
-# column chooser ----------------------------------------------------------------------------------------------
+# column chooser --------------------------------------------------------------------------------------
 
 
 def test_a_person_chooses_their_columns_and_keeps_them(grid, merch, client):
@@ -213,7 +214,7 @@ def response_ok(body: str) -> bool:
     return "TOY-0" in body
 
 
-# mass edit ----------------------------------------------------------------------------------------------------
+# mass edit -------------------------------------------------------------------------------------------
 
 
 def _mass(client, products, step: str = "", **data):
@@ -237,7 +238,10 @@ def test_mass_edit_shows_a_confirmation_page_and_writes_nothing_before_it_is_con
     preview = _mass(merch, products, "preview", attribute="brand", value="Père Noël")
     body = preview.content.decode()
     assert body.count('data-outcome="change"') == 3 and "Confirm and apply" in body
-    assert all(p.values["brand"]["*"]["*"] != "Père Noël" for p in Product.objects.filter(pk__in=[p.pk for p in products]))
+    assert all(
+        p.values["brand"]["*"]["*"] != "Père Noël"
+        for p in Product.objects.filter(pk__in=[p.pk for p in products])
+    )
 
 
 def test_mass_edit_sets_the_value_through_the_service_each_product_versioned(grid, merch):
@@ -258,14 +262,18 @@ def test_mass_edit_of_an_approved_product_becomes_a_pending_change_as_the_form_d
     body = done.content.decode()
     assert "1 approved product(s) got a pending change" in body and "1 product(s) changed." in body
     approved.refresh_from_db()
-    assert approved.values["brand"] == {"*": {"*": "Lutin"}} or approved.values["brand"] == {"*": {"*": "Nordique"}}
+    assert approved.values["brand"] == {"*": {"*": "Lutin"}} or approved.values["brand"] == {
+        "*": {"*": "Nordique"}
+    }
     assert PendingChange.objects.get(product=approved).changes["values"]["brand"] == {"*": {"*": "Elfe"}}
 
 
 def test_one_product_whose_family_lacks_the_attribute_is_refused_and_the_49_others_change(grid, merch):
     for n in range(12, 49):
         grid.toys_list.append(_toy(grid, n))
-    coat = services.product_create(actor=grid.merchandiser, sku="COAT-1", family=grid.apparel, categories=["toys"])
+    coat = services.product_create(
+        actor=grid.merchandiser, sku="COAT-1", family=grid.apparel, categories=["toys"]
+    )
     selection = [*grid.toys_list, coat]
     assert len(selection) == 50
     preview, done = _preview_and_apply(merch, selection, attribute="age_min", value="3")
@@ -279,7 +287,10 @@ def test_one_product_whose_family_lacks_the_attribute_is_refused_and_the_49_othe
 
 def test_a_bad_value_is_refused_before_anything_with_the_reason_in_english_and_in_french(grid, merch, french):
     response = _mass(merch, grid.toys_list[:2], "preview", attribute="age_min", value="trois")
-    assert "“trois” is not a number" in response.content.decode() and "Confirm and apply" not in response.content.decode()
+    assert (
+        "“trois” is not a number" in response.content.decode()
+        and "Confirm and apply" not in response.content.decode()
+    )
     grid.merchandiser.language = "fr"
     grid.merchandiser.save()
     response = _mass(merch, grid.toys_list[:2], "preview", attribute="age_min", value="trois")
@@ -332,7 +343,9 @@ def test_a_forged_apply_with_another_teams_product_id_changes_nothing(grid, clie
     mine = _toy(grid, 90, category="plush")
     theirs = grid.toys_list[0]
     client.force_login(team)
-    _mass(client, [mine, theirs], "apply", versions=f"{mine.pk}:1,{theirs.pk}:1", attribute="brand", value="X")
+    _mass(
+        client, [mine, theirs], "apply", versions=f"{mine.pk}:1,{theirs.pk}:1", attribute="brand", value="X"
+    )
     assert Product.objects.get(pk=theirs.pk).values["brand"] != {"*": {"*": "X"}}
 
 
