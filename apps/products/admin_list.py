@@ -340,6 +340,14 @@ class ProductListMixin:
             "action": request.POST.get("action", ""),
         }
         total = queryset.count()
+        hidden = len({pk for pk in selected if pk.isdigit()}) - total if base["select_across"] == "0" else 0
+        if hidden > 0 and request.POST.get("step") != "apply":
+            self.message_user(
+                request,
+                gettext("%(count)d of the chosen products are not yours to see or change: they are left out.")
+                % {"count": hidden},
+                messages.WARNING,
+            )
         if total > grid.MASS_EDIT_MAX:
             self.message_user(
                 request,

@@ -331,7 +331,8 @@ def test_another_teams_products_in_the_selection_are_left_out_never_changed(grid
     mine = _toy(grid, 90, category="plush")
     theirs = grid.toys_list[0]  # in "toys", outside tom's "plush" subtree
     client.force_login(team)
-    _preview, done = _preview_and_apply(client, [mine, theirs], attribute="brand", value="Elfe")
+    preview, done = _preview_and_apply(client, [mine, theirs], attribute="brand", value="Elfe")
+    assert "1 of the chosen products are not yours to see or change" in preview.content.decode()
     assert Product.objects.get(pk=mine.pk).values["brand"] == {"*": {"*": "Elfe"}}
     assert Product.objects.get(pk=theirs.pk).values["brand"] != {"*": {"*": "Elfe"}}
     assert "TOY-000" not in done.content.decode()  # not even named: not theirs to see
