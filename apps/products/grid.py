@@ -194,6 +194,20 @@ def _refusal(product: Product, exc: Exception) -> str:
     return _("%(sku)s was not changed: %(reason)s") % {"sku": product.sku, "reason": " ".join(messages)}
 
 
+def _attribute_refusal(product: Product, edit: MassEdit, known: dict[int, set[str]]) -> str | None:
+    """Why the product cannot hold the attribute (its family lacks it, or its model holds it), or None."""
+    if product.parent_id is None and product.family_variant_id is None:
+        if product.family_id not in known:
+            known[product.family_id] = services.allowed_attributes(product)
+        allowed = known[product.family_id]
+    else:
+        allowed = services.allowed_attributes(product)
+    if edit.attribute.code in allowed:
+        return None
+    message = _("%(sku)s: its family %(family)s has no attribute %(attribute)s here (or its model holds it).")
+    return message % {"sku": product.sku, "family": product.family.code, "attribute": edit.attribute.code}
+
+
 def _current(product: Product, edit: MassEdit) -> Any:
     shown = services.product_proposed(product) if product.status == Product.Status.APPROVED else product
     return vals.value_of(shown.values, edit.attribute.code, edit.locale, edit.channel)
@@ -221,17 +235,8 @@ def mass_edit_preview(
                 else _("%(sku)s: you may not change products.") % {"sku": product.sku}
             )
             continue
-        if product.parent_id is None and product.family_variant_id is None:
-            if product.family_id not in allowed_by_family:
-                allowed_by_family[product.family_id] = services.allowed_attributes(product)
-            allowed = allowed_by_family[product.family_id]
-        else:
-            allowed = services.allowed_attributes(product)
-        if edit.attribute.code not in allowed:
-            row.outcome = "refused"
-            row.message = _(
-                "%(sku)s: its family %(family)s has no attribute %(attribute)s here (or its model holds it)."
-            ) % {"sku": product.sku, "family": product.family.code, "attribute": edit.attribute.code}
+        if refusal := _attribute_refusal(product, edit, allowed_by_family):
+            row.outcome, row.message = "refused", refusal
             continue
         current = _current(product, edit)
         row.current = selectors.display_value(current)
@@ -256,14 +261,20 @@ def products_values_edit(
     product changed since the preview is refused (never overwritten), and one refusal holds back that
     product only."""
     catalog = catalog or vals.Catalog.load()
-    products = Product.objects.filter(pk__in=list(versions)).select_related("family").order_by("sku")
+    products = (
+        Product.objects.filter(pk__in=list(versions)).select_related("family", "parent").order_by("sku")
+    )
     outcome = MassEditOutcome()
+    allowed_by_family: dict[int, set[str]] = {}
     for product in products:
         row = Row(product=product, version=versions[product.pk], current="", outcome="done")
         outcome.rows.append(row)
         if not actor.has_perm("products.change_product"):
             row.outcome = "refused"
             row.message = _("%(sku)s: you may not change products.") % {"sku": product.sku}
+            continue
+        if refusal := _attribute_refusal(product, edit, allowed_by_family):
+            row.outcome, row.message = "refused", refusal
             continue
         try:
             saved = services.product_update(
