@@ -452,3 +452,4 @@ class ProductPicturesInline(TabularInline):
 
 
 product_inlines.append(ProductPicturesInline)
+from apps.assets import admin_list as _product_list_column  # noqa: E402, F401  (the list's picture)

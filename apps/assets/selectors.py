@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import F, Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
-from apps.assets.models import Asset, ProductAsset, Rendition, RenditionSpec
+from apps.assets.models import THUMBNAIL_SPEC, Asset, ProductAsset, Rendition, RenditionSpec
 from apps.core.models import Channel, User
 from apps.products import policies as catalog_policies
 from apps.products.models import Product
@@ -184,6 +184,45 @@ def product_pictures(product: Product) -> list[ProductAsset]:
         .order_by("position", "pk")
     )
     return sorted(links, key=lambda link: (link.channel_id or 0, order[link.role], link.position))
+
+
+def main_thumbnails(products: Sequence[Product]) -> dict[int, tuple[str, str]]:
+    """Product id → (URL, alt text) of its main picture for a list: the main link without a channel
+    (else its first gallery picture), its model's for a variant without its own, the thumbnail rendition of
+    the current file when made, else the original. One query, two when a variant is among `products`."""
+    lineage = {p.pk: [p.pk, *([p.parent_id] if p.parent_id else [])] for p in products}
+    parents = {p.parent_id for p in products if p.parent_id}
+    if parents:
+        grand = dict(
+            Product.objects.filter(pk__any=list(parents), parent__isnull=False).values_list("pk", "parent_id")
+        )
+        for chain in lineage.values():
+            if chain[-1] in grand:
+                chain.append(grand[chain[-1]])
+    owners = sorted({a for chain in lineage.values() for a in chain})
+    if not owners:
+        return {}
+    thumbnail = Rendition.objects.filter(
+        asset_id=OuterRef("asset_id"), spec__code=THUMBNAIL_SPEC, source_sha256=OuterRef("asset__sha256")
+    ).values("file")[:1]
+    first = {}
+    for owner, original, alt, name, made in (
+        ProductAsset.objects.filter(
+            product_id__any=owners, role__in=(Role.MAIN, Role.GALLERY), channel__isnull=True,
+            asset__kind=Asset.Kind.IMAGE,
+        )
+        .filter(_usable_at(timezone.now()))
+        .annotate(made=Subquery(thumbnail), main_first=Case(When(role=Role.MAIN, then=0), default=1))
+        .order_by("product_id", "main_first", "position", "pk")
+        .distinct("product_id")
+        .values_list("product_id", "asset__file", "asset__alt_text", "asset__original_name", "made")
+    ):  # fmt: skip
+        first[owner] = (default_storage.url(made or original), next(iter((alt or {}).values()), "") or name)
+    return {
+        pk: first[owner]
+        for pk, chain in lineage.items()
+        if (owner := next((a for a in chain if a in first), None)) is not None
+    }
 
 
 def assets_expiring(*, before: datetime) -> Sequence[Asset]:

@@ -524,6 +524,7 @@ ADMIN = {
     },
     "products.product": {
         "<path:object_id>/versions/": "MKPCAL",
+        "columns/": "MKPCATL",
         "add": "MAT",
         "pending/": "MKPCATL",
         "change": "MKPCAL",
@@ -533,6 +534,7 @@ ADMIN = {
         "actions": {
             "add_to_category": "MAT",
             "approve_selected": "PA",
+            "edit_values": "MAT",
             "export_selection": "MKPCATL",
             "recheck_quality": "MKPCATL",
             "retire_selected": "MAT",

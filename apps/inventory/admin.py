@@ -99,3 +99,4 @@ class StockInline(ReadOnlyAdminMixin, TabularInline):
 
 
 ProductAdmin.inlines = [*ProductAdmin.inlines, StockInline]
+from apps.inventory import admin_list as _product_list_stock  # noqa: E402, F401  (the list's stock)

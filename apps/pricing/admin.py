@@ -285,3 +285,4 @@ class PriceInline(ReadOnlyAdminMixin, MoneyColumns, TabularInline):
 
 
 ProductAdmin.inlines = [*ProductAdmin.inlines, PriceInline]
+from apps.pricing import admin_list as _product_list_prices  # noqa: E402, F401  (the list's prices)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.core.models import Channel
 from apps.pricing.models import EffectivePrice, Price
@@ -42,6 +42,32 @@ class ChannelPrice:
     def on_sale(self) -> bool:
         """Whether a reduction may be shown: the price is below the price it is announced from."""
         return self.amount < self.crossed_out
+
+
+def list_prices(
+    product_ids: Sequence[int], channels: set[str] | None = None
+) -> dict[int, list[tuple[str, Decimal, str]]]:
+    """Product id → [(channel code, amount, currency)…] of its base prices, in channel order, for a list
+    (one query); `channels` limits them to those codes."""
+    rows = Price.objects.filter(product_id__in=list(product_ids))
+    if channels is not None:
+        rows = rows.filter(channel__code__in=channels)
+    found: dict[int, list[tuple[str, Decimal, str]]] = {}
+    for product_id, channel, amount, currency in rows.order_by("channel__code").values_list(
+        "product_id", "channel__code", "amount", "currency_id"
+    ):
+        found.setdefault(product_id, []).append((channel, amount, currency))
+    return found
+
+
+def products_priced_between(queryset: QuerySet, low: Decimal | None, high: Decimal | None) -> QuerySet:
+    """Products with a base price between `low` and `high` (either may be None) on some channel."""
+    prices = Price.objects.filter(product_id=OuterRef("pk"))
+    if low is not None:
+        prices = prices.filter(amount__gte=low)
+    if high is not None:
+        prices = prices.filter(amount__lte=high)
+    return queryset.filter(Exists(prices))
 
 
 def effective_prices(

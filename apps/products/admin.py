@@ -25,6 +25,7 @@ from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.models import Channel, Locale
 from apps.products import flat, policies, selectors, services
 from apps.products import values as vals
+from apps.products.admin_list import BrandFilter, ProductListMixin, UpdatedSinceFilter
 from apps.products.forms import ProductForm
 from apps.products.models import (
     AssociationType,
@@ -338,7 +339,7 @@ class CategoryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(ModelAdmin):
+class ProductAdmin(ProductListMixin, ModelAdmin):
     form = ProductForm
     list_display = (
         "sku",
@@ -360,6 +361,8 @@ class ProductAdmin(ModelAdmin):
         CategoryFilter,
         IncompleteFilter,
         MissingImageFilter,
+        BrandFilter,
+        UpdatedSinceFilter,
         "enabled",
         "is_model",
     )
@@ -373,6 +376,7 @@ class ProductAdmin(ModelAdmin):
     autocomplete_fields = ("parent",)
     actions = [
         "submit_selected", "approve_selected", "retire_selected", "add_to_category", "export_selection",
+        "edit_values",
     ]  # fmt: skip
 
     def get_queryset(self, request):

@@ -574,3 +574,19 @@ class CompletenessSnapshot(models.Model):
     @property
     def percent(self) -> float:
         return round(100 * self.complete / self.products, 1) if self.products else 100.0
+
+
+class ListColumns(models.Model):
+    """The columns a person chose for the product list (no row: the default set)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    columns = ArrayField(models.CharField(max_length=50), verbose_name=_("columns"), default=list)
+
+    class Meta:
+        verbose_name = _("product list columns")
+        verbose_name_plural = _("product list columns")
+
+    def __str__(self) -> str:
+        return ", ".join(self.columns)
