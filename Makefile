@@ -20,10 +20,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m config.launcher
 
-# The suite in one process per core (pytest-xdist), each on its own test database (test_noel_gw0, …) and
-# Celery queue, a module's tests together in one process (its module-wide fixtures are built once).
-# PYTEST_WORKERS=0 runs it in this process, PYTEST_WORKERS=4 in four.
-PYTEST_WORKERS ?= auto
+# The suite in one process; PYTEST_WORKERS=auto runs it in parallel (pytest-xdist), each process on its own
+# test database, a module's tests together in one process (its module-wide fixtures are built once).
+PYTEST_WORKERS ?= 0
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
