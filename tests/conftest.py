@@ -5,7 +5,13 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.products.fixtures", "tests.pricing.fixtures", "tests.celery_worker", "tests.s3"]
+pytest_plugins = [
+    "tests.migration_data",
+    "tests.products.fixtures",
+    "tests.pricing.fixtures",
+    "tests.celery_worker",
+    "tests.s3",
+]
 
 
 def pytest_report_header(config):
@@ -30,3 +36,13 @@ def _default_language():
     from django.utils import translation
 
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and what `migrate` left in it (rows per table), read before any test
+    runs (tests/migration_data.py)."""
+    from tests.migration_data import MIGRATED, row_counts
+
+    with django_db_blocker.unblock():
+        MIGRATED.update(row_counts())
