@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from apps.core.models import Channel
-from apps.products.admin import product_actions, product_inlines
+from apps.products.admin import product_actions, product_inlines, product_saved
 from apps.quality import policies, services
 from apps.quality.labels import rule_label
 from apps.quality.models import Finding, ProductScore, Severity
@@ -211,5 +211,11 @@ def recheck_quality(modeladmin, request, queryset):
     _recheck(modeladmin, request, list(queryset.values_list("pk", flat=True)))
 
 
+def recheck_saved_product(request, product) -> None:
+    """The product form's score and findings are those of what was just saved, not of the last check."""
+    services.quality_check(product_ids=[product.pk], actor=request.user, audit=False)
+
+
 product_inlines += [ProductScoreInline, ProductFindingsInline]
 product_actions.append(recheck_quality)
+product_saved.append(recheck_saved_product)
