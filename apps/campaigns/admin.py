@@ -616,7 +616,8 @@ class PromotionAdmin(ModelAdmin):
         ]  # fmt: skip
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["fields"] = None  # the fieldsets name the form's own fields (per channel), not the model's
+        # the model's fields; the form adds its own (pickers, filters, a benefit per channel)
+        kwargs["fields"] = PromotionForm.Meta.fields
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
 
