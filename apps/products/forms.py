@@ -171,8 +171,8 @@ class ProductForm(forms.ModelForm):
         ):
             required.setdefault(code, set()).add(channel)
         # a channel-scoped attribute has a box per channel that requires it (else per channel the family
-        # requires anything on, else per channel); a channel holding a value already keeps its box, so that
-        # nothing typed before becomes invisible
+        # requires anything on, else per channel) and per channel taking its values from one of those; a
+        # channel holding a value already keeps its box, so that nothing typed before becomes invisible
         family_channels = set().union(*required.values()) if required else set(every_channel)
         # Price collections in the currencies the channels sell in (all active ones when no channel yet).
         currencies = sorted(set(Channel.objects.values_list("currency_id", flat=True))) or [
@@ -190,7 +190,9 @@ class ProductForm(forms.ModelForm):
             rows = groups.setdefault(str(attribute.group), [])
             by_channel: dict[str, list[str]] = {}
             held = {ch for by_ch in (product.values.get(attribute.code) or {}).values() for ch in by_ch or {}}
-            wanted = required.get(attribute.code) or family_channels
+            wanted = set(required.get(attribute.code) or family_channels)
+            # ...and a channel that takes its values from one of those, to say which value it sends
+            wanted |= {ch for ch, chain in self._chains.items() if set(chain[1:]) & wanted}
             shown = [code for code in every_channel if code in wanted or code in held]
             for loc, ch in _scopes(attribute, locales, shown):
                 names = self._fields_for(

@@ -177,7 +177,11 @@ def test_a_promotion_edited_in_the_admin_goes_through_the_service(xmas, clock, c
     assert "a percentage of 900 % is more than 100 %" in refused
     assert Campaign.objects.get().status == S.SUBMITTED
     form = _promotion_form(
-        skus="TOY-2", value="15", priority="2", override_benefit__google="amount_off", override_value__google="1"
+        skus="TOY-2",
+        value="15",
+        priority="2",
+        override_benefit__google="amount_off",
+        override_value__google="1",
     )
     assert client.post(url, form).status_code == 302
     promotion.refresh_from_db()
@@ -188,7 +192,9 @@ def test_a_promotion_edited_in_the_admin_goes_through_the_service(xmas, clock, c
     assert Campaign.objects.get().status == S.DRAFT
     assert AuditLog.objects.filter(action="campaign.promotion_update", actor=xmas.marketer).count() == 1
     page = client.get(url).content.decode()
-    assert re.search(r'<option value="amount_off" selected>', page.split('name="override_benefit__google"')[1])
+    assert re.search(
+        r'<option value="amount_off" selected>', page.split('name="override_benefit__google"')[1]
+    )
     assert 'name="override_value__google" value="1"' in page
 
 

@@ -25,7 +25,7 @@ def _unpriced(feeds):
 
 
 def test_a_held_back_reason_is_stored_in_english_and_read_in_french_by_a_french_reader(feeds, client):
-    item, issue = _unpriced(feeds)
+    _item, issue = _unpriced(feeds)
     assert issue.message_parts == [{"code": "no price on this channel", "params": {}}]
     for language, shown, hidden in (
         ("fr", "aucun prix sur ce canal", "no price on this channel"),

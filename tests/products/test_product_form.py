@@ -59,7 +59,9 @@ def test_a_limited_merchandiser_is_offered_and_may_post_only_their_teams_categor
     data = _form_data(team.toy, categories=["toys", "decorations"])
     response = client.post(f"{URL}{team.toy.pk}/change/", data)
     assert response.status_code == 200
-    assert "Select a valid choice. decorations is not one of the available choices." in response.content.decode()
+    assert (
+        "Select a valid choice. decorations is not one of the available choices." in response.content.decode()
+    )
     team.toy.refresh_from_db()
     assert team.toy.categories == ["toys"]
 
@@ -116,8 +118,8 @@ def test_another_products_picture_link_posted_by_id_is_left_alone(shop, merch):
     theirs = dam.product_asset_link(actor=None, product=other, asset=upload("TOY-2_1.jpg"), role="main")
     data = _form_data(toy) | {
         "asset_links-TOTAL_FORMS": "1", "asset_links-INITIAL_FORMS": "1", "asset_links-0-id": theirs.pk,
-        "asset_links-0-product": toy.pk, "asset_links-0-asset": theirs.asset_id, "asset_links-0-role": "gallery",
-        "asset_links-0-channel": "", "asset_links-0-position": "0",
+        "asset_links-0-product": toy.pk, "asset_links-0-asset": theirs.asset_id,
+        "asset_links-0-role": "gallery", "asset_links-0-channel": "", "asset_links-0-position": "0",
     }  # fmt: skip
     merch.post(f"{URL}{toy.pk}/change/", data)
     theirs.refresh_from_db()
