@@ -653,7 +653,7 @@ class PromotionAdmin(ModelAdmin):
         found = catalog_policies.visible_products(request.user, Product.objects.all())
         found = catalog_selectors.product_search(found, term) if term else found
         rows = list(
-            found.select_related("family__label_attribute").order_by("sku")[
+            found.select_related("family__label_attribute", "parent__parent").order_by("sku")[
                 (page - 1) * self.PICKED : page * self.PICKED + 1
             ]
         )

@@ -198,7 +198,9 @@ class PromotionForm(forms.ModelForm):
 
     @staticmethod
     def _product_labels(skus: list[str]) -> dict[str, str]:
-        products = Product.objects.filter(sku__in=skus).select_related("family__label_attribute")
+        products = Product.objects.filter(sku__in=skus).select_related(
+            "family__label_attribute", "parent__parent"
+        )
         return {p.sku: product_label(p) for p in products}
 
     def _describe_discount(self) -> None:
@@ -271,11 +273,14 @@ def product_label(product: Product) -> str:
     """ "TOY-2 — Ours en peluche": the SKU and the name in the person's language (else any)."""
     code = product.family.label_attribute.code if product.family.label_attribute_id else "name"
     language = (get_language() or "en")[:2]
-    by_locale = product.values.get(code) or {}
-    for locale in sorted(by_locale, key=lambda loc: not loc.startswith(language)):
-        name = vals.value_of(product.values, code, locale)
-        if name:
-            return f"{product.sku} — {name}"
+    # a variant's name is usually its model's (joined in by the callers: no query per product)
+    owners = [product, product.parent, product.parent.parent if product.parent else None]
+    for owner in (o for o in owners if o is not None):
+        by_locale = owner.values.get(code) or {}
+        for locale in sorted(by_locale, key=lambda loc: not loc.startswith(language)):
+            name = vals.value_of(owner.values, code, locale)
+            if name:
+                return f"{product.sku} — {name}"
     return product.sku
 
 

@@ -139,3 +139,24 @@ def test_the_calendar_opens_on_the_next_campaign_and_marks_today(marketer, xmas,
     html = marketer.get(f"{CAMPAIGNS}calendar/", {"date": NOW.date().isoformat()}).content.decode()
     assert re.search(r'data-day="2026-11-02"[^>]*data-today aria-current="date"', html)
     assert html.count("data-today") == 1
+
+
+def test_the_product_picker_answers_in_a_bounded_number_of_queries(
+    marketer, xmas, django_assert_max_num_queries
+):
+    from apps.products import services as catalog
+    from tests.products.fixtures import texts
+
+    model = catalog.product_create(
+        actor=None, sku="JUMPER", family=xmas.apparel, is_model=True, family_variant=xmas.by_color_size,
+        values={"name": texts("Pull de Noël")},
+    )  # fmt: skip
+    for n, (color, size) in enumerate([(c, s) for c in ("red", "green") for s in ("s", "m", "l")]):
+        catalog.product_create(
+            actor=None, sku=f"JUMPER-{n}", family=xmas.apparel, parent=model,
+            values={"color": {"*": {"*": color}}, "size": {"*": {"*": size}}},
+        )  # fmt: skip
+    with django_assert_max_num_queries(8):
+        found = marketer.get(f"{PROMOTIONS}pick/products/", {"term": "JUMPER-"}).json()
+    labels = {row["id"]: row["text"] for row in found["results"]}
+    assert labels["JUMPER-0"] == "JUMPER-0 — Pull de Noël"  # a variant is named by its model's name
