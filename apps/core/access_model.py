@@ -95,6 +95,7 @@ ADMIN = {
         "changelist": "MKPCATL",
         "delete": "-",
         "history": "MKPCATL",
+        "pick/": "MKPCATL",
         "upload-files/": "MAT",
         "upload/": "MAT",
         "actions": {
@@ -176,6 +177,8 @@ ADMIN = {
         "changelist": "MKPCATL",
         "delete": "-",
         "history": "MKPCATL",
+        "pick/brands/": "KA",
+        "pick/products/": "KA",
         "actions": {},
     },
     "channels.feed": {
