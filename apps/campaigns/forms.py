@@ -28,7 +28,7 @@ from apps.core.models import Channel, User
 from apps.core.widgets import RemotePicker
 from apps.products import policies as catalog
 from apps.products import values as vals
-from apps.products.forms import category_field
+from apps.products.forms import ChoicesPicked, category_field
 from apps.products.models import Family, Product
 
 HOME_ZONE = "Europe/Paris"
@@ -67,12 +67,9 @@ class CampaignForm(forms.ModelForm):
             field.help_text = ""
 
 
-class Codes(forms.MultipleChoiceField):
+class Codes(ChoicesPicked):
     """Codes picked in a RemotePicker: any code passes the field, the form says which are not allowed
     (unknown, or out of the person's sight) by name."""
-
-    def to_python(self, value: Any) -> list[str]:
-        return [v for v in super().to_python(value) if v.strip()]
 
     def valid_value(self, value: Any) -> bool:
         return True
@@ -103,14 +100,14 @@ class PromotionForm(forms.ModelForm):
     categories = forms.MultipleChoiceField(
         label=capfirst(_("categories (with their subtree)")), required=False
     )
-    families = forms.MultipleChoiceField(
+    families = ChoicesPicked(
         label=capfirst(_("families")), required=False, widget=UnfoldAdminSelect2MultipleWidget
     )
     brands = Codes(
         label=capfirst(_("brands")), required=False,
         widget=RemotePicker(reverse_lazy("admin:campaigns_promotion_pick_brands")),
     )  # fmt: skip
-    filter_family = forms.MultipleChoiceField(
+    filter_family = ChoicesPicked(
         label=capfirst(_("only these families")), required=False, widget=UnfoldAdminSelect2MultipleWidget
     )
     filter_category = forms.MultipleChoiceField(label=capfirst(_("only in these categories")), required=False)
@@ -124,7 +121,7 @@ class PromotionForm(forms.ModelForm):
         max_length=64,
         widget=UnfoldAdminTextInputWidget,
     )
-    filter_status = forms.MultipleChoiceField(
+    filter_status = ChoicesPicked(
         label=capfirst(_("only products in status")), required=False, choices=FILTER_STATUSES,
         widget=UnfoldAdminSelect2MultipleWidget,
     )  # fmt: skip

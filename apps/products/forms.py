@@ -55,12 +55,18 @@ def category_tree(offered: Iterable[Category]) -> tuple[list[tuple[str, str]], d
     return [(c.code, str(c)) for c in offered], tree
 
 
+class ChoicesPicked(forms.MultipleChoiceField):
+    """A multiple choice where an empty value posted (a picker cleared by hand) means nothing chosen."""
+
+    def to_python(self, value: Any) -> list[str]:
+        return [v for v in super().to_python(value) if v.strip()]
+
+
 def category_field(label: str, offered: Iterable[Category], **kwargs: Any) -> forms.MultipleChoiceField:
     choices, tree = category_tree(offered)
     widget = TreeSelectMultiple()
     widget.tree = tree
-    field = forms.MultipleChoiceField(label=label, choices=choices, widget=widget, **kwargs)
-    return field
+    return ChoicesPicked(label=label, choices=choices, widget=widget, **kwargs)
 
 
 def _option_labels(attribute: Attribute, value: Any) -> Any:
