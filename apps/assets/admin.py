@@ -11,13 +11,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, F, Func, Prefetch, When
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminTextInputWidget
@@ -27,16 +28,22 @@ from apps.assets.models import THUMBNAIL_SPEC, Asset, ProductAsset, Rendition, R
 from apps.core import uploads
 from apps.core.admin_mixins import ChannelLimitedAdminMixin
 from apps.core.models import Locale
+from apps.core.widgets import RemotePicker, select2_results
 from apps.products.admin import product_inlines
 from apps.products.models import Product
+
+
+def thumbnail_url(asset: Asset, renditions=None) -> str:
+    """The thumbnail rendition of the current source when made, else the original (scaled by the browser)."""
+    made = renditions if renditions is not None else asset.renditions.filter(spec__code=THUMBNAIL_SPEC)
+    return next((r.file.url for r in made if r.source_sha256 == asset.sha256), None) or asset.file.url
 
 
 def thumbnail_html(asset: Asset, renditions=None, size: int = 64) -> str:
     """The thumbnail rendition of the current source when made, else the original scaled by the browser."""
     if not asset.is_image:
         return format_html('<span class="noel-badge">{}</span>', asset.get_kind_display())
-    made = renditions if renditions is not None else asset.renditions.filter(spec__code=THUMBNAIL_SPEC)
-    url = next((r.file.url for r in made if r.source_sha256 == asset.sha256), None) or asset.file.url
+    url = thumbnail_url(asset, renditions)
     return format_html(
         '<img src="{}" alt="{}" loading="lazy" style="max-width:{}px;max-height:{}px" '
         'class="rounded-default">',
@@ -287,8 +294,29 @@ class AssetAdmin(ModelAdmin):
     def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="assets_asset_upload"),
+            path("pick/", self.admin_site.admin_view(self.pick_view), name="assets_asset_pick"),
             *super().get_urls(),
         ]
+
+    PICKED = 24
+
+    def pick_view(self, request: HttpRequest) -> JsonResponse:
+        """The picture picker's search: active images by file name or tag, newest first, each with its
+        thumbnail and how many products use it (their SKUs only when the person may see them all)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        term = request.GET.get("term", "").strip()[:100]
+        page = request.GET.get("page", "1")
+        page = min(int(page), 50) if page.isdigit() and int(page) > 0 else 1
+        found = selectors.pictures_to_pick(term)
+        rows = list(found.prefetch_related(_thumbnails())[(page - 1) * self.PICKED : page * self.PICKED + 1])
+        return JsonResponse(select2_results(
+            [
+                {"id": str(a.pk), "text": _picked_text(a), "thumbnail": thumbnail_url(a, a.thumbnails)}
+                for a in rows[: self.PICKED]
+            ],
+            len(rows) > self.PICKED,
+        ))  # fmt: skip
 
     @action(description=_("Upload files or a ZIP"), url_path="upload-files", permissions=["upload"])
     def upload_files(self, request: HttpRequest):
@@ -354,6 +382,18 @@ class AssetAdmin(ModelAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
 
+def _picked_text(asset: Asset) -> str:
+    size = f" · {asset.width}×{asset.height}" if asset.width else ""
+    used = (
+        " · "
+        + ngettext("used by %(count)d product", "used by %(count)d products", asset.use_count)
+        % {"count": asset.use_count}
+        if asset.use_count
+        else ""
+    )
+    return f"{asset.original_name}{size}{used}"
+
+
 @admin.register(RenditionSpec)
 class RenditionSpecAdmin(ChannelLimitedAdminMixin, ModelAdmin):
     shared_rows = True  # specs without a channel serve every channel: administrators' and unlimited managers'
@@ -408,13 +448,41 @@ class PicturesFormSet(BaseInlineFormSet):
         return []
 
 
+def _picked_pictures(values: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """The pictures a picker shows as chosen: name and thumbnail."""
+    ids = [int(v) for v in values if str(v).isdigit()]
+    found = Asset.objects.filter(pk__in=ids).prefetch_related(_thumbnails())
+    return [(str(a.pk), a.original_name, {"data-thumbnail": thumbnail_url(a, a.thumbnails)}) for a in found]
+
+
+class PictureField(forms.ModelChoiceField):
+    """A picture of the library, chosen by its thumbnail (searched by file name or tag as one types);
+    only active images may be chosen, whatever id is posted."""
+
+    def __init__(self, **kwargs):
+        kwargs["queryset"] = Asset.objects.filter(kind=Asset.Kind.IMAGE, status=Asset.Status.ACTIVE)
+        kwargs["widget"] = RemotePicker(
+            reverse_lazy("admin:assets_asset_pick"), single=True, labeller=_picked_pictures
+        )
+        kwargs.setdefault("label", _("picture"))
+        kwargs.setdefault("error_messages", {
+            "invalid_choice": _("Choose an active picture of the library (an image, not archived)."),
+        })  # fmt: skip
+        super().__init__(**kwargs)
+
+
 class ProductPicturesInline(TabularInline):
     model = ProductAsset
     formset = PicturesFormSet
     extra = 0
     fields = ("picture", "asset", "role", "channel", "position")
     readonly_fields = ("picture",)
-    raw_id_fields = ("asset",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "asset":
+            return PictureField(required=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     ordering_field = "position"
     hide_ordering_field = True
     verbose_name_plural = _("Pictures (drag to reorder: the first is the main picture)")

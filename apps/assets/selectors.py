@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from apps.assets.models import THUMBNAIL_SPEC, Asset, ProductAsset, Rendition, RenditionSpec
@@ -262,3 +262,12 @@ def pictured(product_ids: Sequence[int]) -> dict[int, set[str]]:
         if channels:
             result[pk] = channels
     return result
+
+
+def pictures_to_pick(term: str) -> QuerySet[Asset]:
+    """Active images a picker offers, newest first: those whose file name contains `term` or tagged
+    with it, each with how many products use it (`use_count`)."""
+    found = Asset.objects.filter(kind=Asset.Kind.IMAGE, status=Asset.Status.ACTIVE)
+    if term:
+        found = found.filter(Q(original_name__icontains=term) | Q(tags__contains=[term]))
+    return found.annotate(use_count=Count("product_links")).order_by("-created_at", "-pk")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -13,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,16 +28,21 @@ from unfold.decorators import action, display
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
 
-from apps.assets.admin import thumbnail_html
+from apps.assets.admin import PictureField, thumbnail_html
 from apps.campaigns import selectors, services
 from apps.campaigns.downloads import csv_response
-from apps.campaigns.models import EDITABLE, Banner, Benefit, Campaign, Coupon, Promotion
+from apps.campaigns.forms import CampaignForm as BaseCampaignForm
+from apps.campaigns.forms import PromotionForm, brand_search, product_label
+from apps.campaigns.models import EDITABLE, Banner, Campaign, Coupon, Promotion
 from apps.core.admin_mixins import QueueFilter as BaseQueueFilter
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.models import Channel
+from apps.core.widgets import select2_results
 from apps.inventory.selectors import forecast_alpha, forecast_days
 from apps.pricing.modifiers import awaiting_approval_included
 from apps.pricing.selectors import prices_at
+from apps.products import policies as catalog_policies
+from apps.products import selectors as catalog_selectors
 from apps.products.admin import product_filters
 from apps.products.models import Product
 
@@ -78,12 +82,8 @@ def _report(admin_obj, request, call) -> bool:
     return True
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(BaseCampaignForm):
     """Times are typed as wall-clock times of the campaign's timezone (DST gaps and repeats refused)."""
-
-    class Meta:
-        model = Campaign
-        fields = ["code", "name", "starts_at", "ends_at", "timezone", "channels", "notes"]
 
     def clean(self):
         cleaned = super().clean()
@@ -157,9 +157,13 @@ class BannerInline(TabularInline):
     formset = BannersFormSet
     fields = ("picture", "asset", "position")
     readonly_fields = ("picture",)
-    raw_id_fields = ("asset",)
     extra = 0
     verbose_name_plural = _("banners (pictures from the DAM)")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "asset":
+            return PictureField(required=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("asset")
@@ -489,10 +493,11 @@ class CampaignAdmin(ModelAdmin):
             raise PermissionDenied
         zone = timezone.get_current_timezone()
         mode = "week" if request.GET.get("view") == "week" else "month"
+        today = timezone.localdate()
         try:
             anchor = date.fromisoformat(request.GET.get("date", ""))
         except ValueError:
-            anchor = timezone.localdate()
+            anchor = selectors.campaign_next_day(zone) or today
         channel = request.GET.get("channel", "")
         if mode == "month":
             weeks = calendar.Calendar().monthdatescalendar(anchor.year, anchor.month)
@@ -510,6 +515,7 @@ class CampaignAdmin(ModelAdmin):
             weeks=[cells[i:i + 7] for i in range(0, len(cells), 7)], channel=channel,
             channels=Channel.objects.order_by("code"), previous=previous, following=following,
             weekdays=[date_format(day, "D") for day in days[:7]],  # Monday first, in the person's language
+            today=today,
         )  # fmt: skip
 
 
@@ -550,65 +556,9 @@ class CampaignFindingFilter(admin.SimpleListFilter):
 product_filters.append(CampaignFindingFilter)
 
 
-class PromotionForm(forms.ModelForm):
-    overrides = forms.JSONField(
-        label=_("per-channel benefit"), required=False, initial=dict,
-        help_text=_('{"google": ["amount_off", "5"]}: the channel gets this benefit instead'),
-    )  # fmt: skip
-    confirm = forms.BooleanField(label=_("confirm a percentage below 1"), required=False)
-    confirm_high = forms.BooleanField(label=_("confirm a discount above the usual range"), required=False)
-
-    class Media:
-        js = ["noel/discount-check.js"]
-
-    class Meta:
-        model = Promotion
-        fields = [
-            "campaign", "code", "name", "skus", "categories", "families", "brands", "product_filter",
-            "benefit", "value", "currency", "priority", "stacking", "buy_x_get_y", "buy_quantity",
-            "free_quantity",
-        ]  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and "overrides" in self.fields:
-            self.fields["overrides"].initial = {
-                o.channel.code: [o.benefit, f"{o.value.normalize():f}"]
-                for o in self.instance.overrides.select_related("channel")
-            }
-        if "value" in self.fields:
-            # the live warning as the value is typed (noel/discount-check.js); clean() says the same on save
-            usual, limit = _pct(selectors.usual_discount()), _pct(selectors.max_discount())
-            self.fields["value"].widget.attrs.update({
-                "data-usual-max": usual, "data-max": limit,
-                "data-warn": _("%(value)s %% off is above the usual range (up to %(usual)s %%): did you mean "
-                               "%(tenth)s %%?") % {"value": "{value}", "usual": usual, "tenth": "{tenth}"},
-                "data-refuse": _("%(value)s %% off is more than the %(max)s %% allowed")
-                % {"value": "{value}", "max": limit},
-            })  # fmt: skip
-
-    def clean(self):
-        cleaned = super().clean()
-        value, benefit = cleaned.get("value"), cleaned.get("benefit")
-        if value is None or benefit != Benefit.PERCENTAGE_OFF or value > 100:
-            return cleaned  # above 100 % the service says it cannot be (its own message, on save)
-        usual, limit = selectors.usual_discount() * 100, selectors.max_discount() * 100
-        shown = f"{value.normalize():f}"
-        if value > limit:
-            self.add_error("value", _("%(value)s %% off is more than the %(max)s %% allowed")
-                           % {"value": shown, "max": _pct(limit / 100)})  # fmt: skip
-        elif value > usual and not cleaned.get("confirm_high"):
-            self.add_error("value", _(
-                "%(value)s %% off is above the usual range (up to %(usual)s %%): did you mean %(tenth)s %%? "
-                "Tick “confirm a discount above the usual range” to keep %(value)s %%."
-            ) % {"value": shown, "usual": _pct(usual / 100),
-                 "tenth": f"{(value / 10).normalize():f}"})  # fmt: skip
-        return cleaned
-
-
-def _pct(share: Decimal) -> str:
-    """0.70 → "70", 0.125 → "12.5"."""
-    return f"{(share * 100).normalize():f}"
+def _page_number(request: HttpRequest) -> int:
+    page = request.GET.get("page", "1")
+    return min(int(page), 50) if page.isdigit() and int(page) > 0 else 1
 
 
 def _promotion_input(data: dict) -> dict:
@@ -645,11 +595,79 @@ class PromotionAdmin(ModelAdmin):
         editable = obj is None or obj.campaign.status in EDITABLE
         return editable and super().has_delete_permission(request, obj)
 
-    def get_fields(self, request, obj=None):
+    def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             # read only past submission: the overrides shown, not the manager of that name (a 500)
-            return [*PromotionForm.Meta.fields, "channel_benefits"]
-        return [*PromotionForm.Meta.fields, "overrides", "confirm", "confirm_high"]
+            return [(None, {"fields": [*PromotionForm.Meta.fields, "target_filter", "channel_benefits"]})]
+        channels = list(Channel.objects.order_by("code").values_list("code", flat=True))
+        return [
+            (None, {"fields": ["campaign", "code", "name"]}),
+            (_("Products it applies to (any of them)"), {
+                "fields": ["skus", "categories", "families", "brands"]
+            }),
+            (_("Only those that also match (all of these)"), {"fields": PromotionForm.FILTER_FIELDS}),
+            (_("Discount"), {"fields": [
+                ("benefit", "value"), "currency", ("confirm", "confirm_high"), ("priority", "stacking"),
+                "buy_x_get_y", ("buy_quantity", "free_quantity"),
+            ]}),
+            (_("Another benefit on a channel"), {"fields": [
+                (f"override_benefit__{code}", f"override_value__{code}") for code in channels
+            ]}),
+        ]  # fmt: skip
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # the model's fields; the form adds its own (pickers, filters, a benefit per channel)
+        kwargs["fields"] = PromotionForm.Meta.fields
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    @display(description=_("only those that also match"))
+    def target_filter(self, obj: Promotion) -> str:
+        found = obj.product_filter or {}
+        names = {"family": _("families"), "category": _("categories"), "brand": _("brands"),
+                 "sku_prefix": _("SKU starts with"), "status": _("status")}  # fmt: skip
+        parts = [
+            f"{names.get(key, key)}: {', '.join(value) if isinstance(value, list) else value}"
+            for key, value in sorted(found.items())
+        ]
+        return "; ".join(parts) or "—"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("pick/products/", view(self.pick_products), name="campaigns_promotion_pick_products"),
+            path("pick/brands/", view(self.pick_brands), name="campaigns_promotion_pick_brands"),
+            *super().get_urls(),
+        ]
+
+    PICKED = 20
+
+    def _may_pick(self, request) -> None:
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+
+    def pick_products(self, request: HttpRequest) -> JsonResponse:
+        """The picker's products: those the person may see, by SKU or words of the name."""
+        self._may_pick(request)
+        term, page = request.GET.get("term", "").strip()[:100], _page_number(request)
+        found = catalog_policies.visible_products(request.user, Product.objects.all())
+        found = catalog_selectors.product_search(found, term) if term else found
+        rows = list(
+            found.select_related("family__label_attribute", "parent__parent").order_by("sku")[
+                (page - 1) * self.PICKED : page * self.PICKED + 1
+            ]
+        )
+        return JsonResponse(select2_results(
+            [{"id": p.sku, "text": product_label(p)} for p in rows[: self.PICKED]], len(rows) > self.PICKED
+        ))  # fmt: skip
+
+    def pick_brands(self, request: HttpRequest) -> JsonResponse:
+        self._may_pick(request)
+        term, page = request.GET.get("term", "").strip()[:70], _page_number(request)
+        brands = brand_search(request.user, term, page * self.PICKED + 1)[(page - 1) * self.PICKED :]
+        return JsonResponse(
+            select2_results([{"id": b, "text": b} for b in brands[: self.PICKED]], len(brands) > self.PICKED)
+        )
 
     @display(description=_("per-channel benefit"))
     def channel_benefits(self, obj: Promotion) -> str:

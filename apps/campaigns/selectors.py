@@ -12,13 +12,14 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -1042,3 +1043,22 @@ def campaigns_awaiting_approval_by(user, queryset: QuerySet[Campaign] | None = N
     if not user.has_perm("campaigns.approve_campaign"):
         return queryset.none()
     return queryset.filter(status=Campaign.Status.SUBMITTED).exclude(contributors__contains=[user.pk])
+
+
+def campaign_next_day(zone: tzinfo) -> date | None:
+    """The day the calendar opens on: today while a campaign runs, else the first day of the next one
+    (drafts included: they are what is being planned), else None."""
+    now = timezone.now()
+    running = Campaign.objects.exclude(status=Campaign.Status.CANCELLED).filter(
+        starts_at__lte=now, ends_at__gt=now
+    )
+    if running.exists():
+        return timezone.localdate(now, zone)
+    following = (
+        Campaign.objects.exclude(status=Campaign.Status.CANCELLED)
+        .filter(starts_at__gt=now)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(following, zone) if following else None

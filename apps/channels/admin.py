@@ -429,7 +429,7 @@ class RunsShown(admin.SimpleListFilter):
 
 @admin.register(FeedIssue)
 class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    list_display = ("sku_link", "field", "rule", "message", "run")
+    list_display = ("sku_link", "field", "rule", "reason", "run")
     list_filter = (RunsShown, "run__feed__channel", "rule", "field")
     list_select_related = ("run__feed__channel",)
     search_fields = ("sku",)
@@ -437,6 +437,13 @@ class FeedIssueAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def get_queryset(self, request):
         return policies.visible_issues(request.user, super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        return ["run", "sku", "product", "field", "rule", "reason"]
+
+    @display(description=_("message"))
+    def reason(self, obj: FeedIssue) -> str:
+        return obj.readable_message
 
     @display(description=_("item"), ordering="sku")
     def sku_link(self, obj: FeedIssue):

@@ -17,11 +17,13 @@ from xml.sax.saxutils import escape
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.campaigns.models import Benefit
 from apps.channels.models import Feed
 from apps.channels.selectors import Announced, Context, Item, money
 from apps.core.sheets import CsvWriter
+from apps.core.stored_text import said
 from apps.products.services import gtin_check
 
 GOOGLE_NS = "http://base.google.com/ns/1.0"
@@ -66,10 +68,22 @@ def _length(name: str, low: int, high: int) -> Rule:
         size = len(entry.get(name, ""))
         if size < low:
             return (
-                f"{name} is required" if low == 1 else f"{name} has {size} characters, at least {low} needed"
+                said(gettext_noop("%(field)s is required"), field=name)
+                if low == 1
+                else said(
+                    gettext_noop("%(field)s has %(size)s characters, at least %(low)s needed"),
+                    field=name,
+                    size=size,
+                    low=low,
+                )
             )
         if size > high:
-            return f"{name} has {size} characters; the channel accepts at most {high}"
+            return said(
+                gettext_noop("%(field)s has %(size)s characters; the channel accepts at most %(high)s"),
+                field=name,
+                size=size,
+                high=high,
+            )
         return None
 
     return Rule(name, f"{name}_length", check, required=low >= 1)
@@ -81,7 +95,12 @@ def _one_of(name: str, allowed: set[str], required: bool = True) -> Rule:
         if not value and not required:
             return None
         if value not in allowed:
-            return f"{name} {value!r} is not one of {', '.join(sorted(allowed))}"
+            return said(
+                gettext_noop("%(field)s %(value)s is not one of %(allowed)s"),
+                field=name,
+                value=repr(value),
+                allowed=", ".join(sorted(allowed)),
+            )
         return None
 
     return Rule(name, f"{name}_value", check, required=required)
@@ -91,9 +110,13 @@ def _url(name: str, required: bool = True) -> Rule:
     def check(entry: Entry, item: Item) -> str | None:
         value = entry.get(name, "")
         if not value:
-            return f"{name} is required" if required else None
+            return said(gettext_noop("%(field)s is required"), field=name) if required else None
         if not _URL.match(value):
-            return f"{name} {value!r} is not an absolute http(s) URL"
+            return said(
+                gettext_noop("%(field)s %(value)s is not an absolute http(s) URL"),
+                field=name,
+                value=repr(value),
+            )
         return None
 
     return Rule(name, f"{name}_url", check, required=required)
@@ -103,11 +126,15 @@ def _price(name: str, required: bool = True) -> Rule:
     def check(entry: Entry, item: Item) -> str | None:
         value = entry.get(name, "")
         if not value:
-            return "no price on this channel" if required else None
+            return said(gettext_noop("no price on this channel")) if required else None
         if not _PRICE.match(value):
-            return f"{name} {value!r} is not of the form '12.50 EUR'"
+            return said(
+                gettext_noop("%(field)s %(value)s is not of the form '12.50 EUR'"),
+                field=name,
+                value=repr(value),
+            )
         if Decimal(value.split()[0]) <= 0:
-            return f"{name} {value} must be above zero"
+            return said(gettext_noop("%(field)s %(value)s must be above zero"), field=name, value=value)
         return None
 
     return Rule(name, f"{name}_format", check, required=required)
@@ -116,7 +143,9 @@ def _price(name: str, required: bool = True) -> Rule:
 def _no_html(name: str) -> Rule:
     def check(entry: Entry, item: Item) -> str | None:
         return (
-            f"{name} contains HTML, which the channel forbids" if _HTML.search(entry.get(name, "")) else None
+            said(gettext_noop("%(field)s contains HTML, which the channel forbids"), field=name)
+            if _HTML.search(entry.get(name, ""))
+            else None
         )
 
     return Rule(name, f"{name}_no_html", check)
@@ -128,15 +157,20 @@ def _sale_below_price(entry: Entry, item: Item) -> str | None:
         return None
     regular = entry.get("price", "")
     if regular and Decimal(sale.split()[0]) >= Decimal(regular.split()[0]):
-        return f"sale price {sale} is not below the price {regular}"
+        return said(
+            gettext_noop("sale price %(sale)s is not below the price %(price)s"), sale=sale, price=regular
+        )
     if "sale_price_effective_date" in entry and not entry["sale_price_effective_date"]:
-        return "a sale price needs its effective dates"
+        return said(gettext_noop("a sale price needs its effective dates"))
     return None
 
 
 def _availability_date(entry: Entry, item: Item) -> str | None:
     if entry.get("availability") in ("preorder", "backorder") and not entry.get("availability_date"):
-        return f"availability {entry['availability']} needs an availability_date"
+        return said(
+            gettext_noop("availability %(availability)s needs an availability_date"),
+            availability=entry["availability"],
+        )
     return None
 
 
@@ -159,7 +193,11 @@ def _image_size(minimum: int, apparel_minimum: int | None = None) -> Callable[[E
         apparel = "apparel" in entry.get("google_product_category", "").lower()
         needed = apparel_minimum if apparel and apparel_minimum else minimum
         if image.width < needed or image.height < needed:
-            return f"main image is {image.width}×{image.height}; at least {needed}×{needed} needed"
+            return said(
+                gettext_noop("main image is %(size)s; at least %(needed)s needed"),
+                size=f"{image.width}×{image.height}",
+                needed=f"{needed}×{needed}",
+            )
         return None
 
     return check

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
 from apps.core.models import Channel, Locale
+from apps.core.stored_text import readable
 
 DEFAULT_MAPPING = {
     "title": "name",
@@ -208,15 +209,11 @@ class FeedRun(models.Model):
         else:
             return ""
         if warning.get("reason"):
-            text += (
-                " — "
-                + ngettext(
-                    "most held back for: %(reason)s (%(count)s item)",
-                    "most held back for: %(reason)s (%(count)s items)",
-                    warning["count"],
-                )
-                % warning
-            )
+            text += " — " + ngettext(
+                "most held back for: %(reason)s (%(count)s item)",
+                "most held back for: %(reason)s (%(count)s items)",
+                warning["count"],
+            ) % {**warning, "reason": readable(warning.get("reason_parts"), warning["reason"])}
         return text
 
 
@@ -266,6 +263,8 @@ class FeedIssue(models.Model):
     field = models.CharField(_("field"), max_length=64)
     rule = models.CharField(_("rule"), max_length=64)
     message = models.TextField(_("message"))
+    # how the message was made (apps.core.stored_text): said again in the reader's language
+    message_parts = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["sku", "field"]
@@ -274,6 +273,11 @@ class FeedIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku}: {self.message}"
+
+    @property
+    def readable_message(self) -> str:
+        """The message in the reader's language (the English one for rows stored before)."""
+        return readable(self.message_parts, self.message)
 
 
 class PullToken(models.Model):

@@ -32,6 +32,7 @@ from apps.campaigns.selectors import benefit_for, compile_targets, need_brands, 
 from apps.channels.models import DEFAULT_MAPPING, Feed, FeedIssue, FeedRun
 from apps.core.models import Channel
 from apps.core.money import Money
+from apps.core.stored_text import remembered
 from apps.inventory.models import StockLevel, StockLocation
 from apps.inventory.selectors import available_to_sell, sold_out_here_in_stock_elsewhere
 from apps.pricing.modifiers import awaiting_approval
@@ -352,11 +353,11 @@ def held_back_reasons(run: FeedRun, count: int = 5) -> list[tuple[str, int]]:
     """The commonest reasons a run held items back, with how many items each held back, in one query."""
     rows = (
         FeedIssue.objects.filter(run=run)
-        .values("message")
+        .values("message", "message_parts")
         .annotate(n=Count("sku", distinct=True))
         .order_by("-n", "message")[:count]
     )
-    return [(row["message"], row["n"]) for row in rows]
+    return [(remembered(row["message"], row["message_parts"]), row["n"]) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.validators import crontab_validator
 from storages.backends.s3 import S3Storage
@@ -49,6 +50,7 @@ from apps.core.instants import instant_check
 from apps.core.models import Channel, User
 from apps.core.schedules import crontab_for
 from apps.core.services import audit_record
+from apps.core.stored_text import parts_of, said
 from apps.inventory.events import StockChanged
 from apps.pricing.events import EffectivePricesChanged
 from apps.pricing.modifiers import awaiting_approval_included
@@ -294,7 +296,15 @@ def _verdict(
     if not item.complete:
         missing = ", ".join(item.missing)
         problems.append(
-            formats.Violation(missing[:64], "complete", f"not complete for {ctx.channel.code}: {missing}")
+            formats.Violation(
+                missing[:64],
+                "complete",
+                said(
+                    gettext_noop("not complete for %(channel)s: %(missing)s"),
+                    channel=ctx.channel.code,
+                    missing=missing,
+                ),
+            )
         )
     rendered = []
     for entry in fmt.entries(item, ctx):
@@ -303,7 +313,7 @@ def _verdict(
     return problems, rendered
 
 
-PRIMARY_HELD_BACK = "held back from the primary feed: {reason}"
+PRIMARY_HELD_BACK = gettext_noop("held back from the primary feed: %(reason)s")
 
 
 def _primary_verdicts(
@@ -326,11 +336,19 @@ def _primary_verdicts(
         theirs = found.get(item.product_id)
         if theirs is None:
             result[item.product_id] = [
-                formats.Violation("id", "primary_absent", f"not sent by {primary}: outside its category tree")
+                formats.Violation(
+                    "id",
+                    "primary_absent",
+                    said(gettext_noop("not sent by %(feed)s: outside its category tree"), feed=str(primary)),
+                )
             ]
         elif drop_sold_out and theirs.available <= 0:
             result[item.product_id] = [
-                formats.Violation("availability", "primary_sold_out", f"sold out, left out of {primary}")
+                formats.Violation(
+                    "availability",
+                    "primary_sold_out",
+                    said(gettext_noop("sold out, left out of %(feed)s"), feed=str(primary)),
+                )
             ]
         else:
             result[item.product_id] = _verdict(fmt, theirs, pctx, blocked)[0]
@@ -359,7 +377,7 @@ def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> C
         problems, rendered = _verdict(fmt, item, ctx, blocked)
         own = {(p.field, p.rule, p.message) for p in problems}
         problems.extend(
-            formats.Violation(p.field, p.rule, PRIMARY_HELD_BACK.format(reason=p.message))
+            formats.Violation(p.field, p.rule, said(PRIMARY_HELD_BACK, reason=p.message))
             for p in primary.get(item.product_id, [])
             if (p.field, p.rule, p.message) not in own  # the same channel's finding, said once
         )
@@ -373,6 +391,7 @@ def chunk_render(run: FeedRun, ctx: selectors.Context, low: int, high: int) -> C
                     field=p.field,
                     rule=p.rule,
                     message=p.message,
+                    message_parts=parts_of(p.message),
                 )
                 for p in problems
             )
@@ -411,10 +430,16 @@ def _promotions_render(run: FeedRun, ctx: selectors.Context) -> ChunkResult:
 
 
 def _blocker_message(blocker: Blocker, item: selectors.Item) -> str:
-    where = (
-        "" if blocker.on_product == item.product_id else f" (on its model {item.group or blocker.on_product})"
-    )
-    return f"quality finding #{blocker.finding_id} {blocker.rule}{where}: {blocker.message}"
+    if blocker.on_product == item.product_id:
+        return said(
+            gettext_noop("quality finding #%(finding)s %(rule)s: %(message)s"),
+            finding=blocker.finding_id, rule=blocker.rule, message=blocker.message,
+        )  # fmt: skip
+    return said(
+        gettext_noop("quality finding #%(finding)s %(rule)s (on its model %(model)s): %(message)s"),
+        finding=blocker.finding_id, rule=blocker.rule, model=item.group or blocker.on_product,
+        message=blocker.message,
+    )  # fmt: skip
 
 
 class StepTaken(Exception):
@@ -623,21 +648,21 @@ def _warning(run: FeedRun) -> dict[str, Any]:
             warning = {"code": "fewer_than_last", "published": run.published, "last": last[1], "run": last[0]}
     if warning:
         for reason, count in selectors.held_back_reasons(run, 1):
-            warning.update(reason=reason, count=count)
+            warning.update(reason=str(reason), reason_parts=parts_of(reason), count=count)
     return warning
 
 
 def _record_held_back(run: FeedRun) -> None:
     """Tell the quality app what this run held back, so it shows among the product's findings."""
     held = FeedIssue.objects.filter(run=run, product__isnull=False).values_list(
-        "product_id", "field", "rule", "message"
+        "product_id", "field", "rule", "message", "message_parts"
     )
     feed_held_back_record(
         channel=run.feed.channel,
         run=run.pk,
         items=(
-            HeldBack(pid, field, rule, message)
-            for pid, field, rule, message in held.iterator(chunk_size=5000)
+            HeldBack(pid, field, rule, message, parts)
+            for pid, field, rule, message, parts in held.iterator(chunk_size=5000)
         ),
     )
 

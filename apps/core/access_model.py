@@ -136,6 +136,7 @@ ADMIN = {
         "changelist": "MKPCATL",
         "delete": "-",
         "history": "MKPCATL",
+        "pick/": "MKPCATL",
         "upload-files/": "MAT",
         "upload/": "MAT",
         "actions": {
@@ -217,6 +218,8 @@ ADMIN = {
         "changelist": "MKPCATL",
         "delete": "-",
         "history": "MKPCATL",
+        "pick/brands/": "KA",
+        "pick/products/": "KA",
         "actions": {},
     },
     "channels.feed": {

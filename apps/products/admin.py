@@ -51,6 +51,9 @@ product_inlines: list[type[InlineModelAdmin]] = []
 product_actions: list[Callable] = []
 # ...and list filters (a campaign's guard-rail finding…), shown after the catalog's own.
 product_filters: list[type[admin.ListFilter]] = []
+# ...and what follows a save of the product form, in its transaction (the quality score re-checked, so
+# that the page shown after saving tells the product's current score).
+product_saved: list[Callable[[HttpRequest, Product], None]] = []
 
 
 class ExportForm(forms.Form):
@@ -598,6 +601,8 @@ class ProductAdmin(ProductListMixin, ModelAdmin):
         """Categories and values were written by the service in save_model; the inlines are read-only."""
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        for after_save in product_saved:
+            after_save(request, form.instance)
 
     # history ---------------------------------------------------------------------------------------------
 

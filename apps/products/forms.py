@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -17,9 +18,10 @@ from unfold.widgets import (
 
 from apps.core.models import Channel
 from apps.core.selectors import active_currencies, active_locales
+from apps.core.widgets import TreeSelectMultiple
 from apps.products import policies, selectors, services
 from apps.products import values as vals
-from apps.products.models import AssociationType, Attribute, Product
+from apps.products.models import AssociationType, Attribute, Category, FamilyRequirement, Product
 
 T = Attribute.Type
 SEP = "|"
@@ -37,6 +39,46 @@ def _scopes(attribute: Attribute, locales: list[str], channels: list[str]) -> li
     ]
 
 
+def category_tree(offered: Iterable[Category]) -> tuple[list[tuple[str, str]], dict[str, tuple[int, str]]]:
+    """Choices for a TreeSelectMultiple: each category indented by its depth, found by its own name or
+    any ancestor's ("Toys › Plush"), ancestors named even when the person may not choose them."""
+    offered = list(offered)
+    names = {c.path: str(c) for c in Category.objects.order_by("path").only("path", "code", "labels")}
+    step = Category.steplen
+    tree = {
+        c.code: (
+            c.depth,
+            " › ".join(names.get(c.path[: step * n], "") for n in range(1, c.depth + 1)),
+        )
+        for c in offered
+    }
+    return [(c.code, str(c)) for c in offered], tree
+
+
+class ChoicesPicked(forms.MultipleChoiceField):
+    """A multiple choice where an empty value posted (a picker cleared by hand) means nothing chosen."""
+
+    def to_python(self, value: Any) -> list[str]:
+        return [v for v in super().to_python(value) if v.strip()]
+
+
+def category_field(label: str, offered: Iterable[Category], **kwargs: Any) -> forms.MultipleChoiceField:
+    choices, tree = category_tree(offered)
+    widget = TreeSelectMultiple()
+    widget.tree = tree
+    return ChoicesPicked(label=label, choices=choices, widget=widget, **kwargs)
+
+
+def _option_labels(attribute: Attribute, value: Any) -> Any:
+    """A select's option codes as the person reads them: their labels in the person's language."""
+    if attribute.type not in (T.SELECT, T.MULTISELECT) or value in (None, "", []):
+        return value
+    labels = {o.code: str(o) for o in attribute.options.all()}
+    if isinstance(value, list):
+        return [labels.get(v, v) for v in value]
+    return labels.get(value, value)
+
+
 def _shown(value: Any) -> str:
     """A value as help text shows it: prices and measurements in words, long texts cut."""
     if isinstance(value, dict):
@@ -50,9 +92,7 @@ def _shown(value: Any) -> str:
 class ProductForm(forms.ModelForm):
     """Base fields plus the family's value fields; the version travels with the form to detect conflicts."""
 
-    categories = forms.MultipleChoiceField(
-        label=_("Categories"), required=False, widget=UnfoldAdminSelectMultipleWidget(attrs={"size": 8})
-    )
+    categories = forms.MultipleChoiceField(label=_("Categories"), required=False)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     actor = None  # who fills the form in (the admin sets it): the categories offered are theirs
 
@@ -63,8 +103,14 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offered = policies.category_choices(self.actor, keep=self.instance.categories or ())
-        self.fields["categories"].choices = [(c.code, f"{'— ' * (c.depth - 1)}{c}") for c in offered]
+        self.fields["categories"] = category_field(
+            _("Categories"),
+            offered,
+            required=False,
+            help_text=_("Type a category's name, or a parent's to list its subtree"),
+        )
         self.value_groups: list[tuple[str, list]] = []
+        self._attributes: dict[str, Attribute] = {}
         product = self.instance
         if product.pk:
             # an approved product shows what its editors see: its pending change applied, so that saving
@@ -93,6 +139,9 @@ class ProductForm(forms.ModelForm):
                 )
                 if part and part[0] != "amount":  # a price collection, one field per currency
                     before, after = (before or {}).get(part[0]), (after or {}).get(part[0])
+                if code in self._attributes:
+                    before = _option_labels(self._attributes[code], before)
+                    after = _option_labels(self._attributes[code], after)
             elif name in ("gtin", "enabled", "categories"):
                 before, after = getattr(live, name), getattr(shown, name)
             elif name == "family":
@@ -121,7 +170,16 @@ class ProductForm(forms.ModelForm):
 
     def _add_value_fields(self, product: Product) -> None:
         locales = [loc.code for loc in active_locales()]
-        channels = list(Channel.objects.values_list("code", flat=True))
+        every_channel = list(Channel.objects.order_by("code").values_list("code", flat=True))
+        required: dict[str, set[str]] = {}
+        for code, channel in FamilyRequirement.objects.filter(family_id=product.family_id).values_list(
+            "attribute__code", "channel__code"
+        ):
+            required.setdefault(code, set()).add(channel)
+        # a channel-scoped attribute has a box per channel that requires it (else per channel the family
+        # requires anything on, else per channel) and per channel taking its values from one of those; a
+        # channel holding a value already keeps its box, so that nothing typed before becomes invisible
+        family_channels = set().union(*required.values()) if required else set(every_channel)
         # Price collections in the currencies the channels sell in (all active ones when no channel yet).
         currencies = sorted(set(Channel.objects.values_list("currency_id", flat=True))) or [
             c.code for c in active_currencies()
@@ -131,12 +189,18 @@ class ProductForm(forms.ModelForm):
         self._chains = vals.channel_chains()
         self._effective = vals.merge(inherited, product.values)
         groups: dict[str, list] = {}
-        for attribute in selectors.family_attributes(product.family):
+        self._attributes = {a.code: a for a in selectors.family_attributes(product.family)}
+        for attribute in self._attributes.values():
             if attribute.code not in allowed and attribute.code not in inherited:
                 continue
             rows = groups.setdefault(str(attribute.group), [])
             by_channel: dict[str, list[str]] = {}
-            for loc, ch in _scopes(attribute, locales, channels):
+            held = {ch for by_ch in (product.values.get(attribute.code) or {}).values() for ch in by_ch or {}}
+            wanted = set(required.get(attribute.code) or family_channels)
+            # ...and a channel that takes its values from one of those, to say which value it sends
+            wanted |= {ch for ch, chain in self._chains.items() if set(chain[1:]) & wanted}
+            shown = [code for code in every_channel if code in wanted or code in held]
+            for loc, ch in _scopes(attribute, locales, shown):
                 names = self._fields_for(
                     attribute, loc, ch, currencies, product, inherited, editable=attribute.code in allowed
                 )
@@ -152,7 +216,8 @@ class ProductForm(forms.ModelForm):
         current = vals.value_of(product.values, attribute.code, loc, ch)
         parent_value = vals.value_of(inherited, attribute.code, loc, ch)
         help_text = (
-            _("Inherited from %(sku)s: %(value)s") % {"sku": product.parent.sku, "value": parent_value}
+            _("Inherited from %(sku)s: %(value)s")
+            % {"sku": product.parent.sku, "value": _shown(_option_labels(attribute, parent_value))}
             if parent_value is not None and product.parent_id
             else ""
         )
@@ -162,7 +227,7 @@ class ProductForm(forms.ModelForm):
             if found is not None and found[1] not in (ch, vals.ANY):
                 help_text = _("Inherited from the channel %(channel)s: %(value)s") % {
                     "channel": found[1],
-                    "value": _shown(found[0]),
+                    "value": _shown(_option_labels(attribute, found[0])),
                 }
         name = value_field_name(attribute.code, loc, ch)
         if attribute.type == T.PRICE:

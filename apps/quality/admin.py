@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from apps.core.models import Channel
-from apps.products.admin import product_actions, product_inlines
+from apps.products.admin import product_actions, product_inlines, product_saved
 from apps.quality import policies, services
 from apps.quality.labels import rule_label
 from apps.quality.models import Finding, ProductScore, Severity
@@ -97,7 +97,7 @@ class ReadOnlyWithRecheck(ModelAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(ReadOnlyWithRecheck):
-    list_display = ("rule_name", "severity_badge", "product_link", "channel", "locale", "message",
+    list_display = ("rule_name", "severity_badge", "product_link", "channel", "locale", "said",
                     "first_seen", "last_seen", "resolved_at")  # fmt: skip
     list_filter = (RuleFilter, "severity", "channel", OpenFilter, CategoryFilter)
     list_select_related = ("product", "channel")
@@ -108,7 +108,11 @@ class FindingAdmin(ReadOnlyWithRecheck):
     ordering = ("-last_seen", "-id")
     fields = readonly_fields = [
         "rule_name",
-        *(f.name for f in Finding._meta.fields if f.name not in ("id", "rule")),
+        *(
+            "said" if f.name == "message" else f.name
+            for f in Finding._meta.fields
+            if f.name not in ("id", "rule", "message_parts")
+        ),
     ]
 
     def has_delete_permission(self, request, obj=None):
@@ -117,6 +121,10 @@ class FindingAdmin(ReadOnlyWithRecheck):
     @display(description=_("rule"), ordering="rule")
     def rule_name(self, obj: Finding) -> str:
         return rule_label(obj.rule)
+
+    @display(description=_("message"))
+    def said(self, obj: Finding) -> str:
+        return obj.readable_message
 
     @display(description=_("severity"), label={Severity.BLOCKING: "danger", Severity.WARNING: "warning"})
     def severity_badge(self, obj: Finding) -> tuple[str, str]:
@@ -148,7 +156,7 @@ class ProductFindingsInline(TabularInline):
     model = Finding
     extra = 0
     can_delete = False
-    fields = ("rule_name", "severity", "channel", "locale", "message", "first_seen", "last_seen")
+    fields = ("rule_name", "severity", "channel", "locale", "said", "first_seen", "last_seen")
     readonly_fields = fields
     verbose_name_plural = _("Open quality findings")
     hide_title = True  # the row's rule and message are its columns already
@@ -156,6 +164,10 @@ class ProductFindingsInline(TabularInline):
     @display(description=_("rule"))
     def rule_name(self, obj: Finding) -> str:
         return rule_label(obj.rule)
+
+    @display(description=_("message"))
+    def said(self, obj: Finding) -> str:
+        return obj.readable_message
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(resolved_at__isnull=True).select_related("channel")
@@ -211,5 +223,11 @@ def recheck_quality(modeladmin, request, queryset):
     _recheck(modeladmin, request, list(queryset.values_list("pk", flat=True)))
 
 
+def recheck_saved_product(request, product) -> None:
+    """The product form's score and findings are those of what was just saved, not of the last check."""
+    services.quality_check(product_ids=[product.pk], actor=request.user, audit=False)
+
+
 product_inlines += [ProductScoreInline, ProductFindingsInline]
 product_actions.append(recheck_quality)
+product_saved.append(recheck_saved_product)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import Channel
+from apps.core.stored_text import readable
 from apps.products.models import Product
 
 
@@ -44,6 +45,8 @@ class Finding(models.Model):
         related_name="+",
     )
     message = models.TextField(_("message"))
+    # how the message was made (apps.core.stored_text): said again in the reader's language
+    message_parts = models.JSONField(default=list, blank=True, editable=False)
     details = models.JSONField(_("details"), default=dict, blank=True)
     first_seen = models.DateTimeField(_("first seen"))
     last_seen = models.DateTimeField(_("last seen"))
@@ -76,6 +79,11 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
+
+    @property
+    def readable_message(self) -> str:
+        """The message in the reader's language (the English one for rows stored before)."""
+        return readable(self.message_parts, self.message)
 
 
 class ProductScore(models.Model):

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 
 from apps.core.models import Channel
+from apps.core.stored_text import remembered
 from apps.products.models import Product
 from apps.quality.models import Finding, ProductScore, Severity
 from apps.quality.registry import channel_q
@@ -49,10 +50,10 @@ def blocked_products(
     rows = (
         queryset.filter(channel_q(channel))
         .order_by("product_id", "rule", "id")
-        .values_list("id", "product_id", "rule", "message")
+        .values_list("id", "product_id", "rule", "message", "message_parts")
     )
-    for finding_id, owner, rule, message in rows:
-        found.setdefault(owner, []).append(Blocker(finding_id, rule, message, owner))
+    for finding_id, owner, rule, message, parts in rows:
+        found.setdefault(owner, []).append(Blocker(finding_id, rule, remembered(message, parts), owner))
     return {pid: blockers for pid in ids if (blockers := [b for o in owners[pid] for b in found.get(o, [])])}
 
 

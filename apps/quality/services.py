@@ -17,9 +17,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.core.models import Channel, User
 from apps.core.services import audit_record
+from apps.core.stored_text import joined, parts_of, remembered, said
 from apps.products.models import Product
 from apps.quality.models import Finding, Severity
 from apps.quality.registry import Batch, CheckContext, Hit, Rule, active_rules, rules
@@ -31,17 +33,17 @@ PENALTY = {Severity.BLOCKING: 20, Severity.WARNING: 5}
 
 _UPSERT = """
 INSERT INTO quality_finding
-    (rule, category, severity, product_id, channel_id, locale, asset_id, message, details,
+    (rule, category, severity, product_id, channel_id, locale, asset_id, message, message_parts, details,
      first_seen, last_seen, resolved_at)
 SELECT t.rule, t.category, t.severity, t.product_id, t.channel_id, t.locale, t.asset_id, t.message,
-       t.details::jsonb, %(at)s, %(at)s, NULL
+       t.parts::jsonb, t.details::jsonb, %(at)s, %(at)s, NULL
 FROM unnest(%(rule)s::varchar[], %(category)s::varchar[], %(severity)s::varchar[], %(product)s::bigint[],
             %(channel)s::bigint[], %(locale)s::varchar[], %(asset)s::bigint[], %(message)s::text[],
-            %(details)s::text[])
-     AS t(rule, category, severity, product_id, channel_id, locale, asset_id, message, details)
+            %(parts)s::text[], %(details)s::text[])
+     AS t(rule, category, severity, product_id, channel_id, locale, asset_id, message, parts, details)
 ON CONFLICT ON CONSTRAINT quality_finding_key DO UPDATE SET
     category = EXCLUDED.category, severity = EXCLUDED.severity, message = EXCLUDED.message,
-    details = EXCLUDED.details, last_seen = EXCLUDED.last_seen,
+    message_parts = EXCLUDED.message_parts, details = EXCLUDED.details, last_seen = EXCLUDED.last_seen,
     first_seen = CASE WHEN quality_finding.resolved_at IS NULL THEN quality_finding.first_seen
                       ELSE EXCLUDED.first_seen END,
     resolved_at = NULL
@@ -126,7 +128,8 @@ def _upsert(rows: Sequence[tuple[Rule, Hit]], at: datetime) -> tuple[int, int, i
         "channel": [hit.channel_id for _rule, hit in rows],
         "locale": [hit.locale for _rule, hit in rows],
         "asset": [hit.asset_id for _rule, hit in rows],
-        "message": [hit.message for _rule, hit in rows],
+        "message": [hit.message[:2000] for _rule, hit in rows],
+        "parts": [json.dumps(parts_of(hit.message), default=str) for _rule, hit in rows],
         "details": [json.dumps(hit.details, default=str, sort_keys=True) for _rule, hit in rows],
     }
     with connection.cursor() as cursor:
@@ -264,6 +267,7 @@ class HeldBack:
     field: str
     rule: str
     message: str
+    parts: list = field(default_factory=list)  # how the message was made (apps.core.stored_text)
 
 
 @transaction.atomic
@@ -280,7 +284,7 @@ def feed_held_back_record(*, channel: Channel, run: int | str, items: Iterable[H
         Hit(
             product_id=pid,
             channel_id=channel.pk,
-            message="; ".join(f"{i.field}: {i.message}" for i in issues)[:2000],
+            message=joined((i.field, remembered(i.message, i.parts)) for i in issues),
             details={"run": run, "issues": [{"field": i.field, "rule": i.rule} for i in issues]},
         )
         for pid, issues in sorted(grouped.items())
@@ -332,12 +336,14 @@ def import_pictures_missing_record(*, actor: User | None, pictures: Sequence[tup
     for pid, missing in sorted(grouped.items()):
         names = sorted({name for _code, name in missing})
         message = (
-            f"picture {names[0]} named in the import was missing"
+            said(gettext_noop("picture %(name)s named in the import was missing"), name=names[0])
             if len(names) == 1
-            else f"pictures {', '.join(names)} named in the import were missing"
+            else said(
+                gettext_noop("pictures %(names)s named in the import were missing"), names=", ".join(names)
+            )
         )
         details = {"attributes": sorted({code for code, _name in missing if code}), "files": names}
-        hits.append(Hit(product_id=pid, message=message[:2000], details=details))
+        hits.append(Hit(product_id=pid, message=message, details=details))
     at = timezone.now()
     _upsert(list(_keyed(rule, hits).values()), at)
     scores_recompute(sorted(grouped), at)

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from apps.assets.models import Asset, ProductAsset
+from apps.core.stored_text import said
 from apps.quality.models import Severity
 from apps.quality.registry import Batch, Hit, Rule, register
 
@@ -29,9 +31,14 @@ class AssetRightsExpired(Rule):
         for pid, asset, name, until, role in links:
             yield Hit(
                 pid,
-                f"{role} picture {name}: rights ended {until:%Y-%m-%d}"
+                said(
+                    gettext_noop("%(role)s %(name)s: rights ended %(date)s"),
+                    role=_role(role),
+                    name=name,
+                    date=f"{until:%Y-%m-%d}",
+                )
                 if until
-                else f"{role} picture {name}: rights expired",
+                else said(gettext_noop("%(role)s %(name)s: rights expired"), role=_role(role), name=name),
                 {"valid_until": until, "role": role},
                 asset_id=asset,
             )
@@ -70,8 +77,12 @@ class ImageReplacedAfterApproval(Rule):
         for pid, asset, name, replaced, approved in rows:
             yield Hit(
                 pid,
-                f"picture {name} replaced {replaced:%Y-%m-%d %H:%M} "
-                f"after approval ({approved:%Y-%m-%d %H:%M})",
+                said(
+                    gettext_noop("picture %(name)s replaced %(replaced)s after approval (%(approved)s)"),
+                    name=name,
+                    replaced=f"{replaced:%Y-%m-%d %H:%M}",
+                    approved=f"{approved:%Y-%m-%d %H:%M}",
+                ),
                 {"replaced_at": replaced, "approved_at": approved},
                 asset_id=asset,
             )
@@ -107,8 +118,13 @@ class ImageShared(Rule):
         for pid, asset, others in rows:
             yield Hit(
                 pid,
-                f"picture also used by {', '.join(others[:5])}"
-                + (f" and {len(others) - 5} more" if len(others) > 5 else ""),
+                said(gettext_noop("picture also used by %(skus)s"), skus=", ".join(others[:5]))
+                if len(others) <= 5
+                else said(
+                    gettext_noop("picture also used by %(skus)s and %(more)s more"),
+                    skus=", ".join(others[:5]),
+                    more=len(others) - 5,
+                ),
                 {"others": others[:20]},
                 asset_id=asset,
             )
@@ -133,3 +149,17 @@ UNION
 SELECT f.product_id FROM quality_finding f
 WHERE f.rule = %(rule)s AND f.resolved_at IS NULL AND f.asset_id IN (SELECT asset_id FROM assets)
 """
+
+
+ROLES = {
+    "main": gettext_noop("Main picture"),
+    "gallery": gettext_noop("Gallery"),
+    "swatch": gettext_noop("Swatch"),
+    "packshot": gettext_noop("Packshot"),
+    "lifestyle": gettext_noop("Lifestyle"),
+}
+
+
+def _role(role: str):
+    """A link's role by its name, said in the reader's language."""
+    return said(ROLES[role]) if role in ROLES else role

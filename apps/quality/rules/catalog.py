@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_noop
+
 from apps.assets.models import Asset, ProductAsset, RenditionSpec
 from apps.core.models import Channel
+from apps.core.stored_text import said
 from apps.products.models import Attribute, Completeness, Family
 from apps.products.values import value_of
 from apps.quality.models import Severity
@@ -29,7 +32,12 @@ class MissingRequired(Rule):
                         continue
                     yield Hit(
                         stored.product_id,
-                        f"missing on {channel} · {locale}: {', '.join(score.missing)}",
+                        said(
+                            gettext_noop("missing on %(channel)s · %(locale)s: %(attributes)s"),
+                            channel=channel,
+                            locale=locale,
+                            attributes=", ".join(score.missing),
+                        ),
                         {"missing": list(score.missing), "ratio": score.ratio, "required": score.required},
                         channel_id=channel_ids[channel],
                         locale=locale,
@@ -81,7 +89,7 @@ class MainImageMissing(Rule):
             codes = [named[family]] if family in named else media
             values = batch.merged_values(pid)
             if not any(value_of(values, code) for code in codes):
-                yield Hit(pid, "no main picture", {"image_attributes": codes})
+                yield Hit(pid, said(gettext_noop("no main picture")), {"image_attributes": codes})
 
 
 @register
@@ -106,8 +114,12 @@ class MainImageTooSmall(Rule):
                 if (width or 0) < spec.min_source_width or (height or 0) < spec.min_source_height:
                     yield Hit(
                         pid,
-                        f"main picture {width}×{height} below {spec.channel.code}'s minimum "
-                        f"{spec.min_source_width}×{spec.min_source_height}",
+                        said(
+                            gettext_noop("main picture %(size)s below %(channel)s's minimum %(minimum)s"),
+                            size=f"{width}×{height}",
+                            channel=spec.channel.code,
+                            minimum=f"{spec.min_source_width}×{spec.min_source_height}",
+                        ),
                         {
                             "width": width,
                             "height": height,

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
 from stdnum import ean
 
 from apps.assets.models import Asset, ProductAsset
+from apps.core.stored_text import remembered, said
 from apps.products.services import gtin_check
 from apps.products.values import value_of
 from apps.quality.models import Finding, Severity
@@ -33,23 +35,23 @@ class ImportPictureMissing(Rule):
         flagged = list(
             Finding.objects.filter(
                 rule=self.code, product_id__any=batch.ids, resolved_at__isnull=True
-            ).values_list("product_id", "message", "details")
+            ).values_list("product_id", "message", "details", "message_parts")
         )
         if not flagged:
             return
-        owners = {pid for pid, _m, _d in flagged} | {a for pid, _m, _d in flagged for a in batch.lineage(pid)}
+        owners = {f[0] for f in flagged} | {a for f in flagged for a in batch.lineage(f[0])}
         linked = set(
             ProductAsset.objects.filter(
                 product_id__any=owners, role=ProductAsset.Role.MAIN, asset__kind=Asset.Kind.IMAGE
             ).values_list("product_id", flat=True)
         )
-        for pid, message, details in flagged:
+        for pid, message, details, parts in flagged:
             if pid not in batch.products or linked & {pid, *batch.lineage(pid)}:
                 continue
             values = batch.merged_values(pid)
             if any(_a_picture(value_of(values, code)) for code in details.get("attributes", [])):
                 continue
-            yield Hit(pid, message, details)
+            yield Hit(pid, remembered(message, parts), details)
 
 
 def _a_picture(value: object) -> bool:
@@ -79,7 +81,12 @@ class BarcodeNotGtin(Rule):
                     shown = barcode.strip()[:40] + ("…" if len(barcode.strip()) > 40 else "")
                     yield Hit(
                         pid,
-                        f"barcode {shown} ({code}) {reason}: no GTIN is sent",
+                        said(
+                            gettext_noop("barcode %(barcode)s (%(attribute)s) %(reason)s: no GTIN is sent"),
+                            barcode=shown,
+                            attribute=code,
+                            reason=reason,
+                        ),
                         {"attribute": code, "barcode": barcode.strip()[:200]},
                     )
                     break
@@ -90,8 +97,8 @@ def _not_a_gtin(barcode: str) -> str | None:
         gtin_check(barcode)
     except ValidationError:
         if not barcode.isdigit() or len(barcode) not in (8, 12, 13, 14):
-            return "is not a GTIN (8, 12, 13 or 14 digits)"
+            return said(gettext_noop("is not a GTIN (8, 12, 13 or 14 digits)"))
         if not ean.is_valid(barcode):
-            return "has a wrong check digit"
-        return "uses a restricted prefix (in-store or coupon numbers)"
+            return said(gettext_noop("has a wrong check digit"))
+        return said(gettext_noop("uses a restricted prefix (in-store or coupon numbers)"))
     return None

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext_noop
 
 from apps.campaigns.selectors import max_discount
+from apps.core.stored_text import said
 from apps.products.values import value_of
 from apps.quality.models import Severity
 from apps.quality.registry import Batch, Hit, Rule, register
@@ -175,6 +177,14 @@ def typo_ratio(amount: Decimal, reference: Decimal) -> Decimal | None:
     return next((r for r in TYPO_RATIOS if abs(ratio / r - 1) <= TYPO_TOLERANCE), None)
 
 
+# what a price is compared with, by its name in the reader's language
+SOURCES = {
+    "history": gettext_noop("history"),
+    "recommended price": gettext_noop("recommended price"),
+    "other channels": gettext_noop("other channels"),
+}
+
+
 @register
 class PriceTypo(Rule):
     code = "price_typo"
@@ -190,8 +200,18 @@ class PriceTypo(Rule):
             if ratio is not None:
                 yield Hit(
                     row.product_id,
-                    f"{row.channel}: {row.amount:.2f} {row.currency} looks like a typo, ×{ratio.normalize()} "
-                    f"its {source} ({reference:.2f})",
+                    said(
+                        gettext_noop(
+                            "%(channel)s: %(amount)s %(currency)s looks like a typo, ×%(ratio)s its "
+                            "%(source)s (%(reference)s)"
+                        ),
+                        channel=row.channel,
+                        amount=f"{row.amount:.2f}",
+                        currency=row.currency,
+                        ratio=f"{ratio.normalize()}",
+                        source=said(SOURCES.get(source, source)),
+                        reference=f"{reference:.2f}",
+                    ),
                     {"amount": row.amount, "reference": reference, "source": source, "ratio": ratio},
                     channel_id=row.channel_id,
                 )
@@ -221,8 +241,16 @@ class PriceJump(Rule):
             if abs(change) > limit:
                 yield Hit(
                     row.product_id,
-                    f"{row.channel}: {row.amount:.2f} {row.currency} is {change:+.0%} from its usual "
-                    f"{reference:.2f}",
+                    said(
+                        gettext_noop(
+                            "%(channel)s: %(amount)s %(currency)s is %(change)s from its usual %(reference)s"
+                        ),
+                        channel=row.channel,
+                        amount=f"{row.amount:.2f}",
+                        currency=row.currency,
+                        change=f"{change:+.0%}",
+                        reference=f"{reference:.2f}",
+                    ),
                     {"amount": row.amount, "median": reference, "change": round(change, 4), "past": past},
                     channel_id=row.channel_id,
                 )
@@ -238,10 +266,20 @@ class BelowCost(Rule):
     def run(self, batch: Batch) -> Iterator[Hit]:
         for row in _prices(batch).rows:
             if row.cost is not None and row.shown < row.cost:
-                kind = "sale price" if row.promotion else "price"
+                template = (
+                    gettext_noop("%(channel)s: sale price %(amount)s %(currency)s below cost %(cost)s")
+                    if row.promotion
+                    else gettext_noop("%(channel)s: price %(amount)s %(currency)s below cost %(cost)s")
+                )
                 yield Hit(
                     row.product_id,
-                    f"{row.channel}: {kind} {row.shown:.2f} {row.currency} below cost {row.cost:.2f}",
+                    said(
+                        template,
+                        channel=row.channel,
+                        amount=f"{row.shown:.2f}",
+                        currency=row.currency,
+                        cost=f"{row.cost:.2f}",
+                    ),
                     {"shown": row.shown, "cost": row.cost, "promotion": row.promotion},
                     channel_id=row.channel_id,
                 )
@@ -263,8 +301,18 @@ class DiscountAboveMaximum(Rule):
             if discount > limit:
                 yield Hit(
                     row.product_id,
-                    f"{row.channel}: {row.promotion} takes {discount:.0%} off ({row.regular:.2f} → "
-                    f"{row.effective:.2f}), above the maximum {limit:.0%}",
+                    said(
+                        gettext_noop(
+                            "%(channel)s: %(promotion)s takes %(discount)s off (%(regular)s → "
+                            "%(effective)s), above the maximum %(maximum)s"
+                        ),
+                        channel=row.channel,
+                        promotion=row.promotion,
+                        discount=f"{discount:.0%}",
+                        regular=f"{row.regular:.2f}",
+                        effective=f"{row.effective:.2f}",
+                        maximum=f"{limit:.0%}",
+                    ),
                     {"discount": round(discount, 4), "maximum": limit, "promotion": row.promotion},
                     channel_id=row.channel_id,
                 )
@@ -288,6 +336,11 @@ class ChannelPriceMismatch(Rule):
                         listed = ", ".join(f"{ch} {a:.2f}" for ch, a in sorted(amounts.items()))
                         yield Hit(
                             pid,
-                            f"prices differ on {', '.join(sorted(amounts))}: {listed} {currency}",
+                            said(
+                                gettext_noop("prices differ on %(channels)s: %(amounts)s %(currency)s"),
+                                channels=", ".join(sorted(amounts)),
+                                amounts=listed,
+                                currency=currency,
+                            ),
                             {"amounts": amounts, "currency": currency, "group": sorted(group)},
                         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db.models import F, Q
+from django.utils.translation import gettext_noop
 
+from apps.core.stored_text import said
 from apps.inventory.models import StockLevel, StockLocation
 from apps.inventory.selectors import available_to_sell
 from apps.pricing.models import EffectivePrice, Price
@@ -29,11 +31,11 @@ class PromotedWithoutStock(Rule):
             .exclude(promotion="")
             .values_list("product_id", "channel_id", "promotion")
         ):
-            promoted[(pid, channel_id)] = f"promotion {promotion}"
+            promoted[(pid, channel_id)] = said(gettext_noop("promotion %(code)s"), code=promotion)
         for pid, channel_id in Price.objects.filter(
             product_id__any=batch.sellable, compare_at__gt=F("amount"), channel__is_active=True
         ).values_list("product_id", "channel_id"):
-            promoted.setdefault((pid, channel_id), "sale (compare-at price)")
+            promoted.setdefault((pid, channel_id), said(gettext_noop("sale (compare-at price)")))
         if not promoted:
             return
         codes = {channel.pk: channel.code for channel in batch.ctx.channels}
@@ -42,8 +44,12 @@ class PromotedWithoutStock(Rule):
             if channel_id in codes and available[(pid, codes[channel_id])] <= 0:
                 yield Hit(
                     pid,
-                    f"{codes[channel_id]}: {why} but nothing to sell",
-                    {"why": why, "available": 0},
+                    said(
+                        gettext_noop("%(channel)s: %(why)s but nothing to sell"),
+                        channel=codes[channel_id],
+                        why=why,
+                    ),
+                    {"why": str(why), "available": 0},
                     channel_id=channel_id,
                 )
 
@@ -73,6 +79,9 @@ class ClickAndCollectWithoutStock(Rule):
         for pid, codes in stores.items():
             yield Hit(
                 pid,
-                f"click and collect offered with no stock at {', '.join(codes)}",
+                said(
+                    gettext_noop("click and collect offered with no stock at %(stores)s"),
+                    stores=", ".join(codes),
+                ),
                 {"stores": codes},
             )

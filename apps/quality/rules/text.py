@@ -10,7 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
+from apps.core.stored_text import said
 from apps.products.models import Attribute, Category, Family, Product
 from apps.products.values import ANY, is_empty
 from apps.quality import similarity
@@ -66,7 +68,11 @@ class HtmlInText(Rule):
                 if match := _HTML.search(text):
                     yield Hit(
                         pid,
-                        f"{_label(code, locale, scope)} contains HTML ({match.group(0)[:40]})",
+                        said(
+                            gettext_noop("%(text)s contains HTML (%(found)s)"),
+                            text=_label(code, locale, scope),
+                            found=match.group(0)[:40],
+                        ),
                         {"attribute": code, "found": match.group(0)[:100]},
                         **_where(batch, locale, scope),
                     )
@@ -92,7 +98,11 @@ class ForbiddenWords(Rule):
                 if found:
                     yield Hit(
                         pid,
-                        f"{_label(code, locale, scope)} contains forbidden words: {', '.join(found)}",
+                        said(
+                            gettext_noop("%(text)s contains forbidden words: %(words)s"),
+                            text=_label(code, locale, scope),
+                            words=", ".join(found),
+                        ),
                         {"attribute": code, "words": found},
                         **_where(batch, locale, scope),
                     )
@@ -137,8 +147,11 @@ class TranslationMissing(Rule):
             if target is None:
                 yield Hit(
                     pid,
-                    f"{_label(code, locale, scope)}: no translation of the "
-                    f"{settings.NOEL_QUALITY_SOURCE_LOCALE} text",
+                    said(
+                        gettext_noop("%(text)s: no translation of the %(source)s text"),
+                        text=_label(code, locale, scope),
+                        source=settings.NOEL_QUALITY_SOURCE_LOCALE,
+                    ),
                     {"attribute": code},
                     **_where(batch, locale, scope),
                 )
@@ -160,8 +173,11 @@ class TranslationIdentical(Rule):
             ):
                 yield Hit(
                     pid,
-                    f"{_label(code, locale, scope)} is the {settings.NOEL_QUALITY_SOURCE_LOCALE} text, "
-                    "untranslated",
+                    said(
+                        gettext_noop("%(text)s is the %(source)s text, untranslated"),
+                        text=_label(code, locale, scope),
+                        source=settings.NOEL_QUALITY_SOURCE_LOCALE,
+                    ),
                     {"attribute": code},
                     **_where(batch, locale, scope),
                 )
@@ -242,9 +258,20 @@ class DescriptionMismatch(Rule):
                 if verdict is None:
                     continue
                 other = index.sku(verdict.fits) if verdict.fits is not None else None
-                message = f"description ({locale}) does not match the product"
-                if other:
-                    message += f"; it fits {other} better (swapped?)"
+                message = (
+                    said(
+                        gettext_noop(
+                            "description (%(locale)s) does not match the product; it fits %(other)s "
+                            "better (swapped?)"
+                        ),
+                        locale=locale,
+                        other=other,
+                    )
+                    if other
+                    else said(
+                        gettext_noop("description (%(locale)s) does not match the product"), locale=locale
+                    )
+                )
                 yield Hit(
                     pid,
                     message,
@@ -353,10 +380,24 @@ class DescriptionDuplicate(Rule):
                 near = index.neighbours(pid, similarity.shingles(text))
                 if near:
                     other, score = near[0]
-                    more = f" and {len(near) - 1} more" if len(near) > 1 else ""
+                    params = {"locale": locale, "other": index.skus[other], "score": f"{score:.0%}"}
                     yield Hit(
                         pid,
-                        f"description ({locale}) nearly identical to {index.skus[other]}{more} ({score:.0%})",
+                        said(
+                            gettext_noop(
+                                "description (%(locale)s) nearly identical to %(other)s and %(more)s more "
+                                "(%(score)s)"
+                            ),
+                            **params,
+                            more=len(near) - 1,
+                        )
+                        if len(near) > 1
+                        else said(
+                            gettext_noop(
+                                "description (%(locale)s) nearly identical to %(other)s (%(score)s)"
+                            ),
+                            **params,
+                        ),
                         {"similar": [index.skus[o] for o, _s in near[:10]], "resemblance": round(score, 3)},
                         **_where(batch, locale, scope),
                     )
