@@ -60,3 +60,10 @@ def picture(color: str, size: int = 600) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (size, size), color).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def choose(page: Page, field: str, typed: str, option: str) -> None:
+    """Open a select2 picker (categories, products, brands…), type, and click the option offered."""
+    page.locator(f"select[name='{field}'] + .select2").click()
+    page.locator(".select2-container--open .select2-search__field").fill(typed)
+    page.locator(".select2-results__option", has_text=option).first.click()

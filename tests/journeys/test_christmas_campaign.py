@@ -40,7 +40,7 @@ from tests.api_helpers import token_for
 from tests.channels.helpers import read, sellable
 from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
-from tests.journeys.helpers import PASSWORD, list_action, person, wait_for_run, wait_for_runs
+from tests.journeys.helpers import PASSWORD, choose, list_action, person, wait_for_run, wait_for_runs
 from tests.products.factories import AttributeFactory, ChannelFactory
 from tests.products.fixtures import build_shop
 from tests.workers import celery_workers
@@ -137,7 +137,7 @@ def test_a_christmas_campaign_changes_every_channel_feed_together_and_switches_b
         marion.goto(f"{admin}/campaigns/promotion/add/")
         marion.select_option("#id_campaign", str(campaign.pk))
         marion.fill("#id_code", "TOYS20")
-        marion.fill("#id_categories", "toys")
+        choose(marion, "categories", "Toys", "Toys")
         marion.select_option("#id_benefit", "percentage_off")
         marion.fill("#id_value", "20")
         marion.click('button[name="_save"]')

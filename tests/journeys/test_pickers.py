@@ -15,7 +15,7 @@ from apps.campaigns.models import Promotion
 from apps.core.models import Role
 from apps.products.models import Product
 from tests.journeys.conftest import screenshot
-from tests.journeys.helpers import PASSWORD, person, picture
+from tests.journeys.helpers import PASSWORD, choose, person, picture
 from tests.products.fixtures import build_shop, texts
 
 
@@ -27,13 +27,6 @@ def START():
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SAVE = {"en": "Save and continue editing", "fr": "Enregistrer et continuer les modifications"}
-
-
-def _choose(page, field: str, typed: str, option: str) -> None:
-    """Open a select2 picker, type, and click the option offered."""
-    page.locator(f"select[name='{field}'] + .select2").click()
-    page.locator(".select2-container--open .select2-search__field").fill(typed)
-    page.locator(".select2-results__option", has_text=option).first.click()
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -57,7 +50,7 @@ def test_a_product_gets_its_category_from_the_tree_and_its_picture_by_thumbnail(
     page.goto(f"{live_server.url}/admin/products/product/add/")
     page.fill("input[name=sku]", "TOY-NEW")
     page.select_option("select[name=family]", label="[toys]")
-    _choose(page, "categories", "Toys", "Plush")  # typing the parent lists its subtree
+    choose(page, "categories", "Toys", "Plush")  # typing the parent lists its subtree
     screenshot(page, f"pickers-category-tree-{language}")
     page.get_by_role("button", name=SAVE[language]).click()
     page.wait_for_load_state()
@@ -108,9 +101,9 @@ def test_a_promotion_is_made_with_pickers(login, live_server, language):
     page.goto(f"{live_server.url}/admin/campaigns/promotion/add/")
     page.select_option("select[name=campaign]", index=1)
     page.fill("input[name=code]", "XMAS-PICKED")
-    _choose(page, "skus", "Reindeer TOY-2" if language == "en" else "TOY-2", "TOY-2")
-    _choose(page, "brands", "lut", "Lutin")
-    _choose(page, "categories", "Christmas", "Plush")
+    choose(page, "skus", "Reindeer TOY-2" if language == "en" else "TOY-2", "TOY-2")
+    choose(page, "brands", "lut", "Lutin")
+    choose(page, "categories", "Christmas", "Plush")
     page.fill("input[name=value]", "15")
     page.select_option("select[name=override_benefit__google]", "amount_off")
     page.fill("input[name=override_value__google]", "3")

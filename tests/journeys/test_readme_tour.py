@@ -33,11 +33,11 @@ from apps.campaigns.tasks import campaigns_tick
 from apps.channels.models import Feed, FeedRun
 from apps.channels.tasks import feeds_build_dirty
 from apps.core.models import Channel
-from apps.products.models import Category, Family, Product
+from apps.products.models import Family, Product
 from config.celery import app as celery_app
 from tests.channels.helpers import read
 from tests.journeys.conftest import docs_screenshot, screenshot
-from tests.journeys.helpers import list_action, picture, wait_for_runs
+from tests.journeys.helpers import choose, list_action, picture, wait_for_runs
 from tests.workers import celery_workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,7 +117,7 @@ def test_the_readme_tour_on_the_demo_through_the_screens_only(
         for field in margot.locator('textarea[name^="v|description|en_GB|"]').all():
             field.fill("A wooden reindeer that glows at night, batteries included.")
         margot.fill('input[name="v|brand|*|*"]', "Lutin")
-        margot.select_option('select[name="categories"]', Category.objects.get(code="toys").code)
+        choose(margot, "categories", "Jouets", "Jouets")
         margot.click('button[name="_continue"]')
         expect(margot.locator(".errornote, .errorlist")).to_have_count(0)
 
@@ -192,7 +192,7 @@ def test_the_readme_tour_on_the_demo_through_the_screens_only(
         marion.goto(f"{admin}/campaigns/promotion/add/")
         marion.select_option("#id_campaign", str(campaign.pk))
         marion.fill("#id_code", "TOUR-JOUETS")
-        marion.fill("#id_categories", "toys")
+        choose(marion, "categories", "Jouets", "Jouets")
         marion.select_option("#id_benefit", "percentage_off")
         marion.fill("#id_value", "20")
         marion.click('button[name="_save"]')
