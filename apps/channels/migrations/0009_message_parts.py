@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("channels", "0006_feedrun_includes_awaiting_approval"),
+        ("channels", "0008_feed_name_help"),
     ]
 
     operations = [
