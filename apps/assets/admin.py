@@ -9,7 +9,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, F, Func, Prefetch, When
+from django.db.models import Case, Count, F, Func, Prefetch, Q, When
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -421,6 +421,17 @@ class PicturesFormSet(BaseInlineFormSet):
     relinked, then the order of the rows applied (the first picture is the main one)."""
 
     actor = None
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # A picture already linked stays acceptable as it is (its rights may have ended since, or it was
+        # archived): only a newly chosen picture must be an active image, else no other field could be saved.
+        if form.instance.pk and "asset" in form.fields:
+            field = form.fields["asset"]
+            field.queryset = Asset.objects.filter(
+                Q(kind=Asset.Kind.IMAGE, status=Asset.Status.ACTIVE) | Q(pk=form.instance.asset_id)
+            )
+        return form
 
     def save(self, commit=True):
         product = self.instance

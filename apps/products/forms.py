@@ -176,6 +176,10 @@ class ProductForm(forms.ModelForm):
             "attribute__code", "channel__code"
         ):
             required.setdefault(code, set()).add(channel)
+        # ...and what a channel's own rules need of every product it serves (Google's description)
+        for channel, codes in services.channel_required_codes().items():
+            for code in codes:
+                required.setdefault(code, set()).add(channel)
         # a channel-scoped attribute has a box per channel that requires it (else per channel the family
         # requires anything on, else per channel) and per channel taking its values from one of those; a
         # channel holding a value already keeps its box, so that nothing typed before becomes invisible

@@ -200,6 +200,8 @@ class ProductScoreInline(TabularInline):
 
     @admin.display(description=_("checked"))
     def checked(self, obj: ProductScore) -> str:
+        if obj.checked_at is None:  # not checked yet (a row of a form shown again with its errors)
+            return "—"
         when = date_format(timezone.localtime(obj.checked_at), "DATETIME_FORMAT")
         if obj.product.updated_at and obj.product.updated_at > obj.checked_at:
             return format_html(

@@ -178,3 +178,28 @@ def test_others_may_look_but_only_merchandisers_upload(client, catalog):
     client.force_login(UserFactory(username="lea", roles=[Role.MARKETER]))
     assert client.get(URL).status_code == 200
     assert client.get(URL + "upload/").status_code == 403
+
+
+def test_a_product_whose_picture_rights_ended_can_still_be_saved_but_not_given_another_expired_one(
+    merch, catalog
+):
+    toy = catalog.products[0]
+    link = services.product_asset_link(actor=None, product=toy, asset=upload("old.jpg"), role="main")
+    ended = timezone.now() - timedelta(days=1)
+    services.asset_update(actor=None, asset=link.asset, changes={"valid_until": ended})
+    services.assets_flag_expired()
+    other = upload("other.jpg")
+    services.asset_update(actor=None, asset=other, changes={"valid_until": ended})
+    services.assets_flag_expired()
+    row = {"asset_links-0-id": link.pk, "asset_links-0-product": toy.pk,
+           "asset_links-0-asset": link.asset_id, "asset_links-0-role": "main", "asset_links-0-channel": "",
+           "asset_links-0-position": 1}  # fmt: skip
+    kept = merch.post(f"/admin/products/product/{toy.pk}/change/", _form_data(toy) | row)
+    assert kept.status_code == 302  # the linked picture, expired since, does not block the product's form
+    toy.refresh_from_db()
+    swapped = merch.post(
+        f"/admin/products/product/{toy.pk}/change/", _form_data(toy) | row | {"asset_links-0-asset": other.pk}
+    )
+    assert swapped.status_code == 200
+    assert "Choose an active picture of the library" in swapped.content.decode()
+    assert ProductAsset.objects.get(pk=link.pk).asset_id == link.asset_id

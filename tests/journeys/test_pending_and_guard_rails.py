@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from apps.core.models import User
 from apps.products.models import PendingChange, Product
 from tests.journeys.conftest import screenshot
+from tests.journeys.helpers import choose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,7 +88,7 @@ def test_ninety_percent_typed_in_a_promotion_is_warned_then_refused(demo, login,
     marketer.fill("#id_starts_at_1", "10:00:00")
     marketer.fill("#id_ends_at_0", f"{start:%d/%m/%Y}" if language == "fr" else f"{start:%Y-%m-%d}")
     marketer.fill("#id_ends_at_1", "20:00:00")
-    marketer.locator("#id_channels option").first.click()
+    marketer.select_option("#id_channels", index=0)
     marketer.click('button[name="_save"]')
     marketer.wait_for_load_state()
     campaign = Campaign.objects.get(code=f"JOUR-{language}")
@@ -95,7 +96,8 @@ def test_ninety_percent_typed_in_a_promotion_is_warned_then_refused(demo, login,
     marketer.goto(f"{live_server.url}/admin/campaigns/promotion/add/")
     marketer.select_option("#id_campaign", str(campaign.pk))
     marketer.fill("#id_code", f"JOUR-{language}-P1")
-    marketer.fill("#id_categories", "decorations")
+    decorations = "Décorations" if language == "fr" else "Decorations"
+    choose(marketer, "categories", decorations, decorations)
     marketer.select_option("#id_benefit", "percentage_off")
     marketer.fill("#id_value", "60")
     note = marketer.locator("[data-discount-note]")

@@ -18,7 +18,7 @@ from config.celery import app as celery_app
 from tests.channels.helpers import read
 from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
-from tests.journeys.helpers import PASSWORD, list_action, person, picture, wait_for_run
+from tests.journeys.helpers import PASSWORD, choose, list_action, person, picture, wait_for_run
 from tests.products.fixtures import build_shop
 from tests.workers import celery_workers
 
@@ -50,11 +50,13 @@ def test_a_new_product_written_pictured_and_approved_reaches_the_next_google_fee
 
         margot.fill('input[name="v|name|fr_FR|*"]', "Renne lumineux")
         margot.fill('input[name="v|name|en_GB|*"]', "Glowing reindeer")
-        for channel in ("google", "web"):
-            margot.fill(f'textarea[name="v|description|fr_FR|{channel}"]', "Un renne qui brille la nuit.")
-            margot.fill(f'textarea[name="v|description|en_GB|{channel}"]', "A reindeer that glows at night.")
+        # a box per channel the family requires the description on
+        for field in margot.locator('textarea[name^="v|description|fr_FR|"]').all():
+            field.fill("Un renne qui brille la nuit.")
+        for field in margot.locator('textarea[name^="v|description|en_GB|"]').all():
+            field.fill("A reindeer that glows at night.")
         margot.fill('input[name="v|brand|*|*"]', "Lutin")
-        margot.select_option('select[name="categories"]', "toys")
+        choose(margot, "categories", "Toys", "Toys")
         margot.click('button[name="_continue"]')
         expect(margot.locator("body")).to_contain_text("was changed successfully")
 

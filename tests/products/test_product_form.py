@@ -184,3 +184,18 @@ def test_saving_the_form_shows_the_quality_score_of_what_was_saved(shop, merch):
     page = merch.get(f"{URL}{toy.pk}/change/").content.decode()
     assert "contains HTML" in page and "being re-checked" not in page
     assert Product.objects.get(pk=toy.pk).values["description"]["fr_FR"]["web"] == html_tag
+
+
+def test_a_channel_whose_feed_needs_a_text_of_every_product_gets_its_box_whatever_the_family_requires(
+    shop, merch
+):
+    from apps.channels import services as channels
+    from apps.channels.models import Feed
+
+    toy = _toy(shop)  # toys require a description on web only; Google's feed needs one of every item
+    channels.feed_create(
+        actor=None, channel=shop.google, name="products", format=Feed.Format.GOOGLE, locale="fr_FR"
+    )
+    html = merch.get(f"{URL}{toy.pk}/change/").content.decode()
+    boxes = set(re.findall(r'name="v\|description\|(\w+)\|(\w+)"', html))
+    assert {("fr_FR", "google"), ("fr_FR", "web")} <= boxes
