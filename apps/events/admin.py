@@ -56,7 +56,19 @@ class ResendForm(forms.Form):
     )
 
 
-class DeliveryInline(ReadOnlyAdminMixin, TabularInline):
+def _recorded(text: str, lang: str = "en"):
+    """A delivery log's text as it was recorded (in English), or a message's JSON (no language: "zxx"),
+    marked so that browsers and screen readers read it as such on a French page."""
+    return format_html('<span lang="{}">{}</span>', lang, text) if text else "—"
+
+
+class LogColumns:
+    @display(description=_("last error"))
+    def last_error_text(self, obj: Delivery):
+        return _recorded(obj.last_error)
+
+
+class DeliveryInline(LogColumns, ReadOnlyAdminMixin, TabularInline):
     model = Delivery
     fields = (
         "message_link",
@@ -66,7 +78,7 @@ class DeliveryInline(ReadOnlyAdminMixin, TabularInline):
         "status",
         "attempts",
         "last_status",
-        "last_error",
+        "last_error_text",
         "created_at",
     )
     readonly_fields = fields
@@ -91,10 +103,17 @@ class DeliveryInline(ReadOnlyAdminMixin, TabularInline):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ModelAdmin):
     form = EndpointForm
-    list_display = ("name", "url", "state", "paused_reason", "failing_since", "deliveries_link")
+    list_display = ("name", "url", "state", "paused_reason_text", "failing_since", "deliveries_link")
     list_filter = ("status",)
     search_fields = ("name", "url")
-    readonly_fields = ("status", "paused_reason", "paused_at", "failing_since", "created_by", "created_at")
+    readonly_fields = (
+        "status",
+        "paused_reason_text",
+        "paused_at",
+        "failing_since",
+        "created_by",
+        "created_at",
+    )
     inlines = [DeliveryInline]
     actions = ["pause", "resume"]
     actions_detail = ["send_test", "resend_from", "rotate_secret", "resume_one"]
@@ -104,6 +123,10 @@ class WebhookEndpointAdmin(ModelAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new endpoint has no deliveries yet
+
+    @display(description=_("why it is paused"))
+    def paused_reason_text(self, obj: WebhookEndpoint):
+        return _recorded(obj.paused_reason)
 
     @display(description=_("status"), label={"active": "success", "paused": "danger"})
     def state(self, obj: WebhookEndpoint):
@@ -229,14 +252,26 @@ class WebhookEndpointAdmin(ModelAdmin):
 
 class AttemptInline(ReadOnlyAdminMixin, TabularInline):
     model = DeliveryAttempt
-    fields = ("number", "at", "duration_ms", "status_code", "error", "answer_start", "request")
+    fields = ("number", "at", "duration_ms", "status_code", "error_text", "answer_text", "request_text")
     readonly_fields = fields
     extra = 0
     max_num = 0
 
+    @display(description=_("error"))
+    def error_text(self, obj: DeliveryAttempt):
+        return _recorded(obj.error)
+
+    @display(description=_("start of the answer"))
+    def answer_text(self, obj: DeliveryAttempt):
+        return _recorded(obj.answer_start, "zxx")
+
+    @display(description=_("request"))
+    def request_text(self, obj: DeliveryAttempt):
+        return _recorded(obj.request, "zxx")
+
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class DeliveryAdmin(LogColumns, ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "message_id",
         "endpoint",
@@ -254,12 +289,16 @@ class DeliveryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     search_fields = ("message_id", "sku")
     readonly_fields = (
         "endpoint", "message_id", "type", "sku", "channel", "sequence", "folded", "status", "attempts",
-        "last_status", "last_error", "next_attempt_at", "created_at", "delivered_at", "body",
+        "last_status", "last_error_text", "next_attempt_at", "created_at", "delivered_at", "body_text",
     )  # fmt: skip
     fields = readonly_fields
     inlines = [AttemptInline]
     actions = ["redeliver_selected"]
     actions_detail = ["redeliver_one"]
+
+    @display(description=_("body"))
+    def body_text(self, obj: Delivery):
+        return _recorded(obj.body, "zxx")
 
     def get_queryset(self, request):
         visible = policies.visible_endpoints(request.user, WebhookEndpoint.objects.all())

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.assets.events import AssetsChanged, AssetsExpired
@@ -343,19 +343,26 @@ def deliveries_send(
     none is due or the round brought nothing; the number of attempts made."""
     made = 0
     deadline = time.monotonic() + float(settings.NOEL_WEBHOOK_SEND_BUDGET)
-    while time.monotonic() < deadline:
-        batch = _claim(now or timezone.now(), limit, only)
-        if not batch:
-            break
-        selectors.bodies_fill(batch)
-        workers = max(1, min(int(settings.NOEL_WEBHOOK_CONCURRENCY), len(batch)))
-        prepared = [(d, _request(d)) for d in batch]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda pair: _post(pair[0].endpoint.url, *pair[1]), prepared))
-        for delivery, result in zip(batch, results, strict=True):
-            _record(delivery, result, now)
-        made += len(batch)
+    # The delivery log is a technical record kept in one language (the sending threads' default), whoever
+    # started the round: the admin marks it as English where a French page shows it.
+    with translation.override("en"):
+        while time.monotonic() < deadline:
+            batch = _claim(now or timezone.now(), limit, only)
+            if not batch:
+                break
+            made += _send_round(batch, now)
     return made
+
+
+def _send_round(batch: list[Delivery], now: datetime | None) -> int:
+    selectors.bodies_fill(batch)
+    workers = max(1, min(int(settings.NOEL_WEBHOOK_CONCURRENCY), len(batch)))
+    prepared = [(d, _request(d)) for d in batch]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda pair: _post(pair[0].endpoint.url, *pair[1]), prepared))
+    for delivery, result in zip(batch, results, strict=True):
+        _record(delivery, result, now)
+    return len(batch)
 
 
 def _request(delivery: Delivery) -> tuple[bytes, dict[str, str]]:
@@ -612,6 +619,8 @@ def endpoint_delete(*, actor: User | None, endpoint: WebhookEndpoint) -> None:
 
 
 def endpoint_pause(*, actor: User | None, endpoint: WebhookEndpoint, reason: str) -> None:
+    with translation.override("en"):  # kept with the delivery log, in its one language
+        reason = str(reason)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         status=WebhookEndpoint.Status.PAUSED, paused_reason=reason, paused_at=timezone.now()
     )

@@ -116,8 +116,12 @@ ENGLISH_RE = re.compile(r"(?<![\w./-])(" + "|".join(re.escape(w) for w in ENGLIS
 
 # The text a French page shows: what is rendered (hidden elements left out) plus what fields say before one
 # types (placeholders) and the labels of icons-only buttons.
+# Text marked as another language (a delivery log recorded in English, a message's JSON: lang="zxx") is what
+# was recorded, read as such by browsers and screen readers: left out.
 VISIBLE_TEXT = """() => [
-  document.body.innerText,
+  (document.querySelectorAll('body [lang]').forEach(e => {
+     if (e.lang !== document.documentElement.lang) e.style.display = 'none';
+   }), document.body.innerText),
   ...[...document.querySelectorAll('[placeholder]')].filter(e => e.offsetParent).map(e => e.placeholder),
 ].join('\\n')"""
 
