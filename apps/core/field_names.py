@@ -43,6 +43,7 @@ NAMES = [
     _("last used at"),
     _("level"),
     _("locale"),
+    _("message parts"),
     _("numchild"),
     _("on hand after"),
     _("on hand before"),

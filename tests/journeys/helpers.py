@@ -67,3 +67,18 @@ def choose(page: Page, field: str, typed: str, option: str) -> None:
     page.locator(f"select[name='{field}'] + .select2").click()
     page.locator(".select2-container--open .select2-search__field").fill(typed)
     page.locator(".select2-results__option", has_text=option).first.click()
+
+
+def write_product(
+    page: Page, *, names: tuple[str, str], descriptions: tuple[str, str], brand: str, category: str
+) -> None:
+    """On a product's form: its French and English names, its descriptions in every box the form shows (one
+    per channel that needs it), its brand and a category picked in the tree; then Save and continue."""
+    page.fill('input[name="v|name|fr_FR|*"]', names[0])
+    page.fill('input[name="v|name|en_GB|*"]', names[1])
+    for locale, text in zip(("fr_FR", "en_GB"), descriptions, strict=True):
+        for field in page.locator(f'textarea[name^="v|description|{locale}|"]').all():
+            field.fill(text)
+    page.fill('input[name="v|brand|*|*"]', brand)
+    choose(page, "categories", category, category)
+    page.click('button[name="_continue"]')

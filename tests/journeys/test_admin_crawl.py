@@ -36,6 +36,9 @@ ROLES = {"M": "merchandiser", "K": "marketer", "P": "approver", "C": "channels",
 
 # The pages a person opens by a link, with what they answer; the crawl reads HTML pages only.
 NOT_PAGES = {
+    "pick/": "the picture picker's search answer (JSON), read by the form's picker",
+    "pick/products/": "the product picker's search answer (JSON), read by the promotion form",
+    "pick/brands/": "the brand picker's search answer (JSON), read by the promotion form",
     "<int:object_id>/coupons.csv": "a CSV download",
     "<int:pk>/download/": "the feed file, a download",
     "<int:pk>/errors.csv": "a CSV download",

@@ -18,7 +18,7 @@ from config.celery import app as celery_app
 from tests.channels.helpers import read
 from tests.inventory.factories import LocationFactory
 from tests.journeys.conftest import screenshot
-from tests.journeys.helpers import PASSWORD, choose, list_action, person, picture, wait_for_run
+from tests.journeys.helpers import PASSWORD, list_action, person, picture, wait_for_run, write_product
 from tests.products.fixtures import build_shop
 from tests.workers import celery_workers
 
@@ -48,16 +48,13 @@ def test_a_new_product_written_pictured_and_approved_reaches_the_next_google_fee
         expect(margot.locator('input[name="v|name|fr_FR|*"]')).to_be_visible()
         product = Product.objects.get(sku=SKU)
 
-        margot.fill('input[name="v|name|fr_FR|*"]', "Renne lumineux")
-        margot.fill('input[name="v|name|en_GB|*"]', "Glowing reindeer")
-        # a box per channel the family requires the description on
-        for field in margot.locator('textarea[name^="v|description|fr_FR|"]').all():
-            field.fill("Un renne qui brille la nuit.")
-        for field in margot.locator('textarea[name^="v|description|en_GB|"]').all():
-            field.fill("A reindeer that glows at night.")
-        margot.fill('input[name="v|brand|*|*"]', "Lutin")
-        choose(margot, "categories", "Toys", "Toys")
-        margot.click('button[name="_continue"]')
+        write_product(
+            margot,
+            names=("Renne lumineux", "Glowing reindeer"),
+            descriptions=("Un renne qui brille la nuit.", "A reindeer that glows at night."),
+            brand="Lutin",
+            category="Toys",
+        )
         expect(margot.locator("body")).to_contain_text("was changed successfully")
 
         margot.goto(f"{admin}/assets/asset/upload/")

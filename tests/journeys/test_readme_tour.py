@@ -37,7 +37,7 @@ from apps.products.models import Family, Product
 from config.celery import app as celery_app
 from tests.channels.helpers import read
 from tests.journeys.conftest import docs_screenshot, screenshot
-from tests.journeys.helpers import choose, list_action, picture, wait_for_runs
+from tests.journeys.helpers import choose, list_action, picture, wait_for_runs, write_product
 from tests.workers import celery_workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,15 +110,16 @@ def test_the_readme_tour_on_the_demo_through_the_screens_only(
         margot.click('button[name="_continue"]')
         expect(margot.locator('input[name="v|name|fr_FR|*"]')).to_be_visible()
         product = Product.objects.get(sku=SKU)
-        margot.fill('input[name="v|name|fr_FR|*"]', "Renne lumineux")
-        margot.fill('input[name="v|name|en_GB|*"]', "Glowing reindeer")
-        for field in margot.locator('textarea[name^="v|description|fr_FR|"]').all():
-            field.fill("Un renne en bois qui brille la nuit, piles fournies.")
-        for field in margot.locator('textarea[name^="v|description|en_GB|"]').all():
-            field.fill("A wooden reindeer that glows at night, batteries included.")
-        margot.fill('input[name="v|brand|*|*"]', "Lutin")
-        choose(margot, "categories", "Jouets", "Jouets")
-        margot.click('button[name="_continue"]')
+        write_product(
+            margot,
+            names=("Renne lumineux", "Glowing reindeer"),
+            descriptions=(
+                "Un renne en bois qui brille la nuit, piles fournies.",
+                "A wooden reindeer that glows at night, batteries included.",
+            ),
+            brand="Lutin",
+            category="Jouets",
+        )
         expect(margot.locator(".errornote, .errorlist")).to_have_count(0)
 
         margot.goto(f"{admin}/assets/asset/upload/")
