@@ -54,9 +54,10 @@ def thumbnail_html(asset: Asset, renditions=None, size: int = 64) -> str:
     )
 
 
-def _thumbnails() -> Prefetch:
+def _thumbnails(lookup: str = "renditions") -> Prefetch:
+    """The thumbnail renditions of the assets reached by `lookup`, as their `thumbnails` list."""
     return Prefetch(
-        "renditions", queryset=Rendition.objects.filter(spec__code=THUMBNAIL_SPEC), to_attr="thumbnails"
+        lookup, queryset=Rendition.objects.filter(spec__code=THUMBNAIL_SPEC), to_attr="thumbnails"
     )
 
 
@@ -504,13 +505,7 @@ class ProductPicturesInline(TabularInline):
             super()
             .get_queryset(request)
             .select_related("asset", "channel")
-            .prefetch_related(
-                Prefetch(
-                    "asset__renditions",
-                    queryset=Rendition.objects.filter(spec__code=THUMBNAIL_SPEC),
-                    to_attr="thumbnails",
-                )
-            )
+            .prefetch_related(_thumbnails("asset__renditions"))
             .annotate(
                 role_rank=Case(
                     When(role=ProductAsset.Role.MAIN, then=0),
